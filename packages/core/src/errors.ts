@@ -1,0 +1,271 @@
+/**
+ * The public error classes of oslo-messaging. Names mirror Python's oslo.messaging exceptions.
+ *
+ * Every class carries a stable `code` and a brand, so `instanceof` works even when two copies of
+ * `@oslo-messaging/core` are loaded (a plugin built against its own copy, say): the check falls
+ * back to the brand list stamped on each instance.
+ *
+ * @packageDocumentation
+ */
+
+const KINDS = Symbol.for('oslo.messaging.errorKinds');
+
+type Branded = { [KINDS]?: readonly string[] };
+
+/** Base of every error raised by this library (Python: `MessagingException`). */
+export class MessagingException extends Error {
+  /** Stable machine-readable code, e.g. `OSLO_MESSAGING_TIMEOUT`. */
+  static readonly code: string = 'OSLO_MESSAGING_EXCEPTION';
+  readonly code: string;
+  declare readonly [KINDS]: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const ctor = new.target as unknown as { code: string; name: string };
+    this.name = ctor.name;
+    this.code = ctor.code;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      const code = (c as { code?: string }).code;
+      if (code !== undefined && !kinds.includes(code)) kinds.push(code);
+    }
+    Object.defineProperty(this, KINDS, { value: Object.freeze(kinds), enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kinds = (value as Branded | null | undefined)?.[KINDS];
+    return Array.isArray(kinds) && kinds.includes((this as unknown as { code: string }).code);
+  }
+
+  /** Brand check that works across copies of core; same as `instanceof`. */
+  static is<T extends typeof MessagingException>(this: T, value: unknown): value is InstanceType<T> {
+    return value instanceof this;
+  }
+}
+
+/** A call did not get its reply in time (or the call monitor saw no heartbeat). */
+export class MessagingTimeout extends MessagingException {
+  static override readonly code: string = 'OSLO_MESSAGING_TIMEOUT';
+}
+
+/** Sending failed after the allowed number of retries. */
+export class MessageDeliveryFailure extends MessagingException {
+  static override readonly code: string = 'OSLO_MESSAGE_DELIVERY_FAILURE';
+}
+
+/** The broker returned a mandatory message that no queue could take. */
+export class MessageUndeliverable extends MessagingException {
+  static override readonly code: string = 'OSLO_MESSAGE_UNDELIVERABLE';
+  constructor(
+    message: string,
+    readonly exchange: string,
+    readonly routingKey: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A target lacks what the operation needs (Python: `InvalidTarget`, message `msg: target`). */
+export class InvalidTarget extends MessagingException {
+  static override readonly code: string = 'OSLO_INVALID_TARGET';
+  constructor(
+    message: string,
+    readonly target: unknown,
+  ) {
+    super(`${message}: ${String(target)}`);
+  }
+}
+
+/** A transport URL could not be parsed. */
+export class InvalidTransportURL extends MessagingException {
+  static override readonly code: string = 'OSLO_INVALID_TRANSPORT_URL';
+  constructor(
+    readonly url: unknown,
+    readonly reason: string,
+  ) {
+    super(`Invalid transport URL ${maskUrlForMessage(url)}: ${reason}`);
+  }
+}
+
+/** Configuration that cannot work (unknown option, wrong type, conflicting options). */
+export class ConfigurationError extends MessagingException {
+  static override readonly code: string = 'OSLO_CONFIGURATION_ERROR';
+}
+
+/** A plugin could not be found, loaded or accepted. */
+export class PluginLoadFailure extends MessagingException {
+  static override readonly code: string = 'OSLO_PLUGIN_LOAD_FAILURE';
+  constructor(
+    message: string,
+    readonly group: string,
+    readonly pluginName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A transport driver could not be loaded (Python: `DriverLoadFailure`). */
+export class DriverLoadFailure extends PluginLoadFailure {
+  static override readonly code: string = 'OSLO_DRIVER_LOAD_FAILURE';
+}
+
+/** Base of server-side errors (Python: `MessagingServerError`). */
+export class MessagingServerError extends MessagingException {
+  static override readonly code: string = 'OSLO_MESSAGING_SERVER_ERROR';
+}
+
+/** An executor could not be loaded. */
+export class ExecutorLoadFailure extends MessagingServerError {
+  static override readonly code: string = 'OSLO_EXECUTOR_LOAD_FAILURE';
+  constructor(
+    message: string,
+    readonly executor: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The driver could not start listening on a target. */
+export class ServerListenError extends MessagingServerError {
+  static override readonly code: string = 'OSLO_SERVER_LISTEN_ERROR';
+  constructor(
+    message: string,
+    readonly target: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Base of dispatcher errors. */
+export class RPCDispatcherError extends MessagingServerError {
+  static override readonly code: string = 'OSLO_RPC_DISPATCHER_ERROR';
+}
+
+/** No endpoint implements the method (at a compatible version and namespace). */
+export class NoSuchMethod extends RPCDispatcherError {
+  static override readonly code: string = 'OSLO_NO_SUCH_METHOD';
+  constructor(readonly method: string) {
+    super(`Endpoint does not support RPC method ${method}`);
+  }
+}
+
+/** No endpoint supports the requested namespace/version. */
+export class UnsupportedVersion extends RPCDispatcherError {
+  static override readonly code: string = 'OSLO_UNSUPPORTED_VERSION';
+  constructor(
+    readonly version: string,
+    readonly method?: string,
+  ) {
+    super(`Endpoint does not support RPC version ${version}. Attempted method: ${method ?? 'None'}`);
+  }
+}
+
+/** The driver failed while sending (Python: `ClientSendError`). */
+export class ClientSendError extends MessagingException {
+  static override readonly code: string = 'OSLO_CLIENT_SEND_ERROR';
+  constructor(
+    readonly target: unknown,
+    cause: unknown,
+  ) {
+    super(`Failed to send to target "${String(target)}": ${describe(cause)}`, { cause });
+  }
+}
+
+/** The message's version is above the client's version cap. */
+export class RPCVersionCapError extends MessagingException {
+  static override readonly code: string = 'OSLO_RPC_VERSION_CAP_ERROR';
+  constructor(
+    readonly version: string | undefined,
+    readonly versionCap: string,
+  ) {
+    super(`Requested message version, ${version ?? 'None'} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap ${versionCap}.`);
+  }
+}
+
+/** A driver-level failure (connection lost, channel closed); drivers wrap library errors in it. */
+export class TransportDriverError extends MessagingException {
+  static override readonly code: string = 'OSLO_TRANSPORT_DRIVER_ERROR';
+}
+
+/** A stop/wait took longer than the timeout the caller gave. */
+export class TaskTimeout extends MessagingServerError {
+  static override readonly code: string = 'OSLO_TASK_TIMEOUT';
+}
+
+/**
+ * An error raised by the remote endpoint that is not re-created locally.
+ * `excType` is the remote class name, `value` its message, `traceback` its traceback lines.
+ */
+export class RemoteError extends MessagingException {
+  static override readonly code: string = 'OSLO_REMOTE_ERROR';
+  constructor(
+    readonly excType: string,
+    readonly value: string,
+    readonly traceback: string,
+    readonly module?: string,
+  ) {
+    super(`Remote error: ${excType} ${value}\n${traceback}.`);
+  }
+}
+
+/**
+ * Wraps an error an endpoint declared as expected (Python: `ExpectedException`): the server logs it
+ * at debug level only, and the caller still receives the original error.
+ */
+export class ExpectedException extends MessagingException {
+  static override readonly code: string = 'OSLO_EXPECTED_EXCEPTION';
+  constructor(readonly original: unknown) {
+    super(describe(original), { cause: original });
+  }
+}
+
+/** A message or envelope on the wire is malformed. */
+export class MalformedMessage extends MessagingException {
+  static override readonly code: string = 'OSLO_MALFORMED_MESSAGE';
+}
+
+/** The message's envelope version is not one we understand (Python: `UnsupportedRpcEnvelopeVersion`). */
+export class UnsupportedEnvelopeVersion extends MalformedMessage {
+  static override readonly code: string = 'OSLO_UNSUPPORTED_ENVELOPE_VERSION';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function maskUrlForMessage(url: unknown): string {
+  if (typeof url !== 'string') return `(${typeof url})`;
+  return JSON.stringify(url.replace(/\/\/([^@/]*?):([^@/]*)@/g, '//$1:****@'));
+}
+
+/** Every public error class, for documentation and the errors test. */
+export const ERROR_CLASSES = [
+  MessagingException,
+  MessagingTimeout,
+  MessageDeliveryFailure,
+  MessageUndeliverable,
+  InvalidTarget,
+  InvalidTransportURL,
+  ConfigurationError,
+  PluginLoadFailure,
+  DriverLoadFailure,
+  MessagingServerError,
+  ExecutorLoadFailure,
+  ServerListenError,
+  RPCDispatcherError,
+  NoSuchMethod,
+  UnsupportedVersion,
+  ClientSendError,
+  RPCVersionCapError,
+  TransportDriverError,
+  TaskTimeout,
+  RemoteError,
+  ExpectedException,
+  MalformedMessage,
+  UnsupportedEnvelopeVersion,
+] as const;

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+import { getDefaultLogger, type Logger } from '../logger.js';
+import { NoOpSerializer, type Serializer } from '../serializer.js';
+import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
+import type { Context, NotificationMessage } from '../spi/driver.js';
+import type { NotifierDriver, NotifierDriverContext, NotifierDriverFactory } from '../spi/notifier.js';
+import { defaultPluginRegistry, type PluginRegistry } from '../plugins/registry.js';
+import type { Transport } from '../transport.js';
+
+/** Options of a {@link Notifier}; defaults come from `[oslo_messaging_notifications]` in the transport's config. */
+export interface NotifierOptions<Ctxt = Context> {
+  /** Who sends: e.g. `compute.host1`. */
+  readonly publisherId?: string | undefined;
+  /** Notifier driver name(s): `messagingv2` (default), `messaging`, `log`, `noop`, `test`, `routing`, or third-party ones. */
+  readonly driver?: string | readonly string[] | undefined;
+  /** Topics (default `['notifications']`). */
+  readonly topics?: readonly string[] | undefined;
+  /** Send retries: -1/undefined forever, 0 none. */
+  readonly retry?: number | null | undefined;
+  readonly serializer?: Serializer<Ctxt> | undefined;
+  /** Plugin registry (default: the transport's, else the process-wide one). */
+  readonly plugins?: PluginRegistry | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** Context keys that may travel with a notification (oslo 14's safe list). */
+const SAFE_CONTEXT_KEYS = new Set([
+  'user_id', 'project_id', 'domain_id', 'user_domain_id', 'project_domain_id', 'is_admin', 'request_id', 'roles',
+  'user_name', 'project_name', 'domain_name', 'user_domain_name', 'project_domain_name', 'service_user_id',
+  'service_user_domain_id', 'service_user_domain_name', 'service_project_id', 'service_project_name',
+  'service_project_domain_id', 'service_project_domain_name', 'service_roles', 'global_request_id', 'system_scope',
+  'user', 'domain', 'user_domain', 'project_domain',
+]);
+
+/** Keeps only the context keys that are safe to broadcast (drops `auth_token` and the like). */
+export function sanitizeNotificationContext(ctxt: Context): Context {
+  return Object.fromEntries(Object.entries(ctxt).filter(([k]) => SAFE_CONTEXT_KEYS.has(k)));
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, Python's `str(utcnow())` (fraction dropped when zero). */
+export function pythonTimestamp(d = new Date()): string {
+  const iso = d.toISOString();
+  const frac = `${iso.slice(20, 23)}000`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac === '000000' ? '' : `.${frac}`}`;
+}
+
+interface Shared {
+  readonly transport: Transport | undefined;
+  readonly driverNames: readonly string[];
+  readonly topics: readonly string[];
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly plugins: PluginRegistry;
+  readonly logger: Logger;
+  drivers?: Promise<Array<{ name: string; driver: NotifierDriver }>>;
+}
+
+/**
+ * Emits notifications (Python: `Notifier`): `await notifier.info(ctxt, 'compute.instance.create.end', payload)`.
+ * Like oslo, sending never throws: failures are logged. Drivers load on first use.
+ */
+export class Notifier<Ctxt = Context> {
+  readonly #shared: Shared;
+  readonly publisherId: string | undefined;
+  readonly retry: number | null | undefined;
+  readonly #serializer: Serializer<Ctxt>;
+
+  constructor(transport: Transport | undefined, options: NotifierOptions<Ctxt> = {}, shared?: Shared) {
+    const section = transport?.conf.config['oslo_messaging_notifications'] ?? {};
+    const confDrivers = section['driver'];
+    const confTopics = section['topics'];
+    const asList = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+    this.#shared = shared ?? {
+      transport,
+      driverNames: typeof options.driver === 'string' ? [options.driver] : (options.driver ?? asList(confDrivers) ?? ['messagingv2']),
+      topics: options.topics ?? asList(confTopics) ?? ['notifications'],
+      settings: section,
+      plugins: options.plugins ?? transport?.plugins ?? defaultPluginRegistry,
+      logger: options.logger ?? transport?.logger ?? getDefaultLogger(),
+    };
+    const confRetry = section['retry'];
+    this.publisherId = options.publisherId;
+    this.retry = options.retry !== undefined ? options.retry : typeof confRetry === 'number' ? confRetry : confRetry !== undefined ? Number(confRetry) : undefined;
+    this.#serializer = (options.serializer ?? new NoOpSerializer()) as Serializer<Ctxt>;
+  }
+
+  /** A notifier sharing this one's drivers with another publisher id or retry (Python: `prepare`). */
+  prepare(options: { publisherId?: string; retry?: number | null } = {}): Notifier<Ctxt> {
+    return new Notifier<Ctxt>(this.#shared.transport, {
+      publisherId: 'publisherId' in options ? options.publisherId : this.publisherId,
+      retry: 'retry' in options ? options.retry : this.retry,
+      serializer: this.#serializer,
+    }, this.#shared);
+  }
+
+  /** `false` only when the sole driver is `noop`. */
+  isEnabled(): boolean {
+    return !(this.#shared.driverNames.length === 1 && this.#shared.driverNames[0] === 'noop');
+  }
+
+  /** The loaded drivers (loads them on first call). Rejects when a driver is missing. */
+  loadDrivers(): Promise<ReadonlyArray<{ name: string; driver: NotifierDriver }>> {
+    const s = this.#shared;
+    s.drivers ??= Promise.all(s.driverNames.map(async (name) => ({ name, driver: await loadNotifierDriver(s, name) })));
+    s.drivers.catch(() => (s.drivers = undefined));
+    return s.drivers;
+  }
+
+  audit(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'AUDIT'); }
+  debug(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'DEBUG'); }
+  info(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'INFO'); }
+  warn(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
+  /** Same as {@link Notifier.warn}. */
+  warning(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
+  error(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'ERROR'); }
+  critical(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'CRITICAL'); }
+  sample(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'SAMPLE'); }
+
+  async #notify(ctxt: Ctxt, eventType: string, payload: unknown, priority: string): Promise<void> {
+    const logger = this.#shared.logger;
+    let message: NotificationMessage;
+    let wireCtxt: Context;
+    try {
+      const serializedPayload = await this.#serializer.serializeEntity(ctxt, payload);
+      wireCtxt = sanitizeNotificationContext(await this.#serializer.serializeContext(ctxt));
+      message = {
+        message_id: randomUUID(),
+        publisher_id: this.publisherId ?? '',
+        event_type: eventType,
+        priority,
+        payload: serializedPayload,
+        timestamp: pythonTimestamp(),
+      };
+    } catch (err) {
+      logger.error('Failed to build a notification', { eventType, err });
+      return;
+    }
+    let drivers: ReadonlyArray<{ name: string; driver: NotifierDriver }>;
+    try {
+      drivers = await this.loadDrivers();
+    } catch (err) {
+      logger.error('Failed to load notification drivers', { err });
+      return;
+    }
+    await Promise.all(
+      drivers.map(({ name, driver }) =>
+        driver.notify(wireCtxt, message, priority.toLowerCase(), this.retry).catch((err: unknown) => {
+          logger.error(`Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system`, { driver: name, eventType });
+        }),
+      ),
+    );
+  }
+}
+
+async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriver> {
+  const factory = (await s.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name)) as NotifierDriverFactory;
+  const context: NotifierDriverContext = {
+    transport: s.transport?.driver,
+    topics: s.topics,
+    settings: s.settings,
+    logger: s.logger,
+    loadDriver: (other) => {
+      if (other === name) return Promise.reject(new ConfigurationError(`Notification driver ${name} cannot route to itself`));
+      return loadNotifierDriver(s, other);
+    },
+  };
+  return factory.create(context);
+}

@@ -1,0 +1,115 @@
+import { ClientSendError, InvalidTarget, MessagingException, RPCVersionCapError, TransportDriverError } from '../errors.js';
+import { NoOpSerializer, type Serializer } from '../serializer.js';
+import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
+import { assertSendable, Target, type TargetFields } from '../target.js';
+import type { Transport } from '../transport.js';
+import { assertVersion, versionIsCompatible } from '../version.js';
+
+/** Options of an RPC client; also what {@link RPCClient.prepare} can override. Times in seconds. */
+export interface RPCClientOptions<Ctxt = Context> {
+  /** Call timeout (default: the transport's `rpcResponseTimeout`, 60). */
+  readonly timeout?: number | undefined;
+  /** Highest version this client may send. */
+  readonly versionCap?: string | undefined;
+  /** Send retries: undefined/null/-1 forever, 0 none, N at most N. */
+  readonly retry?: number | null | undefined;
+  /** Ask the server for heartbeats and fail if none arrives for this long. */
+  readonly callMonitorTimeout?: number | undefined;
+  /** Fail at once if nobody is listening (RabbitMQ `mandatory`), oslo's `at_least_once`. */
+  readonly atLeastOnce?: boolean | undefined;
+  readonly serializer?: Serializer<Ctxt> | undefined;
+}
+
+/** What `prepare` accepts: target overrides plus client options. */
+export type PrepareOptions = TargetFields & Omit<RPCClientOptions, 'serializer'>;
+
+/**
+ * Invokes methods on RPC servers (Python: `RPCClient` / `_CallContext`). Immutable:
+ * {@link RPCClient.prepare} returns a new client with overrides.
+ */
+export class RPCClient<Ctxt = Context> {
+  readonly target: Target;
+  readonly options: RPCClientOptions<Ctxt>;
+
+  constructor(
+    readonly transport: Transport,
+    target: Target | TargetFields,
+    options: RPCClientOptions<Ctxt> = {},
+  ) {
+    this.target = Target.from(target);
+    this.options = options;
+    if (this.target.version !== undefined) assertVersion(this.target.version);
+  }
+
+  /** A client with some target fields or options replaced (Python: `prepare`). */
+  prepare(overrides: PrepareOptions = {}): RPCClient<Ctxt> {
+    const { timeout, versionCap, retry, callMonitorTimeout, atLeastOnce, ...targetFields } = overrides;
+    if (targetFields.version !== undefined) assertVersion(targetFields.version);
+    const opts: Record<string, unknown> = { ...this.options };
+    for (const [k, v] of Object.entries({ timeout, versionCap, retry, callMonitorTimeout, atLeastOnce })) if (k in overrides) opts[k] = v;
+    return new RPCClient<Ctxt>(this.transport, this.target.with(targetFields), opts as RPCClientOptions<Ctxt>);
+  }
+
+  /** Whether a message at `version` (default: the target's) can be sent under the version cap. */
+  canSendVersion(version: string | undefined = this.target.version): boolean {
+    return versionIsCompatible(this.options.versionCap, version);
+  }
+
+  get #serializer(): Serializer<Ctxt> {
+    return (this.options.serializer ?? new NoOpSerializer()) as Serializer<Ctxt>;
+  }
+
+  async #makeRequest(ctxt: Ctxt, method: string, args: Record<string, unknown>): Promise<{ ctxt: Context; request: RpcRequest }> {
+    if (typeof method !== 'string' || method === '') throw new MessagingException('An RPC method name must be a non-empty string');
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new MessagingException(`Arguments of ${method} must be an object of keyword arguments`);
+    const serializer = this.#serializer;
+    const serialized: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) serialized[k] = await serializer.serializeEntity(ctxt, v);
+    const request: { method: string; args: Record<string, unknown>; namespace?: string; version?: string } = { method, args: serialized };
+    if (this.target.namespace !== undefined) request.namespace = this.target.namespace;
+    if (this.target.version !== undefined) request.version = this.target.version;
+    if (this.options.versionCap !== undefined && !versionIsCompatible(this.options.versionCap, this.target.version)) {
+      throw new RPCVersionCapError(this.target.version, this.options.versionCap);
+    }
+    return { ctxt: await serializer.serializeContext(ctxt), request };
+  }
+
+  async #send(ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    assertSendable(this.target);
+    try {
+      return await this.transport.driver.send(this.target, ctxt, request, options);
+    } catch (err) {
+      if (err instanceof TransportDriverError) throw new ClientSendError(this.target, err);
+      throw err;
+    }
+  }
+
+  /** Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is sent. */
+  async cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
+    const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
+    await this.#send(wireCtxt, request, { waitForReply: false, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce });
+  }
+
+  /**
+   * Invokes `method` and resolves with its result (Python: `call`). Rejects with the remote error
+   * (re-created or `RemoteError`), `MessagingTimeout`, `MessageDeliveryFailure` or `MessageUndeliverable`.
+   */
+  async call<R = unknown>(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<R> {
+    if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
+    const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
+    const timeout = this.options.timeout ?? this.transport.conf.rpcResponseTimeout;
+    const result = await this.#send(wireCtxt, request, {
+      waitForReply: true,
+      timeout,
+      callMonitorTimeout: this.options.callMonitorTimeout,
+      retry: this.options.retry,
+      atLeastOnce: this.options.atLeastOnce,
+    });
+    return (await this.#serializer.deserializeEntity(ctxt, result)) as R;
+  }
+}
+
+/** Creates an RPC client (Python: `get_rpc_client`). */
+export function getRpcClient<Ctxt = Context>(transport: Transport, target: Target | TargetFields, options: RPCClientOptions<Ctxt> = {}): RPCClient<Ctxt> {
+  return new RPCClient<Ctxt>(transport, target, options);
+}

@@ -1,0 +1,97 @@
+import { ExpectedException, MessageUndeliverable, NoSuchMethod } from '../errors.js';
+import type { Serializer } from '../serializer.js';
+import { MessageHandlingServer, type ServerOptions } from '../server/message-handling-server.js';
+import type { Context, IncomingMessage, Listener } from '../spi/driver.js';
+import { assertRpcListenable, Target, type TargetFields } from '../target.js';
+import type { Transport } from '../transport.js';
+import type { RPCAccessPolicy } from './access-policy.js';
+import { RPCDispatcher, type RpcEndpoint } from './dispatcher.js';
+
+/** Options of {@link getRpcServer}. */
+export interface RPCServerOptions<Ctxt = Context> extends ServerOptions {
+  readonly serializer?: Serializer<Ctxt> | undefined;
+  /** Which methods may be invoked (default: {@link DefaultRPCAccessPolicy}). */
+  readonly accessPolicy?: RPCAccessPolicy | undefined;
+  /** Broker prefetch for this server's consumers (drivers that support it). */
+  readonly prefetch?: number | undefined;
+}
+
+const PING_METHOD = 'oslo_rpc_server_ping';
+
+/** Serves RPC requests on a target (Python: `RPCServer`). Create with {@link getRpcServer}. */
+export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
+  readonly target: Target;
+  readonly dispatcher: RPCDispatcher;
+  readonly #prefetch: number | undefined;
+
+  constructor(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}) {
+    super(transport, options);
+    this.target = Target.from(target);
+    assertRpcListenable(this.target);
+    this.#prefetch = options.prefetch;
+    const all = [...endpoints];
+    if (transport.conf.rpcPingEnabled) {
+      if (endpoints.some((e) => typeof (e as Record<string, unknown>)[PING_METHOD] === 'function')) {
+        transport.logger.warn(`An endpoint already defines ${PING_METHOD}; not adding the ping endpoint`);
+      } else {
+        all.push({ [PING_METHOD]: () => 'pong' } as RpcEndpoint);
+      }
+    }
+    this.dispatcher = new RPCDispatcher(all, options.serializer as Serializer<unknown> | undefined, options.accessPolicy);
+  }
+
+  protected createListener(): Promise<Listener> {
+    return this.transport.driver.listen(this.target, { prefetch: this.#prefetch });
+  }
+
+  protected async processIncoming(incoming: IncomingMessage): Promise<void> {
+    // oslo acknowledges RPC requests before dispatch: at-most-once delivery.
+    await incoming.acknowledge().catch((err: unknown) => this.logger.warn('Failed to acknowledge an RPC request', { err }));
+    const stopHeartbeat = this.#startCallMonitorHeartbeat(incoming);
+    let reply: { result: unknown } | { failure: unknown };
+    try {
+      reply = { result: await this.dispatcher.dispatch(incoming) };
+    } catch (err) {
+      const method = String(incoming.message['method']);
+      if (err instanceof ExpectedException) {
+        this.logger.debug('Expected exception during message handling', { method, err: err.original });
+        reply = { failure: err.original };
+      } else {
+        if (err instanceof NoSuchMethod && method.endsWith('_ignore_errors')) this.logger.debug('Exception during message handling', { method, err });
+        else this.logger.error('Exception during message handling', { method, err });
+        reply = { failure: err };
+      }
+    } finally {
+      stopHeartbeat();
+    }
+    try {
+      await incoming.reply(reply as never);
+    } catch (err) {
+      if (err instanceof MessageUndeliverable) this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
+      else this.logger.error('Failed to send an RPC reply', { err });
+    }
+  }
+
+  /** While an endpoint runs, sends heartbeats every `trunc(clientTimeout)/2` s to a caller that asked for them. */
+  #startCallMonitorHeartbeat(incoming: IncomingMessage): () => void {
+    const ct = incoming.clientTimeout;
+    if (!ct) return () => {};
+    const interval = Math.trunc(ct) / 2;
+    if (interval < 1) {
+      this.logger.warn('Client provided an invalid timeout value of ' + String(ct));
+      return () => {};
+    }
+    const timer = setInterval(() => {
+      incoming.heartbeat().catch((err: unknown) => {
+        this.logger.warn('Failed to send a call-monitor heartbeat; stopping heartbeats for this call', { err });
+        clearInterval(timer);
+      });
+    }, interval * 1000);
+    return () => clearInterval(timer);
+  }
+}
+
+/** Creates an RPC server for `target` (with `topic` and `server`) serving `endpoints` (Python: `get_rpc_server`). */
+export function getRpcServer<Ctxt = Context>(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}): RPCServer<Ctxt> {
+  return new RPCServer<Ctxt>(transport, target, endpoints, options);
+}

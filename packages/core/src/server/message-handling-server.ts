@@ -1,0 +1,159 @@
+import { MessagingException, ServerListenError, TaskTimeout, TransportDriverError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { IncomingMessage, Listener } from '../spi/driver.js';
+import type { Executor, ExecutorFactory } from '../spi/executor.js';
+import type { Transport } from '../transport.js';
+import { createExecutor } from './executor-loader.js';
+
+/** Options every server accepts. */
+export interface ServerOptions {
+  /** Executor plugin name (`pool`, `threading`, `blocking`, ...) or factory. Default `pool`. */
+  readonly executor?: string | ExecutorFactory | undefined;
+}
+
+/** Options of {@link MessageHandlingServer.wait} and {@link MessageHandlingServer.stop}. */
+export interface WaitOptions {
+  /** Give up after this many seconds with `TaskTimeout`. */
+  readonly timeout?: number | undefined;
+  /** Log "Possible hang" after this many seconds (default 30, 0 disables), as oslo does. */
+  readonly logAfter?: number | undefined;
+}
+
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * Base of RPC and notification servers: owns the listener and the executor and their lifecycle,
+ * with oslo's rules: `start()` twice is ignored with a warning, `stop()` stops consuming,
+ * `wait()` lets in-flight work finish and releases the listener, and a waited server can start again.
+ */
+export abstract class MessageHandlingServer {
+  #state: State = 'idle';
+  #listener: Listener | undefined;
+  #executor: Executor | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #waiting: Promise<void> | undefined;
+  #stopRequested: { promise: Promise<void>; resolve: () => void } = deferred();
+
+  protected constructor(
+    readonly transport: Transport,
+    protected readonly serverOptions: ServerOptions,
+  ) {}
+
+  protected get logger(): Logger {
+    return this.transport.logger;
+  }
+
+  /** Creates the driver listener for this server. */
+  protected abstract createListener(): Promise<Listener>;
+  /** Handles one message (RPC: dispatch and reply; notifications: dispatch and ack/requeue). */
+  protected abstract processIncoming(message: IncomingMessage): Promise<void>;
+  /** Hook for servers that batch: receives each message before the executor. */
+  protected onIncoming(message: IncomingMessage, submit: (task: () => Promise<void>) => Promise<void>): Promise<void> {
+    return submit(() => this.processIncoming(message));
+  }
+  /** Hook run after the listener stopped and before the executor drains (flush partial batches). */
+  protected async afterListenerStopped(_submit: (task: () => Promise<void>) => Promise<void>): Promise<void> {}
+
+  /** `true` between a completed start and the next stop. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Starts consuming. Rejects with `ServerListenError` when the driver cannot listen. */
+  async start(): Promise<void> {
+    if (this.#state === 'starting' || this.#state === 'running') {
+      this.logger.warn('The server has already been started. Ignoring the redundant call to start().');
+      return this.#starting;
+    }
+    if (this.#state === 'stopping' || this.#state === 'stopped') await this.wait();
+    this.#state = 'starting';
+    this.#stopRequested = deferred();
+    this.#starting = this.#doStart();
+    try {
+      await this.#starting;
+      this.#state = 'running';
+    } catch (err) {
+      this.#state = 'idle';
+      throw err;
+    }
+  }
+
+  async #doStart(): Promise<void> {
+    const executor = await createExecutor(this.transport, this.serverOptions.executor);
+    let listener: Listener;
+    try {
+      listener = await this.createListener();
+    } catch (err) {
+      await executor.shutdown();
+      if (err instanceof TransportDriverError || !(err instanceof MessagingException)) {
+        throw new ServerListenError(`Failed to listen: ${(err as Error).message}`, undefined, { cause: err });
+      }
+      throw err;
+    }
+    const submit = (task: () => Promise<void>) => executor.submit(task);
+    await listener.start((message) => this.onIncoming(message, submit));
+    this.#executor = executor;
+    this.#listener = listener;
+  }
+
+  /** Stops consuming: no new message is dispatched once this resolves. In-flight work goes on. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#state === 'starting') await this.#starting?.catch(() => undefined);
+    if (this.#state !== 'running') return this.#stopping;
+    this.#state = 'stopping';
+    this.#stopping = (async () => {
+      await this.#listener?.stop();
+      const executor = this.#executor;
+      if (executor) await this.afterListenerStopped((task) => executor.submit(task));
+      this.#state = 'stopped';
+      this.#stopRequested.resolve();
+    })();
+    return this.#stopping;
+  }
+
+  /**
+   * Waits for `stop()` (from elsewhere, if not yet called), then for in-flight work to finish, then
+   * releases the listener. Afterwards the server can be started again.
+   */
+  async wait(options: WaitOptions = {}): Promise<void> {
+    if (this.#state === 'idle') return this.#waiting;
+    if (this.#waiting) return this.#waiting;
+    const logAfter = options.logAfter ?? 30;
+    const hangTimer = logAfter > 0 ? setTimeout(() => this.logger.warn('Possible hang: wait is waiting for stop to complete'), logAfter * 1000) : undefined;
+    hangTimer?.unref();
+    const work = (async () => {
+      await this.#stopRequested.promise;
+      await this.#stopping;
+      clearTimeout(hangTimer);
+      await this.#executor?.shutdown();
+      await this.#listener?.cleanup();
+      this.#executor = undefined;
+      this.#listener = undefined;
+      this.#state = 'idle';
+    })();
+    this.#waiting = work;
+    work.finally(() => {
+      if (this.#waiting === work) this.#waiting = undefined;
+    }).catch(() => undefined);
+    if (options.timeout === undefined) return work;
+    return withTimeout(work, options.timeout, 'wait');
+  }
+
+  /** A no-op kept for oslo.service compatibility (SIGHUP). */
+  reset(): void {}
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function withTimeout(work: Promise<void>, seconds: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new TaskTimeout(`Timed out after ${seconds}s waiting for ${what}`)), seconds * 1000);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

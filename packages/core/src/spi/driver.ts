@@ -1,0 +1,148 @@
+import type { Logger } from '../logger.js';
+import type { Target } from '../target.js';
+import type { TransportURL } from '../transport-url.js';
+import type { OptionSchema, ResolvedOptions } from './options.js';
+import type { EntryPointGroup } from './entry-point.js';
+
+/** A request context as it travels: a plain JSON object (oslo's `ctxt` dict). */
+export type Context = Record<string, unknown>;
+
+/** The RPC request a client sends: `{method, args[, namespace][, version]}` as on oslo's wire. */
+export interface RpcRequest {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  readonly namespace?: string;
+  readonly version?: string;
+}
+
+/** The notification body built by the notifier (oslo's field names). */
+export interface NotificationMessage {
+  readonly message_id: string;
+  readonly publisher_id: string;
+  readonly event_type: string;
+  /** Upper case: `INFO`, `ERROR`, ... */
+  readonly priority: string;
+  readonly payload: unknown;
+  /** `YYYY-MM-DD HH:MM:SS.ffffff`, naive UTC, as Python's `str(utcnow())`. */
+  readonly timestamp: string;
+}
+
+/** How to send an RPC request. Times are in seconds, as in oslo. */
+export interface SendOptions {
+  /** `true` for call (resolve with the reply), `false` for cast. */
+  readonly waitForReply: boolean;
+  /** Call timeout in seconds; also the message's time-to-live in the queue. Absent for casts. */
+  readonly timeout?: number | undefined;
+  /** Fail the call if the server sends no heartbeat for this many seconds (oslo `call_monitor_timeout`). */
+  readonly callMonitorTimeout?: number | undefined;
+  /** Send retries: `null`/`undefined`/negative = forever, `0` = one attempt, `N` = N retries. */
+  readonly retry?: number | null | undefined;
+  /** Fail at once with `MessageUndeliverable` if no queue takes the message (oslo `at_least_once`). */
+  readonly atLeastOnce?: boolean | undefined;
+}
+
+/** What a server replies: a result, or a failure (an error object the driver serializes). */
+export type Reply = { readonly result: unknown; readonly failure?: undefined } | { readonly result?: undefined; readonly failure: unknown };
+
+/**
+ * One message handed by a driver to a server. The driver has already decoded the wire format:
+ * `message` is the RPC request (`method`, `args`, ...) or the notification dict, and `ctxt` the
+ * unpacked context (for RPC including `client_timeout`, as in oslo).
+ */
+export interface IncomingMessage {
+  readonly ctxt: Context;
+  readonly message: Readonly<Record<string, unknown>>;
+  /** The caller's call-monitor timeout in seconds, when it asked for heartbeats. */
+  readonly clientTimeout?: number | null | undefined;
+  /** Sends the reply of a call; a no-op for casts. Never throws for a caller that went away: logs instead. */
+  reply(reply: Reply): Promise<void>;
+  /** Sends a call-monitor heartbeat (an empty, non-final reply); a no-op for casts. */
+  heartbeat(): Promise<void>;
+  /** Settles the message: it will not be delivered again. */
+  acknowledge(): Promise<void>;
+  /** Gives the message back to the broker for redelivery. */
+  requeue(): Promise<void>;
+}
+
+/**
+ * Receives messages for one server or listener. A driver calls `onMessage` once per message; a
+ * driver that can pull at its own pace waits for the returned promise (it resolves when the
+ * executor has room) before delivering the next one.
+ */
+export interface Listener {
+  start(onMessage: (message: IncomingMessage) => void | Promise<void>): Promise<void>;
+  /** Stops consuming; no message is delivered after the promise resolves. Idempotent. */
+  stop(): Promise<void>;
+  /** Releases everything (connections, transient queues). Idempotent. */
+  cleanup(): Promise<void>;
+}
+
+/** Options for {@link Driver.listen}. */
+export interface ListenOptions {
+  /** Broker prefetch hint for the consumer. */
+  readonly prefetch?: number | undefined;
+}
+
+/** Options for {@link Driver.listenForNotifications}. */
+export interface NotificationListenOptions {
+  /** Listener pool: listeners of one pool share the messages; each pool gets its own copy. */
+  readonly pool?: string | undefined;
+}
+
+/**
+ * A transport driver: the whole contract between core and a messaging system.
+ * Core builds messages, dispatches, serializes with the user's serializer and runs executors;
+ * the driver moves messages and owns its wire format.
+ */
+export interface Driver {
+  /**
+   * Sends an RPC request. For a call, resolves with the reply's result or rejects with the remote
+   * error (use {@link DriverContext.remoteErrors} to rebuild it), `MessagingTimeout`,
+   * `MessageDeliveryFailure` or `MessageUndeliverable`. For a cast, resolves once sent.
+   */
+  send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown>;
+  /** Publishes a notification to `target` (topic = `<topic>.<priority>`), format version 1 or 2. */
+  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void>;
+  /** Consumes RPC requests for a server target (topic, `topic.server`, and fanout). */
+  listen(target: Target, options: ListenOptions): Promise<Listener>;
+  /** Consumes notifications for each `[target, priority]` pair. */
+  listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener>;
+  /** Closes every connection. Idempotent. */
+  cleanup(): Promise<void>;
+}
+
+/** Turns errors into oslo's failure format and back, honouring `allowedRemoteExmods`. */
+export interface RemoteErrorCodec {
+  /** oslo's `serialize_remote_exception`: a JSON string with class, module, message, tb, args, kwargs. */
+  serialize(error: unknown): string;
+  /** oslo's `deserialize_remote_exception`: the failure (JSON string or object) as an Error to throw. */
+  deserialize(failure: unknown): Error;
+}
+
+/** What core gives a driver factory. */
+export interface DriverContext {
+  readonly url: TransportURL;
+  /** The control exchange (`[DEFAULT] control_exchange`, default `openstack`). */
+  readonly defaultExchange: string;
+  /** Whether this transport serves RPC or notifications. */
+  readonly purpose: 'rpc' | 'notification';
+  readonly remoteErrors: RemoteErrorCodec;
+  readonly logger: Logger;
+  /**
+   * Resolves the driver's option group: defaults, then the config file section `group`, then
+   * options given in code, then the URL query (which wins, as in oslo). Unknown URL keys and
+   * values of the wrong type raise `ConfigurationError`.
+   */
+  options<S extends OptionSchema>(group: string, schema: S): ResolvedOptions<S>;
+  /** Loads another plugin (e.g. the ZeroMQ driver loading its matchmaker). */
+  loadPlugin(group: EntryPointGroup, name: string): Promise<unknown>;
+}
+
+/** The value a driver package exports for the `oslo.messaging.drivers` group. */
+export interface DriverFactory {
+  /** The name used in messages and `list` output, e.g. `rabbit`. */
+  readonly name: string;
+  /** The option schema, for documentation and the CLI's option listing. */
+  readonly optionGroups?: Readonly<Record<string, OptionSchema>>;
+  create(context: DriverContext): Promise<Driver> | Driver;
+}

@@ -1,0 +1,42 @@
+import { SPI_VERSION } from '../version.js';
+
+/** The stevedore-style groups plugins register under; the names are Python's, verbatim. */
+export const ENTRY_POINT_GROUPS = {
+  drivers: 'oslo.messaging.drivers',
+  executors: 'oslo.messaging.executors',
+  notifyDrivers: 'oslo.messaging.notify.drivers',
+  matchmakers: 'oslo.messaging.zmq.matchmaker',
+} as const;
+
+/** One of {@link ENTRY_POINT_GROUPS}. */
+export type EntryPointGroup = (typeof ENTRY_POINT_GROUPS)[keyof typeof ENTRY_POINT_GROUPS];
+
+/** The brand key every plugin value carries (a registered symbol, so it survives two copies of core). */
+export const ENTRY_POINT_BRAND: unique symbol = Symbol.for('oslo.messaging.entryPoint') as never;
+
+/** What the brand says about a plugin value. */
+export interface EntryPointBrand {
+  readonly group: EntryPointGroup;
+  /** The SPI version the plugin was written against; core refuses other majors. */
+  readonly apiVersion: number;
+}
+
+/** A plugin value: an SPI factory stamped with its brand. */
+export type Branded<T> = T & { readonly [ENTRY_POINT_BRAND]: EntryPointBrand };
+
+/** Stamps a factory with the brand of `group` at the current {@link SPI_VERSION}. */
+export function brand<T extends object>(group: EntryPointGroup, factory: T): Branded<T> {
+  return Object.freeze(Object.assign(Object.create(null) as object, factory, {
+    [ENTRY_POINT_BRAND]: Object.freeze({ group, apiVersion: SPI_VERSION }),
+  })) as Branded<T>;
+}
+
+/** Reads the brand of a value, or `undefined` if it has none. */
+export function readBrand(value: unknown): EntryPointBrand | undefined {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  const b = (value as { [ENTRY_POINT_BRAND]?: unknown })[ENTRY_POINT_BRAND];
+  if (typeof b !== 'object' || b === null) return undefined;
+  const { group, apiVersion } = b as Partial<EntryPointBrand>;
+  if (typeof group !== 'string' || typeof apiVersion !== 'number') return undefined;
+  return { group, apiVersion };
+}

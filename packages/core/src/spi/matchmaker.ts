@@ -1,0 +1,32 @@
+import type { Logger } from '../logger.js';
+import type { Target } from '../target.js';
+import type { TransportURL } from '../transport-url.js';
+import type { OptionSchema, ResolvedOptions } from './options.js';
+
+/**
+ * Where brokerless (ZeroMQ) servers announce themselves and clients find them
+ * (oslo's `MatchmakerBase`). Addresses are `host:port` strings.
+ */
+export interface Matchmaker {
+  /** Announces `address` for `target` (topic and, if set, topic+server) with a time-to-live in seconds. */
+  register(target: Target, address: string, listenerType: string, expireSeconds: number): Promise<void>;
+  unregister(target: Target, address: string, listenerType: string): Promise<void>;
+  /** Live addresses for a target: the server's if `target.server` is set, else the topic's. */
+  getHosts(target: Target, listenerType: string): Promise<string[]>;
+  /** Live addresses of every server on the topic (fanout). */
+  getHostsFanout(target: Target, listenerType: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** What the ZeroMQ driver gives a matchmaker factory. */
+export interface MatchmakerContext {
+  readonly url: TransportURL;
+  readonly logger: Logger;
+  options<S extends OptionSchema>(group: string, schema: S): ResolvedOptions<S>;
+}
+
+/** The value a package exports for the `oslo.messaging.zmq.matchmaker` group. */
+export interface MatchmakerFactory {
+  readonly name: string;
+  create(context: MatchmakerContext): Promise<Matchmaker> | Matchmaker;
+}

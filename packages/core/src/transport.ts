@@ -1,0 +1,150 @@
+import { ConfigurationError, DriverLoadFailure, InvalidTransportURL } from './errors.js';
+import { getDefaultLogger, type Logger } from './logger.js';
+import { knownOptionNames, resolveOptions, type OsloConfig } from './config/options-resolver.js';
+import { defaultPluginRegistry, type PluginRegistry } from './plugins/registry.js';
+import { ENTRY_POINT_GROUPS } from './spi/entry-point.js';
+import type { Driver, DriverContext, DriverFactory } from './spi/driver.js';
+import type { OptionSchema } from './spi/options.js';
+import { TransportURL } from './transport-url.js';
+import { createRemoteErrorCodec } from './wire/failure.js';
+import type { RemoteErrorCodec } from './spi/driver.js';
+
+/** Options of {@link getRpcTransport} and {@link getNotificationTransport}; names and units (seconds) follow oslo. */
+export interface TransportOptions {
+  /** Transport URL; default from `config`, then `OSLO_MESSAGING_TRANSPORT_URL`, then `rabbit://`. */
+  readonly url?: string | TransportURL | undefined;
+  /** oslo.config-style configuration (see `loadConfigFiles`). */
+  readonly config?: OsloConfig | undefined;
+  /** `[DEFAULT] control_exchange`: default exchange of targets (default `openstack`). */
+  readonly controlExchange?: string | undefined;
+  /** `[DEFAULT] rpc_response_timeout`: call timeout in seconds when the client gives none (default 60). */
+  readonly rpcResponseTimeout?: number | undefined;
+  /** `[DEFAULT] executor_thread_pool_size`: concurrency of the pool executor (default 64). */
+  readonly executorThreadPoolSize?: number | undefined;
+  /** `[DEFAULT] rpc_ping_enabled`: add the `oslo_rpc_server_ping` method to RPC servers (default false). */
+  readonly rpcPingEnabled?: boolean | undefined;
+  /** Remote modules whose exceptions are re-created on the client (oslo's `allowed_remote_exmods`). */
+  readonly allowedRemoteExmods?: readonly string[] | undefined;
+  /** Options of the driver's group (e.g. `rabbit_qos_prefetch_count` or `rabbitQosPrefetchCount`). */
+  readonly driverOptions?: Readonly<Record<string, unknown>> | undefined;
+  /** The plugin registry to load the driver from (default: the process-wide one). */
+  readonly plugins?: PluginRegistry | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** Transport-wide settings, resolved. */
+export interface TransportConf {
+  readonly controlExchange: string;
+  readonly rpcResponseTimeout: number;
+  readonly executorThreadPoolSize: number;
+  readonly rpcPingEnabled: boolean;
+  readonly config: OsloConfig;
+}
+
+const DEFAULT_SCHEMA = {
+  control_exchange: { type: 'string', default: 'openstack', help: 'Default exchange of targets.' },
+  rpc_response_timeout: { type: 'float', default: 60, min: 0, help: 'Seconds to wait for a call reply.' },
+  executor_thread_pool_size: { type: 'int', default: 64, min: 1, deprecatedNames: ['rpc_thread_pool_size'], help: 'Pool executor size.' },
+  rpc_ping_enabled: { type: 'bool', default: false, help: 'Add an endpoint answering oslo_rpc_server_ping.' },
+} as const satisfies OptionSchema;
+
+/**
+ * A connection to a messaging system through a driver (Python: `Transport`). Get one with
+ * {@link getRpcTransport} or {@link getNotificationTransport}; release it with {@link Transport.cleanup}.
+ */
+export class Transport {
+  #cleanedUp = false;
+  constructor(
+    readonly url: TransportURL,
+    readonly purpose: 'rpc' | 'notification',
+    readonly conf: TransportConf,
+    /** The driver; internal API for servers, clients and notifiers. */
+    readonly driver: Driver,
+    readonly plugins: PluginRegistry,
+    readonly logger: Logger,
+    readonly remoteErrors: RemoteErrorCodec,
+  ) {}
+
+  /** Closes every connection of the driver. Idempotent. */
+  async cleanup(): Promise<void> {
+    if (this.#cleanedUp) return;
+    this.#cleanedUp = true;
+    await this.driver.cleanup();
+  }
+}
+
+function pickUrl(options: TransportOptions, purpose: 'rpc' | 'notification'): string | TransportURL {
+  if (options.url !== undefined) return options.url;
+  const fromConfig =
+    (purpose === 'notification' ? options.config?.['oslo_messaging_notifications']?.['transport_url'] : undefined) ??
+    options.config?.['DEFAULT']?.['transport_url'];
+  if (fromConfig !== undefined) {
+    if (typeof fromConfig !== 'string') throw new ConfigurationError('transport_url in the config must be a string');
+    return fromConfig;
+  }
+  return process.env['OSLO_MESSAGING_TRANSPORT_URL'] || 'rabbit://';
+}
+
+async function createTransport(options: TransportOptions, purpose: 'rpc' | 'notification'): Promise<Transport> {
+  const rawUrl = pickUrl(options, purpose);
+  const url = rawUrl instanceof TransportURL ? rawUrl : TransportURL.parse(rawUrl);
+  const config = options.config ?? {};
+  const logger = options.logger ?? getDefaultLogger();
+  const plugins = options.plugins ?? defaultPluginRegistry;
+  const d = resolveOptions('DEFAULT', DEFAULT_SCHEMA, {
+    config,
+    code: {
+      control_exchange: options.controlExchange,
+      rpc_response_timeout: options.rpcResponseTimeout,
+      executor_thread_pool_size: options.executorThreadPoolSize,
+      rpc_ping_enabled: options.rpcPingEnabled,
+    },
+  });
+  const conf: TransportConf = {
+    controlExchange: d.control_exchange,
+    rpcResponseTimeout: d.rpc_response_timeout,
+    executorThreadPoolSize: d.executor_thread_pool_size,
+    rpcPingEnabled: d.rpc_ping_enabled,
+    config,
+  };
+  const driverName = url.driver;
+  if (!driverName) throw new InvalidTransportURL(url.format(), 'No scheme specified');
+  const factory = (await plugins.load(ENTRY_POINT_GROUPS.drivers, driverName)) as DriverFactory;
+  const remoteErrors = createRemoteErrorCodec(options.allowedRemoteExmods ?? []);
+  const understood = new Set<string>();
+  const context: DriverContext = {
+    url,
+    defaultExchange: conf.controlExchange,
+    purpose,
+    remoteErrors,
+    logger,
+    options<S extends OptionSchema>(group: string, schema: S) {
+      for (const n of knownOptionNames(schema)) understood.add(n);
+      return resolveOptions(group, schema, { config, code: options.driverOptions, query: url.query });
+    },
+    loadPlugin: (group, name) => plugins.load(group, name),
+  };
+  let driver: Driver;
+  try {
+    driver = await factory.create(context);
+  } catch (err) {
+    if (err instanceof ConfigurationError || err instanceof DriverLoadFailure) throw err;
+    throw new DriverLoadFailure(`Failed to load transport driver "${driverName}": ${(err as Error).message}`, ENTRY_POINT_GROUPS.drivers, driverName, { cause: err });
+  }
+  const unknown = [...Object.keys(url.query), ...Object.keys(options.driverOptions ?? {})].filter((k) => !understood.has(k));
+  if (unknown.length > 0) {
+    await driver.cleanup().catch(() => undefined);
+    throw new ConfigurationError(`Unknown option(s) for the "${driverName}" driver: ${unknown.join(', ')}`);
+  }
+  return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors);
+}
+
+/** Creates a transport for RPC clients and servers (Python: `get_rpc_transport`). */
+export function getRpcTransport(options: TransportOptions = {}): Promise<Transport> {
+  return createTransport(options, 'rpc');
+}
+
+/** Creates a transport for notifiers and notification listeners (Python: `get_notification_transport`). */
+export function getNotificationTransport(options: TransportOptions = {}): Promise<Transport> {
+  return createTransport(options, 'notification');
+}

@@ -1,0 +1,42 @@
+import type { Context } from '../spi/driver.js';
+
+const PREFIX = '_context_';
+
+/** Adds each context entry to `message` as `_context_<key>`, as oslo's AMQP drivers do. */
+export function packContext(message: Record<string, unknown>, ctxt: Context): Record<string, unknown> {
+  for (const [k, v] of Object.entries(ctxt)) message[PREFIX + k] = v;
+  return message;
+}
+
+/** A message with its oslo bookkeeping keys taken out. */
+export interface UnpackedMessage {
+  /** The `_context_*` entries, unprefixed. */
+  readonly ctxt: Context;
+  /** The message without `_context_*`, `_msg_id`, `_reply_q`, `_timeout` and `_unique_id`. */
+  readonly message: Record<string, unknown>;
+  readonly msgId: string | undefined;
+  readonly replyQueue: string | undefined;
+  /** `_timeout`: the caller's call-monitor timeout, or null. */
+  readonly clientTimeout: number | null;
+  readonly uniqueId: string | undefined;
+}
+
+/** oslo's `unpack_context`: splits a decoded message into context, bookkeeping and body. */
+export function unpackContext(raw: Readonly<Record<string, unknown>>): UnpackedMessage {
+  const ctxt: Context = {};
+  const message: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.startsWith(PREFIX)) ctxt[k.slice(PREFIX.length)] = v;
+    else if (k !== '_msg_id' && k !== '_reply_q' && k !== '_timeout' && k !== '_unique_id') message[k] = v;
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const t = raw['_timeout'];
+  return {
+    ctxt,
+    message,
+    msgId: str(raw['_msg_id']),
+    replyQueue: str(raw['_reply_q']),
+    clientTimeout: typeof t === 'number' && Number.isFinite(t) ? t : null,
+    uniqueId: str(raw['_unique_id']),
+  };
+}
