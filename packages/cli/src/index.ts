@@ -1,0 +1,2 @@
+/** The oslo-messaging command: call, cast, notify, listen, serve, bench */
+export {};

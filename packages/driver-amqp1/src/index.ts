@@ -1,0 +1,2 @@
+/** AMQP 1.0 transport driver (rhea), interoperable with Python oslo.messaging's amqp driver */
+export {};

@@ -1,0 +1,2 @@
+/** ZeroMQ brokerless transport driver (zeromq.js) */
+export {};

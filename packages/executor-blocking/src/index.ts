@@ -1,0 +1,2 @@
+/** Executor that handles one message at a time, in order */
+export {};

@@ -1,0 +1,2 @@
+/** Executor running endpoint methods in worker threads for CPU-bound endpoints */
+export {};

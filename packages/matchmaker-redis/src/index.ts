@@ -1,0 +1,2 @@
+/** Redis matchmaker for the ZeroMQ driver (ioredis, Sentinel support) */
+export {};

@@ -1,0 +1,2 @@
+/** Static JSON-file matchmaker for the ZeroMQ driver (oslo's ring file) */
+export {};

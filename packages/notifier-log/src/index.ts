@@ -1,0 +1,2 @@
+/** Notification driver that writes one structured log line per notification */
+export {};

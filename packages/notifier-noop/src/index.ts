@@ -1,0 +1,2 @@
+/** Notification driver that drops notifications */
+export {};

@@ -1,0 +1,2 @@
+/** Notification driver that keeps notifications in memory for assertions */
+export {};

@@ -1,0 +1,2 @@
+/** OpenTelemetry tracing and metrics for oslo-messaging */
+export {};

@@ -1,0 +1,2 @@
+/** Driver conformance suite (vitest) for oslo-messaging transport drivers */
+export {};

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Brings up and verifies every service the tests need on this kind of machine, so `npm test`
+// works alone on a fresh machine: RabbitMQ (with the AMQP 1.0 plugin), Redis, and the Python
+// oslo.messaging peer. Each step says what it does; a service that cannot be brought up fails loudly.
+import { execSync, spawnSync } from 'node:child_process';
+import { createConnection } from 'node:net';
+
+const log = (m) => process.stdout.write(`[services] ${m}\n`);
+const sh = (cmd, opts = {}) => spawnSync('bash', ['-c', cmd], { stdio: opts.quiet ? 'pipe' : 'inherit', encoding: 'utf8', timeout: opts.timeout ?? 300_000 });
+
+function portOpen(port, host = '127.0.0.1', timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host });
+    const done = (ok) => { s.destroy(); resolve(ok); };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+async function waitPort(port, seconds) {
+  for (let i = 0; i < seconds * 2; i++) {
+    if (await portOpen(port)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+const isRoot = process.getuid?.() === 0;
+let aptUpdated = false;
+function aptInstall(pkgs) {
+  if (!isRoot) throw new Error(`need root to install ${pkgs.join(' ')}`);
+  if (!aptUpdated) { sh('apt-get update -qq', { quiet: true }); aptUpdated = true; }
+  const r = sh(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs.join(' ')}`, { quiet: true });
+  if (r.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed:\n${r.stderr}`);
+}
+
+function has(cmd) {
+  return sh(`command -v ${cmd}`, { quiet: true }).status === 0;
+}
+
+const failures = [];
+
+// RabbitMQ
+if (!(await portOpen(5672))) {
+  log('RabbitMQ is not answering on 5672: starting it');
+  if (!has('rabbitmq-server')) aptInstall(['rabbitmq-server']);
+  sh('rabbitmq-server -detached', { quiet: true });
+  if (!(await waitPort(5672, 90))) failures.push('RabbitMQ did not come up on 127.0.0.1:5672');
+}
+if (has('rabbitmqctl')) {
+  sh('rabbitmqctl await_startup --timeout 60', { quiet: true });
+  const plugins = sh('rabbitmq-plugins list -e -m', { quiet: true }).stdout ?? '';
+  if (!plugins.includes('rabbitmq_amqp1_0')) {
+    log('enabling rabbitmq_amqp1_0');
+    const r = sh('rabbitmq-plugins enable rabbitmq_amqp1_0', { quiet: true });
+    if (r.status !== 0) failures.push(`could not enable rabbitmq_amqp1_0: ${r.stderr}`);
+  }
+  const status = sh('rabbitmqctl status', { quiet: true });
+  if (status.status !== 0) failures.push('rabbitmqctl status failed');
+}
+
+// Redis
+if (!(await portOpen(6379))) {
+  log('Redis is not answering on 6379: starting it');
+  if (!has('redis-server')) aptInstall(['redis-server']);
+  sh('mkdir -p /var/lib/redis /var/log/redis; redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log', { quiet: true });
+  if (!(await waitPort(6379, 30))) failures.push('Redis did not come up on 127.0.0.1:6379');
+}
+
+// Python oslo.messaging 14 (the interop peer) and Qpid Proton (AMQP 1.0 peer and broker)
+const pyOk = () => sh('/usr/bin/python3 -c "import oslo_messaging, proton, pyngus"', { quiet: true }).status === 0;
+if (!pyOk()) {
+  log('installing python3-oslo.messaging, python3-pyngus, python3-qpid-proton, python-qpid-proton-doc');
+  try {
+    aptInstall(['python3-oslo.messaging', 'python3-pyngus', 'python3-qpid-proton', 'python-qpid-proton-doc']);
+  } catch (e) {
+    failures.push(String(e.message));
+  }
+  if (!pyOk()) failures.push('Python oslo.messaging / proton are not importable with /usr/bin/python3');
+}
+
+if (failures.length > 0) {
+  for (const f of failures) process.stderr.write(`[services] FAILED: ${f}\n`);
+  process.exit(1);
+}
+log(`ready: RabbitMQ 5672, Redis 6379, Python ${execSync('/usr/bin/python3 -c "import oslo_messaging, importlib.metadata as m; print(m.version(\'oslo.messaging\'))"').toString().trim()} oslo.messaging`);
