@@ -1,2 +1,16 @@
-/** Executor with bounded concurrency (executor_thread_pool_size); also registered as oslo's threading */
-export {};
+/**
+ * `@oslo-messaging/executor-pool`: runs up to `executor_thread_pool_size` (default 64) messages
+ * concurrently. Registered as `pool` and, for oslo configurations, as `threading`.
+ *
+ * @packageDocumentation
+ */
+import { defineExecutor } from '@oslo-messaging/core';
+import { BoundedExecutor } from './bounded-executor.js';
+
+export { BoundedExecutor } from './bounded-executor.js';
+
+/** The `pool` / `threading` executor plugin. */
+export const poolExecutor = defineExecutor({
+  name: 'pool',
+  create: ({ poolSize }) => new BoundedExecutor(poolSize),
+});

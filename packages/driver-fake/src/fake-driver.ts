@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import {
+  deserializeEnvelope,
+  MessageUndeliverable,
+  MessagingTimeout,
+  packContext,
+  serializeEnvelope,
+  TransportDriverError,
+  unpackContext,
+  type Context,
+  type Driver,
+  type DriverContext,
+  type IncomingMessage,
+  type Listener,
+  type NotificationMessage,
+  type Reply,
+  type RpcRequest,
+  type SendOptions,
+  type Target,
+} from '@oslo-messaging/core';
+import { brokerFor, type Broker, type ConsumerCallback, type Delivery } from './broker.js';
+
+const hex = () => randomUUID().replaceAll('-', '');
+
+interface ReplyWaiter {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  onHeartbeat(): void;
+}
+
+/**
+ * The in-memory driver. Messages go through the same oslo wire encoding as on RabbitMQ (envelope,
+ * `_context_*` keys, failure format), so what works here works on a broker.
+ */
+export class FakeDriver implements Driver {
+  readonly #broker: Broker;
+  readonly #ctx: DriverContext;
+  readonly #waiters = new Map<string, ReplyWaiter>();
+  readonly #cancels = new Set<() => void>();
+  #replyQueue: string | undefined;
+  #closed = false;
+
+  constructor(ctx: DriverContext) {
+    this.#ctx = ctx;
+    this.#broker = brokerFor(ctx.url.virtualHost ?? '');
+  }
+
+  #exchangeOf(target: Target): string {
+    return target.exchange ?? this.#ctx.defaultExchange;
+  }
+
+  #ensureReplyQueue(): string {
+    if (this.#replyQueue) return this.#replyQueue;
+    const name = `reply_${hex()}`;
+    const queue = this.#broker.declareQueue(name);
+    const cancel = queue.consume((d) => this.#onReply(d));
+    this.#cancels.add(cancel);
+    this.#replyQueue = name;
+    return name;
+  }
+
+  #onReply(delivery: Delivery): void {
+    delivery.ack();
+    let data: Record<string, unknown>;
+    try {
+      data = deserializeEnvelope(delivery.body);
+    } catch (err) {
+      this.#ctx.logger.warn('Dropping a malformed reply', { err });
+      return;
+    }
+    const msgId = data['_msg_id'];
+    const waiter = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
+    if (!waiter) {
+      this.#ctx.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
+      return;
+    }
+    if (data['failure']) waiter.reject(this.#ctx.remoteErrors.deserialize(data['failure']));
+    else if (data['result'] == null && !data['ending']) waiter.onHeartbeat();
+    else waiter.resolve(data['result']);
+  }
+
+  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const topic = target.topic!;
+    const msg: Record<string, unknown> = { ...request };
+    let msgId: string | undefined;
+    if (options.waitForReply) {
+      msgId = hex();
+      msg['_msg_id'] = msgId;
+      msg['_reply_q'] = this.#ensureReplyQueue();
+      msg['_timeout'] = options.callMonitorTimeout ?? null;
+    }
+    msg['_unique_id'] = hex();
+    const body = serializeEnvelope(packContext(msg, ctxt));
+    const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
+    const waiting = msgId !== undefined ? this.#waitForReply(msgId, options) : undefined;
+    let routed: number;
+    let exchange: string;
+    let routingKey: string;
+    if (target.fanout) {
+      exchange = `${topic}_fanout`;
+      routingKey = '';
+      this.#broker.declareExchange(exchange, 'fanout');
+    } else {
+      exchange = this.#exchangeOf(target);
+      routingKey = target.server ? `${topic}.${target.server}` : topic;
+      this.#broker.declareExchange(exchange, 'topic');
+    }
+    routed = this.#broker.publish(exchange, routingKey, body, expiresAt);
+    if (routed === 0 && options.atLeastOnce) {
+      if (msgId !== undefined) this.#waiters.get(msgId)?.reject(new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
+      else throw new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey);
+    }
+    return waiting;
+  }
+
+  #waitForReply(msgId: string, options: SendOptions): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const timeout = options.timeout ?? 60;
+      let monitor: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(overall);
+        clearTimeout(monitor);
+        this.#waiters.delete(msgId);
+      };
+      const overall = setTimeout(() => {
+        done();
+        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
+      }, timeout * 1000);
+      const armMonitor = () => {
+        if (options.callMonitorTimeout === undefined) return;
+        clearTimeout(monitor);
+        monitor = setTimeout(() => {
+          done();
+          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
+        }, options.callMonitorTimeout * 1000);
+      };
+      armMonitor();
+      this.#waiters.set(msgId, {
+        resolve: (v) => {
+          done();
+          resolve(v);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        onHeartbeat: armMonitor,
+      });
+    });
+  }
+
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2): Promise<void> {
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const exchange = this.#exchangeOf(target);
+    const routingKey = target.topic!;
+    this.#broker.declareExchange(exchange, 'topic');
+    // oslo's publisher declares the non-pool queue so notifications wait for a consumer.
+    this.#broker.bind(this.#broker.declareQueue(routingKey), exchange, routingKey);
+    const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
+    this.#broker.publish(exchange, routingKey, version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
+  }
+
+  async listen(target: Target): Promise<Listener> {
+    const exchange = this.#exchangeOf(target);
+    const topic = target.topic!;
+    const b = this.#broker;
+    b.declareExchange(exchange, 'topic');
+    b.declareExchange(`${topic}_fanout`, 'fanout');
+    const topicQueue = b.declareQueue(topic);
+    b.bind(topicQueue, exchange, topic);
+    const serverQueue = b.declareQueue(`${topic}.${target.server}`);
+    b.bind(serverQueue, exchange, `${topic}.${target.server}`);
+    const fanoutQueue = b.declareQueue(`${topic}_fanout_${hex()}`, { autoDelete: true });
+    b.bind(fanoutQueue, `${topic}_fanout`, topic);
+    return this.#listener([topicQueue, serverQueue, fanoutQueue], (d) => this.#rpcIncoming(d));
+  }
+
+  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: { pool?: string | undefined }): Promise<Listener> {
+    const b = this.#broker;
+    const queues = new Map<string, ReturnType<Broker['declareQueue']>>();
+    for (const [target, priority] of targetsAndPriorities) {
+      const exchange = this.#exchangeOf(target);
+      const routingKey = `${target.topic}.${priority}`;
+      b.declareExchange(exchange, 'topic');
+      const q = b.declareQueue(options.pool ?? routingKey);
+      b.bind(q, exchange, routingKey);
+      queues.set(q.name, q);
+    }
+    return this.#listener([...queues.values()], (d) => this.#notificationIncoming(d));
+  }
+
+  #listener(queues: ReadonlyArray<{ consume(cb: ConsumerCallback): () => void }>, decode: (d: Delivery) => IncomingMessage | undefined): Listener {
+    let cancels: Array<() => void> = [];
+    const stop = async () => {
+      for (const c of cancels) {
+        c();
+        this.#cancels.delete(c);
+      }
+      cancels = [];
+    };
+    return {
+      start: async (onMessage) => {
+        for (const q of queues) {
+          const cancel = q.consume((d) => {
+            const incoming = decode(d);
+            return incoming ? onMessage(incoming) : undefined;
+          });
+          cancels.push(cancel);
+          this.#cancels.add(cancel);
+        }
+      },
+      stop,
+      cleanup: stop,
+    };
+  }
+
+  #decode(d: Delivery): ReturnType<typeof unpackContext> | undefined {
+    try {
+      return unpackContext(deserializeEnvelope(d.body));
+    } catch (err) {
+      this.#ctx.logger.error('Rejecting a malformed message', { err });
+      d.ack();
+      return undefined;
+    }
+  }
+
+  #rpcIncoming(d: Delivery): IncomingMessage | undefined {
+    const u = this.#decode(d);
+    if (!u) return undefined;
+    const sendReply = async (reply: Record<string, unknown>) => {
+      if (!u.msgId || !u.replyQueue) return;
+      const body = serializeEnvelope({ ...reply, _msg_id: u.msgId, _unique_id: hex() });
+      if (this.#broker.publish('', u.replyQueue, body) === 0) {
+        throw new MessageUndeliverable(`Reply queue ${u.replyQueue} does not exist`, '', u.replyQueue);
+      }
+    };
+    return {
+      ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
+      message: u.message,
+      clientTimeout: u.clientTimeout,
+      reply: (reply: Reply) =>
+        sendReply(
+          reply.failure !== undefined
+            ? { result: null, failure: this.#ctx.remoteErrors.serialize(reply.failure), ending: true }
+            : { result: reply.result ?? null, failure: null, ending: true },
+        ),
+      heartbeat: () => sendReply({ result: null, failure: null, ending: false }),
+      acknowledge: async () => d.ack(),
+      requeue: async () => d.requeue(),
+    };
+  }
+
+  #notificationIncoming(d: Delivery): IncomingMessage | undefined {
+    const u = this.#decode(d);
+    if (!u) return undefined;
+    return {
+      ctxt: u.ctxt,
+      message: u.message,
+      clientTimeout: null,
+      reply: async () => {},
+      heartbeat: async () => {},
+      acknowledge: async () => d.ack(),
+      requeue: async () => d.requeue(),
+    };
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#cancels) c();
+    this.#cancels.clear();
+    for (const w of [...this.#waiters.values()]) w.reject(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+  }
+}
