@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Repo lint: every package keeps the house shape, so 18 small packages stay consistent.
+// Checks name/folder, ESM, exports (with ./package.json), types, files, engines, README sections,
+// core as a peer (never a dependency) within range of the workspace core, tsconfig references
+// matching workspace dependencies, and (after a build) that every entry point in the
+// "oslo.messaging" manifest exists, exports a value and carries the brand of its group.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import semver from 'semver';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BRAND = Symbol.for('oslo.messaging.entryPoint');
+
+export async function checkPackages({ importTargets = true } = {}) {
+  const problems = [];
+  const pkgsDir = join(root, 'packages');
+  const folders = readdirSync(pkgsDir).filter((f) => existsSync(join(pkgsDir, f, 'package.json')));
+  const coreVersion = JSON.parse(readFileSync(join(pkgsDir, 'core/package.json'), 'utf8')).version;
+  const workspaceNames = new Set(folders.map((f) => `@oslo-messaging/${f}`));
+  for (const folder of folders) {
+    const dir = join(pkgsDir, folder);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const bad = (m) => problems.push(`packages/${folder}: ${m}`);
+    if (pkg.name !== `@oslo-messaging/${folder}`) bad(`name must be @oslo-messaging/${folder}`);
+    if (pkg.type !== 'module') bad('type must be "module"');
+    if (pkg.exports?.['.']?.types !== './dist/index.d.ts' || pkg.exports?.['.']?.default !== './dist/index.js') bad('exports["."] must be { types: ./dist/index.d.ts, default: ./dist/index.js }');
+    if (pkg.exports?.['./package.json'] !== './package.json') bad('exports must include "./package.json"');
+    if (pkg.types !== './dist/index.d.ts') bad('types must be ./dist/index.d.ts');
+    if (!Array.isArray(pkg.files) || !pkg.files.includes('dist')) bad('files must include dist');
+    if (!pkg.engines?.node) bad('engines.node must be set');
+    if (!semver.valid(pkg.version)) bad(`version ${pkg.version} is not semver`);
+    const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
+    if (!readme) bad('README.md is missing');
+    else for (const section of ['## Install']) if (!readme.includes(section)) bad(`README.md lacks "${section}"`);
+    if (folder !== 'core') {
+      if (pkg.dependencies?.['@oslo-messaging/core']) bad('@oslo-messaging/core must be a peerDependency, not a dependency');
+      const peer = pkg.peerDependencies?.['@oslo-messaging/core'];
+      if (!peer) bad('@oslo-messaging/core must be a peerDependency');
+      else if (!semver.satisfies(coreVersion, peer)) bad(`peer range ${peer} on core does not include the workspace core ${coreVersion}`);
+    }
+    const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
+    const refs = new Set((tsconfig.references ?? []).map((r) => `@oslo-messaging/${r.path.replace('../', '')}`));
+    const wsDeps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.devDependencies }).filter((d) => workspaceNames.has(d));
+    for (const d of wsDeps) if (!refs.has(d)) bad(`tsconfig.json must reference ../${d.split('/')[1]} (a workspace dependency)`);
+    const manifest = pkg['oslo.messaging'];
+    if (manifest && importTargets) {
+      for (const [group, entries] of Object.entries(manifest.entryPoints ?? {})) {
+        for (const [name, target] of Object.entries(entries)) {
+          const [file, exp = 'default'] = target.split('#');
+          const abs = resolve(dir, file);
+          if (!existsSync(abs)) {
+            bad(`entry point ${group}:${name} -> ${target}: file missing (build first)`);
+            continue;
+          }
+          const mod = await import(pathToFileURL(abs).href);
+          const value = mod[exp];
+          if (value === undefined) bad(`entry point ${group}:${name} -> ${target}: no export "${exp}"`);
+          else if (value[BRAND]?.group !== group) bad(`entry point ${group}:${name} -> ${target}: value lacks the brand of ${group}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const problems = await checkPackages();
+  for (const p of problems) process.stderr.write(`${p}\n`);
+  if (problems.length > 0) process.exit(1);
+  process.stdout.write('all packages keep the house shape\n');
+}
