@@ -34,6 +34,8 @@ export type { RpcEndpoint, DispatchRequest } from './rpc/dispatcher.js';
 export { expose, EXPOSED, DefaultRPCAccessPolicy, ExplicitRPCAccessPolicy, LegacyRPCAccessPolicy } from './rpc/access-policy.js';
 export type { RPCAccessPolicy } from './rpc/access-policy.js';
 export { expectedExceptions } from './rpc/expected-exceptions.js';
+export { typedClient, implementsApi } from './rpc/typed.js';
+export type { RpcApi, RpcArgs, RpcResult, TypedClient, TypedCaster, TypedEndpoint } from './rpc/typed.js';
 export { MessageHandlingServer } from './server/message-handling-server.js';
 export type { ServerOptions, WaitOptions } from './server/message-handling-server.js';
 export { DEFAULT_EXECUTOR } from './server/executor-loader.js';

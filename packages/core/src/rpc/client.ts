@@ -4,6 +4,7 @@ import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
 import { assertSendable, Target, type TargetFields } from '../target.js';
 import type { Transport } from '../transport.js';
 import { assertVersion, versionIsCompatible } from '../version.js';
+import { typedClient, type RpcApi, type TypedClient } from './typed.js';
 
 /** Options of an RPC client; also what {@link RPCClient.prepare} can override. Times in seconds. */
 export interface RPCClientOptions<Ctxt = Context> {
@@ -48,6 +49,14 @@ export class RPCClient<Ctxt = Context> {
     const opts: Record<string, unknown> = { ...this.options };
     for (const [k, v] of Object.entries({ timeout, versionCap, retry, callMonitorTimeout, atLeastOnce })) if (k in overrides) opts[k] = v;
     return new RPCClient<Ctxt>(this.transport, this.target.with(targetFields), opts as RPCClientOptions<Ctxt>);
+  }
+
+  /**
+   * A typed handle checked against an API contract: `client.proxy<ComputeAPI>().ping(ctxt, { arg })`.
+   * See {@link TypedClient}; calls and casts go through this client unchanged.
+   */
+  proxy<API extends RpcApi<API>>(): TypedClient<API, Ctxt> {
+    return typedClient<API, Ctxt>(this);
   }
 
   /** Whether a message at `version` (default: the target's) can be sent under the version cap. */
