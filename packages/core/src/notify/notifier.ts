@@ -31,6 +31,8 @@ const SAFE_CONTEXT_KEYS = new Set([
   'service_user_domain_id', 'service_user_domain_name', 'service_project_id', 'service_project_name',
   'service_project_domain_id', 'service_project_domain_name', 'service_roles', 'global_request_id', 'system_scope',
   'user', 'domain', 'user_domain', 'project_domain',
+  // Trace context (W3C traceparent/tracestate/baggage) written by @oslo-messaging/opentelemetry: not sensitive.
+  'otel_traceparent', 'otel_tracestate', 'otel_baggage',
 ]);
 
 /** Keeps only the context keys that are safe to broadcast (drops `auth_token` and the like). */
