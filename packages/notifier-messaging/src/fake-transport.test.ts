@@ -69,8 +69,8 @@ describe('messaging notifier drivers over fake://', () => {
       const topicA = `a_${unique()}`;
       const topicB = `b_${unique()}`;
       const received: Array<[string, string, string, string, unknown]> = [];
-      const endpoint = (priority: string) => (ctxt: Record<string, unknown>, publisherId: string, eventType: string, payload: unknown) => {
-        received.push([priority, publisherId, eventType, String(ctxt['user_id']), payload]);
+      const endpoint = (priority: string) => (ctxt: unknown, publisherId: string, eventType: string, payload: unknown) => {
+        received.push([priority, publisherId, eventType, String((ctxt as Record<string, unknown>)['user_id']), payload]);
       };
       const server = getNotificationListener(transport, [{ topic: topicA }, { topic: topicB }], [{ info: endpoint('info'), error: endpoint('error') }]);
       servers.push(server);

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineNotifierDriver, type Branded, type NotifierDriverFactory } from '@oslo-messaging/core';
+import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core';
 import { defaultNotificationStore, NotificationStore } from './notification-store.js';
 import { TestNotifierDriver } from './test-driver.js';
 
@@ -16,7 +16,7 @@ export { TestNotifierDriver } from './test-driver.js';
 export interface TestNotifierDriverFactory extends NotifierDriverFactory {
   /** The store every driver made by this plugin appends to. */
   readonly store: NotificationStore;
-  create(): TestNotifierDriver;
+  create(context?: NotifierDriverContext): TestNotifierDriver;
 }
 
 /** Options of {@link createTestNotifierDriver}. */
