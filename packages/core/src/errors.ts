@@ -238,9 +238,22 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Masks the password of every host (between a host's first `:` and its last `@`), even in URLs that do not parse. */
 function maskUrlForMessage(url: unknown): string {
   if (typeof url !== 'string') return `(${typeof url})`;
-  return JSON.stringify(url.replace(/\/\/([^@/]*?):([^@/]*)@/g, '//$1:****@'));
+  const start = url.indexOf('://');
+  if (start < 0) return JSON.stringify(url);
+  const q = url.indexOf('?', start);
+  const end = q < 0 ? url.length : q;
+  const hosts = url
+    .slice(start + 3, end)
+    .split(',')
+    .map((h) => {
+      const at = h.lastIndexOf('@');
+      const colon = h.indexOf(':');
+      return colon >= 0 && colon < at ? `${h.slice(0, colon)}:****${h.slice(at)}` : h;
+    });
+  return JSON.stringify(url.slice(0, start + 3) + hosts.join(',') + url.slice(end));
 }
 
 /** Every public error class, for documentation and the errors test. */
