@@ -5,19 +5,27 @@ import type { NotificationFilter } from './filter.js';
 import { isPriority, NotificationResult, PRIORITIES, type Priority } from './priorities.js';
 
 /** `{message_id, timestamp}` of a notification, given to endpoints. */
-export interface NotificationMetadata {
+export type NotificationMetadata = {
   readonly message_id: unknown;
   readonly timestamp: unknown;
-}
-
-type Handler = (ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata) => unknown;
+};
 
 /**
  * A notification endpoint: methods named after priorities (`info`, `error`, ...) taking
  * `(ctxt, publisherId, eventType, payload, metadata)`, and optionally a `filterRule`.
- * A method returns nothing (handled) or {@link NotificationResult.REQUEUE}.
+ * A method returns nothing (handled) or {@link NotificationResult.REQUEUE}. (Method syntax keeps
+ * parameters bivariant, so handlers may annotate their context and payload types.)
  */
-export type NotificationEndpoint = object & { readonly filterRule?: NotificationFilter | undefined } & Partial<Record<Priority, Handler>>;
+export interface NotificationEndpoint {
+  readonly filterRule?: NotificationFilter | undefined;
+  audit?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  debug?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  info?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  warn?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  error?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  critical?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  sample?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+}
 
 /** One notification as a batch endpoint receives it. */
 export interface BatchNotification {
@@ -30,7 +38,16 @@ export interface BatchNotification {
 }
 
 /** A batch endpoint: methods named after priorities taking an array of {@link BatchNotification}. */
-export type BatchNotificationEndpoint = object & { readonly filterRule?: NotificationFilter | undefined } & Partial<Record<Priority, (messages: BatchNotification[]) => unknown>>;
+export interface BatchNotificationEndpoint {
+  readonly filterRule?: NotificationFilter | undefined;
+  audit?(messages: BatchNotification[]): unknown;
+  debug?(messages: BatchNotification[]): unknown;
+  info?(messages: BatchNotification[]): unknown;
+  warn?(messages: BatchNotification[]): unknown;
+  error?(messages: BatchNotification[]): unknown;
+  critical?(messages: BatchNotification[]): unknown;
+  sample?(messages: BatchNotification[]): unknown;
+}
 
 /** The priorities at least one endpoint handles. */
 export function endpointPriorities(endpoints: readonly object[]): Priority[] {

@@ -7,9 +7,10 @@ import { DefaultRPCAccessPolicy, type RPCAccessPolicy } from './access-policy.js
 
 /**
  * An RPC endpoint: an object whose methods take `(ctxt, args)` and return a result (or a promise).
- * It may declare `target` (namespace, version) to scope its methods, as in oslo.
+ * It may declare a `target` property (a `Target` or its fields: namespace, version) to scope its
+ * methods, as in oslo; anything else there is refused with a TypeError when the server is created.
  */
-export type RpcEndpoint = object & { readonly target?: Target | TargetFields | undefined };
+export type RpcEndpoint = object;
 
 /** The RPC request as handed to the dispatcher. */
 export interface DispatchRequest {
@@ -27,11 +28,11 @@ export class RPCDispatcher {
     readonly accessPolicy: RPCAccessPolicy = DefaultRPCAccessPolicy,
   ) {
     this.#endpoints = endpoints.map((endpoint) => {
-      const t = endpoint.target;
+      const t = (endpoint as { target?: unknown }).target;
       if (t !== undefined && (typeof t !== 'object' || t === null || typeof t === 'function')) {
         throw new TypeError(`Endpoint ${endpoint.constructor?.name ?? 'object'} has a "target" attribute that is not a Target`);
       }
-      return { endpoint, target: t === undefined ? new Target() : Target.from(t) };
+      return { endpoint, target: t === undefined ? new Target() : Target.from(t as TargetFields) };
     });
   }
 
