@@ -34,6 +34,8 @@ export class MessagingException extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // Only classes with a code of their own are branded; a user subclass without one would otherwise match its parent's errors.
+    if (!Object.prototype.hasOwnProperty.call(this, 'code')) return false;
     const kinds = (value as Branded | null | undefined)?.[KINDS];
     return Array.isArray(kinds) && kinds.includes((this as unknown as { code: string }).code);
   }
