@@ -80,7 +80,8 @@ export function resolveOptions<S extends OptionSchema>(group: string, schema: S,
   const section = sources.config?.[group] ?? {};
   for (const [name, spec] of Object.entries(schema)) {
     let value: unknown = spec.default;
-    const names = [name, ...(spec.deprecatedNames ?? [])];
+    // Deprecated names first, so the current name wins when a source sets both (as oslo.config does).
+    const names = [...(spec.deprecatedNames ?? []), name];
     for (const n of names) if (section[n] !== undefined) value = convertOption(group, name, spec, section[n], `[${group}] ${n} in the config`);
     for (const n of names) {
       const c = sources.code?.[n] ?? sources.code?.[camelCase(n)];
