@@ -1,0 +1,1 @@
+throw new Error('fixture module failed to evaluate');

@@ -1,0 +1,7 @@
+export const dupDriver = {
+  [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 1 },
+  name: 'dup-b',
+  create() {
+    throw new Error('not used');
+  },
+};

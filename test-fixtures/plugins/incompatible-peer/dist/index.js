@@ -1,0 +1,8 @@
+globalThis.__osloFixturePeerImported = true;
+export const futureDriver = {
+  [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 1 },
+  name: 'future',
+  create() {
+    throw new Error('not used');
+  },
+};
