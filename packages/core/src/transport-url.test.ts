@@ -54,6 +54,7 @@ const CASES: Case[] = [
   { url: 'foo://h/a/b', transport: 'foo', vhost: 'a/b', hosts: [['h', null, null, null]], str: 'foo://h/a/b' },
   { url: 'foo://h/%2F', transport: 'foo', vhost: '/', hosts: [['h', null, null, null]], str: 'foo://h//' },
   { url: 'foo://h/vh#frag', transport: 'foo', vhost: 'vh', hosts: [['h', null, null, null]], str: 'foo://h/vh' },
+  { url: 'foo://h?x=1&y=&z=a+b%20c', transport: 'foo', vhost: null, hosts: [['h', null, null, null]], query: { x: '1', z: 'a b c' }, str: 'foo://h/?x=1&z=a+b+c' },
 ];
 
 function rows(url: TransportURL): HostRow[] {

@@ -27,6 +27,11 @@ function quote(s: string, safe = ''): string {
   }).join('');
 }
 
+/** Python's `urllib.parse.quote_plus`, as `urlencode` writes query items: spaces become `+`. */
+function quotePlus(s: string): string {
+  return quote(s, ' ').replace(/ /g, '+');
+}
+
 function parseQuery(query: string, url: string): Record<string, string> {
   const out: Record<string, string[]> = {};
   for (const pair of query.split('&')) {
@@ -169,7 +174,7 @@ export class TransportURL {
     let out = `${this.transport}://${netloc}/`;
     if (this.virtualHost !== undefined) out += quote(this.virtualHost, '/');
     const q = Object.entries(this.query);
-    if (q.length > 0) out += `?${q.map(([k, v]) => `${quote(k)}=${quote(v)}`).join('&')}`;
+    if (q.length > 0) out += `?${q.map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`).join('&')}`;
     return out;
   }
 
