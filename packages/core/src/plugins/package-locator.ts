@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A package found on disk. */
 export interface LocatedPackage {
@@ -53,7 +54,11 @@ export function findPackageRoot(start: string): string | undefined {
  * main script (unless that is a tool inside node_modules, like a test runner), else the working directory.
  */
 export function resolveAppRoot(appRoot?: string): string {
-  if (appRoot) return findPackageRoot(appRoot.startsWith('file:') ? new URL(appRoot).pathname : appRoot) ?? resolve(appRoot);
+  if (appRoot) {
+    // fileURLToPath decodes %20 and friends, which URL.pathname keeps encoded.
+    const path = appRoot.startsWith('file:') ? fileURLToPath(appRoot) : appRoot;
+    return findPackageRoot(path) ?? resolve(path);
+  }
   const main = process.argv[1];
   if (main && !main.split(/[\\/]/).includes('node_modules')) {
     const root = findPackageRoot(main);
