@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DriverLoadFailure, ExecutorLoadFailure, PluginLoadFailure } from '../errors.js';
 import { silentLogger } from '../logger.js';
@@ -231,6 +231,25 @@ describe('explicit registration', () => {
     a.register(D, 'only-a', defineDriver({ name: 'only-a', create: () => { throw new Error('not used'); } }));
     expect(a.list(D).map((p) => p.name)).toContain('only-a');
     await expect(b.load(D, 'only-a')).rejects.toThrow(DriverLoadFailure);
+  });
+});
+
+describe('the application root', () => {
+  it('can be given as import.meta.url of a file in the app, even in a directory with spaces', async () => {
+    const app = join(work, 'my app (spaces)');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    mkdirSync(join(app, 'node_modules'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'spaced-app', dependencies: { 'oslo-fixture-cjs': '*' } }));
+    symlinkSync(join(FIXTURES, 'cjs'), join(app, 'node_modules', 'oslo-fixture-cjs'), 'dir');
+    const registry = new PluginRegistry({ appRoot: pathToFileURL(join(app, 'src', 'main.js')).href });
+    expect(registry.appRoot).toBe(app);
+    expect(((await registry.load(D, 'cjs')) as DriverFactory).name).toBe('cjs');
+  });
+
+  it('can be a directory below the package root', () => {
+    const app = makeApp({ 'oslo-fixture-cjs': 'cjs' });
+    mkdirSync(join(app, 'lib', 'deep'), { recursive: true });
+    expect(new PluginRegistry({ appRoot: join(app, 'lib', 'deep') }).appRoot).toBe(app);
   });
 });
 
