@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as amqp from 'amqplib';
+import { MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
+import type { RABBIT_OPTIONS } from './options.js';
+
+type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
+
+/** Runs on every (re)connection: declares topology and starts consumers on the new channel. */
+export type Recipe = (channel: amqp.ConfirmChannel, generation: number) => Promise<void>;
+
+interface Host {
+  readonly hostname: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The broker hosts of a URL, with oslo's defaults (guest/guest@localhost:5672). */
+export function hostsOf(url: TransportURL): Host[] {
+  const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
+  return hosts.map((h) => ({
+    hostname: h.hostname === undefined || h.hostname === 'localhost' ? '127.0.0.1' : h.hostname,
+    port: h.port ?? 5672,
+    username: h.username || 'guest',
+    password: h.password || 'guest',
+  }));
+}
+
+function vhostOf(url: TransportURL): string {
+  return url.virtualHost === undefined || url.virtualHost === '' ? '/' : url.virtualHost;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+/**
+ * One AMQP connection with one confirm channel that reconnects by itself: across the URL's hosts
+ * (failover), with oslo's backoff, re-running every registered {@link Recipe} on the new channel so
+ * queues, bindings and consumers come back. A generation number tells stale deliveries apart.
+ */
+export class ManagedConnection {
+  readonly #hosts: Host[];
+  #hostIndex = 0;
+  #model: amqp.ChannelModel | undefined;
+  #channel: amqp.ConfirmChannel | undefined;
+  #generation = 0;
+  #connecting: Promise<void> | undefined;
+  #closed = false;
+  #failedCycles = 0;
+  readonly #recipes = new Set<Recipe>();
+  readonly #waiters = new Set<() => void>();
+  readonly #onReturn = new Set<(msg: amqp.Message) => void>();
+
+  constructor(
+    readonly url: TransportURL,
+    readonly opts: Opts,
+    readonly logger: Logger,
+    readonly purpose: string,
+  ) {
+    this.#hosts = hostsOf(url);
+    // oslo shuffles the host list once per connection, then goes round-robin.
+    for (let i = this.#hosts.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [this.#hosts[i], this.#hosts[j]] = [this.#hosts[j]!, this.#hosts[i]!];
+    }
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get channel(): amqp.ConfirmChannel | undefined {
+    return this.#channel;
+  }
+
+  /** Called with every message the broker returns (mandatory publish nobody could take). */
+  onReturn(fn: (msg: amqp.Message) => void): () => void {
+    this.#onReturn.add(fn);
+    return () => this.#onReturn.delete(fn);
+  }
+
+  /** Registers topology to (re)create on every connection; runs it now if connected. */
+  async addRecipe(recipe: Recipe): Promise<() => void> {
+    this.#recipes.add(recipe);
+    const ch = await this.ready();
+    await recipe(ch, this.#generation);
+    return () => this.#recipes.delete(recipe);
+  }
+
+  /**
+   * The channel, once connected. `retry`: undefined/null/negative waits forever; N fails with
+   * MessageDeliveryFailure after N+1 failed connection cycles over all hosts.
+   */
+  async ready(retry?: number | null): Promise<amqp.ConfirmChannel> {
+    for (;;) {
+      if (this.#closed) throw new TransportDriverError('The connection was closed');
+      if (this.#channel) return this.#channel;
+      const startCycles = this.#failedCycles;
+      void this.#connect();
+      await new Promise<void>((resolve) => this.#waiters.add(resolve));
+      if (!this.#channel && retry !== undefined && retry !== null && retry >= 0 && this.#failedCycles - startCycles > retry) {
+        const h = this.#hosts[this.#hostIndex % this.#hosts.length]!;
+        throw new MessageDeliveryFailure(`Unable to connect to AMQP server on ${h.hostname}:${h.port} after ${retry} tries`);
+      }
+    }
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+    this.#waiters.clear();
+  }
+
+  #connect(): Promise<void> {
+    this.#connecting ??= this.#connectLoop().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #connectLoop(): Promise<void> {
+    let cycle = 0;
+    while (!this.#closed && !this.#channel) {
+      for (let i = 0; i < this.#hosts.length && !this.#closed; i++) {
+        const host = this.#hosts[this.#hostIndex % this.#hosts.length]!;
+        try {
+          await this.#open(host);
+          this.#wake();
+          return;
+        } catch (err) {
+          this.logger.warn(`AMQP server on ${host.hostname}:${host.port} is unreachable: ${(err as Error).message}`, { purpose: this.purpose });
+          this.#hostIndex = this.opts.kombu_failover_strategy === 'shuffle' ? Math.floor(Math.random() * this.#hosts.length) : this.#hostIndex + 1;
+        }
+      }
+      this.#failedCycles++;
+      this.#wake();
+      const delay = Math.min(this.opts.rabbit_retry_interval + cycle * this.opts.rabbit_retry_backoff, this.opts.rabbit_interval_max);
+      cycle++;
+      await sleep(delay * 1000);
+    }
+  }
+
+  async #open(host: Host): Promise<void> {
+    const o = this.opts;
+    const tls = o.ssl || o.ssl_ca_file !== '' || o.ssl_cert_file !== '';
+    const credentials =
+      o.rabbit_login_method === 'EXTERNAL' ? amqp.credentials.external() : o.rabbit_login_method === 'PLAIN' ? amqp.credentials.plain(host.username, host.password) : amqp.credentials.amqplain(host.username, host.password);
+    const socketOptions: Record<string, unknown> = {
+      noDelay: true,
+      timeout: 10_000,
+      clientProperties: { connection_name: `${basename(process.argv[1] ?? 'node')}:${process.pid}:${randomUUID()}`, capabilities: { authentication_failure_close: true, 'connection.blocked': true, consumer_cancel_notify: true } },
+    };
+    if (tls) {
+      if (o.ssl_ca_file) socketOptions['ca'] = [readFileSync(o.ssl_ca_file)];
+      if (o.ssl_cert_file) socketOptions['cert'] = readFileSync(o.ssl_cert_file);
+      if (o.ssl_key_file) socketOptions['key'] = readFileSync(o.ssl_key_file);
+      if (o.ssl_version) socketOptions['minVersion'] = socketOptions['maxVersion'] = o.ssl_version.replace('_', '.').replace(/^TLSv1$/, 'TLSv1');
+      socketOptions['servername'] = host.hostname;
+      if (!o.ssl_enforce_hostname_verification) socketOptions['checkServerIdentity'] = () => undefined;
+    }
+    const model = await amqp.connect(
+      { protocol: tls ? 'amqps' : 'amqp', hostname: host.hostname, port: host.port, username: host.username, password: host.password, vhost: vhostOf(this.url), heartbeat: o.heartbeat_timeout_threshold, credentials },
+      socketOptions,
+    );
+    model.on('error', (err: Error) => this.logger.warn(`AMQP connection error: ${err.message}`, { purpose: this.purpose }));
+    model.on('blocked', (reason: string) => this.logger.warn(`The broker blocked the connection: ${reason}`));
+    model.on('unblocked', () => this.logger.info('The broker unblocked the connection'));
+    let channel: amqp.ConfirmChannel;
+    try {
+      channel = await model.createConfirmChannel();
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+    channel.on('error', (err: Error) => this.logger.warn(`AMQP channel error: ${err.message}`, { purpose: this.purpose }));
+    channel.on('return', (msg: amqp.Message) => {
+      for (const fn of this.#onReturn) fn(msg);
+    });
+    const generation = ++this.#generation;
+    const lost = (why: string) => {
+      if (this.#generation !== generation || this.#channel !== channel) return;
+      this.#channel = undefined;
+      this.#model = undefined;
+      this.#generation++;
+      void model.close().catch(() => undefined);
+      if (this.#closed) return;
+      this.logger.warn(`Lost the AMQP connection (${why}); reconnecting`, { purpose: this.purpose });
+      void sleep(this.opts.kombu_reconnect_delay * 1000).then(() => {
+        if (!this.#closed && !this.#channel) void this.#connect();
+      });
+    };
+    model.on('close', () => lost('connection closed'));
+    channel.on('close', () => lost('channel closed'));
+    this.#model = model;
+    this.#channel = channel;
+    try {
+      for (const recipe of this.#recipes) await recipe(channel, generation);
+    } catch (err) {
+      this.#channel = undefined;
+      this.#model = undefined;
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Closes the connection for good. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const model = this.#model;
+    this.#channel = undefined;
+    this.#model = undefined;
+    this.#wake();
+    await model?.close().catch(() => undefined);
+  }
+}

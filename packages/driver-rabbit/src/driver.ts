@@ -1,0 +1,425 @@
+import { randomUUID } from 'node:crypto';
+import type * as amqp from 'amqplib';
+import {
+  deserializeEnvelope,
+  MessageUndeliverable,
+  MessagingTimeout,
+  packContext,
+  serializeEnvelope,
+  TransportDriverError,
+  unpackContext,
+  type Context,
+  type Driver,
+  type DriverContext,
+  type IncomingMessage,
+  type Listener,
+  type ListenOptions,
+  type NotificationListenOptions,
+  type NotificationMessage,
+  type Reply,
+  type ResolvedOptions,
+  type RpcRequest,
+  type SendOptions,
+  type Target,
+} from '@oslo-messaging/core';
+import { ManagedConnection } from './connection.js';
+import { RABBIT_OPTIONS } from './options.js';
+import { Publisher } from './publisher.js';
+import { isDurable, queueArguments, rpcRoute } from './topology.js';
+
+type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
+const hex = () => randomUUID().replaceAll('-', '');
+
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  heartbeat(): void;
+}
+
+/** A queue to consume: declared (and bound) by `declare` on each channel. */
+interface QueueSpec {
+  readonly name: string;
+  declare(ch: amqp.ConfirmChannel): Promise<void>;
+}
+
+/** Remembers the last few `_unique_id`s, to drop duplicates as oslo does (16 for RPC). */
+class RecentIds {
+  readonly #ids: string[] = [];
+  constructor(readonly size: number) {}
+  has(id: string | undefined): boolean {
+    return id !== undefined && this.#ids.includes(id);
+  }
+  add(id: string | undefined): void {
+    if (id === undefined || this.#ids.includes(id)) return;
+    this.#ids.push(id);
+    if (this.#ids.length > this.size) this.#ids.shift();
+  }
+  /** Records `id`; true when it was seen before. */
+  seen(id: string | undefined): boolean {
+    const was = this.has(id);
+    this.add(id);
+    return was;
+  }
+}
+
+/** The RabbitMQ driver: oslo.messaging 14's topology and wire format over amqplib. */
+export class RabbitDriver implements Driver {
+  readonly #ctx: DriverContext;
+  readonly #opts: Opts;
+  readonly #send: ManagedConnection;
+  readonly #publisher: Publisher;
+  readonly #connections = new Set<ManagedConnection>();
+  readonly #waiters = new Map<string, Waiter>();
+  /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
+  readonly #obsoleteReplyQueues = new Map<string, number>();
+  #replyQueue: Promise<string> | undefined;
+  /** oslo warns once the waiting calls pass 10, then 20, 40, ... */
+  #waiterWarning = 10;
+  #closed = false;
+
+  constructor(ctx: DriverContext) {
+    this.#ctx = ctx;
+    this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
+    queueArguments(this.#opts, 'durable'); // validates option combinations now
+    this.#send = this.#connection('send');
+    this.#publisher = new Publisher(this.#send);
+  }
+
+  #connection(purpose: string): ManagedConnection {
+    const c = new ManagedConnection(this.#ctx.url, this.#opts, this.#ctx.logger, purpose);
+    this.#connections.add(c);
+    return c;
+  }
+
+  #exchangeOptions() {
+    return { durable: isDurable(this.#opts), autoDelete: this.#opts.amqp_auto_delete };
+  }
+
+  async #declareTopicExchange(ch: amqp.ConfirmChannel, exchange: string): Promise<void> {
+    await this.#publisher.ensure(ch, `x:${exchange}`, (c) => c.assertExchange(exchange, 'topic', this.#exchangeOptions()));
+  }
+
+  // ---- client side -------------------------------------------------------------------------
+
+  #ensureReplyQueue(): Promise<string> {
+    this.#replyQueue ??= (async () => {
+      const name = `reply_${hex()}`;
+      const conn = this.#connection('reply');
+      await conn.addRecipe(async (ch, generation) => {
+        await ch.assertQueue(name, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, exclusive: false, arguments: queueArguments(this.#opts, 'transient') });
+        await ch.consume(name, (msg) => {
+          if (!msg) return;
+          if (conn.generation === generation) ch.ack(msg);
+          this.#onReply(msg.content);
+        }, { noAck: false });
+      });
+      return name;
+    })();
+    this.#replyQueue.catch(() => (this.#replyQueue = undefined));
+    return this.#replyQueue;
+  }
+
+  #onReply(body: Buffer): void {
+    let data: Record<string, unknown>;
+    try {
+      data = deserializeEnvelope(body);
+    } catch (err) {
+      this.#ctx.logger.warn('Dropping a malformed reply', { err });
+      return;
+    }
+    const msgId = data['_msg_id'];
+    const w = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
+    if (!w) {
+      this.#ctx.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
+      return;
+    }
+    if (data['failure']) w.reject(this.#ctx.remoteErrors.deserialize(data['failure']));
+    else if (data['result'] == null && !data['ending']) w.heartbeat();
+    else if (data['ending'] || data['result'] != null) w.resolve(data['result'] ?? null);
+  }
+
+  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const route = rpcRoute(target, this.#ctx.defaultExchange);
+    const msg: Record<string, unknown> = { ...request };
+    let msgId: string | undefined;
+    if (options.waitForReply) {
+      msgId = hex();
+      msg['_msg_id'] = msgId;
+      msg['_reply_q'] = await this.#ensureReplyQueue();
+      msg['_timeout'] = options.callMonitorTimeout ?? null;
+    }
+    msg['_unique_id'] = hex();
+    const body = Buffer.from(serializeEnvelope(packContext(msg, ctxt)));
+    const reply = msgId !== undefined ? this.#waitForReply(msgId, options) : undefined;
+    const publishing = this.#publisher.publish(route.exchange, route.routingKey, body, {
+      mandatory: options.atLeastOnce === true,
+      retry: options.retry,
+      ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
+      prepare: (ch) =>
+        route.type === 'fanout'
+          ? this.#publisher.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
+          : this.#declareTopicExchange(ch, route.exchange),
+    });
+    if (!reply) return publishing;
+    try {
+      await publishing;
+    } catch (err) {
+      this.#waiters.get(msgId!)?.reject(err as Error);
+    }
+    return reply;
+  }
+
+  #waitForReply(msgId: string, options: SendOptions): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let monitor: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(overall);
+        clearTimeout(monitor);
+        this.#waiters.delete(msgId);
+      };
+      const overall = setTimeout(() => {
+        finish();
+        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
+      }, (options.timeout ?? 60) * 1000);
+      const arm = () => {
+        if (options.callMonitorTimeout === undefined) return;
+        clearTimeout(monitor);
+        monitor = setTimeout(() => {
+          finish();
+          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
+        }, options.callMonitorTimeout * 1000);
+      };
+      arm();
+      this.#waiters.set(msgId, {
+        resolve: (v) => (finish(), resolve(v)),
+        reject: (e) => (finish(), reject(e)),
+        heartbeat: arm,
+      });
+      if (this.#waiters.size > this.#waiterWarning) {
+        this.#ctx.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#waiterWarning}. There could be a leak.`);
+        this.#waiterWarning *= 2;
+      }
+    });
+  }
+
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void> {
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const exchange = target.exchange ?? this.#ctx.defaultExchange;
+    const routingKey = String(target.topic);
+    const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
+    const body = Buffer.from(version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
+    await this.#publisher.publish(exchange, routingKey, body, {
+      retry,
+      prepare: async (ch) => {
+        await this.#declareTopicExchange(ch, exchange);
+        // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
+        await this.#publisher.ensure(ch, `q:${exchange}:${routingKey}`, async (c) => {
+          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+          await c.bindQueue(routingKey, exchange, routingKey);
+        });
+      },
+    });
+  }
+
+  // ---- server side -------------------------------------------------------------------------
+
+  async listen(target: Target, options: ListenOptions): Promise<Listener> {
+    const exchange = target.exchange ?? this.#ctx.defaultExchange;
+    const topic = String(target.topic);
+    const server = `${topic}.${target.server}`;
+    const fanoutExchange = `${topic}_fanout`;
+    const fanoutQueue = `${topic}_fanout_${hex()}`;
+    const xo = this.#exchangeOptions();
+    const durableArgs = queueArguments(this.#opts, 'durable');
+    const queues: QueueSpec[] = [
+      { name: topic, declare: async (ch) => { await ch.assertExchange(exchange, 'topic', xo); await ch.assertQueue(topic, { ...xo, arguments: durableArgs }); await ch.bindQueue(topic, exchange, topic); } },
+      { name: server, declare: async (ch) => { await ch.assertQueue(server, { ...xo, arguments: durableArgs }); await ch.bindQueue(server, exchange, server); } },
+      {
+        name: fanoutQueue,
+        declare: async (ch) => {
+          await ch.assertExchange(fanoutExchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true });
+          await ch.assertQueue(fanoutQueue, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, arguments: queueArguments(this.#opts, 'transient') });
+          await ch.bindQueue(fanoutQueue, fanoutExchange, topic);
+        },
+      },
+    ];
+    const recent = new RecentIds(16);
+    return this.#consumer('rpc-server', queues, options.prefetch, [fanoutQueue], (msg, settle) => this.#rpcIncoming(msg, settle, recent));
+  }
+
+  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
+    const byQueue = new Map<string, Array<{ exchange: string; routingKey: string }>>();
+    for (const [target, priority] of targetsAndPriorities) {
+      const exchange = target.exchange ?? this.#ctx.defaultExchange;
+      const routingKey = `${target.topic}.${priority}`;
+      const queue = options.pool ?? routingKey;
+      const list = byQueue.get(queue) ?? [];
+      list.push({ exchange, routingKey });
+      byQueue.set(queue, list);
+    }
+    const xo = this.#exchangeOptions();
+    const args = queueArguments(this.#opts, 'durable');
+    const queues: QueueSpec[] = [...byQueue].map(([name, bindings]) => ({
+      name,
+      declare: async (ch) => {
+        await ch.assertQueue(name, { ...xo, arguments: args });
+        for (const b of bindings) {
+          await ch.assertExchange(b.exchange, 'topic', xo);
+          await ch.bindQueue(name, b.exchange, b.routingKey);
+        }
+      },
+    }));
+    const recent = new RecentIds(64);
+    return this.#consumer('notification-listener', queues, undefined, [], (msg, settle) => this.#notificationIncoming(msg, settle, recent));
+  }
+
+  /**
+   * A listener on its own connection: (re)declares `queues` and consumes them on every
+   * connection; settles a message only on the channel that delivered it.
+   */
+  async #consumer(
+    purpose: string,
+    queues: QueueSpec[],
+    prefetch: number | undefined,
+    deleteOnCleanup: string[],
+    decode: (msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void) => IncomingMessage | undefined,
+  ): Promise<Listener> {
+    const conn = this.#connection(purpose);
+    let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
+    let tags: string[] = [];
+    let stopped = false;
+    const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {
+      const count = prefetch ?? this.#opts.rabbit_qos_prefetch_count;
+      if (count > 0) await ch.prefetch(count, false);
+      for (const q of queues) await q.declare(ch);
+      if (!onMessage || stopped) return;
+      tags = [];
+      for (const q of queues) {
+        const consumerArgs = this.#opts.enable_cancel_on_failover ? { 'x-cancel-on-ha-failover': true } : undefined;
+        const { consumerTag } = await ch.consume(q.name, (msg) => {
+          if (!msg) return; // consumer cancelled by the broker; the next reconnect re-consumes
+          const settle = (how: 'ack' | 'requeue' | 'reject') => {
+            // An ack is only valid on the channel that delivered the message.
+            if (conn.generation !== generation || conn.channel !== ch) return;
+            try {
+              if (how === 'ack') ch.ack(msg);
+              else ch.reject(msg, how === 'requeue');
+            } catch (err) {
+              this.#ctx.logger.warn('Failed to settle a message', { err });
+            }
+          };
+          let incoming: IncomingMessage | undefined;
+          try {
+            incoming = decode(msg, settle);
+          } catch (err) {
+            this.#ctx.logger.error('Rejecting a malformed message', { queue: q.name, err });
+            settle('reject');
+            return;
+          }
+          if (incoming && onMessage) void Promise.resolve(onMessage(incoming)).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
+        }, { noAck: false, ...(consumerArgs ? { arguments: consumerArgs } : {}) });
+        tags.push(consumerTag);
+      }
+    };
+    await conn.addRecipe(recipe);
+    return {
+      start: async (handler) => {
+        onMessage = handler;
+        const ch = await conn.ready();
+        await recipe(ch, conn.generation);
+      },
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        const ch = conn.channel;
+        if (ch) for (const t of tags) await ch.cancel(t).catch(() => undefined);
+        tags = [];
+      },
+      cleanup: async () => {
+        stopped = true;
+        const ch = conn.channel;
+        if (ch) for (const q of deleteOnCleanup) await ch.deleteQueue(q).catch(() => undefined);
+        await conn.close();
+        this.#connections.delete(conn);
+      },
+    };
+  }
+
+  #rpcIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+    const u = unpackContext(deserializeEnvelope(msg.content));
+    if (typeof u.message['method'] !== 'string') throw new Error('RPC request has no method');
+    if (recent.seen(u.uniqueId)) {
+      this.#ctx.logger.info(`Duplicate message detected: ignoring ${u.uniqueId}`);
+      settle('ack');
+      return undefined;
+    }
+    const reply = (body: Record<string, unknown>) => this.#reply(u.msgId, u.replyQueue, body);
+    return {
+      ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
+      message: u.message,
+      clientTimeout: u.clientTimeout,
+      reply: (r: Reply) =>
+        reply(r.failure !== undefined ? { result: null, failure: this.#ctx.remoteErrors.serialize(r.failure), ending: true } : { result: r.result ?? null, failure: null, ending: true }),
+      heartbeat: () => reply({ result: null, failure: null, ending: false }),
+      acknowledge: async () => settle('ack'),
+      requeue: async () => settle('requeue'),
+    };
+  }
+
+  #notificationIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+    const u = unpackContext(deserializeEnvelope(msg.content));
+    // Like oslo, a notification counts as seen once acknowledged: a requeued one comes back.
+    if (recent.has(u.uniqueId)) {
+      settle('ack');
+      return undefined;
+    }
+    return {
+      ctxt: u.ctxt,
+      message: u.message,
+      clientTimeout: null,
+      reply: async () => {},
+      heartbeat: async () => {},
+      acknowledge: async () => {
+        recent.add(u.uniqueId);
+        settle('ack');
+      },
+      requeue: async () => settle('requeue'),
+    };
+  }
+
+  /** Sends a reply, retrying every 0.25 s while the reply queue is missing (up to kombu_missing_consumer_retry_timeout). */
+  async #reply(msgId: string | undefined, replyQueue: string | undefined, body: Record<string, unknown>): Promise<void> {
+    if (!msgId || !replyQueue) return;
+    const obsolete = this.#obsoleteReplyQueues.get(replyQueue);
+    if (obsolete !== undefined && obsolete > Date.now()) {
+      this.#ctx.logger.warn(`Reply queue ${replyQueue} is gone: dropping the reply to ${msgId}`);
+      return;
+    }
+    const data = Buffer.from(serializeEnvelope({ ...body, _msg_id: msgId, _unique_id: hex() }));
+    const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
+    for (;;) {
+      try {
+        await this.#publisher.publish('', replyQueue, data, { mandatory: this.#opts.direct_mandatory_flag });
+        return;
+      } catch (err) {
+        if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
+          if (err instanceof MessageUndeliverable) {
+            if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
+            this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
+          }
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const w of [...this.#waiters.values()]) w.reject(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    await Promise.all([...this.#connections].map((c) => c.close()));
+    this.#connections.clear();
+  }
+}
