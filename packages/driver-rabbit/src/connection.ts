@@ -93,10 +93,10 @@ export class ManagedConnection {
    * MessageDeliveryFailure after N+1 failed connection cycles over all hosts.
    */
   async ready(retry?: number | null): Promise<amqp.ConfirmChannel> {
+    const startCycles = this.#failedCycles;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The connection was closed');
       if (this.#channel) return this.#channel;
-      const startCycles = this.#failedCycles;
       void this.#connect();
       await new Promise<void>((resolve) => this.#waiters.add(resolve));
       if (!this.#channel && retry !== undefined && retry !== null && retry >= 0 && this.#failedCycles - startCycles > retry) {
