@@ -1,0 +1,141 @@
+// RabbitMQ: our driver against raw amqplib (the same confirm-publish/ack/reply work, by hand) and
+// Python oslo.messaging 14, all measured in this run against the same broker.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as amqp from 'amqplib';
+import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger } from '@oslo-messaging/core';
+
+export const name = 'rabbit';
+export const description = 'RabbitMQ 127.0.0.1:5672: driver-rabbit vs raw amqplib vs Python oslo.messaging 14';
+
+const RABBIT_URL = process.env.OSLO_BENCH_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
+const AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
+const SECONDS = Number(process.env.OSLO_BENCH_SECONDS ?? 3);
+const PAYLOAD = { a: 1, b: 'x'.repeat(100) };
+const PY = fileURLToPath(new URL('../../test-fixtures/oslo-peer/bench.py', import.meta.url));
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+/** Runs `op` from `concurrency` loops for SECONDS; returns ops/s and latency percentiles (ms). */
+async function drive(op, concurrency) {
+  for (let i = 0; i < 50; i++) await op();
+  const lat = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      await op();
+      lat.push(performance.now() - t0);
+    }
+  }));
+  const took = (performance.now() - start) / 1000;
+  lat.sort((x, y) => x - y);
+  return { rate: lat.length / took, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+}
+
+/** Counts messages from send to handler for SECONDS with a bounded window in flight. */
+async function endToEnd(send, received, window = 200) {
+  let sent = 0;
+  const start = performance.now();
+  const deadline = start + SECONDS * 1000;
+  while (performance.now() < deadline) {
+    const batch = [];
+    for (let i = 0; i < window; i++) batch.push(send(sent++));
+    await Promise.all(batch);
+    while (received() < sent - window) await new Promise((r) => setImmediate(r));
+  }
+  while (received() < sent) await new Promise((r) => setTimeout(r, 1));
+  return sent / ((performance.now() - start) / 1000);
+}
+
+// ---- ours ----------------------------------------------------------------------------------
+async function oursRpc() {
+  const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
+  const topic = `bench_${randomUUID().slice(0, 8)}`;
+  let casts = 0;
+  const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c, { payload }) => payload, count: () => void casts++ }]);
+  await server.start();
+  const client = getRpcClient(t, { topic }, { timeout: 30 });
+  const call = () => client.call({}, 'echo', { payload: PAYLOAD });
+  const res = { seq: await drive(call, 1), c10: await drive(call, 10), c100: await drive(call, 100) };
+  res.cast = await endToEnd(() => client.cast({}, 'count', { payload: PAYLOAD }), () => casts);
+  await server.stop(); await server.wait(); await t.cleanup();
+  const nt = await getNotificationTransport({ url: RABBIT_URL, logger: silentLogger });
+  let notes = 0;
+  const ntopic = `benchn_${randomUUID().slice(0, 8)}`;
+  const listener = getNotificationListener(nt, [{ topic: ntopic }], [{ info: () => void notes++ }]);
+  await listener.start();
+  const notifier = new Notifier(nt, { publisherId: 'bench', topics: [ntopic] });
+  res.notify = await endToEnd(() => notifier.info({}, 'bench.event', PAYLOAD), () => notes);
+  await listener.stop(); await listener.wait(); await nt.cleanup();
+  return res;
+}
+
+// ---- raw amqplib: the same broker work by hand ----------------------------------------------
+async function rawRpc() {
+  const serverConn = await amqp.connect(AMQP, { noDelay: true });
+  const clientConn = await amqp.connect(AMQP, { noDelay: true });
+  const sch = await serverConn.createConfirmChannel();
+  const cch = await clientConn.createConfirmChannel();
+  const rch = await clientConn.createChannel();
+  // Same broker work as oslo's topology: requests go through a topic exchange to a bound queue.
+  const q = `rawbench_${randomUUID().slice(0, 8)}`;
+  const x = `${q}_x`;
+  await sch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
+  await sch.assertQueue(q, { autoDelete: true });
+  await sch.bindQueue(q, x, q);
+  let casts = 0;
+  await sch.consume(q, (m) => {
+    sch.ack(m);
+    const body = JSON.parse(m.content.toString());
+    if (m.properties.replyTo) sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), { correlationId: m.properties.correlationId, mandatory: true }, () => {});
+    else casts++;
+  });
+  const { queue: replyQ } = await rch.assertQueue('', { exclusive: true });
+  const waiters = new Map();
+  await rch.consume(replyQ, (m) => { rch.ack(m); waiters.get(m.properties.correlationId)?.(JSON.parse(m.content.toString())); waiters.delete(m.properties.correlationId); });
+  const publish = (body, props) => new Promise((res, rej) => cch.publish(x, q, Buffer.from(JSON.stringify(body)), { contentType: 'application/json', deliveryMode: 2, ...props }, (err) => (err ? rej(err) : res())));
+  const call = async () => {
+    const id = randomUUID();
+    const reply = new Promise((r) => waiters.set(id, r));
+    await publish({ payload: PAYLOAD }, { replyTo: replyQ, correlationId: id, expiration: '30000' });
+    return reply;
+  };
+  const res = { seq: await drive(call, 1), c10: await drive(call, 10), c100: await drive(call, 100) };
+  res.cast = await endToEnd(() => publish({ payload: PAYLOAD }, {}), () => casts);
+  res.notify = res.cast; // a notification is the same publish/consume/ack work for raw amqplib
+  await serverConn.close(); await clientConn.close();
+  return res;
+}
+
+async function python(mode) {
+  if (!existsSync('/usr/bin/python3')) return undefined;
+  try {
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', [PY, RABBIT_URL, mode, String(SECONDS)], { timeout: 120_000 });
+    const r = JSON.parse(stdout.trim().split('\n').pop());
+    return { rate: r.calls / r.seconds, p50: r.p50_ms, p99: r.p99_ms };
+  } catch (err) {
+    return undefined;
+  }
+}
+
+export async function run({ log }) {
+  const ours = await oursRpc();
+  const raw = await rawRpc();
+  const pySeq = await python('seq');
+  const pyPar = await python('par10');
+  if (!pySeq) log('Python oslo.messaging 14 not available: no Python anchor');
+  const lat = (r) => ({ p50_ms: +r.p50.toFixed(2), p99_ms: +r.p99.toFixed(2) });
+  const withPy = (anchors, py) => (py ? { ...anchors, 'python oslo.messaging': py.rate } : anchors);
+  return [
+    { row: 'sequential call', unit: 'calls/s', ours: ours.seq.rate, anchors: withPy({ 'raw amqplib': raw.seq.rate }, pySeq), extra: { ours: lat(ours.seq), raw: lat(raw.seq), ...(pySeq ? { python: lat(pySeq) } : {}) } },
+    { row: 'calls, 10 concurrent callers', unit: 'calls/s', ours: ours.c10.rate, anchors: withPy({ 'raw amqplib': raw.c10.rate }, pyPar), extra: { ours: lat(ours.c10) } },
+    { row: 'calls, 100 concurrent callers', unit: 'calls/s', ours: ours.c100.rate, anchors: { 'raw amqplib': raw.c100.rate }, extra: { ours: lat(ours.c100) } },
+    { row: 'cast end-to-end', unit: 'msgs/s', ours: ours.cast, anchors: { 'raw amqplib': raw.cast } },
+    { row: 'notification end-to-end', unit: 'msgs/s', ours: ours.notify, anchors: { 'raw amqplib': raw.notify } },
+  ];
+}
