@@ -55,6 +55,7 @@ export type { NotificationListenerOptions, BatchNotificationListenerOptions } fr
 // Configuration
 export { resolveOptions, convertOption, camelCase, knownOptionNames } from './config/options-resolver.js';
 export type { OsloConfig, ConfigValue, OptionSources } from './config/options-resolver.js';
+export { loadConfigFiles, parseOsloConfig } from './config/config-files.js';
 
 // Plugins and SPI
 export { PluginRegistry, defaultPluginRegistry, registerPlugin, loadPlugin, listPlugins, CORE_VERSION } from './plugins/registry.js';
