@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { processIo } from './io.js';
+import { main } from './main.js';
+
+process.exitCode = await main(process.argv.slice(2), processIo());
+// Transports are cleaned up by the commands; exit now rather than wait for stray timers.
+process.exit();
