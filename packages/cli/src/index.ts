@@ -6,6 +6,6 @@
  */
 export { main, MAIN_HELP } from './main.js';
 export { EXIT } from './exit-codes.js';
-export { plotSvg } from './commands/bench.js';
-export type { BenchLevel } from './commands/bench.js';
+export { plotSvg, runBench } from './commands/bench.js';
+export type { BenchLevel, RunBenchOptions } from './commands/bench.js';
 export type { Io } from './io.js';
