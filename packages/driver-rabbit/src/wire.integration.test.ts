@@ -1,5 +1,5 @@
 // Compares what this driver puts on RabbitMQ with messages captured from Python oslo.messaging 14
-// (shared/reference/oslo-wire/rabbit-messages.json): exchange, routing key, AMQP properties and the
+// (test-fixtures/oslo-wire/rabbit-messages.json): exchange, routing key, AMQP properties and the
 // body's envelope, keys (in order) and value types. Spy queues bound next to ours see every message.
 import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
@@ -15,7 +15,7 @@ interface Capture {
   properties: Record<string, unknown>;
   body_raw: string;
 }
-const captures: Capture[] = JSON.parse(readFileSync(new URL('../../../../shared/reference/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'));
+const captures: Capture[] = JSON.parse(readFileSync(new URL('../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'));
 const capture = (scenario: string) => captures.find((c) => c.scenario === scenario)!;
 
 /** The body decoded to (envelope?, inner dict). */

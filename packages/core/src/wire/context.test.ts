@@ -7,7 +7,7 @@ interface Capture {
   scenario: string;
   body_raw: string;
 }
-const CAPTURES = JSON.parse(readFileSync('/work/shared/reference/oslo-wire/rabbit-messages.json', 'utf8')) as Capture[];
+const CAPTURES = JSON.parse(readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8')) as Capture[];
 const capture = (scenario: string) => deserializeEnvelope(CAPTURES.find((c) => c.scenario === scenario)!.body_raw);
 const PY_CTXT = { user_id: 'u1', project_id: 'p1', request_id: 'req-123', is_admin: false };
 

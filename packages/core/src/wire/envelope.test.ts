@@ -9,7 +9,7 @@ interface Capture {
   body_raw: string;
   body_decoded_for_reading: Record<string, unknown>;
 }
-const CAPTURES = JSON.parse(readFileSync('/work/shared/reference/oslo-wire/rabbit-messages.json', 'utf8')) as Capture[];
+const CAPTURES = JSON.parse(readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8')) as Capture[];
 
 describe('deserializeEnvelope on messages captured from Python oslo.messaging 14', () => {
   it('has captures to read', () => expect(CAPTURES.length).toBeGreaterThanOrEqual(14));

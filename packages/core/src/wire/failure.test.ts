@@ -11,7 +11,7 @@ interface Capture {
   scenario: string;
   body_raw: string;
 }
-const CAPTURES = JSON.parse(readFileSync('/work/shared/reference/oslo-wire/rabbit-messages.json', 'utf8')) as Capture[];
+const CAPTURES = JSON.parse(readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8')) as Capture[];
 /** The failure string of a captured Python reply. */
 const captured = (scenario: string) => deserializeEnvelope(CAPTURES.find((c) => c.scenario === scenario)!.body_raw)['failure'] as string;
 const DISPATCHER = 'oslo_messaging.rpc.dispatcher';
