@@ -60,6 +60,50 @@ if (has('rabbitmqctl')) {
   if (status.status !== 0) failures.push('rabbitmqctl status failed');
 }
 
+// RabbitMQ TLS listener on 127.0.0.1:5671 for the driver's TLS tests: a test CA, a server certificate
+// for "localhost" only (so hostname verification against 127.0.0.1 must fail) and a client certificate.
+const TLS_DIR = '/var/lib/rabbitmq/oslo-test-tls';
+const TLS_CONF = `listeners.ssl.default = 127.0.0.1:5671
+ssl_options.cacertfile = ${TLS_DIR}/ca.pem
+ssl_options.certfile = ${TLS_DIR}/server.pem
+ssl_options.keyfile = ${TLS_DIR}/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+`;
+if (has('rabbitmqctl')) {
+  if (sh(`test -s ${TLS_DIR}/client.key`, { quiet: true }).status !== 0) {
+    log('creating the test CA and certificates for the RabbitMQ TLS listener');
+    const r = sh(`set -e; mkdir -p ${TLS_DIR}; cd ${TLS_DIR}
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=oslo-messaging test CA" -keyout ca.key -out ca.pem
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+printf 'subjectAltName=DNS:localhost\n' > server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.pem
+openssl req -newkey rsa:2048 -nodes -subj "/CN=oslo-client" -keyout client.key -out client.csr
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out client.pem
+chown -R rabbitmq:rabbitmq ${TLS_DIR} 2>/dev/null || true; chmod 644 ${TLS_DIR}/*`, { quiet: true });
+    if (r.status !== 0) failures.push(`could not create TLS test certificates: ${r.stderr}`);
+  }
+  const confFile = '/etc/rabbitmq/rabbitmq.conf';
+  const current = sh(`cat ${confFile} 2>/dev/null`, { quiet: true }).stdout ?? '';
+  if (!current.includes('listeners.ssl.default') && failures.length === 0) {
+    log('adding the TLS listener (127.0.0.1:5671) to RabbitMQ and restarting it');
+    sh(`cp ${confFile} ${confFile}.before-oslo-tls 2>/dev/null; printf '%s' "${TLS_CONF}" >> ${confFile}`, { quiet: true });
+    sh('rabbitmqctl stop', { quiet: true });
+    sh('rabbitmq-server -detached', { quiet: true });
+    if (!(await waitPort(5672, 120))) {
+      // Never leave the machine without a broker: put the old config back.
+      sh(`cp ${confFile}.before-oslo-tls ${confFile}; rabbitmq-server -detached`, { quiet: true });
+      await waitPort(5672, 120);
+      failures.push('RabbitMQ did not start with the TLS listener; the previous configuration was restored');
+    } else {
+      sh('rabbitmqctl await_startup --timeout 120', { quiet: true });
+    }
+  }
+  if (current.includes('listeners.ssl.default') || failures.length === 0) {
+    if (!(await waitPort(5671, 60))) failures.push('RabbitMQ TLS listener is not answering on 127.0.0.1:5671');
+  }
+}
+
 // Redis
 if (!(await portOpen(6379))) {
   log('Redis is not answering on 6379: starting it');
@@ -84,4 +128,4 @@ if (failures.length > 0) {
   for (const f of failures) process.stderr.write(`[services] FAILED: ${f}\n`);
   process.exit(1);
 }
-log(`ready: RabbitMQ 5672, Redis 6379, Python ${execSync('/usr/bin/python3 -c "import oslo_messaging, importlib.metadata as m; print(m.version(\'oslo.messaging\'))"').toString().trim()} oslo.messaging`);
+log(`ready: RabbitMQ 5672 (TLS 5671), Redis 6379, Python ${execSync('/usr/bin/python3 -c "import oslo_messaging, importlib.metadata as m; print(m.version(\'oslo.messaging\'))"').toString().trim()} oslo.messaging`);

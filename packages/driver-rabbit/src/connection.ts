@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
@@ -11,6 +13,9 @@ type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 export type Recipe = (channel: amqp.ConfirmChannel, generation: number) => Promise<void>;
 
 interface Host {
+  /** The host name as written in the URL (used for TLS name checks). */
+  readonly name: string;
+  /** The address dialled (`localhost` becomes 127.0.0.1, as kombu does). */
   readonly hostname: string;
   readonly port: number;
   readonly username: string;
@@ -21,6 +26,7 @@ interface Host {
 export function hostsOf(url: TransportURL): Host[] {
   const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
   return hosts.map((h) => ({
+    name: h.hostname ?? 'localhost',
     hostname: h.hostname === undefined || h.hostname === 'localhost' ? '127.0.0.1' : h.hostname,
     port: h.port ?? 5672,
     username: h.username || 'guest',
@@ -153,8 +159,10 @@ export class ManagedConnection {
       if (o.ssl_cert_file) socketOptions['cert'] = readFileSync(o.ssl_cert_file);
       if (o.ssl_key_file) socketOptions['key'] = readFileSync(o.ssl_key_file);
       if (o.ssl_version) socketOptions['minVersion'] = socketOptions['maxVersion'] = o.ssl_version.replace('_', '.').replace(/^TLSv1$/, 'TLSv1');
-      socketOptions['servername'] = host.hostname;
-      if (!o.ssl_enforce_hostname_verification) socketOptions['checkServerIdentity'] = () => undefined;
+      // SNI and the name check use the URL's host name; an IP address is checked against IP SANs.
+      if (isIP(host.name) === 0) socketOptions['servername'] = host.name;
+      const expected = host.name;
+      socketOptions['checkServerIdentity'] = o.ssl_enforce_hostname_verification ? (_h: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) : () => undefined;
     }
     const model = await amqp.connect(
       { protocol: tls ? 'amqps' : 'amqp', hostname: host.hostname, port: host.port, username: host.username, password: host.password, vhost: vhostOf(this.url), heartbeat: o.heartbeat_timeout_threshold, credentials },
