@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import {
+  ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
   MessagingTimeout,
@@ -24,7 +25,8 @@ import {
 } from '@oslo-messaging/core';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
-import { Publisher } from './publisher.js';
+import type { Publisher } from './publisher.js';
+import { SendPool } from './send-pool.js';
 import { isDurable, queueArguments, rpcRoute } from './topology.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
@@ -66,8 +68,7 @@ class RecentIds {
 export class RabbitDriver implements Driver {
   readonly #ctx: DriverContext;
   readonly #opts: Opts;
-  readonly #send: ManagedConnection;
-  readonly #publisher: Publisher;
+  readonly #pool: SendPool;
   readonly #connections = new Set<ManagedConnection>();
   readonly #waiters = new Map<string, Waiter>();
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
@@ -81,8 +82,10 @@ export class RabbitDriver implements Driver {
     this.#ctx = ctx;
     this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
     queueArguments(this.#opts, 'durable'); // validates option combinations now
-    this.#send = this.#connection('send');
-    this.#publisher = new Publisher(this.#send);
+    if (this.#opts.rpc_conn_pool_size < this.#opts.conn_pool_min_size) {
+      throw new ConfigurationError(`rpc_conn_pool_size (${this.#opts.rpc_conn_pool_size}) must be at least conn_pool_min_size (${this.#opts.conn_pool_min_size})`);
+    }
+    this.#pool = new SendPool(() => this.#connection('send'), this.#opts.rpc_conn_pool_size, this.#opts.conn_pool_min_size, this.#opts.conn_pool_ttl);
   }
 
   #connection(purpose: string): ManagedConnection {
@@ -95,8 +98,13 @@ export class RabbitDriver implements Driver {
     return { durable: isDurable(this.#opts), autoDelete: this.#opts.amqp_auto_delete };
   }
 
-  async #declareTopicExchange(ch: amqp.ConfirmChannel, exchange: string): Promise<void> {
-    await this.#publisher.ensure(ch, `x:${exchange}`, (c) => c.assertExchange(exchange, 'topic', this.#exchangeOptions()));
+  /** Send connections open now (for introspection and tests). */
+  get sendPoolSize(): number {
+    return this.#pool.size;
+  }
+
+  async #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> {
+    await pub.ensure(ch, `x:${exchange}`, (c) => c.assertExchange(exchange, 'topic', this.#exchangeOptions()));
   }
 
   // ---- client side -------------------------------------------------------------------------
@@ -152,14 +160,14 @@ export class RabbitDriver implements Driver {
     msg['_unique_id'] = hex();
     const body = Buffer.from(serializeEnvelope(packContext(msg, ctxt)));
     const reply = msgId !== undefined ? this.#waitForReply(msgId, options) : undefined;
-    const publishing = this.#publisher.publish(route.exchange, route.routingKey, body, {
+    const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
       ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
-      prepare: (ch) =>
+      prepare: (ch, pub) =>
         route.type === 'fanout'
-          ? this.#publisher.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
-          : this.#declareTopicExchange(ch, route.exchange),
+          ? pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
+          : this.#declareTopicExchange(ch, pub, route.exchange),
     });
     if (!reply) return publishing;
     try {
@@ -209,12 +217,12 @@ export class RabbitDriver implements Driver {
     const routingKey = String(target.topic);
     const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
     const body = Buffer.from(version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
-    await this.#publisher.publish(exchange, routingKey, body, {
+    await this.#pool.publish(exchange, routingKey, body, {
       retry,
-      prepare: async (ch) => {
-        await this.#declareTopicExchange(ch, exchange);
+      prepare: async (ch, pub) => {
+        await this.#declareTopicExchange(ch, pub, exchange);
         // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
-        await this.#publisher.ensure(ch, `q:${exchange}:${routingKey}`, async (c) => {
+        await pub.ensure(ch, `q:${exchange}:${routingKey}`, async (c) => {
           await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
           await c.bindQueue(routingKey, exchange, routingKey);
         });
@@ -400,7 +408,7 @@ export class RabbitDriver implements Driver {
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
     for (;;) {
       try {
-        await this.#publisher.publish('', replyQueue, data, { mandatory: this.#opts.direct_mandatory_flag });
+        await this.#pool.publish('', replyQueue, data, { mandatory: this.#opts.direct_mandatory_flag });
         return;
       } catch (err) {
         if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
@@ -419,6 +427,7 @@ export class RabbitDriver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     for (const w of [...this.#waiters.values()]) w.reject(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    await this.#pool.close();
     await Promise.all([...this.#connections].map((c) => c.close()));
     this.#connections.clear();
   }

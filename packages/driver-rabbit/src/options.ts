@@ -4,9 +4,9 @@ import { defineOptions } from '@oslo-messaging/core';
 export const RABBIT_OPTIONS = defineOptions({
   amqp_durable_queues: { type: 'bool', default: false, help: 'Durable topic, server and notification queues and exchanges.' },
   amqp_auto_delete: { type: 'bool', default: false, help: 'Auto-delete topic, server and notification queues and exchanges.' },
-  rpc_conn_pool_size: { type: 'int', default: 30, min: 1, help: 'Accepted for compatibility; this driver multiplexes sends on one confirm channel.' },
-  conn_pool_min_size: { type: 'int', default: 2, help: 'Accepted for compatibility.' },
-  conn_pool_ttl: { type: 'int', default: 1200, help: 'Accepted for compatibility.' },
+  rpc_conn_pool_size: { type: 'int', default: 30, min: 1, help: 'Most send connections in the pool.' },
+  conn_pool_min_size: { type: 'int', default: 2, min: 0, help: 'Idle send connections kept open.' },
+  conn_pool_ttl: { type: 'int', default: 1200, min: 1, help: 'Seconds an idle send connection above the minimum stays open.' },
   ssl: { type: 'bool', default: false, deprecatedNames: ['rabbit_use_ssl'], help: 'Connect with TLS.' },
   ssl_version: { type: 'string', default: '', help: 'TLS version (TLSv1_2, TLSv1_3); empty for the default.' },
   ssl_key_file: { type: 'string', default: '', help: 'Client key (PEM).' },

@@ -1,0 +1,84 @@
+import type * as amqp from 'amqplib';
+import type { ManagedConnection } from './connection.js';
+import { Publisher } from './publisher.js';
+
+interface Entry {
+  readonly connection: ManagedConnection;
+  readonly publisher: Publisher;
+  inFlight: number;
+  idleSince: number;
+}
+
+/** Publishes waiting for confirms on one connection before the pool opens another. */
+const GROW_AT = 64;
+
+/**
+ * oslo's send-connection pool (`rpc_conn_pool_size`, `conn_pool_min_size`, `conn_pool_ttl`): sends go
+ * to the connection with the fewest unconfirmed publishes; a new connection opens only when all are
+ * busy and the pool is below its size; connections idle longer than the TTL close down to the minimum.
+ */
+export class SendPool {
+  readonly #entries: Entry[] = [];
+  readonly #reaper: NodeJS.Timeout;
+
+  constructor(
+    private readonly open: () => ManagedConnection,
+    readonly maxSize: number,
+    readonly minSize: number,
+    readonly ttlSeconds: number,
+  ) {
+    this.#reaper = setInterval(() => this.#reap(), Math.max(1000, (ttlSeconds * 1000) / 2));
+    this.#reaper.unref();
+  }
+
+  /** Connections open now. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  #pick(): Entry {
+    let best = this.#entries[0];
+    for (const e of this.#entries) if (!best || e.inFlight < best.inFlight) best = e;
+    if (!best || (best.inFlight >= GROW_AT && this.#entries.length < this.maxSize)) {
+      const connection = this.open();
+      best = { connection, publisher: new Publisher(connection), inFlight: 0, idleSince: Date.now() };
+      this.#entries.push(best);
+    }
+    return best;
+  }
+
+  /** Publishes through the least busy connection (see {@link Publisher.publish}). */
+  async publish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    options: { mandatory?: boolean; expiration?: string; retry?: number | null; prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> },
+  ): Promise<void> {
+    const entry = this.#pick();
+    entry.inFlight++;
+    try {
+      const { prepare, ...rest } = options;
+      await entry.publisher.publish(exchange, routingKey, body, prepare ? { ...rest, prepare: (ch) => prepare(ch, entry.publisher) } : rest);
+    } finally {
+      entry.inFlight--;
+      entry.idleSince = Date.now();
+    }
+  }
+
+  #reap(): void {
+    const now = Date.now();
+    for (const e of [...this.#entries]) {
+      if (this.#entries.length <= Math.max(1, this.minSize)) return;
+      if (e.inFlight === 0 && now - e.idleSince > this.ttlSeconds * 1000) {
+        this.#entries.splice(this.#entries.indexOf(e), 1);
+        void e.connection.close();
+      }
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    clearInterval(this.#reaper);
+    await Promise.all(this.#entries.splice(0).map((e) => e.connection.close()));
+  }
+}
