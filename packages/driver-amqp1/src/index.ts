@@ -1,2 +1,0 @@
-/** AMQP 1.0 transport driver (rhea), interoperable with Python oslo.messaging's amqp driver */
-export {};

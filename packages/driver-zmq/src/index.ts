@@ -1,2 +1,0 @@
-/** ZeroMQ brokerless transport driver (zeromq.js) */
-export {};

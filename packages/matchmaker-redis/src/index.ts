@@ -1,2 +1,0 @@
-/** Redis matchmaker for the ZeroMQ driver (ioredis, Sentinel support) */
-export {};

@@ -1,2 +1,0 @@
-/** Static JSON-file matchmaker for the ZeroMQ driver (oslo's ring file) */
-export {};
