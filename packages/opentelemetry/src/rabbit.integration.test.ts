@@ -2,10 +2,12 @@ import { context, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getRpcClient, getRpcServer, getRpcTransport, silentLogger, Target } from '@oslo-messaging/core';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsloMessagingInstrumentation } from './index.js';
 
-const URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
+const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 
 beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -19,8 +21,8 @@ describe('OpenTelemetry over the real RabbitMQ driver', () => {
     const exporter = new InMemorySpanExporter();
     const inst = new OsloMessagingInstrumentation({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) });
     // Two transports: the client and the server do not share a connection, as in two processes.
-    const serverTransport = await getRpcTransport({ url: URL, logger: silentLogger });
-    const clientTransport = await getRpcTransport({ url: URL, logger: silentLogger });
+    const serverTransport = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
+    const clientTransport = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
     const topic = `otel_${Math.random().toString(36).slice(2)}`;
     const target = new Target({ topic, server: 'srv' });
     const server = getRpcServer(serverTransport, target, inst.instrumentEndpoints(serverTransport, target, [{ echo: (_c: unknown, a: { v: unknown }) => a.v }]));
@@ -41,4 +43,29 @@ describe('OpenTelemetry over the real RabbitMQ driver', () => {
     expect(s.spanContext().traceId).toBe(c.spanContext().traceId);
     expect(s.parentSpanContext?.spanId).toBe(c.spanContext().spanId);
   });
+
+  it('a Python oslo.messaging server answers traced calls and just carries the trace keys in its context', async () => {
+    const inst = new OsloMessagingInstrumentation({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] }) });
+    const topic = `otel_py_${Math.random().toString(36).slice(2)}`;
+    const peer = spawn('/usr/bin/python3', [fileURLToPath(new URL('../../../test-fixtures/oslo-peer/peer.py', import.meta.url)), 'serve', '--topic', topic, '--server', 'py', '--url', RABBIT_URL], { stdio: 'pipe' });
+    try {
+      let out = '';
+      peer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('"ready"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(out).toContain('"ready"');
+      const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
+      try {
+        const client = inst.instrumentClient(getRpcClient(t, { topic, version: '1.1' }, { timeout: 15 }));
+        expect(await client.call({ user_id: 'u' }, 'echo', { payload: 'traced' })).toBe('traced');
+        const ctxt = (await client.call({ user_id: 'u' }, 'context')) as Record<string, unknown>;
+        expect(ctxt['user_id']).toBe('u');
+        expect(String(ctxt['otel_traceparent'])).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      } finally {
+        await t.cleanup();
+      }
+    } finally {
+      peer.kill('SIGTERM');
+    }
+  }, 60_000);
 });

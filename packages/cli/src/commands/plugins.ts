@@ -4,7 +4,11 @@ import type { Io } from '../io.js';
 
 export const PLUGINS_HELP = `Usage: oslo-messaging list-plugins [--json]
 
-Lists the installed drivers, executors, notification drivers and matchmakers, without loading them.`;
+Lists the installed drivers, executors, notification drivers and matchmakers, without loading them.
+
+Examples:
+  oslo-messaging list-plugins
+  oslo-messaging list-plugins --json | jq '.[] | select(.group == "oslo.messaging.drivers") | .name'`;
 
 export function pluginsCommand(argv: string[], io: Io): number {
   if (argv.includes('--help') || argv.includes('-h')) {
