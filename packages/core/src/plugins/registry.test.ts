@@ -69,7 +69,7 @@ describe('discovery from the application package.json', () => {
     const fixtures = registry.list(D).filter((p) => p.packageName.startsWith('oslo-fixture'));
     expect(fixtures.map((p) => p.name)).toEqual(['cjs', 'esm', 'esm-alias', 'future', 'noexport', 'nofile', 'sealed', 'spi2', 'throws', 'unbranded', 'wronggroup']);
     expect(fixtures.find((p) => p.name === 'esm')).toEqual({
-      group: D, name: 'esm', packageName: 'oslo-fixture-esm', version: '1.2.3', target: './dist/index.js#esmDriver',
+      group: D, name: 'esm', packageName: 'oslo-fixture-esm', version: '1.2.3', target: './lib/index.js#esmDriver',
     });
     expect(registry.list(ENTRY_POINT_GROUPS.executors).map((p) => p.name)).toContain('esm-exec');
     expect(fixtureImports()).toBe(before);
@@ -130,12 +130,12 @@ describe('discovery from the application package.json', () => {
   it('says which file is missing', async () => {
     const err = await loadError(registry, 'nofile');
     expect(err).toBeInstanceOf(DriverLoadFailure);
-    expect(err.message).toMatch(/^The transport driver "nofile" of oslo-fixture-broken-targets points at \.\/dist\/missing\.js, which does not exist in .*broken-targets.*Is the package built\?$/);
+    expect(err.message).toMatch(/^The transport driver "nofile" of oslo-fixture-broken-targets points at \.\/lib\/missing\.js, which does not exist in .*broken-targets.*Is the package built\?$/);
   });
 
   it('says which export is missing', async () => {
     expect((await loadError(registry, 'noexport')).message).toBe(
-      'oslo-fixture-broken-targets declares transport driver "noexport" as ./dist/index.js#notExported, but that module has no export "notExported"',
+      'oslo-fixture-broken-targets declares transport driver "noexport" as ./lib/index.js#notExported, but that module has no export "notExported"',
     );
   });
 
