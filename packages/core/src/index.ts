@@ -81,6 +81,7 @@ export { serializeEnvelope, deserializeEnvelope, ENVELOPE_VERSION } from './wire
 export { packContext, unpackContext } from './wire/context.js';
 export type { UnpackedMessage } from './wire/context.js';
 export { parseJson, parseJsonBody } from './wire/json.js';
+export { ReplyWaiters } from './wire/reply-waiters.js';
 export { serializeRemoteException, deserializeRemoteException, toFailure, registerRemoteErrors, createRemoteErrorCodec } from './wire/failure.js';
 export type { Failure, RemoteErrorConstructor } from './wire/failure.js';
 export {

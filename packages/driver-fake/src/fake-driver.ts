@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   deserializeEnvelope,
   MessageUndeliverable,
-  MessagingTimeout,
   packContext,
+  ReplyWaiters,
   serializeEnvelope,
   TransportDriverError,
   unpackContext,
@@ -22,12 +22,6 @@ import { brokerFor, type Broker, type ConsumerCallback, type Delivery } from './
 
 const hex = () => randomUUID().replaceAll('-', '');
 
-interface ReplyWaiter {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  onHeartbeat(): void;
-}
-
 /**
  * The in-memory driver. Messages go through the same oslo wire encoding as on RabbitMQ (envelope,
  * `_context_*` keys, failure format), so what works here works on a broker.
@@ -35,7 +29,7 @@ interface ReplyWaiter {
 export class FakeDriver implements Driver {
   readonly #broker: Broker;
   readonly #ctx: DriverContext;
-  readonly #waiters = new Map<string, ReplyWaiter>();
+  readonly #waiters: ReplyWaiters;
   readonly #cancels = new Set<() => void>();
   #replyQueue: string | undefined;
   #closed = false;
@@ -43,6 +37,7 @@ export class FakeDriver implements Driver {
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#broker = brokerFor(ctx.url.virtualHost ?? '');
+    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
   }
 
   #exchangeOf(target: Target): string {
@@ -68,15 +63,7 @@ export class FakeDriver implements Driver {
       this.#ctx.logger.warn('Dropping a malformed reply', { err });
       return;
     }
-    const msgId = data['_msg_id'];
-    const waiter = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
-    if (!waiter) {
-      this.#ctx.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
-      return;
-    }
-    if (data['failure']) waiter.reject(this.#ctx.remoteErrors.deserialize(data['failure']));
-    else if (data['result'] == null && !data['ending']) waiter.onHeartbeat();
-    else waiter.resolve(data['result']);
+    this.#waiters.onReply(data);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
@@ -93,7 +80,7 @@ export class FakeDriver implements Driver {
     msg['_unique_id'] = hex();
     const body = serializeEnvelope(packContext(msg, ctxt));
     const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
-    const waiting = msgId !== undefined ? this.#waitForReply(msgId, options) : undefined;
+    const waiting = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
     let routed: number;
     let exchange: string;
     let routingKey: string;
@@ -108,46 +95,10 @@ export class FakeDriver implements Driver {
     }
     routed = this.#broker.publish(exchange, routingKey, body, expiresAt);
     if (routed === 0 && options.atLeastOnce) {
-      if (msgId !== undefined) this.#waiters.get(msgId)?.reject(new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
+      if (msgId !== undefined) this.#waiters.reject(msgId, new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
       else throw new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey);
     }
     return waiting;
-  }
-
-  #waitForReply(msgId: string, options: SendOptions): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const timeout = options.timeout ?? 60;
-      let monitor: NodeJS.Timeout | undefined;
-      const done = () => {
-        clearTimeout(overall);
-        clearTimeout(monitor);
-        this.#waiters.delete(msgId);
-      };
-      const overall = setTimeout(() => {
-        done();
-        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
-      }, timeout * 1000);
-      const armMonitor = () => {
-        if (options.callMonitorTimeout === undefined) return;
-        clearTimeout(monitor);
-        monitor = setTimeout(() => {
-          done();
-          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
-        }, options.callMonitorTimeout * 1000);
-      };
-      armMonitor();
-      this.#waiters.set(msgId, {
-        resolve: (v) => {
-          done();
-          resolve(v);
-        },
-        reject: (e) => {
-          done();
-          reject(e);
-        },
-        onHeartbeat: armMonitor,
-      });
-    });
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2): Promise<void> {
@@ -270,6 +221,6 @@ export class FakeDriver implements Driver {
     this.#closed = true;
     for (const c of this.#cancels) c();
     this.#cancels.clear();
-    for (const w of [...this.#waiters.values()]) w.reject(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
   }
 }

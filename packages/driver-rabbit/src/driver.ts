@@ -4,8 +4,8 @@ import {
   ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
-  MessagingTimeout,
   packContext,
+  ReplyWaiters,
   serializeEnvelope,
   TransportDriverError,
   unpackContext,
@@ -31,12 +31,6 @@ import { isDurable, queueArguments, rpcRoute } from './topology.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 const hex = () => randomUUID().replaceAll('-', '');
-
-interface Waiter {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-  heartbeat(): void;
-}
 
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
 interface QueueSpec {
@@ -70,17 +64,16 @@ export class RabbitDriver implements Driver {
   readonly #opts: Opts;
   readonly #pool: SendPool;
   readonly #connections = new Set<ManagedConnection>();
-  readonly #waiters = new Map<string, Waiter>();
+  readonly #waiters: ReplyWaiters;
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
-  /** oslo warns once the waiting calls pass 10, then 20, 40, ... */
-  #waiterWarning = 10;
   #closed = false;
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
+    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     queueArguments(this.#opts, 'durable'); // validates option combinations now
     if (this.#opts.rpc_conn_pool_size < this.#opts.conn_pool_min_size) {
       throw new ConfigurationError(`rpc_conn_pool_size (${this.#opts.rpc_conn_pool_size}) must be at least conn_pool_min_size (${this.#opts.conn_pool_min_size})`);
@@ -135,15 +128,7 @@ export class RabbitDriver implements Driver {
       this.#ctx.logger.warn('Dropping a malformed reply', { err });
       return;
     }
-    const msgId = data['_msg_id'];
-    const w = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
-    if (!w) {
-      this.#ctx.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
-      return;
-    }
-    if (data['failure']) w.reject(this.#ctx.remoteErrors.deserialize(data['failure']));
-    else if (data['result'] == null && !data['ending']) w.heartbeat();
-    else if (data['ending'] || data['result'] != null) w.resolve(data['result'] ?? null);
+    this.#waiters.onReply(data);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
@@ -159,7 +144,7 @@ export class RabbitDriver implements Driver {
     }
     msg['_unique_id'] = hex();
     const body = Buffer.from(serializeEnvelope(packContext(msg, ctxt)));
-    const reply = msgId !== undefined ? this.#waitForReply(msgId, options) : undefined;
+    const reply = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
@@ -173,42 +158,9 @@ export class RabbitDriver implements Driver {
     try {
       await publishing;
     } catch (err) {
-      this.#waiters.get(msgId!)?.reject(err as Error);
+      this.#waiters.reject(msgId!, err as Error);
     }
     return reply;
-  }
-
-  #waitForReply(msgId: string, options: SendOptions): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      let monitor: NodeJS.Timeout | undefined;
-      const finish = () => {
-        clearTimeout(overall);
-        clearTimeout(monitor);
-        this.#waiters.delete(msgId);
-      };
-      const overall = setTimeout(() => {
-        finish();
-        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
-      }, (options.timeout ?? 60) * 1000);
-      const arm = () => {
-        if (options.callMonitorTimeout === undefined) return;
-        clearTimeout(monitor);
-        monitor = setTimeout(() => {
-          finish();
-          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
-        }, options.callMonitorTimeout * 1000);
-      };
-      arm();
-      this.#waiters.set(msgId, {
-        resolve: (v) => (finish(), resolve(v)),
-        reject: (e) => (finish(), reject(e)),
-        heartbeat: arm,
-      });
-      if (this.#waiters.size > this.#waiterWarning) {
-        this.#ctx.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#waiterWarning}. There could be a leak.`);
-        this.#waiterWarning *= 2;
-      }
-    });
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void> {
@@ -426,7 +378,7 @@ export class RabbitDriver implements Driver {
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const w of [...this.#waiters.values()]) w.reject(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#pool.close();
     await Promise.all([...this.#connections].map((c) => c.close()));
     this.#connections.clear();

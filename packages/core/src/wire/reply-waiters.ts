@@ -1,0 +1,90 @@
+import { MessagingTimeout } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RemoteErrorCodec } from '../spi/driver.js';
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  heartbeat(): void;
+}
+
+/**
+ * The calls of a transport that wait for replies, keyed by `_msg_id`: the overall timeout, the
+ * call-monitor timer restarted by heartbeats, and oslo's reply rules (a `failure` rejects, an empty
+ * non-final reply is a heartbeat, a final reply resolves). Drivers share it instead of each
+ * re-implementing the timing.
+ */
+export class ReplyWaiters {
+  readonly #waiters = new Map<string, Waiter>();
+  #warnAt = 10;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly remoteErrors: RemoteErrorCodec,
+  ) {}
+
+  /** Calls waiting now. */
+  get size(): number {
+    return this.#waiters.size;
+  }
+
+  /**
+   * Registers a call before its request is sent; resolves with the result or rejects with the remote
+   * error or `MessagingTimeout` (after `timeout` s, or `callMonitorTimeout` s without a heartbeat).
+   */
+  wait(msgId: string, options: { timeout?: number | undefined; callMonitorTimeout?: number | undefined }): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let monitor: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(overall);
+        clearTimeout(monitor);
+        this.#waiters.delete(msgId);
+      };
+      const overall = setTimeout(() => {
+        finish();
+        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
+      }, (options.timeout ?? 60) * 1000);
+      const arm = () => {
+        if (options.callMonitorTimeout === undefined) return;
+        clearTimeout(monitor);
+        monitor = setTimeout(() => {
+          finish();
+          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
+        }, options.callMonitorTimeout * 1000);
+      };
+      arm();
+      this.#waiters.set(msgId, {
+        resolve: (v) => (finish(), resolve(v)),
+        reject: (e) => (finish(), reject(e)),
+        heartbeat: arm,
+      });
+      if (this.#waiters.size > this.#warnAt) {
+        this.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`);
+        this.#warnAt *= 2;
+      }
+    });
+  }
+
+  /** Applies a decoded reply (`_msg_id`, `result`, `failure`, `ending`) to its waiting call. */
+  onReply(reply: Readonly<Record<string, unknown>>): void {
+    const msgId = reply['_msg_id'];
+    const w = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
+    if (!w) {
+      this.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
+      return;
+    }
+    if (reply['failure']) w.reject(this.remoteErrors.deserialize(reply['failure']));
+    else if (reply['result'] == null && !reply['ending']) w.heartbeat();
+    else w.resolve(reply['result'] ?? null);
+  }
+
+  /** Fails one waiting call (e.g. its request could not be sent). */
+  reject(msgId: string, error: Error): void {
+    this.#waiters.get(msgId)?.reject(error);
+  }
+
+  /** Fails every waiting call (transport cleaned up). */
+  rejectAll(error: Error): void {
+    for (const w of [...this.#waiters.values()]) w.reject(error);
+  }
+}
