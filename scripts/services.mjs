@@ -41,7 +41,9 @@ function has(cmd) {
 
 const failures = [];
 
-// RabbitMQ
+// RabbitMQ. A broker paused with SIGSTOP (a reliability test interrupted before it sent SIGCONT)
+// still accepts TCP connections but never answers: always resume it first.
+sh('pkill -CONT -f beam.smp || true', { quiet: true });
 if (!(await portOpen(5672))) {
   log('RabbitMQ is not answering on 5672: starting it');
   if (!has('rabbitmq-server')) aptInstall(['rabbitmq-server']);
