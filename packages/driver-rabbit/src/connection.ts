@@ -34,7 +34,8 @@ export function hostsOf(url: TransportURL): Host[] {
   }));
 }
 
-function vhostOf(url: TransportURL): string {
+/** The virtual host of a URL (`/` when none is given). */
+export function vhostOf(url: TransportURL): string {
   return url.virtualHost === undefined || url.virtualHost === '' ? '/' : url.virtualHost;
 }
 

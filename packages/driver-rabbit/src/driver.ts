@@ -4,9 +4,7 @@ import {
   ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
-  packContext,
   ReplyWaiters,
-  serializeEnvelope,
   TransportDriverError,
   unpackContext,
   type Context,
@@ -27,7 +25,8 @@ import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher } from './publisher.js';
 import { SendPool } from './send-pool.js';
-import { isDurable, queueArguments, rpcRoute } from './topology.js';
+import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
+import { isDurable, names, queueArguments, rpcRoute } from './topology.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 const hex = () => randomUUID().replaceAll('-', '');
@@ -104,7 +103,7 @@ export class RabbitDriver implements Driver {
 
   #ensureReplyQueue(): Promise<string> {
     this.#replyQueue ??= (async () => {
-      const name = `reply_${hex()}`;
+      const name = names.replyQueue(hex());
       const conn = this.#connection('reply');
       await conn.addRecipe(async (ch, generation) => {
         await ch.assertQueue(name, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, exclusive: false, arguments: queueArguments(this.#opts, 'transient') });
@@ -134,16 +133,9 @@ export class RabbitDriver implements Driver {
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const route = rpcRoute(target, this.#ctx.defaultExchange);
-    const msg: Record<string, unknown> = { ...request };
-    let msgId: string | undefined;
-    if (options.waitForReply) {
-      msgId = hex();
-      msg['_msg_id'] = msgId;
-      msg['_reply_q'] = await this.#ensureReplyQueue();
-      msg['_timeout'] = options.callMonitorTimeout ?? null;
-    }
-    msg['_unique_id'] = hex();
-    const body = Buffer.from(serializeEnvelope(packContext(msg, ctxt)));
+    const msgId = options.waitForReply ? hex() : undefined;
+    const replyTo = msgId !== undefined ? { msgId, replyQueue: await this.#ensureReplyQueue(), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
+    const body = requestBody(request, ctxt, hex(), replyTo);
     const reply = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
@@ -167,8 +159,7 @@ export class RabbitDriver implements Driver {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
-    const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
-    const body = Buffer.from(version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
+    const body = notificationBody(message, ctxt, hex(), version);
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
       prepare: async (ch, pub) => {
@@ -187,9 +178,9 @@ export class RabbitDriver implements Driver {
   async listen(target: Target, options: ListenOptions): Promise<Listener> {
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const topic = String(target.topic);
-    const server = `${topic}.${target.server}`;
-    const fanoutExchange = `${topic}_fanout`;
-    const fanoutQueue = `${topic}_fanout_${hex()}`;
+    const server = names.serverQueue(topic, String(target.server));
+    const fanoutExchange = names.fanoutExchange(topic);
+    const fanoutQueue = names.fanoutQueue(topic, hex());
     const xo = this.#exchangeOptions();
     const durableArgs = queueArguments(this.#opts, 'durable');
     const queues: QueueSpec[] = [
@@ -212,8 +203,8 @@ export class RabbitDriver implements Driver {
     const byQueue = new Map<string, Array<{ exchange: string; routingKey: string }>>();
     for (const [target, priority] of targetsAndPriorities) {
       const exchange = target.exchange ?? this.#ctx.defaultExchange;
-      const routingKey = `${target.topic}.${priority}`;
-      const queue = options.pool ?? routingKey;
+      const routingKey = names.notificationRoutingKey(String(target.topic), priority);
+      const queue = names.notificationQueue(routingKey, options.pool);
       const list = byQueue.get(queue) ?? [];
       list.push({ exchange, routingKey });
       byQueue.set(queue, list);
@@ -314,14 +305,13 @@ export class RabbitDriver implements Driver {
       settle('ack');
       return undefined;
     }
-    const reply = (body: Record<string, unknown>) => this.#reply(u.msgId, u.replyQueue, body);
+    const reply = (fields: Readonly<Record<string, unknown>>) => this.#reply(u.msgId, u.replyQueue, fields);
     return {
       ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
       message: u.message,
       clientTimeout: u.clientTimeout,
-      reply: (r: Reply) =>
-        reply(r.failure !== undefined ? { result: null, failure: this.#ctx.remoteErrors.serialize(r.failure), ending: true } : { result: r.result ?? null, failure: null, ending: true }),
-      heartbeat: () => reply({ result: null, failure: null, ending: false }),
+      reply: (r: Reply) => reply(replyFields(r, this.#ctx.remoteErrors)),
+      heartbeat: () => reply(HEARTBEAT_FIELDS),
       acknowledge: async () => settle('ack'),
       requeue: async () => settle('requeue'),
     };
@@ -349,14 +339,14 @@ export class RabbitDriver implements Driver {
   }
 
   /** Sends a reply, retrying every 0.25 s while the reply queue is missing (up to kombu_missing_consumer_retry_timeout). */
-  async #reply(msgId: string | undefined, replyQueue: string | undefined, body: Record<string, unknown>): Promise<void> {
+  async #reply(msgId: string | undefined, replyQueue: string | undefined, fields: Readonly<Record<string, unknown>>): Promise<void> {
     if (!msgId || !replyQueue) return;
     const obsolete = this.#obsoleteReplyQueues.get(replyQueue);
     if (obsolete !== undefined && obsolete > Date.now()) {
       this.#ctx.logger.warn(`Reply queue ${replyQueue} is gone: dropping the reply to ${msgId}`);
       return;
     }
-    const data = Buffer.from(serializeEnvelope({ ...body, _msg_id: msgId, _unique_id: hex() }));
+    const data = replyBody(fields, msgId, hex());
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
     for (;;) {
       try {

@@ -1,4 +1,4 @@
-import type { Target } from '@oslo-messaging/core';
+import { ConfigurationError, type Target } from '@oslo-messaging/core';
 import type { ResolvedOptions } from '@oslo-messaging/core';
 import type { RABBIT_OPTIONS } from './options.js';
 
@@ -7,7 +7,7 @@ type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 /** Queue arguments as oslo's `_get_queue_arguments`. */
 export function queueArguments(o: Opts, kind: 'durable' | 'transient'): Record<string, unknown> {
   if (o.rabbit_ha_queues && (o.rabbit_quorum_queue || o.rabbit_transient_quorum_queue)) {
-    throw new Error('rabbit_ha_queues and quorum queues cannot both be enabled');
+    throw new ConfigurationError('rabbit_ha_queues and quorum queues cannot both be enabled');
   }
   const args: Record<string, unknown> = {};
   if (o.rabbit_ha_queues) args['x-ha-policy'] = 'all';
@@ -27,10 +27,29 @@ export function isDurable(o: Opts): boolean {
   return o.amqp_durable_queues || o.rabbit_quorum_queue;
 }
 
+/** Names of oslo 14's queues and exchanges. `id` is a uuid4 in hex (32 characters, no dashes). */
+export const names = {
+  /** The per-transport reply queue: `reply_<id>`. */
+  replyQueue: (id: string) => `reply_${id}`,
+  /** The queue shared by every server of a topic: `<topic>`. */
+  topicQueue: (topic: string) => topic,
+  /** One server's queue: `<topic>.<server>` (also its routing key). */
+  serverQueue: (topic: string, server: string) => `${topic}.${server}`,
+  /** The fanout exchange of a topic: `<topic>_fanout`. */
+  fanoutExchange: (topic: string) => `${topic}_fanout`,
+  /** One server's queue on the fanout exchange: `<topic>_fanout_<id>`. */
+  fanoutQueue: (topic: string, id: string) => `${topic}_fanout_${id}`,
+  /** A notification's routing key, and the queue of a listener without a pool: `<topic>.<priority>`. */
+  notificationRoutingKey: (topic: string, priority: string) => `${topic}.${priority}`,
+  /** The queue a listener consumes: the pool name when it has one (bound to every routing key). */
+  notificationQueue: (routingKey: string, pool: string | undefined) => pool ?? routingKey,
+} as const;
+
 /** Where an RPC request is published. */
 export function rpcRoute(target: Target, defaultExchange: string): { exchange: string; type: 'topic' | 'fanout'; routingKey: string } {
-  if (target.fanout) return { exchange: `${target.topic}_fanout`, type: 'fanout', routingKey: '' };
-  return { exchange: target.exchange ?? defaultExchange, type: 'topic', routingKey: target.server ? `${target.topic}.${target.server}` : String(target.topic) };
+  const topic = String(target.topic);
+  if (target.fanout) return { exchange: names.fanoutExchange(topic), type: 'fanout', routingKey: '' };
+  return { exchange: target.exchange ?? defaultExchange, type: 'topic', routingKey: target.server ? names.serverQueue(topic, target.server) : names.topicQueue(topic) };
 }
 
 /** AMQP properties oslo.messaging sets on every message. */
