@@ -56,14 +56,7 @@ export class FakeDriver implements Driver {
 
   #onReply(delivery: Delivery): void {
     delivery.ack();
-    let data: Record<string, unknown>;
-    try {
-      data = deserializeEnvelope(delivery.body);
-    } catch (err) {
-      this.#ctx.logger.warn('Dropping a malformed reply', { err });
-      return;
-    }
-    this.#waiters.onReply(data);
+    this.#waiters.onReplyBody(delivery.body);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {

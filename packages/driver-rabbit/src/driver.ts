@@ -120,14 +120,7 @@ export class RabbitDriver implements Driver {
   }
 
   #onReply(body: Buffer): void {
-    let data: Record<string, unknown>;
-    try {
-      data = deserializeEnvelope(body);
-    } catch (err) {
-      this.#ctx.logger.warn('Dropping a malformed reply', { err });
-      return;
-    }
-    this.#waiters.onReply(data);
+    this.#waiters.onReplyBody(body);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {

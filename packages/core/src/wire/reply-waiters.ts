@@ -1,6 +1,7 @@
 import { MessagingTimeout } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
+import { deserializeEnvelope } from './envelope.js';
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -76,6 +77,18 @@ export class ReplyWaiters {
     if (reply['failure']) w.reject(this.remoteErrors.deserialize(reply['failure']));
     else if (reply['result'] == null && !reply['ending']) w.heartbeat();
     else w.resolve(reply['result'] ?? null);
+  }
+
+  /** Decodes a reply body (oslo envelope) and applies it; a malformed reply is logged and dropped. */
+  onReplyBody(body: Uint8Array | string): void {
+    let data: Record<string, unknown>;
+    try {
+      data = deserializeEnvelope(body);
+    } catch (err) {
+      this.logger.warn('Dropping a malformed reply', { err });
+      return;
+    }
+    this.onReply(data);
   }
 
   /** Fails one waiting call (e.g. its request could not be sent). */
