@@ -1,0 +1,91 @@
+import type { Logger, Matchmaker, Target } from '@oslo-messaging/core';
+
+interface Entry {
+  readonly target: Target;
+  readonly member: string;
+  readonly listenerType: string;
+  count: number;
+}
+
+/**
+ * This process's matchmaker entries, reference-counted (two local servers of one topic share the topic
+ * entry), re-registered every `updateSeconds` so they outlive `expireSeconds` only while the process
+ * lives, and retried every few seconds while the matchmaker is down (e.g. Redis restarting).
+ */
+export class Registrations {
+  readonly #entries = new Map<string, Entry>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly matchmaker: Matchmaker,
+    private readonly expireSeconds: number,
+    private readonly updateSeconds: number,
+    private readonly logger: Logger,
+  ) {}
+
+  static #key(target: Target, member: string, listenerType: string): string {
+    return `${listenerType}|${String(target.topic)}|${target.server ?? ''}|${member}`;
+  }
+
+  /** Announces `member` for `target`; resolves once the matchmaker has it. */
+  async add(target: Target, member: string, listenerType: string): Promise<void> {
+    const key = Registrations.#key(target, member, listenerType);
+    const entry = this.#entries.get(key);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    this.#entries.set(key, { target, member, listenerType, count: 1 });
+    await this.matchmaker.register(target, member, listenerType, this.expireSeconds);
+    this.#schedule(this.updateSeconds);
+  }
+
+  /** Withdraws one use of the entry; the last use unregisters it and re-announces siblings sharing its topic key. */
+  async remove(target: Target, member: string, listenerType: string): Promise<void> {
+    const key = Registrations.#key(target, member, listenerType);
+    const entry = this.#entries.get(key);
+    if (!entry || --entry.count > 0) return;
+    this.#entries.delete(key);
+    try {
+      await this.matchmaker.unregister(target, member, listenerType);
+      // unregister also removed `member` from the topic's key; put back the local servers still on it.
+      for (const other of this.#entries.values()) {
+        if (other.member === member && other.listenerType === listenerType && other.target.topic === target.topic) {
+          await this.matchmaker.register(other.target, other.member, other.listenerType, this.expireSeconds);
+        }
+      }
+    } catch (err) {
+      this.logger.warn('Could not unregister from the matchmaker; the entry will expire', { err });
+    }
+  }
+
+  #schedule(seconds: number): void {
+    if (this.#closed || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#refresh();
+    }, seconds * 1000);
+    this.#timer.unref();
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#entries.size === 0 || this.#closed) return;
+    try {
+      for (const e of this.#entries.values()) await this.matchmaker.register(e.target, e.member, e.listenerType, this.expireSeconds);
+      this.#schedule(this.updateSeconds);
+    } catch (err) {
+      this.logger.warn('Matchmaker refresh failed; retrying', { err });
+      this.#schedule(Math.min(10, this.updateSeconds));
+    }
+  }
+
+  /** Unregisters everything and stops refreshing. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    for (const e of entries) await this.matchmaker.unregister(e.target, e.member, e.listenerType).catch(() => undefined);
+  }
+}
