@@ -49,6 +49,8 @@ interface DeliveryPlan {
   readonly abandoned?: () => boolean;
   /** Resolve on the first successful send instead of on the acknowledgement. */
   readonly fireAndForget?: boolean;
+  /** Why the last attempt failed, kept up to date for error messages. */
+  readonly status?: { reason: string };
 }
 
 /**
@@ -180,7 +182,8 @@ export class ZmqDriver implements Driver {
   async #deliver(plan: DeliveryPlan): Promise<void> {
     const refused = new Set<string>();
     let failures = 0;
-    let lastReason = 'no server is registered';
+    const status = plan.status ?? { reason: '' };
+    status.reason = 'no server is registered';
     let fresh = false;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
@@ -189,7 +192,7 @@ export class ZmqDriver implements Driver {
       const candidates = hosts.filter((h) => !refused.has(h));
       if (candidates.length === 0) {
         const now = Date.now();
-        if (now >= plan.deadline) throw new MessagingTimeout(`No live server for ${plan.what} (${lastReason})`);
+        if (now >= plan.deadline) throw new MessagingTimeout(`No live server for ${plan.what} (${status.reason})`);
         await sleep(Math.min(this.#opts.wait_timeout, plan.deadline - now));
         refused.clear();
         fresh = true;
@@ -199,7 +202,7 @@ export class ZmqDriver implements Driver {
       const ackTimeout = this.#opts.rpc_ack_timeout_base * 1000 * this.#opts.rpc_ack_timeout_multiplier ** Math.min(failures, 8);
       const { outcome, reason } = await this.#attempt(address, plan.frames(failures), plan.msgId, ackTimeout, plan.fireAndForget === true);
       if (outcome === 'ack') return;
-      lastReason = reason;
+      status.reason = reason;
       fresh = true;
       if (outcome === 'refused') {
         refused.add(address);
@@ -235,8 +238,12 @@ export class ZmqDriver implements Driver {
     const reply = this.#waiters.wait(msgId, options);
     let settled = false;
     reply.then(() => (settled = true), () => (settled = true));
-    // A call keeps looking for a server until its own timeout; the waiter turns silence into MessagingTimeout.
-    this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + timeoutMs - 5, retries: this.#retries(options.retry), abandoned: () => settled }).catch((err: Error) => this.#waiters.reject(msgId, err));
+    // A call keeps looking for a server until its own timeout; if none took the request by then, the
+    // timeout says so (once delivered, the waiter turns silence into MessagingTimeout).
+    const status = { reason: 'no server is registered' };
+    const giveUp = setTimeout(() => this.#waiters.reject(msgId, new MessagingTimeout(`No live server for ${what} took the call within ${timeoutMs / 1000} s (${status.reason})`)), Math.max(0, timeoutMs - 5));
+    this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + timeoutMs - 5, retries: this.#retries(options.retry), abandoned: () => settled, status })
+      .then(() => clearTimeout(giveUp), (err: Error) => (clearTimeout(giveUp), this.#waiters.reject(msgId, err)));
     return reply;
   }
 
