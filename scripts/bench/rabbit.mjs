@@ -7,50 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
 import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger } from '@oslo-messaging/core';
+import { alternate, drive, endToEnd, latency as lat, SECONDS } from './_measure.mjs';
 
 export const name = 'rabbit';
 export const description = 'RabbitMQ 127.0.0.1:5672: driver-rabbit vs raw amqplib vs Python oslo.messaging 14';
 
 const RABBIT_URL = process.env.OSLO_BENCH_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
-const SECONDS = Number(process.env.OSLO_BENCH_SECONDS ?? 1.5);
 const PAYLOAD = { a: 1, b: 'x'.repeat(100) };
 const PY = fileURLToPath(new URL('../../test-fixtures/oslo-peer/bench.py', import.meta.url));
-
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-
-/** Runs `op` from `concurrency` loops for SECONDS; returns ops/s and latency percentiles (ms). */
-async function drive(op, concurrency) {
-  for (let i = 0; i < 50; i++) await op();
-  const lat = [];
-  const deadline = performance.now() + SECONDS * 1000;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      await op();
-      lat.push(performance.now() - t0);
-    }
-  }));
-  const took = (performance.now() - start) / 1000;
-  lat.sort((x, y) => x - y);
-  return { rate: lat.length / took, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
-}
-
-/** Counts messages from send to handler for SECONDS with a bounded window in flight. */
-async function endToEnd(send, received, window = 200) {
-  let sent = 0;
-  const start = performance.now();
-  const deadline = start + SECONDS * 1000;
-  while (performance.now() < deadline) {
-    const batch = [];
-    for (let i = 0; i < window; i++) batch.push(send(sent++));
-    await Promise.all(batch);
-    while (received() < sent - window) await new Promise((r) => setImmediate(r));
-  }
-  while (received() < sent) await new Promise((r) => setTimeout(r, 1));
-  return sent / ((performance.now() - start) / 1000);
-}
 
 // ---- setups: ours and raw amqplib side by side, so rounds can alternate ----------------------
 async function oursSetup() {
@@ -113,20 +78,6 @@ async function rawSetup() {
   };
 }
 
-/** Alternates ours and the anchor for ROUNDS rounds and keeps each side's best round (robust to noise bursts). */
-const ROUNDS = 3;
-async function alternate(measureOurs, measureRaw) {
-  let ours;
-  let raw;
-  for (let i = 0; i < ROUNDS; i++) {
-    const o = await measureOurs();
-    const r = await measureRaw();
-    if (!ours || o.rate > ours.rate) ours = o;
-    if (!raw || r.rate > raw.rate) raw = r;
-  }
-  return { ours, raw };
-}
-
 async function python(mode) {
   if (!existsSync('/usr/bin/python3')) return undefined;
   try {
@@ -153,7 +104,6 @@ export async function run({ log }) {
   const pySeq = await python('seq');
   const pyPar = await python('par10');
   if (!pySeq) log('Python oslo.messaging 14 not available: no Python anchor');
-  const lat = (r) => ({ p50_ms: +r.p50.toFixed(2), p99_ms: +r.p99.toFixed(2) });
   const withPy = (anchors, py) => (py ? { ...anchors, 'python oslo.messaging': py.rate } : anchors);
   return [
     { row: 'sequential call', unit: 'calls/s', ours: ours.seq.rate, anchors: withPy({ 'raw amqplib': raw.seq.rate }, pySeq), extra: { ours: lat(ours.seq), raw: lat(raw.seq), ...(pySeq ? { python: lat(pySeq) } : {}) } },

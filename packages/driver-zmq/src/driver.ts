@@ -23,7 +23,7 @@ import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestF
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
 import { ZMQ_OPTIONS } from './options.js';
-import { Peer } from './peer.js';
+import { Peer, type PendingDelivery } from './peer.js';
 import { Registrations } from './registrations.js';
 import { ServerSocket } from './server-socket.js';
 
@@ -33,12 +33,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /** Why one delivery attempt did not end with an acknowledgement. */
 type Outcome = 'ack' | 'refused' | 'failed';
+type AttemptResult = { readonly outcome: Outcome; readonly reason: string };
+const ACKED: AttemptResult = Object.freeze({ outcome: 'ack', reason: '' });
 
 /** How to deliver one message: where it may go and how long to keep trying. */
 interface DeliveryPlan {
   readonly what: string;
   /** Candidate addresses; `fresh` asks the matchmaker again instead of the cache. */
-  hosts(fresh: boolean): Promise<string[]>;
+  hosts(fresh: boolean): string[] | Promise<string[]>;
   frames(attempt: number): string[];
   readonly msgId: string;
   /** Give up finding a server at this time (ms since epoch). */
@@ -68,6 +70,7 @@ export class ZmqDriver implements Driver {
   readonly #routes = new LocalRoutes();
   readonly #registrations: Registrations;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #ackSweeper: NodeJS.Timeout;
   #server: Promise<ServerSocket> | undefined;
   #closed = false;
 
@@ -80,6 +83,12 @@ export class ZmqDriver implements Driver {
     this.#registrations = new Registrations(matchmaker, opts.zmq_target_expire, opts.zmq_target_update, ctx.logger);
     this.#sweeper = setInterval(() => this.#sweepIdlePeers(), 30_000);
     this.#sweeper.unref();
+    // ACK deadlines are checked by one timer instead of one per message.
+    this.#ackSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
+    }, Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)));
+    this.#ackSweeper.unref();
   }
 
   /** The address this process serves on (`host:port`), once a server or listener started. */
@@ -125,6 +134,7 @@ export class ZmqDriver implements Driver {
         if (pending) (peer.pending.delete(response.msgId), pending.fail(response.reason, false));
         return;
       case MessageType.HEARTBEAT:
+        if (pending) (peer.pending.delete(response.msgId), pending.ack());
         this.#waiters.onReply({ _msg_id: response.msgId, result: null, failure: null, ending: false });
         return;
       case MessageType.REPLY:
@@ -145,33 +155,24 @@ export class ZmqDriver implements Driver {
     return candidates[start % candidates.length]!;
   }
 
-  /** One attempt: send to `address` and wait for its ACK (or NACK, disconnect, timeout). */
-  async #attempt(address: string, frames: string[], msgId: string, ackTimeoutMs: number, fireAndForget: boolean): Promise<{ outcome: Outcome; reason: string }> {
+  /** One attempt: send to `address` and wait for its ACK (or NACK, disconnect, or the ACK deadline, see the sweep). */
+  #attempt(address: string, frames: string[], msgId: string, ackTimeoutMs: number, fireAndForget: boolean): Promise<AttemptResult> {
     const peer = this.#peer(address);
-    let timer: NodeJS.Timeout | undefined;
-    const acked = new Promise<{ outcome: Outcome; reason: string }>((resolve) => {
-      peer.pending.set(msgId, {
-        ack: () => resolve({ outcome: 'ack', reason: '' }),
+    const couldNotSend = (err: Error): AttemptResult => ({ outcome: 'failed', reason: `could not send to ${address}: ${err.message}` });
+    if (fireAndForget) return peer.send(frames).then(() => ACKED, couldNotSend);
+    return new Promise((resolve) => {
+      const entry: PendingDelivery = {
+        deadline: Date.now() + ackTimeoutMs,
+        ack: () => resolve(ACKED),
         fail: (reason, retryable) => resolve({ outcome: retryable ? 'failed' : 'refused', reason }),
+      };
+      peer.pending.set(msgId, entry);
+      peer.push(frames, (err: Error) => {
+        if (peer.pending.get(msgId) !== entry) return;
+        peer.pending.delete(msgId);
+        resolve(couldNotSend(err));
       });
     });
-    try {
-      await peer.send(frames);
-    } catch (err) {
-      peer.pending.delete(msgId);
-      return { outcome: 'failed', reason: `could not send to ${address}: ${(err as Error).message}` };
-    }
-    if (fireAndForget) {
-      peer.pending.delete(msgId);
-      return { outcome: 'ack', reason: '' };
-    }
-    const timeout = new Promise<{ outcome: Outcome; reason: string }>((resolve) => {
-      timer = setTimeout(() => resolve({ outcome: 'failed', reason: `no acknowledgement from ${address} within ${ackTimeoutMs} ms` }), ackTimeoutMs);
-    });
-    const result = await Promise.race([acked, timeout]);
-    clearTimeout(timer);
-    peer.pending.delete(msgId);
-    return result;
   }
 
   /**
@@ -188,8 +189,9 @@ export class ZmqDriver implements Driver {
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
       if (plan.abandoned?.()) return;
-      const hosts = await plan.hosts(fresh);
-      const candidates = hosts.filter((h) => !refused.has(h));
+      const found = plan.hosts(fresh);
+      const hosts = Array.isArray(found) ? found : await found;
+      const candidates = refused.size === 0 ? hosts : hosts.filter((h) => !refused.has(h));
       if (candidates.length === 0) {
         const now = Date.now();
         if (now >= plan.deadline) throw new MessagingTimeout(`No live server for ${plan.what} (${status.reason})`);
@@ -227,30 +229,28 @@ export class ZmqDriver implements Driver {
     const what = server ? `topic ${topic}, server ${server}` : `topic ${topic}`;
     const type: RequestType = options.waitForReply ? MessageType.CALL : MessageType.CAST;
     const frames = encodeRequest(type, msgId, topic, server, ctxt, request, options.waitForReply ? options.callMonitorTimeout : null);
-    const lookupTarget = new Target({ topic, server: target.server });
-    const hosts = (fresh: boolean) => this.#hosts.lookup(lookupTarget, LISTENER_TYPE.rpc, false, fresh);
+    const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
     if (!options.waitForReply) {
       const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
       await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + noWait, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
       return undefined;
     }
     const timeoutMs = (options.timeout ?? 60) * 1000;
-    const reply = this.#waiters.wait(msgId, options);
-    let settled = false;
-    reply.then(() => (settled = true), () => (settled = true));
     // A call keeps looking for a server until its own timeout; if none took the request by then, the
-    // timeout says so (once delivered, the waiter turns silence into MessagingTimeout).
+    // timeout says so (once delivered, silence is the usual MessagingTimeout).
     const status = { reason: 'no server is registered' };
-    const giveUp = setTimeout(() => this.#waiters.reject(msgId, new MessagingTimeout(`No live server for ${what} took the call within ${timeoutMs / 1000} s (${status.reason})`)), Math.max(0, timeoutMs - 5));
-    this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + timeoutMs - 5, retries: this.#retries(options.retry), abandoned: () => settled, status })
-      .then(() => clearTimeout(giveUp), (err: Error) => (clearTimeout(giveUp), this.#waiters.reject(msgId, err)));
+    let delivered = false;
+    let settled = false;
+    const reply = this.#waiters.wait(msgId, options, () => (delivered ? undefined : `No live server for ${what} took the call within ${timeoutMs / 1000} s (${status.reason})`));
+    reply.then(() => (settled = true), () => (settled = true));
+    this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + timeoutMs, retries: this.#retries(options.retry), abandoned: () => settled, status })
+      .then(() => (delivered = true), (err: Error) => this.#waiters.reject(msgId, err));
     return reply;
   }
 
   async #fanout(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<void> {
     const topic = String(target.topic);
-    const lookupTarget = new Target({ topic });
-    const hosts = await this.#hosts.lookup(lookupTarget, LISTENER_TYPE.rpc, true, true);
+    const hosts = await this.#hosts.lookup(topic, undefined, LISTENER_TYPE.rpc, true, true);
     if (hosts.length === 0) {
       this.#ctx.logger.debug(`Fanout to ${topic}: no server is registered`);
       return;
@@ -268,8 +268,7 @@ export class ZmqDriver implements Driver {
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, _version: 1 | 2, retry?: number | null): Promise<void> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = String(target.topic);
-    const lookupTarget = new Target({ topic });
-    const members = async (fresh: boolean) => this.#hosts.lookup(lookupTarget, LISTENER_TYPE.notify, false, fresh);
+    const members = async (fresh: boolean) => this.#hosts.lookup(topic, undefined, LISTENER_TYPE.notify, false, fresh);
     const deadline = Date.now() + (retry === 0 ? 0 : this.#opts.check_timeout);
     let found = await members(false);
     while (found.length === 0 && Date.now() < deadline) {
@@ -378,10 +377,10 @@ export class ZmqDriver implements Driver {
       reply: async (r: Reply) => {
         if (!isCall) return;
         const frames = r.failure !== undefined ? encodeReply(msgId, { failure: this.#ctx.remoteErrors.serialize(r.failure) }) : encodeReply(msgId, { result: r.result });
-        await server.sendTo(identity, frames, `the reply to ${msgId}`);
+        await server.answer(identity, msgId, frames, `the reply to ${msgId}`);
       },
       heartbeat: async () => {
-        if (isCall) await server.sendTo(identity, encodeHeartbeat(msgId), `a heartbeat for ${msgId}`);
+        if (isCall) await server.answer(identity, msgId, encodeHeartbeat(msgId), `a heartbeat for ${msgId}`);
       },
       acknowledge: async () => {},
       requeue: async () => {},
@@ -407,6 +406,7 @@ export class ZmqDriver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
+    clearInterval(this.#ackSweeper);
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#registrations.close();
     const server = await this.#server?.catch(() => undefined);

@@ -7,8 +7,9 @@ const buffers = (frames: string[]) => frames.map((f) => Buffer.from(f));
 describe('zmq frames', () => {
   it('round-trips a call with its context and call-monitor timeout', () => {
     const frames = encodeRequest(MessageType.CALL, 'm1', 'compute', 'host1', { user_id: 'u' }, { method: 'boot', args: { n: 1 } }, 30);
-    expect(frames.slice(0, 5)).toEqual([PROTOCOL_VERSION, '1', 'm1', 'compute', 'host1']);
-    expect(JSON.parse(frames[5]!)).toEqual({ request: { method: 'boot', args: { n: 1 } }, context: { user_id: 'u' }, call_monitor_timeout: 30 });
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toBe(`${PROTOCOL_VERSION} 1 m1`);
+    expect(JSON.parse(frames[1]!)).toEqual({ topic: 'compute', server: 'host1', request: { method: 'boot', args: { n: 1 } }, context: { user_id: 'u' }, call_monitor_timeout: 30 });
     expect(decodeRequest(buffers(frames))).toEqual({ type: '1', msgId: 'm1', topic: 'compute', server: 'host1', context: { user_id: 'u' }, request: { method: 'boot', args: { n: 1 } }, callMonitorTimeout: 30 });
   });
 
@@ -28,18 +29,21 @@ describe('zmq frames', () => {
 
   it.each([
     ['no frames', []],
-    ['another version', ['oz/2', '6', 'x']],
-    ['an unknown type', [PROTOCOL_VERSION, 'z', 'x']],
-    ['a reply without payload', [PROTOCOL_VERSION, '5', 'x']],
-    ['a reply with neither response nor failure', [PROTOCOL_VERSION, '5', 'x', '{"other": 1}']],
+    ['another version', ['oz/2 6 x']],
+    ['an unknown type', [`${PROTOCOL_VERSION} z x`]],
+    ['a header without message id', [`${PROTOCOL_VERSION} 6 `]],
+    ['a header with extra fields', [`${PROTOCOL_VERSION} 6 x y`]],
+    ['a reply without payload', [`${PROTOCOL_VERSION} 5 x`]],
+    ['a reply with neither response nor failure', [`${PROTOCOL_VERSION} 5 x`, '{"other": 1}']],
   ])('rejects a response with %s as MalformedMessage', (_what, frames) => {
     expect(() => decodeResponse(buffers(frames))).toThrow(MalformedMessage);
   });
 
   it.each([
-    ['a reply type', [PROTOCOL_VERSION, '5', 'x', 't', '', '{}']],
-    ['a context that is a list', [PROTOCOL_VERSION, '2', 'x', 't', '', '{"request": {"method": "m"}, "context": []}']],
-    ['seven frames', [PROTOCOL_VERSION, '2', 'x', 't', '', '{}', 'extra']],
+    ['a reply type', [`${PROTOCOL_VERSION} 5 x`, '{}']],
+    ['a context that is a list', [`${PROTOCOL_VERSION} 2 x`, '{"topic": "t", "server": "", "request": {"method": "m"}, "context": []}']],
+    ['no topic', [`${PROTOCOL_VERSION} 2 x`, '{"server": "", "request": {"method": "m"}, "context": {}}']],
+    ['three frames', [`${PROTOCOL_VERSION} 2 x`, '{}', 'extra']],
   ])('rejects a request with %s as MalformedMessage', (_what, frames) => {
     expect(() => decodeRequest(buffers(frames))).toThrow(MalformedMessage);
   });

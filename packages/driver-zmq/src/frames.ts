@@ -42,47 +42,96 @@ export type ResponseFrames =
 
 const REQUEST_TYPES = new Set<string>([MessageType.CALL, MessageType.CAST, MessageType.CAST_FANOUT, MessageType.NOTIFY]);
 
-/** Encodes a request: `version, type, msg_id, topic, server, payload`. */
+/** The header frame: `<version> <type> <message id>` (ASCII, single spaces). */
+const header = (type: MessageType, msgId: string): string => `${PROTOCOL_VERSION} ${type} ${msgId}`;
+
+/** Encodes a request: a header frame and a JSON payload frame (two frames: zeromq.js pays per frame). */
 export function encodeRequest(type: RequestType, msgId: string, topic: string, server: string, context: Context, request: unknown, callMonitorTimeout?: number | null): string[] {
-  const body: Record<string, unknown> = { request, context };
+  const body: Record<string, unknown> = { topic, server, request, context };
   if (callMonitorTimeout != null) body['call_monitor_timeout'] = callMonitorTimeout;
-  return [PROTOCOL_VERSION, type, msgId, topic, server, JSON.stringify(body)];
+  return [header(type, msgId), JSON.stringify(body)];
 }
 
-export const encodeReply = (msgId: string, reply: { result: unknown } | { failure: string }): string[] => [PROTOCOL_VERSION, MessageType.REPLY, msgId, JSON.stringify('failure' in reply ? { failure: reply.failure } : { response: reply.result ?? null })];
-export const encodeAck = (msgId: string): string[] => [PROTOCOL_VERSION, MessageType.ACK, msgId];
-export const encodeHeartbeat = (msgId: string): string[] => [PROTOCOL_VERSION, MessageType.HEARTBEAT, msgId];
-export const encodeNack = (msgId: string, reason: string): string[] => [PROTOCOL_VERSION, MessageType.NACK, msgId, reason];
-
-const text = (frame: Buffer | undefined, what: string): string => {
-  if (frame === undefined) throw new MalformedMessage(`ZeroMQ message has no ${what} frame`);
-  return frame.toString('utf8');
-};
-
-function checkVersion(frames: readonly Buffer[]): void {
-  const version = text(frames[0], 'version');
-  if (version !== PROTOCOL_VERSION) throw new MalformedMessage(`Unsupported ZeroMQ protocol version ${JSON.stringify(version.slice(0, 32))} (expected ${PROTOCOL_VERSION})`);
-}
+export const encodeReply = (msgId: string, reply: { result: unknown } | { failure: string }): string[] => [header(MessageType.REPLY, msgId), JSON.stringify('failure' in reply ? { failure: reply.failure } : { response: reply.result ?? null })];
+export const encodeAck = (msgId: string): string[] => [header(MessageType.ACK, msgId)];
+export const encodeHeartbeat = (msgId: string): string[] => [header(MessageType.HEARTBEAT, msgId)];
+export const encodeNack = (msgId: string, reason: string): string[] => [header(MessageType.NACK, msgId), reason];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Splits and checks the header frame; throws `MalformedMessage`. */
+export function decodeHeader(frame: Buffer | undefined): { type: string; msgId: string } {
+  if (frame === undefined) throw new MalformedMessage('ZeroMQ message has no header frame');
+  const parts = frame.toString('latin1').split(' ');
+  if (parts[0] !== PROTOCOL_VERSION) throw new MalformedMessage(`Unsupported ZeroMQ protocol version ${JSON.stringify(String(parts[0]).slice(0, 32))} (expected ${PROTOCOL_VERSION})`);
+  if (parts.length !== 3 || parts[2] === '') throw new MalformedMessage('ZeroMQ header must be "<version> <type> <message id>"');
+  return { type: parts[1]!, msgId: parts[2]! };
+}
+
+/** The message id of a frame set, when its header is readable (to refuse a malformed message). */
+export function peekMessageId(frames: readonly Buffer[]): string | undefined {
+  try {
+    return decodeHeader(frames[0]).msgId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Frames a logical message of `type` takes, header included; undefined for an unknown type. */
+export function frameCount(type: string): number | undefined {
+  switch (type) {
+    case MessageType.ACK:
+    case MessageType.HEARTBEAT:
+      return 1;
+    case MessageType.CALL:
+    case MessageType.CAST:
+    case MessageType.CAST_FANOUT:
+    case MessageType.NOTIFY:
+    case MessageType.REPLY:
+    case MessageType.NACK:
+      return 2;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Splits a multipart message into its logical messages (a sender may batch several back to back).
+ * Stops at the first header it cannot read: `rest` then holds the unreadable tail and `error` why.
+ */
+export function splitMessages(frames: readonly Buffer[]): { messages: Buffer[][]; rest: Buffer[]; error: MalformedMessage | undefined } {
+  const messages: Buffer[][] = [];
+  let i = 0;
+  while (i < frames.length) {
+    let count: number | undefined;
+    try {
+      count = frameCount(decodeHeader(frames[i]).type);
+      if (count === undefined) throw new MalformedMessage(`Unknown ZeroMQ message type in ${JSON.stringify(frames[i]!.toString('latin1').slice(0, 64))}`);
+    } catch (err) {
+      return { messages, rest: frames.slice(i), error: err as MalformedMessage };
+    }
+    messages.push(frames.slice(i, i + count));
+    i += count;
+  }
+  return { messages, rest: [], error: undefined };
+}
+
 /** Decodes the frames a server receives (after the ROUTER's identity frame). Throws `MalformedMessage`. */
 export function decodeRequest(frames: readonly Buffer[]): RequestFrames {
-  checkVersion(frames);
-  if (frames.length !== 6) throw new MalformedMessage(`ZeroMQ request has ${frames.length} frames, expected 6`);
-  const type = text(frames[1], 'type');
+  const { type, msgId } = decodeHeader(frames[0]);
   if (!REQUEST_TYPES.has(type)) throw new MalformedMessage(`Unknown ZeroMQ request type ${JSON.stringify(type.slice(0, 8))}`);
-  const msgId = text(frames[2], 'message id');
-  if (msgId === '') throw new MalformedMessage('ZeroMQ request has an empty message id');
-  const body = parseJson(text(frames[5], 'payload'));
-  if (!isObject(body) || !isObject(body['request']) || !isObject(body['context'])) throw new MalformedMessage('ZeroMQ request payload must be {"request": {...}, "context": {...}}');
+  if (frames.length !== 2) throw new MalformedMessage(`ZeroMQ request has ${frames.length} frames, expected 2`);
+  const body = parseJson(frames[1]!.toString('utf8'));
+  if (!isObject(body) || !isObject(body['request']) || !isObject(body['context']) || typeof body['topic'] !== 'string' || typeof body['server'] !== 'string') {
+    throw new MalformedMessage('ZeroMQ request payload must be {"topic": "...", "server": "...", "request": {...}, "context": {...}}');
+  }
   if (type !== MessageType.NOTIFY && typeof body['request']['method'] !== 'string') throw new MalformedMessage('ZeroMQ RPC request has no method');
   const cmt = body['call_monitor_timeout'];
   return {
     type: type as RequestType,
     msgId,
-    topic: text(frames[3], 'topic'),
-    server: text(frames[4], 'server'),
+    topic: body['topic'],
+    server: body['server'],
     context: body['context'],
     request: body['request'],
     callMonitorTimeout: typeof cmt === 'number' && Number.isFinite(cmt) ? cmt : null,
@@ -91,17 +140,16 @@ export function decodeRequest(frames: readonly Buffer[]): RequestFrames {
 
 /** Decodes the frames a client's DEALER receives. Throws `MalformedMessage`. */
 export function decodeResponse(frames: readonly Buffer[]): ResponseFrames {
-  checkVersion(frames);
-  const type = text(frames[1], 'type');
-  const msgId = text(frames[2], 'message id');
+  const { type, msgId } = decodeHeader(frames[0]);
   switch (type) {
     case MessageType.ACK:
     case MessageType.HEARTBEAT:
       return { type, msgId };
     case MessageType.NACK:
-      return { type, msgId, reason: frames[3]?.toString('utf8') ?? '' };
+      return { type, msgId, reason: frames[1]?.toString('utf8') ?? '' };
     case MessageType.REPLY: {
-      const body = parseJson(text(frames[3], 'payload'));
+      if (frames[1] === undefined) throw new MalformedMessage('ZeroMQ reply has no payload frame');
+      const body = parseJson(frames[1].toString('utf8'));
       if (!isObject(body) || (!('response' in body) && !('failure' in body))) throw new MalformedMessage('ZeroMQ reply payload must be {"response": ...} or {"failure": ...}');
       return { type, msgId, result: body['response'] ?? null, failure: body['failure'] ?? null };
     }

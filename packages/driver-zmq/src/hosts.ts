@@ -1,4 +1,4 @@
-import type { Logger, Matchmaker, Target } from '@oslo-messaging/core';
+import { Target, type Logger, type Matchmaker } from '@oslo-messaging/core';
 import { EVERY_POOL } from './frames.js';
 
 /** Listener types, the first segment of matchmaker keys. */
@@ -33,10 +33,18 @@ export class HostCache {
     private readonly logger: Logger,
   ) {}
 
-  async lookup(target: Target, listenerType: string, fanout: boolean, fresh = false): Promise<string[]> {
-    const key = `${fanout ? 'f' : 'h'}|${listenerType}|${String(target.topic)}|${target.server ?? ''}`;
+  /**
+   * Processes serving `topic` (and `server`, when given); `fanout` asks for every server of the topic.
+   * A cache hit is answered synchronously (no promise on the hot path).
+   */
+  lookup(topic: string, server: string | undefined, listenerType: string, fanout: boolean, fresh = false): string[] | Promise<string[]> {
+    const key = `${fanout ? 'f' : 'h'}\0${listenerType}\0${topic}\0${server ?? ''}`;
     const hit = this.#cache.get(key);
     if (hit && !fresh && Date.now() - hit.at < this.ttlMs) return hit.hosts;
+    return this.#ask(key, hit, new Target({ topic, server }), listenerType, fanout);
+  }
+
+  async #ask(key: string, hit: Cached | undefined, target: Target, listenerType: string, fanout: boolean): Promise<string[]> {
     try {
       const hosts = fanout ? await this.matchmaker.getHostsFanout(target, listenerType) : await this.matchmaker.getHosts(target, listenerType);
       this.#cache.set(key, { hosts, at: Date.now() });

@@ -26,15 +26,18 @@ afterEach(async () => {
   expect(unhandled).toEqual([]);
 });
 
-const ctx = JSON.stringify({ request: { method: 'ping', args: {} }, context: {} });
-const GARBAGE: Array<[string, string[]]> = [
-  ['a wrong protocol version', ['oz/9', '2', 'id1', 'topic', '', ctx]],
-  ['too few frames', [PROTOCOL_VERSION, '2', 'id2']],
-  ['an unknown message type', [PROTOCOL_VERSION, '9', 'id3', 'topic', '', ctx]],
-  ['a payload that is not JSON', [PROTOCOL_VERSION, '2', 'id4', 'topic', '', '{nope']],
-  ['a payload without a request', [PROTOCOL_VERSION, '2', 'id5', 'topic', '', '{"context": {}}']],
-  ['an RPC request without a method', [PROTOCOL_VERSION, '2', 'id6', 'topic', '', '{"request": {"args": {}}, "context": {}}']],
-  ['an empty message id', [PROTOCOL_VERSION, '2', '', 'topic', '', ctx]],
+const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ topic: 'TOPIC', server: '', request: { method: 'ping', args: {} }, context: {}, ...extra });
+const h = (type: string, id: string) => `${PROTOCOL_VERSION} ${type} ${id}`;
+/** Each: what it is, the frames, and the message id the server can still read (it then answers NACK). */
+const GARBAGE: Array<[string, string[], string | undefined]> = [
+  ['a wrong protocol version', ['oz/9 2 id1', body()], undefined],
+  ['a header without message id', [`${PROTOCOL_VERSION} 2`, body()], undefined],
+  ['no payload frame', [h('2', 'id2')], 'id2'],
+  ['an unknown message type', [h('9', 'id3'), body()], 'id3'],
+  ['a payload that is not JSON', [h('2', 'id4'), '{nope'], 'id4'],
+  ['a payload without a request', [h('2', 'id5'), JSON.stringify({ topic: 'TOPIC', server: '', context: {} })], 'id5'],
+  ['an RPC request without a method', [h('2', 'id6'), body({ request: { args: {} } })], 'id6'],
+  ['an unreadable frame after a message', [h('2', 'id7'), JSON.stringify({ topic: 'nobody-here', server: '', request: { method: 'ping', args: {} }, context: {} }), 'extra'], 'id7'],
 ];
 
 describe('zmq: malformed frames', () => {
@@ -51,12 +54,12 @@ describe('zmq: malformed frames', () => {
     const raw = new Dealer({ receiveTimeout: 2000 });
     open.push(raw);
     raw.connect(`tcp://${address}`);
-    for (const [what, frames] of GARBAGE) {
-      await raw.send(frames.map((f) => f.replace('topic', topic)));
-      if (frames[2]) {
-        const [version, type, id, reason] = await raw.receive();
-        expect([version?.toString(), type?.toString(), id?.toString()], what).toEqual([PROTOCOL_VERSION, '8', frames[2]]);
-        expect(reason?.toString(), what).toMatch(/^malformed: /);
+    for (const [what, frames, id] of GARBAGE) {
+      await raw.send(frames.map((f) => f.replace('TOPIC', topic)));
+      if (id) {
+        const [header, reason] = await raw.receive();
+        expect(header?.toString(), what).toBe(h('8', id));
+        expect(reason?.toString(), what).toMatch(id === 'id7' ? /^no endpoint for nobody-here/ : /^malformed: /);
       }
     }
     await expect.poll(() => logger.lines.filter((l) => l.includes('malformed')).length).toBe(GARBAGE.length);
@@ -73,9 +76,9 @@ describe('zmq: malformed frames', () => {
     open.push(t);
     // The fake server acknowledges, then answers with every kind of garbage.
     void (async () => {
-      for await (const [identity, , , msgId] of fake) {
-        const id = msgId!.toString();
-        for (const frames of [[PROTOCOL_VERSION, '6', id], ['bogus'], [PROTOCOL_VERSION, '5', id, '{not json'], [PROTOCOL_VERSION, '5', id, '[1,2]'], [PROTOCOL_VERSION, '0', id], ['oz/0', '5', id, '{"response": 1}']]) {
+      for await (const [identity, header] of fake) {
+        const id = header!.toString().split(' ')[2]!;
+        for (const frames of [[h('6', id)], ['bogus'], [h('5', id), '{not json'], [h('5', id), '[1,2]'], [h('0', id)], [`oz/0 5 ${id}`, '{"response": 1}']]) {
           await fake.send([identity!, ...frames]);
         }
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import type { Logger } from '@oslo-messaging/core';
-import { decodeResponse, type ResponseFrames } from './frames.js';
+import { decodeResponse, splitMessages, type ResponseFrames } from './frames.js';
 import { SendQueue } from './send-queue.js';
 
 /** What a peer reports to the driver. */
@@ -13,6 +13,8 @@ export interface PeerEvents {
 
 /** Settles one sent message when its acknowledgement (or refusal) arrives on this peer. */
 export interface PendingDelivery {
+  /** When to give up waiting for the ACK (ms since epoch). */
+  readonly deadline: number;
   ack(): void;
   /** The peer refused it (`NACK`) or went away before acknowledging it. */
   fail(reason: string, retryable: boolean): void;
@@ -37,7 +39,7 @@ export class Peer {
     private readonly logger: Logger,
   ) {
     this.socket = new Dealer({ routingId: `oz-${randomUUID()}`, immediate: true, linger: options.lingerMs, sendTimeout: options.connectTimeoutMs, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
-    this.#queue = new SendQueue((frames) => this.socket.send(frames));
+    this.#queue = new SendQueue(async (batch) => void (await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat())));
     this.socket.connect(`tcp://${address}`);
     void this.#watch();
     void this.#receive();
@@ -77,20 +79,39 @@ export class Peer {
     return this.#queue.send(frames);
   }
 
+  /** Queues `frames` without a promise; `onError` hears when they could not be sent. */
+  push(frames: string[], onError: (err: Error) => void): void {
+    this.lastUsed = Date.now();
+    this.#queue.push(frames, onError);
+  }
+
   async #receive(): Promise<void> {
     try {
       for await (const frames of this.socket) {
-        let response: ResponseFrames;
-        try {
-          response = decodeResponse(frames);
-        } catch (err) {
-          this.logger.warn(`Dropping a malformed message from ${this.address}`, { err });
-          continue;
+        const { messages, rest, error } = splitMessages(frames);
+        for (const m of messages) {
+          let response: ResponseFrames;
+          try {
+            response = decodeResponse(m);
+          } catch (err) {
+            this.logger.warn(`Dropping a malformed message from ${this.address}`, { err });
+            continue;
+          }
+          this.events.onResponse(response, this);
         }
-        this.events.onResponse(response, this);
+        if (error) this.logger.warn(`Dropping a malformed message from ${this.address}`, { err: error, frames: rest.length });
       }
     } catch (err) {
       if (!this.#closed) this.logger.warn(`Receiving from ${this.address} failed`, { err });
+    }
+  }
+
+  /** Fails the deliveries whose ACK is overdue (called by the driver's sweep). */
+  expire(now: number): void {
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(id);
+      p.fail(`no acknowledgement from ${this.address} in time`, true);
     }
   }
 

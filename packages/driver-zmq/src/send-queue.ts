@@ -1,18 +1,49 @@
 /**
- * Serializes sends on one zeromq.js socket (it allows a single pending `send` at a time) without
- * making callers wait for each other's promises: messages are queued and written in order.
+ * Serializes sends on one zeromq.js socket (it allows a single pending `send` at a time) and batches
+ * what queues up meanwhile: `write` gets every waiting message at once and may put them into one
+ * multipart message (zeromq.js pays per native send, so this is what keeps many concurrent calls fast).
+ * The first message of an event-loop turn is written at once; the others that turn produces (the replies
+ * to a burst of requests, say) leave in one batch at its end (`setImmediate`).
  */
 export class SendQueue<M> {
-  readonly #items: Array<{ message: M; resolve: () => void; reject: (err: Error) => void }> = [];
+  #items: Array<{ message: M; resolve: (() => void) | undefined; reject: (err: Error) => void }> = [];
   #writing = false;
+  #wroteThisTurn = false;
 
-  constructor(private readonly write: (message: M) => Promise<void>) {}
+  /**
+   * @param write writes a batch; returns an error per message that failed (or nothing when all went),
+   *   and throws when the whole batch failed.
+   */
+  constructor(
+    private readonly write: (batch: M[]) => Promise<ReadonlyArray<Error | undefined> | undefined>,
+    private readonly maxBatch = 128,
+  ) {}
 
+  /** Resolves once `message` is handed to ZeroMQ; rejects when it could not be. */
   send(message: M): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => this.#enqueue(message, resolve, reject));
+  }
+
+  /** Like {@link send} without a promise: `onError` hears about a failure (the hot path of calls). */
+  push(message: M, onError: (err: Error) => void): void {
+    this.#enqueue(message, undefined, onError);
+  }
+
+  #enqueue(message: M, resolve: (() => void) | undefined, reject: (err: Error) => void): void {
+    {
       this.#items.push({ message, resolve, reject });
-      if (!this.#writing) void this.#drain();
-    });
+      if (this.#writing) return;
+      this.#writing = true;
+      if (!this.#wroteThisTurn) {
+        // The first message of an event-loop turn leaves at once (no added latency)...
+        this.#wroteThisTurn = true;
+        setImmediate(() => (this.#wroteThisTurn = false));
+        void this.#drain();
+      } else {
+        // ...the rest of the turn's messages leave together at its end.
+        setImmediate(() => void this.#drain());
+      }
+    }
   }
 
   /** Rejects everything still queued (socket closing). */
@@ -20,19 +51,21 @@ export class SendQueue<M> {
     for (const item of this.#items.splice(0)) item.reject(err);
   }
 
-  get length(): number {
-    return this.#items.length;
-  }
-
   async #drain(): Promise<void> {
     this.#writing = true;
     try {
-      for (let item = this.#items.shift(); item; item = this.#items.shift()) {
+      while (this.#items.length > 0) {
+        const batch = this.#items.length <= this.maxBatch ? this.#items : this.#items.slice(0, this.maxBatch);
+        this.#items = this.#items.length <= this.maxBatch ? [] : this.#items.slice(this.maxBatch);
         try {
-          await this.write(item.message);
-          item.resolve();
+          const errors = await this.write(batch.map((b) => b.message));
+          batch.forEach((b, i) => {
+            const err = errors?.[i];
+            if (err) b.reject(err);
+            else b.resolve?.();
+          });
         } catch (err) {
-          item.reject(err as Error);
+          for (const b of batch) b.reject(err as Error);
         }
       }
     } finally {

@@ -1,6 +1,6 @@
 import { Router } from 'zeromq';
 import { MalformedMessage, type Logger } from '@oslo-messaging/core';
-import { decodeRequest, encodeAck, encodeNack, MessageType, type RequestFrames } from './frames.js';
+import { decodeRequest, encodeAck, encodeNack, MessageType, peekMessageId, splitMessages, type RequestFrames } from './frames.js';
 import type { LocalRoutes } from './local-routes.js';
 import { RecentIds } from './recent-ids.js';
 import { SendQueue } from './send-queue.js';
@@ -19,6 +19,9 @@ export interface BindOptions {
 
 const isAddressInUse = (err: unknown) => (err as { code?: string }).code === 'EADDRINUSE';
 
+/** A call answered (or heartbeating) within this many ms needs no separate ACK: the reply is one. */
+export const CALL_ACK_DELAY_MS = 20;
+
 /**
  * The one ROUTER socket through which a process serves every RPC server and notification listener of a
  * transport. It acknowledges each request on receipt, drops re-sent duplicates (re-acknowledging them),
@@ -26,8 +29,11 @@ const isAddressInUse = (err: unknown) => (err as { code?: string }).code === 'EA
  */
 export class ServerSocket {
   readonly #router: Router;
-  readonly #queue: SendQueue<Array<Buffer | string>>;
+  readonly #queue: SendQueue<{ identity: Buffer; frames: string[] }>;
   readonly #recent = new RecentIds(4096);
+  /** Calls taken but not yet answered, oldest first: they get an ACK once CALL_ACK_DELAY_MS passed. */
+  readonly #unackedCalls = new Map<string, { identity: Buffer; at: number }>();
+  #ackTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #address = '';
 
@@ -39,7 +45,32 @@ export class ServerSocket {
     // mandatory: a reply to a caller that went away fails (and is logged) instead of vanishing;
     // handover: a caller reconnecting with its routing id takes over its old identity at once.
     this.#router = new Router({ mandatory: true, handover: true, linger: lingerMs, sendTimeout: 1000, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
-    this.#queue = new SendQueue((frames) => this.#router.send(frames));
+    this.#queue = new SendQueue((batch) => this.#write(batch));
+  }
+
+  /** Writes a batch as one multipart message per caller; a caller that went away fails only its own messages. */
+  async #write(batch: ReadonlyArray<{ identity: Buffer; frames: string[] }>): Promise<Array<Error | undefined> | undefined> {
+    if (batch.length === 1) {
+      await this.#router.send([batch[0]!.identity, ...batch[0]!.frames]);
+      return undefined;
+    }
+    const groups = new Map<string, { identity: Buffer; frames: Array<Buffer | string>; indexes: number[] }>();
+    batch.forEach(({ identity, frames }, i) => {
+      const key = identity.toString('latin1');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { identity, frames: [identity], indexes: [] }));
+      for (const f of frames) g.frames.push(f);
+      g.indexes.push(i);
+    });
+    const errors: Array<Error | undefined> = [];
+    for (const g of groups.values()) {
+      try {
+        await this.#router.send(g.frames);
+      } catch (err) {
+        for (const i of g.indexes) errors[i] = err as Error;
+      }
+    }
+    return errors;
   }
 
   /** Binds a new server socket and starts receiving. */
@@ -85,23 +116,43 @@ export class ServerSocket {
   }
 
   /** Sends frames to the client with routing id `identity`; logs (never throws) when it went away. */
-  async sendTo(identity: Buffer, frames: string[], what: string): Promise<void> {
+  sendTo(identity: Buffer, frames: string[], what: string): Promise<void> {
     if (this.#closed) {
       this.logger.warn(`Server socket closed: dropping ${what}`);
-      return;
+      return Promise.resolve();
     }
-    try {
-      await this.#queue.send([identity, ...frames]);
-    } catch (err) {
-      this.logger.warn(`The caller went away: dropping ${what}`, { err });
+    return this.#queue.send({ identity, frames }).catch((err: unknown) => this.logger.warn(`The caller went away: dropping ${what}`, { err }));
+  }
+
+  /** Sends the reply or heartbeat of call `msgId`, which also acknowledges it. */
+  answer(identity: Buffer, msgId: string, frames: string[], what: string): Promise<void> {
+    this.#unackedCalls.delete(msgId);
+    return this.sendTo(identity, frames, what);
+  }
+
+  #acknowledgeCallLater(identity: Buffer, msgId: string): void {
+    this.#unackedCalls.set(msgId, { identity, at: Date.now() });
+    this.#ackTimer ??= setTimeout(() => this.#sendDueCallAcks(), CALL_ACK_DELAY_MS);
+  }
+
+  #sendDueCallAcks(): void {
+    this.#ackTimer = undefined;
+    const due = Date.now() - CALL_ACK_DELAY_MS + 1;
+    for (const [msgId, { identity, at }] of this.#unackedCalls) {
+      if (at > due) break;
+      this.#unackedCalls.delete(msgId);
+      void this.sendTo(identity, encodeAck(msgId), 'an ACK');
     }
+    if (this.#unackedCalls.size > 0 && !this.#closed) this.#ackTimer = setTimeout(() => this.#sendDueCallAcks(), CALL_ACK_DELAY_MS);
   }
 
   async #receive(): Promise<void> {
     try {
       for await (const [identity, ...frames] of this.#router) {
         if (identity === undefined) continue;
-        this.#handle(identity, frames);
+        const { messages, rest, error } = splitMessages(frames);
+        for (const m of messages) this.#handle(identity, m);
+        if (error) this.#refuseMalformed(identity, rest, error);
       }
     } catch (err) {
       if (!this.#closed) this.logger.error('The ZeroMQ server socket stopped receiving', { err });
@@ -113,9 +164,7 @@ export class ServerSocket {
     try {
       request = decodeRequest(frames);
     } catch (err) {
-      this.logger.error('Dropping a malformed ZeroMQ request', { err });
-      const msgId = frames[2]?.toString('utf8');
-      if (err instanceof MalformedMessage && msgId) void this.sendTo(identity, encodeNack(msgId, `malformed: ${err.message}`), 'a NACK');
+      this.#refuseMalformed(identity, frames, err);
       return;
     }
     const endpoints = this.routes.resolve(request);
@@ -125,7 +174,9 @@ export class ServerSocket {
       return;
     }
     const duplicate = this.#recent.seen(request.msgId);
-    void this.sendTo(identity, encodeAck(request.msgId), 'an ACK');
+    // A call's reply acknowledges it; only a slow call gets a separate ACK (a re-sent one at once).
+    if (request.type === MessageType.CALL && !duplicate) this.#acknowledgeCallLater(identity, request.msgId);
+    else void this.sendTo(identity, encodeAck(request.msgId), 'an ACK');
     if (duplicate) {
       this.logger.info(`Duplicate message detected: ignoring ${request.msgId}`);
       return;
@@ -139,9 +190,16 @@ export class ServerSocket {
     }
   }
 
+  #refuseMalformed(identity: Buffer, frames: readonly Buffer[], err: unknown): void {
+    this.logger.error('Dropping a malformed ZeroMQ request', { err });
+    const msgId = peekMessageId(frames);
+    if (err instanceof MalformedMessage && msgId) void this.sendTo(identity, encodeNack(msgId, `malformed: ${err.message}`), 'a NACK');
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#ackTimer);
     this.#queue.failAll(new Error('server socket closed'));
     this.#router.close();
   }

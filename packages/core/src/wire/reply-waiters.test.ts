@@ -28,6 +28,10 @@ describe('ReplyWaiters', () => {
     const expectLost = expect(lost).rejects.toBeInstanceOf(MessagingTimeout);
     await vi.advanceTimersByTimeAsync(1001);
     await expectLost;
+    const explained = w.wait('e', { timeout: 1 }, () => 'No live server for topic t');
+    const expectExplained = expect(explained).rejects.toThrow('No live server for topic t');
+    await vi.advanceTimersByTimeAsync(1001);
+    await expectExplained;
     const monitored = w.wait('m', { timeout: 60, callMonitorTimeout: 2 });
     for (let i = 0; i < 5; i++) {
       await vi.advanceTimersByTimeAsync(1500);

@@ -32,8 +32,10 @@ export class ReplyWaiters {
   /**
    * Registers a call before its request is sent; resolves with the result or rejects with the remote
    * error or `MessagingTimeout` (after `timeout` s, or `callMonitorTimeout` s without a heartbeat).
+   * `explainTimeout`, asked when the overall timeout strikes, may give a more useful message (e.g. "no
+   * server took the call").
    */
-  wait(msgId: string, options: { timeout?: number | undefined; callMonitorTimeout?: number | undefined }): Promise<unknown> {
+  wait(msgId: string, options: { timeout?: number | undefined; callMonitorTimeout?: number | undefined }, explainTimeout?: () => string | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let monitor: NodeJS.Timeout | undefined;
       const finish = () => {
@@ -43,7 +45,7 @@ export class ReplyWaiters {
       };
       const overall = setTimeout(() => {
         finish();
-        reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}`));
+        reject(new MessagingTimeout(explainTimeout?.() ?? `Timed out waiting for a reply to message ID ${msgId}`));
       }, (options.timeout ?? 60) * 1000);
       const arm = () => {
         if (options.callMonitorTimeout === undefined) return;
