@@ -93,6 +93,11 @@ export class ReplyWaiters {
     this.onReply(data);
   }
 
+  /** Whether a call with this id is waiting (to refuse replies nobody waits for). */
+  has(msgId: string): boolean {
+    return this.#waiters.has(msgId);
+  }
+
   /** Fails one waiting call (e.g. its request could not be sent). */
   reject(msgId: string, error: Error): void {
     this.#waiters.get(msgId)?.reject(error);

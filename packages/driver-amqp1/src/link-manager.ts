@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { hostname } from 'node:os';
+import rhea, { type Connection, type ConnectionOptions, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
+import { ConfigurationError, type Logger, type TransportURL } from '@oslo-messaging/core';
+import type { ResolvedOptions } from '@oslo-messaging/core';
+import type { AMQP1_OPTIONS } from './options.js';
+
+type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
+
+/** How a sent message ended: the peer's disposition, or the link/connection going away first. */
+export type SendOutcome = 'accepted' | 'released' | 'modified' | 'undeliverable' | 'rejected' | 'lost';
+
+/** A receiving link: its (possibly broker-assigned) address and a way to detach it. */
+export interface ReceiverHandle {
+  /** The source address, known once attached (dynamic sources get theirs from the peer). */
+  readonly address: () => string | undefined;
+  /** Resolves when the link is attached (again, after a reconnect); rejects if the peer refuses it. */
+  readonly attached: Promise<void>;
+  close(): void;
+}
+
+interface SenderEntry {
+  readonly sender: Sender;
+  lastUsed: number;
+  readonly waiting: Array<() => void>;
+}
+
+const senderKey = (address: string, settled: boolean) => `${settled ? 's' : 'u'}|${address}`;
+
+/**
+ * One AMQP 1.0 connection (rhea) with oslo's conventions: container id and Open properties, SASL and
+ * TLS from the options, reconnect with backoff across the URL's hosts (rhea re-attaches links after a
+ * reconnect), every link on its own session (a refused link never takes others down), cached sender
+ * links purged when idle, and each send settled by the peer's disposition or failed as `lost`.
+ */
+export class LinkManager {
+  readonly #connection: Connection;
+  readonly #senders = new Map<string, SenderEntry>();
+  readonly #inFlight = new Map<Delivery, (outcome: SendOutcome) => void>();
+  readonly #purger: NodeJS.Timeout;
+  #opened: Promise<Record<string, unknown>>;
+  #closed = false;
+  #up = false;
+  readonly #onUp: Array<() => void> = [];
+
+  constructor(
+    url: TransportURL,
+    private readonly opts: Opts,
+    private readonly logger: Logger,
+  ) {
+    const container = rhea.create_container({ id: opts.container_name ?? `openstack.org/om/container/${hostname()}/${basename(process.argv[1] ?? 'node')}/${process.pid}/${randomUUID().replaceAll('-', '')}` });
+    const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
+    const start = Math.floor(Math.random() * hosts.length);
+    const tls = opts.ssl || !!opts.ssl_ca_file || !!opts.ssl_cert_file || !!opts.ssl_key_file;
+    const mechanisms = opts.sasl_mechanisms.split(/\s+/).filter(Boolean).map((m) => m.toUpperCase());
+    const details = (attempt: number) => {
+      const h = hosts[(start + attempt) % hosts.length]!;
+      const host = h.hostname ?? 'localhost';
+      let username = h.username;
+      if (username && opts.sasl_default_realm && !username.includes('@')) username = `${username}@${opts.sasl_default_realm}`;
+      const plain = !!username && (mechanisms.length === 0 || mechanisms.includes('PLAIN'));
+      if (username && !plain && !mechanisms.includes('ANONYMOUS')) throw new ConfigurationError(`sasl_mechanisms "${opts.sasl_mechanisms}" allows neither PLAIN nor ANONYMOUS`);
+      return {
+        host,
+        port: h.port ?? 5672,
+        noDelay: true, // TCP_NODELAY, as oslo: small request/reply frames must not wait for Nagle
+        ...(tls
+          ? {
+              transport: 'tls' as const,
+              rejectUnauthorized: true,
+              servername: opts.ssl_verify_vhost && url.virtualHost ? url.virtualHost : host,
+              ...(opts.ssl_ca_file ? { ca: readFileSync(opts.ssl_ca_file) } : {}),
+              ...(opts.ssl_cert_file ? { cert: readFileSync(opts.ssl_cert_file) } : {}),
+              ...(opts.ssl_key_file ? { key: readFileSync(opts.ssl_key_file) } : {}),
+              ...(opts.ssl_key_password ? { passphrase: opts.ssl_key_password } : {}),
+            }
+          : { transport: 'tcp' as const }),
+        ...(plain ? { username, password: h.password ?? '' } : {}),
+      };
+    };
+    details(0); // validates the SASL options now
+    const options = {
+      ...details(0),
+      connection_details: details,
+      tcp_no_delay: true,
+      reconnect: true,
+      initial_reconnect_delay: opts.connection_retry_interval * 1000,
+      max_reconnect_delay: opts.connection_retry_interval_max * 1000,
+      ...(opts.idle_timeout > 0 ? { idle_time_out: opts.idle_timeout * 1000 } : {}),
+      ...(!opts.pseudo_vhost && url.virtualHost ? { hostname: url.virtualHost } : {}),
+      properties: { process: basename(process.argv[1] ?? 'node'), pid: process.pid, node: hostname() },
+    } as unknown as ConnectionOptions; // rhea's typings lack tcp_no_delay
+    this.#connection = container.connect(options);
+    this.#opened = new Promise((resolve) => {
+      this.#connection.on('connection_open', (ctx: EventContext) => {
+        this.#up = true;
+        for (const f of this.#onUp.splice(0)) f();
+        resolve(((ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties) ?? {});
+      });
+    });
+    this.#connection.on('disconnected', (ctx: EventContext) => {
+      this.#up = false;
+      if (!this.#closed) this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: (ctx as { error?: Error }).error?.message });
+      // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
+      for (const [d, settle] of [...this.#inFlight]) (this.#inFlight.delete(d), settle('lost'));
+    });
+    this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection error', { err: ctx.connection.error }));
+    this.#connection.on('protocol_error', (err: unknown) => this.logger.error('AMQP 1.0 protocol error', { err }));
+    this.#connection.on('error', (err: unknown) => this.logger.error('AMQP 1.0 error', { err }));
+    this.#connection.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
+    this.#purger = setInterval(() => this.#purgeIdleSenders(), Math.min(60_000, opts.default_sender_link_timeout * 1000));
+    this.#purger.unref();
+  }
+
+  /** The peer's Open properties, once connected the first time. */
+  opened(): Promise<Record<string, unknown>> {
+    return this.#opened;
+  }
+
+  /** Resolves when the connection is up (now, or after the reconnect under way). */
+  whenUp(): Promise<void> {
+    if (this.#up) return Promise.resolve();
+    return new Promise((resolve) => this.#onUp.push(resolve));
+  }
+
+  #session() {
+    const session = this.#connection.create_session();
+    session.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
+    session.begin();
+    return session;
+  }
+
+  #sender(address: string, settled: boolean): SenderEntry {
+    const key = senderKey(address, settled);
+    const existing = this.#senders.get(key);
+    if (existing && !existing.sender.is_closed()) return existing;
+    const sender = this.#session().open_sender({
+      name: `openstack.org/om/sender/[${address}]/${randomUUID().replaceAll('-', '')}`,
+      source: { address },
+      target: { address },
+      autosettle: true,
+      ...(settled ? { snd_settle_mode: 1 } : {}),
+    });
+    const entry: SenderEntry = { sender, lastUsed: Date.now(), waiting: [] };
+    const wake = () => {
+      while (entry.waiting.length > 0 && sender.sendable()) entry.waiting.shift()!();
+    };
+    sender.on('sendable', wake);
+    const settle = (outcome: SendOutcome) => (ctx: EventContext) => {
+      const d = ctx.delivery!;
+      const f = this.#inFlight.get(d);
+      if (f) (this.#inFlight.delete(d), f(outcome));
+    };
+    sender.on('accepted', settle('accepted'));
+    sender.on('released', settle('released'));
+    sender.on('rejected', settle('rejected'));
+    sender.on('modified', (ctx: EventContext) => {
+      const state = ctx.delivery?.remote_state as { undeliverable_here?: boolean } | undefined;
+      settle(state?.undeliverable_here ? 'undeliverable' : 'modified')(ctx);
+    });
+    sender.on('sender_error', (ctx: EventContext) => {
+      this.logger.warn(`AMQP 1.0 sender link to ${address} failed`, { err: ctx.sender?.error });
+    });
+    sender.on('sender_close', () => {
+      if (this.#senders.get(key) === entry) this.#senders.delete(key);
+      for (const [d, f] of [...this.#inFlight]) if (d.link === sender) (this.#inFlight.delete(d), f('lost'));
+      for (const w of entry.waiting.splice(0)) w();
+    });
+    this.#senders.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * Sends `message` to `address`: waits for link credit (until `deadlineMs`), then for the peer's
+   * disposition unless `settled` (pre-settled: done once written). Never rejects: returns the outcome,
+   * or `lost` when the link or connection went away or the deadline passed first.
+   */
+  async send(address: string, message: Message, settled: boolean, deadlineMs: number): Promise<SendOutcome> {
+    if (this.#closed) return 'lost';
+    const entry = this.#sender(address, settled);
+    entry.lastUsed = Date.now();
+    if (!entry.sender.sendable()) {
+      const credited = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - Date.now()));
+        entry.waiting.push(() => (clearTimeout(timer), resolve(entry.sender.sendable())));
+      });
+      if (!credited) return 'lost';
+    }
+    const delivery = entry.sender.send(message);
+    if (settled) return 'accepted';
+    return new Promise<SendOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.#inFlight.delete(delivery)) resolve('lost');
+      }, Math.max(0, deadlineMs - Date.now()));
+      this.#inFlight.set(delivery, (outcome) => (clearTimeout(timer), resolve(outcome)));
+    });
+  }
+
+  /** Attaches a receiver on its own session; `onMessage` gets each message with its delivery (settle it). */
+  receive(source: { address?: string; dynamic?: boolean }, credit: number, onMessage: (message: Message, delivery: Delivery) => void, target?: string): ReceiverHandle {
+    const name = `openstack.org/om/receiver/[${source.address ?? target ?? 'dynamic'}]/${randomUUID().replaceAll('-', '')}`;
+    const receiver: Receiver = this.#session().open_receiver({
+      name,
+      source: source.dynamic ? { dynamic: true } : { address: source.address },
+      ...(target ? { target: { address: target } } : {}),
+      credit_window: credit,
+      autoaccept: false,
+    });
+    let address = source.address;
+    let refused: ((err: Error) => void) | undefined;
+    const attached = new Promise<void>((resolve, reject) => {
+      refused = reject;
+      receiver.on('receiver_open', (ctx: EventContext) => {
+        address = (ctx.receiver?.source as { address?: string } | undefined)?.address ?? address;
+        resolve();
+      });
+    });
+    attached.catch(() => undefined);
+    receiver.on('message', (ctx: EventContext) => onMessage(ctx.message!, ctx.delivery!));
+    receiver.on('receiver_error', (ctx: EventContext) => {
+      const err = ctx.receiver?.error as Error | undefined;
+      this.logger.warn(`AMQP 1.0 receiver link from ${address ?? 'a dynamic source'} failed`, { err });
+      refused?.(new Error(`The peer refused the link from ${address ?? 'a dynamic source'}: ${(err as { description?: string } | undefined)?.description ?? err?.message ?? 'unknown error'}`));
+    });
+    return { address: () => address, attached, close: () => receiver.close() };
+  }
+
+  #purgeIdleSenders(): void {
+    const idleSince = Date.now() - this.opts.default_sender_link_timeout * 1000;
+    for (const [key, entry] of this.#senders) {
+      if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
+        this.#senders.delete(key);
+        entry.sender.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#purger);
+    for (const [d, f] of [...this.#inFlight]) (this.#inFlight.delete(d), f('lost'));
+    const closed = new Promise<void>((resolve) => {
+      this.#connection.once('connection_close', () => resolve());
+      this.#connection.once('disconnected', () => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
+    this.#connection.set_reconnect(false);
+    this.#connection.close();
+    if (this.#up) await closed;
+  }
+}
