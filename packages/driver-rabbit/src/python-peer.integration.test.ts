@@ -1,8 +1,6 @@
 // Interoperability with the real Python oslo.messaging 14 (Debian's, run with /usr/bin/python3)
 // over RabbitMQ, both directions: calls, casts, server-targeted casts, fanout, remote errors,
 // version mismatch, NoSuchMethod, and v1/v2 notifications with pools.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   getNotificationListener,
@@ -17,74 +15,24 @@ import {
   type MessageHandlingServer,
   type Transport,
 } from '@oslo-messaging/core';
+import { pythonPeers } from '../../../test-fixtures/oslo-peer/python-peer.js';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
-const PEER = fileURLToPath(new URL('../../../test-fixtures/oslo-peer/peer.py', import.meta.url));
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
-
-interface Peer {
-  readonly lines: Array<Record<string, unknown>>;
-  readonly proc: ChildProcessWithoutNullStreams;
-  until(check: (lines: Array<Record<string, unknown>>) => boolean, what: string, seconds?: number): Promise<void>;
-}
-const peers: Peer[] = [];
-
-/** Starts the Python peer; resolves once it printed its first line (READY for servers). */
-function peer(args: string[]): Peer {
-  const proc = spawn('/usr/bin/python3', [PEER, ...args, '--url', RABBIT_URL], { stdio: 'pipe' });
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not ours (library output)
-      }
-    }
-  });
-  proc.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const p: Peer = {
-    lines,
-    proc,
-    until: async (check, what, seconds = 30) => {
-      const deadline = Date.now() + seconds * 1000;
-      while (!check(lines)) {
-        if (Date.now() > deadline || (proc.exitCode !== null && !check(lines))) throw new Error(`Python peer: timed out waiting for ${what}; exit ${proc.exitCode}; stderr: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
-  };
-  peers.push(p);
-  return p;
-}
-
-/** Runs a one-shot Python command (call/notify) and returns its JSON line. */
-async function python(args: string[]): Promise<Record<string, unknown>> {
-  const p = peer(args);
-  await p.until((l) => l.length > 0, `${args[0]} to answer`);
-  return p.lines[0]!;
-}
+const { peer, python, installed, killAll } = pythonPeers(RABBIT_URL);
 
 const open: Transport[] = [];
 const servers: MessageHandlingServer[] = [];
 beforeAll(async () => {
   // Fail loudly (never skip) when the Python peer is not installed.
-  const check = peer(['--help']);
-  await new Promise((r) => check.proc.on('exit', r));
-  expect(check.proc.exitCode, 'Python oslo.messaging 14 must be installed (/usr/bin/python3, python3-oslo.messaging)').toBe(0);
+  expect(await installed(), 'Python oslo.messaging 14 must be installed (/usr/bin/python3, python3-oslo.messaging)').toBe(0);
 });
 afterEach(async () => {
   for (const s of servers.splice(0)) {
     await s.stop();
     await s.wait();
   }
-  for (const p of peers.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGTERM');
+  killAll();
 });
 afterAll(async () => {
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
