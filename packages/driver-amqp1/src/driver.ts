@@ -112,6 +112,22 @@ export class Amqp1Driver implements Driver {
     }
   }
 
+  /** The addresser, or the send's failure when the connection does not come up before its deadline. */
+  async #addresserBefore(deadline: number, timed: boolean, what: string): Promise<Addresser> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const why = `${what} failed: no connection to the messaging service before its deadline`;
+        reject(timed ? new MessagingTimeout(why) : new MessageDeliveryFailure(why));
+      }, Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([this.addresser(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   // ---- client side -------------------------------------------------------------------------
 
   /** The reply link: a dynamic source (oslo), or on RabbitMQ a private queue bound to amq.direct. */
@@ -152,11 +168,12 @@ export class Amqp1Driver implements Driver {
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-    const address = (await this.addresser()).resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
     const timeout = options.timeout;
+    const deadline = Date.now() + (timeout ? timeout * 1000 : this.#opts.default_send_timeout * 1000);
+    const addresser = await this.#addresserBefore(deadline, !!timeout, options.waitForReply ? 'RPC call' : 'RPC cast');
+    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
     const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: options.waitForReply ? options.callMonitorTimeout : null }) };
     if (timeout) message.ttl = Math.round(timeout * 1000);
-    const deadline = Date.now() + (timeout ? timeout * 1000 : this.#opts.default_send_timeout * 1000);
     if (!options.waitForReply) {
       await this.#send(address, message, { what: 'RPC cast', settled: this.#preSettled.has('rpc-cast'), deadline, timed: !!timeout, retry: options.retry });
       return undefined;
@@ -172,10 +189,11 @@ export class Amqp1Driver implements Driver {
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const deadline = Date.now() + this.#opts.default_notify_timeout * 1000;
     // Like oslo, notifications ignore the target's exchange.
-    const address = (await this.addresser()).anycast({ topic: String(target.topic) }, 'notify');
+    const address = (await this.#addresserBefore(deadline, false, 'Notification')).anycast({ topic: String(target.topic) }, 'notify');
     const body = requestBody({ ...message }, ctxt, { envelope: version === 2 });
-    await this.#send(address, { body }, { what: 'Notification', settled: this.#preSettled.has('notify'), deadline: Date.now() + this.#opts.default_notify_timeout * 1000, timed: false, retry });
+    await this.#send(address, { body }, { what: 'Notification', settled: this.#preSettled.has('notify'), deadline, timed: false, retry });
   }
 
   // ---- server side -------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+// A broker that dies and comes back, and peers that send garbage: the driver reconnects and
+// re-attaches its links, keeps unacknowledged sends until they are accepted, rejects malformed
+// messages and never crashes the process. Uses its own Proton test broker, so nothing else is disturbed.
+import rhea, { type EventContext } from 'rhea';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, MessageDeliveryFailure, MessagingTimeout, Notifier, silentLogger, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import { freePort, startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
+
+const unhandled: unknown[] = [];
+process.on('unhandledRejection', (e) => void unhandled.push(e));
+const brokers: TestBroker[] = [];
+const open: Transport[] = [];
+const servers: MessageHandlingServer[] = [];
+const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) (await s.stop(), await s.wait());
+  await Promise.all(open.splice(0).map((t) => t.cleanup()));
+  for (const b of brokers.splice(0)) await b.stop();
+  expect(unhandled).toEqual([]);
+});
+afterAll(() => void process.removeAllListeners('unhandledRejection'));
+
+const driverOptions = { connection_retry_interval: 1, connection_retry_interval_max: 1, link_retry_delay: 1 };
+
+describe('amqp1: broker restart', () => {
+  it('reconnects, re-attaches server links, and delivers a notification sent while the broker was down', async () => {
+    const port = await freePort();
+    brokers.push(await startTestBroker(port));
+    const url = `amqp://127.0.0.1:${port}/`;
+    const t = await getRpcTransport({ url, logger: silentLogger, driverOptions });
+    const nt = await getNotificationTransport({ url, logger: silentLogger, driverOptions });
+    open.push(t, nt);
+    const topic = uniq('restart');
+    const server = getRpcServer(t, { topic, server: 's' }, [{ ping: (_c: unknown, { n }: { n: number }) => n }]);
+    await server.start();
+    servers.push(server);
+    const seen: number[] = [];
+    const listener = getNotificationListener(nt, [{ topic }], [{ info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void seen.push(payload.n) }]);
+    await listener.start();
+    servers.push(listener);
+    const client = getRpcClient(t, { topic }, { timeout: 5 });
+    expect(await client.call({}, 'ping', { n: 1 })).toBe(1);
+
+    await brokers.pop()!.stop();
+    // Not pre-settled: the notifier waits for the broker to accept it, across the restart.
+    const notified = new Notifier(nt, { publisherId: 'p', topics: [topic] }).info({}, 'during.outage', { n: 42 });
+    await new Promise((r) => setTimeout(r, 500));
+    brokers.push(await startTestBroker(port));
+    await notified;
+    await expect.poll(() => seen, { timeout: 15_000 }).toEqual([42]);
+    // Calls work again once the links are back (the reply link gets a new dynamic address).
+    await expect.poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 20_000, interval: 500 }).toBe(2);
+  }, 60_000);
+
+  it('no broker at all: a call fails with MessagingTimeout at its timeout, a cast with MessageDeliveryFailure', async () => {
+    const port = await freePort();
+    const t = await getRpcTransport({ url: `amqp://127.0.0.1:${port}/`, logger: silentLogger, driverOptions: { ...driverOptions, default_send_timeout: 5 } });
+    open.push(t);
+    const began = Date.now();
+    await expect(getRpcClient(t, { topic: 'nowhere' }, { timeout: 1 }).call({}, 'x')).rejects.toBeInstanceOf(MessagingTimeout);
+    expect(Date.now() - began).toBeLessThan(3000);
+    await expect(getRpcClient(t, { topic: 'nowhere' }).cast({}, 'x')).rejects.toBeInstanceOf(MessageDeliveryFailure);
+  }, 20_000);
+});
+
+describe('amqp1: malformed messages', () => {
+  it('a server rejects garbage and keeps serving', async () => {
+    const broker = await startTestBroker();
+    brokers.push(broker);
+    const url = `amqp://127.0.0.1:${broker.port}/`;
+    const rejected: string[] = [];
+    const logger = { ...silentLogger, error: (m: string) => void (m.startsWith('Rejecting a malformed message') && rejected.push(m)) };
+    const t = await getRpcTransport({ url, logger });
+    open.push(t);
+    const topic = uniq('garbage');
+    const server = getRpcServer(t, { topic, server: 's' }, [{ ping: () => 'pong' }]);
+    await server.start();
+    servers.push(server);
+
+    const conn = rhea.create_container().connect({ host: '127.0.0.1', port: broker.port, reconnect: false });
+    conn.on('error', () => undefined);
+    const sender = conn.open_sender({ target: { address: `unicast.openstack.${topic}` } });
+    await new Promise((r) => sender.once('sendable', r));
+    const outcomes: string[] = [];
+    for (const ev of ['accepted', 'rejected', 'released', 'modified']) sender.on(ev, () => void outcomes.push(ev));
+    const garbage = ['not json', JSON.stringify({ context: {} }), JSON.stringify({ request: { args: {} }, context: {} }), JSON.stringify({ request: { method: 'ping' }, context: [] }), Buffer.from([0xff, 0x00, 0x13])];
+    for (const body of garbage) sender.send({ body: typeof body === 'string' ? body : rhea.message.data_section(body) });
+    // The broker accepts them; our server then rejects each to the broker (which drops them).
+    await expect.poll(() => outcomes.length, { timeout: 10_000 }).toBe(garbage.length);
+    await expect.poll(() => rejected.length, { timeout: 10_000 }).toBe(garbage.length);
+    conn.close();
+    expect(await getRpcClient(t, { topic }, { timeout: 5 }).call({}, 'ping')).toBe('pong');
+  }, 30_000);
+
+  it('a client drops replies it cannot read or nobody waits for', async () => {
+    const broker = await startTestBroker();
+    brokers.push(broker);
+    const url = `amqp://127.0.0.1:${broker.port}/`;
+    const t = await getRpcTransport({ url, logger: silentLogger });
+    open.push(t);
+    const topic = uniq('replies');
+    // A fake server that answers every call with garbage first, then correctly.
+    const conn = rhea.create_container().connect({ host: '127.0.0.1', port: broker.port, reconnect: false });
+    conn.on('error', () => undefined);
+    const rx = conn.open_receiver({ source: { address: `unicast.openstack.${topic}` } });
+    rx.on('message', (ctx: EventContext) => {
+      const m = ctx.message!;
+      const out = conn.open_sender({ target: { address: m.reply_to } });
+      out.once('sendable', () => {
+        out.send({ body: '{broken', correlation_id: m.message_id });
+        out.send({ body: JSON.stringify({ response: 'stray' }), correlation_id: 'nobody-waits-for-this' });
+        out.send({ body: JSON.stringify({ response: 'ok' }), correlation_id: m.message_id });
+      });
+    });
+    await new Promise((r) => rx.once('receiver_open', r));
+    expect(await getRpcClient(t, { topic }, { timeout: 5 }).call({}, 'anything')).toBe('ok');
+    conn.close();
+  }, 30_000);
+});
