@@ -145,7 +145,7 @@ export class LinkManager {
     });
     const entry: SenderEntry = { sender, lastUsed: Date.now(), waiting: [] };
     const wake = () => {
-      while (entry.waiting.length > 0 && sender.sendable()) entry.waiting.shift()!();
+      for (const w of entry.waiting.splice(0)) w();
     };
     sender.on('sendable', wake);
     const settle = (outcome: SendOutcome) => (ctx: EventContext) => {
@@ -181,14 +181,22 @@ export class LinkManager {
     if (this.#closed) return 'lost';
     const entry = this.#sender(address, settled);
     entry.lastUsed = Date.now();
-    if (!entry.sender.sendable()) {
-      const credited = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - Date.now()));
-        entry.waiting.push(() => (clearTimeout(timer), resolve(entry.sender.sendable())));
+    // Re-checked synchronously right before sending: many senders may wake on one 'sendable', and
+    // sending past the session window overflows rhea's buffer.
+    while (!entry.sender.sendable()) {
+      if (Date.now() >= deadlineMs || entry.sender.is_closed() || this.#closed) return 'lost';
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
+        entry.waiting.push(() => (clearTimeout(timer), resolve()));
       });
-      if (!credited) return 'lost';
     }
-    const delivery = entry.sender.send(message);
+    let delivery: Delivery;
+    try {
+      delivery = entry.sender.send(message);
+    } catch (err) {
+      this.logger.warn(`AMQP 1.0 send to ${address} failed`, { err });
+      return 'lost';
+    }
     if (settled) return 'accepted';
     return new Promise<SendOutcome>((resolve) => {
       const timer = setTimeout(() => {
