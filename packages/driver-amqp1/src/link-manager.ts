@@ -62,23 +62,18 @@ export class LinkManager {
       if (username && opts.sasl_default_realm && !username.includes('@')) username = `${username}@${opts.sasl_default_realm}`;
       const plain = !!username && (mechanisms.length === 0 || mechanisms.includes('PLAIN'));
       if (username && !plain && !mechanisms.includes('ANONYMOUS')) throw new ConfigurationError(`sasl_mechanisms "${opts.sasl_mechanisms}" allows neither PLAIN nor ANONYMOUS`);
-      return {
-        host,
-        port: h.port ?? 5672,
-        noDelay: true, // TCP_NODELAY, as oslo: small request/reply frames must not wait for Nagle
-        ...(tls
-          ? {
-              transport: 'tls' as const,
-              rejectUnauthorized: true,
-              servername: opts.ssl_verify_vhost && url.virtualHost ? url.virtualHost : host,
-              ...(opts.ssl_ca_file ? { ca: readFileSync(opts.ssl_ca_file) } : {}),
-              ...(opts.ssl_cert_file ? { cert: readFileSync(opts.ssl_cert_file) } : {}),
-              ...(opts.ssl_key_file ? { key: readFileSync(opts.ssl_key_file) } : {}),
-              ...(opts.ssl_key_password ? { passphrase: opts.ssl_key_password } : {}),
-            }
-          : { transport: 'tcp' as const }),
-        ...(plain ? { username, password: h.password ?? '' } : {}),
-      };
+      // rhea dials connect(port, host, options): TLS settings belong in `options`.
+      const socket = tls
+        ? {
+            rejectUnauthorized: true,
+            servername: opts.ssl_verify_vhost && url.virtualHost ? url.virtualHost : host,
+            ...(opts.ssl_ca_file ? { ca: readFileSync(opts.ssl_ca_file) } : {}),
+            ...(opts.ssl_cert_file ? { cert: readFileSync(opts.ssl_cert_file) } : {}),
+            ...(opts.ssl_key_file ? { key: readFileSync(opts.ssl_key_file) } : {}),
+            ...(opts.ssl_key_password ? { passphrase: opts.ssl_key_password } : {}),
+          }
+        : {};
+      return { host, port: h.port ?? 5672, transport: tls ? ('tls' as const) : ('tcp' as const), options: socket, ...(plain ? { username, password: h.password ?? '' } : {}) };
     };
     details(0); // validates the SASL options now
     const options = {
