@@ -52,3 +52,44 @@ export async function alternate(measureOurs, measureRaw, rounds = 3) {
 
 /** `{p50_ms, p99_ms}` of a drive() result, rounded. */
 export const latency = (r) => ({ p50_ms: +r.p50.toFixed(2), p99_ms: +r.p99.toFixed(2) });
+
+/** The request payload every RPC scenario sends. */
+export const PAYLOAD = { a: 1, b: 'x'.repeat(100) };
+
+/** Our side of an RPC scenario: a server (echo, count) and a client on a fresh topic of `url`. */
+export async function osloRpcBench(url) {
+  const { getRpcClient, getRpcServer, getRpcTransport, silentLogger } = await import('@oslo-messaging/core');
+  const { randomUUID } = await import('node:crypto');
+  const t = await getRpcTransport({ url, logger: silentLogger });
+  const topic = `bench_${randomUUID().slice(0, 8)}`;
+  let casts = 0;
+  const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c, { payload }) => payload, count: () => void casts++ }]);
+  await server.start();
+  const client = getRpcClient(t, { topic }, { timeout: 30 });
+  return {
+    call: () => client.call({}, 'echo', { payload: PAYLOAD }),
+    cast: () => client.cast({}, 'count', { payload: PAYLOAD }),
+    casts: () => casts,
+    close: async () => { await server.stop(); await server.wait(); await t.cleanup(); },
+  };
+}
+
+/**
+ * Sequential calls, 10 and 100 concurrent callers and end-to-end casts, ours (`o`) against the anchor
+ * (`w`, named `anchor`), rounds interleaved; closes both and returns the rows.
+ */
+export async function compareRpc(o, w, anchor, castRow = 'cast end-to-end') {
+  const seq = await alternate(() => drive(o.call, 1), () => drive(w.call, 1));
+  const c10 = await alternate(() => drive(o.call, 10), () => drive(w.call, 10));
+  const c100 = await alternate(() => drive(o.call, 100), () => drive(w.call, 100));
+  const cast = await alternate(async () => ({ rate: await endToEnd(o.cast, o.casts) }), async () => ({ rate: await endToEnd(w.cast, w.casts) }));
+  await o.close();
+  await w.close();
+  const row = (name, r) => ({ row: name, unit: 'calls/s', ours: r.ours.rate, anchors: { [anchor]: r.raw.rate }, extra: { ours: latency(r.ours), raw: latency(r.raw) } });
+  return [
+    row('sequential call', seq),
+    row('calls, 10 concurrent callers', c10),
+    row('calls, 100 concurrent callers', c100),
+    { row: castRow, unit: 'msgs/s', ours: cast.ours.rate, anchors: { [anchor]: cast.raw.rate } },
+  ];
+}

@@ -6,25 +6,19 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
-import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger } from '@oslo-messaging/core';
-import { alternate, drive, endToEnd, latency as lat, SECONDS } from './_measure.mjs';
+import { getNotificationListener, getNotificationTransport, Notifier, silentLogger } from '@oslo-messaging/core';
+import { alternate, drive, endToEnd, latency as lat, osloRpcBench, PAYLOAD, SECONDS } from './_measure.mjs';
 
 export const name = 'rabbit';
 export const description = 'RabbitMQ 127.0.0.1:5672: driver-rabbit vs raw amqplib vs Python oslo.messaging 14';
 
 const RABBIT_URL = process.env.OSLO_BENCH_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
-const PAYLOAD = { a: 1, b: 'x'.repeat(100) };
 const PY = fileURLToPath(new URL('../../test-fixtures/oslo-peer/bench.py', import.meta.url));
 
 // ---- setups: ours and raw amqplib side by side, so rounds can alternate ----------------------
 async function oursSetup() {
-  const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
-  const topic = `bench_${randomUUID().slice(0, 8)}`;
-  let casts = 0;
-  const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c, { payload }) => payload, count: () => void casts++ }]);
-  await server.start();
-  const client = getRpcClient(t, { topic }, { timeout: 30 });
+  const rpc = await osloRpcBench(RABBIT_URL);
   const nt = await getNotificationTransport({ url: RABBIT_URL, logger: silentLogger });
   let notes = 0;
   const ntopic = `benchn_${randomUUID().slice(0, 8)}`;
@@ -32,12 +26,10 @@ async function oursSetup() {
   await listener.start();
   const notifier = new Notifier(nt, { publisherId: 'bench', topics: [ntopic] });
   return {
-    call: () => client.call({}, 'echo', { payload: PAYLOAD }),
-    cast: () => client.cast({}, 'count', { payload: PAYLOAD }),
-    casts: () => casts,
+    ...rpc,
     notify: () => notifier.info({}, 'bench.event', PAYLOAD),
     notes: () => notes,
-    close: async () => { await server.stop(); await server.wait(); await listener.stop(); await listener.wait(); await t.cleanup(); await nt.cleanup(); },
+    close: async () => { await rpc.close(); await listener.stop(); await listener.wait(); await nt.cleanup(); },
   };
 }
 
