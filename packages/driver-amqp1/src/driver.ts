@@ -52,6 +52,8 @@ export class Amqp1Driver implements Driver {
   readonly #waiters: ReplyWaiters;
   readonly #preSettled: Set<string>;
   #addresser: Promise<Addresser> | undefined;
+  /** The addresser once known (the hot path skips the promise and its deadline timer). */
+  #resolvedAddresser: Addresser | undefined;
   #replies: Promise<ReceiverHandle> | undefined;
   readonly #receivers = new Set<ReceiverHandle>();
   #closed = false;
@@ -70,7 +72,7 @@ export class Amqp1Driver implements Driver {
     this.#addresser ??= this.#links.opened().then((props) => {
       const mode = chooseMode(this.#opts.addressing_mode, props['product']);
       this.#ctx.logger.debug(`AMQP 1.0 addressing mode: ${mode}`);
-      return new Addresser(mode, {
+      return (this.#resolvedAddresser = new Addresser(mode, {
         defaultExchange: this.#ctx.defaultExchange,
         vhost: this.#opts.pseudo_vhost ? this.#ctx.url.virtualHost || undefined : undefined,
         serverPrefix: this.#opts.server_request_prefix,
@@ -83,7 +85,7 @@ export class Amqp1Driver implements Driver {
         anycastTag: this.#opts.anycast_address,
         rpcExchange: this.#opts.default_rpc_exchange,
         notifyExchange: this.#opts.default_notification_exchange,
-      });
+      }));
     });
     return this.#addresser;
   }
@@ -96,7 +98,7 @@ export class Amqp1Driver implements Driver {
     let retries = 0;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-      await Promise.race([this.#links.whenUp(), sleep(plan.deadline - Date.now())]);
+      if (!this.#links.up) await Promise.race([this.#links.whenUp(), sleep(plan.deadline - Date.now())]);
       const outcome: SendOutcome = Date.now() >= plan.deadline ? 'lost' : await this.#links.send(address, message, plan.settled, plan.deadline);
       if (outcome === 'accepted') return;
       if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what} to ${address} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
@@ -114,6 +116,7 @@ export class Amqp1Driver implements Driver {
 
   /** The addresser, or the send's failure when the connection does not come up before its deadline. */
   async #addresserBefore(deadline: number, timed: boolean, what: string): Promise<Addresser> {
+    if (this.#resolvedAddresser) return this.#resolvedAddresser;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -114,6 +114,11 @@ export class LinkManager {
     return this.#opened;
   }
 
+  /** Whether the connection is open now. */
+  get up(): boolean {
+    return this.#up;
+  }
+
   /** Resolves when the connection is up (now, or after the reconnect under way). */
   whenUp(): Promise<void> {
     if (this.#up) return Promise.resolve();
