@@ -236,15 +236,39 @@ export class ZmqDriver implements Driver {
       return undefined;
     }
     const timeoutMs = (options.timeout ?? 60) * 1000;
+    const deadline = Date.now() + timeoutMs;
     // A call keeps looking for a server until its own timeout; if none took the request by then, the
     // timeout says so (once delivered, silence is the usual MessagingTimeout).
     const status = { reason: 'no server is registered' };
     let delivered = false;
-    let settled = false;
     const reply = this.#waiters.wait(msgId, options, () => (delivered ? undefined : `No live server for ${what} took the call within ${timeoutMs / 1000} s (${status.reason})`));
-    reply.then(() => (settled = true), () => (settled = true));
-    this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + timeoutMs, retries: this.#retries(options.retry), abandoned: () => settled, status })
-      .then(() => (delivered = true), (err: Error) => this.#waiters.reject(msgId, err));
+    const slowPath = () => {
+      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, retries: this.#retries(options.retry), abandoned: () => !this.#waiters.has(msgId), status })
+        .then(() => (delivered = true), (err: Error) => this.#waiters.reject(msgId, err));
+    };
+    // Fast path: a known server with a live connection takes the request with no retry machinery;
+    // anything else (no cached hosts, a refusal, a lost connection, no ACK) falls back to #deliver.
+    const cached = hosts(false);
+    const address = Array.isArray(cached) && cached.length > 0 ? this.#choose(what, cached) : undefined;
+    const peer = address !== undefined ? this.#peers.get(address) : undefined;
+    if (!peer?.connected) {
+      slowPath();
+      return reply;
+    }
+    const entry: PendingDelivery = {
+      deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
+      ack: () => (delivered = true),
+      fail: (reason) => {
+        status.reason = reason;
+        if (this.#waiters.has(msgId)) slowPath();
+      },
+    };
+    peer.pending.set(msgId, entry);
+    peer.push(frames, (err) => {
+      if (peer.pending.get(msgId) !== entry) return;
+      peer.pending.delete(msgId);
+      entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
+    });
     return reply;
   }
 
