@@ -6,6 +6,7 @@ import rhea, { type Connection, type ConnectionOptions, type Delivery, type Even
 import { ConfigurationError, type Logger, type TransportURL } from '@oslo-messaging/core';
 import type { ResolvedOptions } from '@oslo-messaging/core';
 import type { AMQP1_OPTIONS } from './options.js';
+import { ReconnectPolicy } from './reconnect-policy.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 
@@ -27,6 +28,14 @@ interface SenderEntry {
   readonly waiting: Array<() => void>;
 }
 
+/** An AMQP error (condition and description) or any thrown value, as one line for the log. */
+const describeError = (err: unknown): string => {
+  if (err === undefined || err === null) return '';
+  const { condition, description, message } = err as { condition?: unknown; description?: unknown; message?: unknown };
+  if (condition !== undefined) return `${String(condition)}${description ? `: ${String(description)}` : ''}`;
+  return typeof message === 'string' ? message : String(err);
+};
+
 const senderKey = (address: string, settled: boolean) => `${settled ? 's' : 'u'}|${address}`;
 
 /**
@@ -37,6 +46,8 @@ const senderKey = (address: string, settled: boolean) => `${settled ? 's' : 'u'}
  */
 export class LinkManager {
   readonly #connection: Connection;
+  readonly #policy: ReconnectPolicy<TransportURL['hosts'][number]>;
+  #authRetry: NodeJS.Timeout | undefined;
   readonly #senders = new Map<string, SenderEntry>();
   readonly #inFlight = new Map<Delivery, (outcome: SendOutcome) => void>();
   readonly #purger: NodeJS.Timeout;
@@ -52,11 +63,10 @@ export class LinkManager {
   ) {
     const container = rhea.create_container({ id: opts.container_name ?? `openstack.org/om/container/${hostname()}/${basename(process.argv[1] ?? 'node')}/${process.pid}/${randomUUID().replaceAll('-', '')}` });
     const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
-    const start = Math.floor(Math.random() * hosts.length);
+    this.#policy = new ReconnectPolicy(hosts, { interval: opts.connection_retry_interval, backoff: opts.connection_retry_backoff, max: opts.connection_retry_interval_max });
     const tls = opts.ssl || !!opts.ssl_ca_file || !!opts.ssl_cert_file || !!opts.ssl_key_file;
     const mechanisms = opts.sasl_mechanisms.split(/\s+/).filter(Boolean).map((m) => m.toUpperCase());
-    const details = (attempt: number) => {
-      const h = hosts[(start + attempt) % hosts.length]!;
+    const detailsOf = (h: (typeof hosts)[number]) => {
       const host = h.hostname ?? 'localhost';
       let username = h.username;
       if (username && opts.sasl_default_realm && !username.includes('@')) username = `${username}@${opts.sasl_default_realm}`;
@@ -73,35 +83,58 @@ export class LinkManager {
             ...(opts.ssl_key_password ? { passphrase: opts.ssl_key_password } : {}),
           }
         : {};
-      return { host, port: h.port ?? 5672, transport: tls ? ('tls' as const) : ('tcp' as const), options: socket, ...(plain ? { username, password: h.password ?? '' } : {}) };
+      return { host, port: h.port ?? 5672, transport: tls ? ('tls' as const) : ('tcp' as const), options: socket, username: plain ? username : undefined, password: plain ? (h.password ?? '') : undefined };
     };
-    details(0); // validates the SASL options now
+    for (const h of hosts) detailsOf(h); // validates the SASL and TLS options now
+    const first = this.#policy.nextHost();
+    let dialled = false;
+    // rhea asks for the details of every attempt, but counts only attempts that reached a socket: the
+    // rotation over hosts is ours. rhea reads SASL credentials from the connection's options, so each
+    // host's own user and password are put there before it is dialled.
+    const connectionDetails = () => {
+      const h = dialled ? this.#policy.nextHost() : first;
+      dialled = true;
+      const d = detailsOf(h);
+      if (this.#connection) Object.assign(this.#connection.options as unknown as Record<string, unknown>, { username: d.username, password: d.password });
+      return d;
+    };
     const options = {
-      ...details(0),
-      connection_details: details,
+      ...detailsOf(first),
+      connection_details: connectionDetails,
       tcp_no_delay: true,
-      reconnect: true,
-      initial_reconnect_delay: opts.connection_retry_interval * 1000,
-      max_reconnect_delay: opts.connection_retry_interval_max * 1000,
+      reconnect: () => this.#policy.nextDelay(),
+      // oslo reconnects whatever the reason the peer closed the connection (rhea: only for connection:forced).
+      all_errors_non_fatal: true,
       ...(opts.idle_timeout > 0 ? { idle_time_out: opts.idle_timeout * 1000 } : {}),
       ...(!opts.pseudo_vhost && url.virtualHost ? { hostname: url.virtualHost } : {}),
       properties: { process: basename(process.argv[1] ?? 'node'), pid: process.pid, node: hostname() },
-    } as unknown as ConnectionOptions; // rhea's typings lack tcp_no_delay
+    } as unknown as ConnectionOptions; // rhea's typings lack tcp_no_delay and a reconnect function
     this.#connection = container.connect(options);
     this.#opened = new Promise((resolve) => {
       this.#connection.on('connection_open', (ctx: EventContext) => {
         this.#up = true;
+        this.#policy.connected();
         for (const f of this.#onUp.splice(0)) f();
         resolve(((ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties) ?? {});
       });
     });
     this.#connection.on('disconnected', (ctx: EventContext) => {
       this.#up = false;
-      if (!this.#closed) this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: (ctx as { error?: Error }).error?.message });
+      const { error, reconnecting } = ctx as { error?: Error; reconnecting?: boolean };
+      if (this.#closed) {
+        // closing: nothing to report
+      } else if (reconnecting !== true) {
+        // rhea gives up for good after a SASL failure (and says nothing of reconnecting); oslo moves on to the next host, and so do we.
+        const delay = this.#policy.nextDelay();
+        this.logger.error('AMQP 1.0 connection refused; trying the next host', { err: describeError(error ?? ctx.connection.error), delayMs: delay });
+        this.#authRetry = setTimeout(() => this.#redialAfterRefusal(), delay);
+      } else {
+        this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: describeError(error) });
+      }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
       for (const [d, settle] of [...this.#inFlight]) (this.#inFlight.delete(d), settle('lost'));
     });
-    this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection error', { err: ctx.connection.error }));
+    this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection closed by the peer with an error', { err: describeError(ctx.connection.error ?? (ctx as { error?: unknown }).error) }));
     this.#connection.on('protocol_error', (err: unknown) => this.logger.error('AMQP 1.0 protocol error', { err }));
     this.#connection.on('error', (err: unknown) => this.logger.error('AMQP 1.0 error', { err }));
     this.#connection.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
@@ -245,9 +278,19 @@ export class LinkManager {
     }
   }
 
+  #redialAfterRefusal(): void {
+    this.#authRetry = undefined;
+    if (this.#closed) return;
+    // rhea 3 keeps the refusal in `transport_error` and never reconnects while it is set.
+    const internals = this.#connection as unknown as { transport_error?: unknown; reconnect(): void };
+    internals.transport_error = undefined;
+    internals.reconnect();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#authRetry);
     clearInterval(this.#purger);
     for (const [d, f] of [...this.#inFlight]) (this.#inFlight.delete(d), f('lost'));
     const closed = new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ export const AMQP1_OPTIONS = defineOptions({
   sasl_config_name: { type: 'string', default: '', help: 'Accepted for compatibility (Cyrus SASL is not used).' },
   sasl_default_realm: { type: 'string', default: '', help: 'Realm appended (user@realm) to user names without one.' },
   connection_retry_interval: { type: 'int', default: 1, min: 1, help: 'First reconnect delay (s).' },
-  connection_retry_backoff: { type: 'int', default: 2, min: 0, help: 'The delay is multiplied by this after each failed attempt.' },
+  connection_retry_backoff: { type: 'int', default: 2, min: 0, help: 'The reconnect delay is multiplied by this after each failed attempt (never below connection_retry_interval).' },
   connection_retry_interval_max: { type: 'int', default: 30, min: 1, help: 'Longest reconnect delay (s).' },
   link_retry_delay: { type: 'int', default: 10, min: 1, help: 'Seconds before re-attaching a failed link or re-sending a released message.' },
   default_reply_retry: { type: 'int', default: 0, min: -1, help: 'Re-sends of a reply (-1: forever).' },

@@ -2,7 +2,7 @@
 // re-attaches its links, keeps unacknowledged sends until they are accepted, rejects malformed
 // messages and never crashes the process. Uses its own Proton test broker, so nothing else is disturbed.
 import rhea, { type EventContext } from 'rhea';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, MessageDeliveryFailure, MessagingTimeout, Notifier, silentLogger, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
 import { freePort, startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 
@@ -62,6 +62,43 @@ describe('amqp1: broker restart', () => {
     expect(Date.now() - began).toBeLessThan(3000);
     await expect(getRpcClient(t, { topic: 'nowhere' }).cast({}, 'x')).rejects.toBeInstanceOf(MessageDeliveryFailure);
   }, 20_000);
+});
+
+describe('amqp1: failover across the URL\'s hosts', () => {
+  /** A transport whose first dialled host is the URL's first (oslo starts at a random one). */
+  const startingAtFirstHost = async (url: string) => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const t = await getRpcTransport({ url, logger: silentLogger, driverOptions });
+      open.push(t);
+      return t;
+    } finally {
+      random.mockRestore();
+    }
+  };
+  const pingServer = async (t: Transport, topic: string) => {
+    const server = getRpcServer(t, { topic, server: 's' }, [{ ping: (_c: unknown, { n }: { n: number }) => n }]);
+    await server.start();
+    servers.push(server);
+  };
+
+  it('a host that refuses connections is skipped for the next one', async () => {
+    const port = await freePort();
+    brokers.push(await startTestBroker(port));
+    const dead = await freePort();
+    const topic = uniq('failover');
+    await pingServer(await startingAtFirstHost(`amqp://127.0.0.1:${port}/`), topic);
+    const client = getRpcClient(await startingAtFirstHost(`amqp://127.0.0.1:${dead},127.0.0.1:${port}/`), { topic }, { timeout: 10 });
+    expect(await client.call({}, 'ping', { n: 7 })).toBe(7);
+  }, 30_000);
+
+  it('each host is dialled with its own credentials, and a refused login moves on to the next host (RabbitMQ)', async () => {
+    const topic = uniq('creds');
+    const rabbit = '127.0.0.1:5672/?addressing_mode=rabbitmq';
+    await pingServer(await startingAtFirstHost(`amqp://guest:guest@${rabbit}`), topic);
+    const client = getRpcClient(await startingAtFirstHost(`amqp://nobody:wrong@127.0.0.1:5672,guest:guest@${rabbit}`), { topic }, { timeout: 10 });
+    expect(await client.call({}, 'ping', { n: 8 })).toBe(8);
+  }, 30_000);
 });
 
 describe('amqp1: malformed messages', () => {
