@@ -6,7 +6,7 @@ import { defineOptions } from '@oslo-messaging/core';
  * here because a brokerless cast must not vanish silently.
  */
 export const ZMQ_OPTIONS = defineOptions({
-  rpc_zmq_matchmaker: { type: 'string', default: 'dummy', help: 'Matchmaker plugin (group oslo.messaging.zmq.matchmaker): dummy (one process), redis, sentinel, static. A zmq+<name>:// scheme wins.' },
+  rpc_zmq_matchmaker: { type: 'string', default: 'dummy', deprecatedNames: ['matchmaker'], help: 'Matchmaker plugin (group oslo.messaging.zmq.matchmaker): dummy (one process), redis, sentinel, static; `matchmaker` in a URL query is short for it. A zmq+<name>:// scheme wins.' },
   rpc_zmq_host: { type: 'string', default: '', help: 'The host name or IP other processes use to reach this one (advertised in the matchmaker); empty: the bind address if specific, else this machine\'s host name.' },
   rpc_zmq_bind_address: { type: 'string', default: '*', help: 'Interface a server binds (tcp://<address>:<port>); * for all.' },
   rpc_zmq_bind_port: { type: 'int', default: 0, min: 0, max: 65535, help: 'Fixed port for the server socket (needed with the static matchmaker); 0 picks one in [rpc_zmq_min_port, rpc_zmq_max_port).' },
