@@ -7,6 +7,10 @@ own copy; every other address is a queue, shared round-robin by its subscribers 
 until one attaches. Dynamic sources (the reply address of oslo's AMQP 1.0 driver) get a fresh queue.
 Released messages go back to the front of their queue; messages past their TTL are dropped.
 
+Test hook: a message to "$delete" whose body is an address deletes that node as an operator deleting a
+qpidd queue would: its messages are dropped and every subscriber's link is detached with
+amqp:resource-deleted (the connection stays up).
+
 Usage: broker.py HOST:PORT   (prints "ready" on stdout once listening)
 """
 import collections
@@ -15,7 +19,7 @@ import time
 import os
 import uuid
 
-from proton import Endpoint
+from proton import Condition, Endpoint
 from proton.handlers import MessagingHandler
 from proton.reactor import Container
 
@@ -153,8 +157,22 @@ class Broker(MessagingHandler):
         self.accept(event.delivery)
         if DEBUG:
             sys.stderr.write("message to %r (link target %r) subscribers=%d\n" % (address, event.link.target.address, len(self.node(address).subscribers) if address else -1))
-        if address:
+        if address == "$delete":
+            self.delete_node(str(message.body))
+        elif address:
             self.node(address).publish(message)
+
+    def delete_node(self, address):
+        node = self.nodes.pop(address, None)
+        if node is None:
+            return
+        for link in list(node.subscribers):
+            node.unsubscribe(link)
+            link.link_node = None
+            link.condition = Condition("amqp:resource-deleted", "node %s was deleted" % address)
+            link.close()
+        if DEBUG:
+            sys.stderr.write("deleted %r\n" % address)
 
     def on_released(self, event):
         message = getattr(event.delivery, "node_message", None)

@@ -239,33 +239,69 @@ export class LinkManager {
     });
   }
 
-  /** Attaches a receiver on its own session; `onMessage` gets each message with its delivery (settle it). */
+  /**
+   * Attaches a receiver on its own session; `onMessage` gets each message with its delivery (settle it).
+   * A link the peer detaches later (a deleted queue, a broker-side error) is re-attached after
+   * `link_retry_delay`, again until it holds; a dynamic source then gets a new address. (After a lost
+   * connection rhea re-attaches every link itself.)
+   */
   receive(source: { address?: string; dynamic?: boolean }, credit: number, onMessage: (message: Message, delivery: Delivery) => void, target?: string): ReceiverHandle {
     const name = `openstack.org/om/receiver/[${source.address ?? target ?? 'dynamic'}]/${randomUUID().replaceAll('-', '')}`;
-    const receiver: Receiver = this.#session().open_receiver({
-      name,
-      source: source.dynamic ? { dynamic: true } : { address: source.address },
-      ...(target ? { target: { address: target } } : {}),
-      credit_window: credit,
-      autoaccept: false,
-    });
     let address = source.address;
+    let current: Receiver | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let closedByUs = false;
+    let everOpen = false;
     let refused: ((err: Error) => void) | undefined;
-    const attached = new Promise<void>((resolve, reject) => {
-      refused = reject;
+    let opened: (() => void) | undefined;
+    const attached = new Promise<void>((resolve, reject) => ((opened = resolve), (refused = reject)));
+    attached.catch(() => undefined);
+    const describe = () => address ?? 'a dynamic source';
+
+    const attach = () => {
+      const receiver: Receiver = this.#session().open_receiver({
+        name,
+        source: source.dynamic ? { dynamic: true } : { address: source.address },
+        ...(target ? { target: { address: target } } : {}),
+        credit_window: credit,
+        autoaccept: false,
+      });
+      current = receiver;
       receiver.on('receiver_open', (ctx: EventContext) => {
         address = (ctx.receiver?.source as { address?: string } | undefined)?.address ?? address;
-        resolve();
+        if (everOpen) this.logger.info(`AMQP 1.0 receiver link from ${describe()} re-attached`);
+        everOpen = true;
+        opened?.();
       });
-    });
-    attached.catch(() => undefined);
-    receiver.on('message', (ctx: EventContext) => onMessage(ctx.message!, ctx.delivery!));
-    receiver.on('receiver_error', (ctx: EventContext) => {
-      const err = ctx.receiver?.error as Error | undefined;
-      this.logger.warn(`AMQP 1.0 receiver link from ${address ?? 'a dynamic source'} failed`, { err });
-      refused?.(new Error(`The peer refused the link from ${address ?? 'a dynamic source'}: ${(err as { description?: string } | undefined)?.description ?? err?.message ?? 'unknown error'}`));
-    });
-    return { address: () => address, attached, close: () => receiver.close() };
+      receiver.on('message', (ctx: EventContext) => onMessage(ctx.message!, ctx.delivery!));
+      receiver.on('receiver_error', (ctx: EventContext) => {
+        const err = ctx.receiver?.error as { description?: string; message?: string } | undefined;
+        this.logger.warn(`AMQP 1.0 receiver link from ${describe()} failed`, { err: describeError(err) });
+        if (!everOpen) refused?.(new Error(`The peer refused the link from ${describe()}: ${err?.description ?? err?.message ?? 'unknown error'}`));
+      });
+      receiver.on('receiver_close', () => {
+        // The link's own session goes too, once rhea has answered the detach.
+        setImmediate(() => receiver.session.close());
+        if (closedByUs || this.#closed || current !== receiver) return;
+        // Refused at the first attach: the caller hears it through `attached` and decides.
+        if (!everOpen) return;
+        this.logger.warn(`AMQP 1.0 receiver link from ${describe()} was detached by the peer; re-attaching in ${this.opts.link_retry_delay} s`);
+        retry = setTimeout(() => {
+          retry = undefined;
+          if (!closedByUs && !this.#closed) attach();
+        }, this.opts.link_retry_delay * 1000);
+      });
+    };
+    attach();
+    return {
+      address: () => address,
+      attached,
+      close: () => {
+        closedByUs = true;
+        clearTimeout(retry);
+        current?.close();
+      },
+    };
   }
 
   #purgeIdleSenders(): void {

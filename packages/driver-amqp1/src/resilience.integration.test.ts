@@ -101,6 +101,44 @@ describe('amqp1: failover across the URL\'s hosts', () => {
   }, 30_000);
 });
 
+describe('amqp1: link recovery', () => {
+  /** Deletes broker nodes as an operator would (the test broker's `$delete` hook): their links are detached. */
+  const deleteNodes = async (port: number, addresses: string[]) => {
+    const conn = rhea.create_container().connect({ host: '127.0.0.1', port, reconnect: false });
+    conn.on('error', () => undefined);
+    const sender = conn.open_sender({ target: { address: '$delete' } });
+    await new Promise((r) => sender.once('sendable', r));
+    let accepted = 0;
+    sender.on('accepted', () => void accepted++);
+    for (const address of addresses) sender.send({ body: address });
+    await expect.poll(() => accepted, { timeout: 5_000 }).toBe(addresses.length);
+    conn.close();
+  };
+
+  it('links the broker detaches (their nodes deleted) are re-attached and the server serves again', async () => {
+    const broker = await startTestBroker();
+    brokers.push(broker);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    const t = await getRpcTransport({ url: `amqp://127.0.0.1:${broker.port}/`, logger, driverOptions });
+    open.push(t);
+    const topic = uniq('relink');
+    const server = getRpcServer(t, { topic, server: 's' }, [{ ping: (_c: unknown, { n }: { n: number }) => n }]);
+    await server.start();
+    servers.push(server);
+    const client = getRpcClient(t, { topic }, { timeout: 5 });
+    expect(await client.call({}, 'ping', { n: 1 })).toBe(1);
+
+    // oslo's legacy addresses of the server: the topic's shared queue and its own.
+    await deleteNodes(broker.port, [`unicast.openstack.${topic}`, `exclusive.openstack.${topic}.s`]);
+    await expect.poll(() => warnings.filter((w) => w.includes('detached by the peer')).length, { timeout: 5_000 }).toBe(2);
+    // Re-attached after link_retry_delay (1 s here); the connection never went down.
+    await expect.poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 20_000, interval: 300 }).toBe(2);
+    expect(await client.prepare({ server: 's' }).call({}, 'ping', { n: 3 })).toBe(3);
+    expect(warnings.some((w) => w.includes('connection lost'))).toBe(false);
+  }, 60_000);
+});
+
 describe('amqp1: malformed messages', () => {
   it('a server rejects garbage and keeps serving', async () => {
     const broker = await startTestBroker();
