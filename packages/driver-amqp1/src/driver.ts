@@ -56,6 +56,8 @@ export class Amqp1Driver implements Driver {
   #resolvedAddresser: Addresser | undefined;
   #replies: Promise<ReceiverHandle> | undefined;
   readonly #receivers = new Set<ReceiverHandle>();
+  /** Started servers and listeners, to subscribe again when the addressing mode changes. */
+  readonly #resubscribers = new Set<(addresser: Addresser) => void>();
   #closed = false;
 
   constructor(ctx: DriverContext, opts: Opts) {
@@ -65,29 +67,50 @@ export class Amqp1Driver implements Driver {
     for (const p of this.#preSettled) if (!['rpc-call', 'rpc-reply', 'rpc-cast', 'notify'].includes(p)) ctx.logger.warn(`Ignoring unknown pre_settled value "${p}"`);
     this.#links = new LinkManager(ctx.url, opts, ctx.logger);
     this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
+    this.#links.onOpen((properties) => this.#onConnectionOpen(properties));
   }
 
   /** The addressing of this connection, decided from the peer's Open properties (oslo's AddresserFactory). */
   addresser(): Promise<Addresser> {
-    this.#addresser ??= this.#links.opened().then((props) => {
-      const mode = chooseMode(this.#opts.addressing_mode, props['product']);
-      this.#ctx.logger.debug(`AMQP 1.0 addressing mode: ${mode}`);
-      return (this.#resolvedAddresser = new Addresser(mode, {
-        defaultExchange: this.#ctx.defaultExchange,
-        vhost: this.#opts.pseudo_vhost ? this.#ctx.url.virtualHost || undefined : undefined,
-        serverPrefix: this.#opts.server_request_prefix,
-        broadcastPrefix: this.#opts.broadcast_prefix,
-        groupPrefix: this.#opts.group_request_prefix,
-        rpcPrefix: this.#opts.rpc_address_prefix,
-        notifyPrefix: this.#opts.notify_address_prefix,
-        unicastTag: this.#opts.unicast_address,
-        multicastTag: this.#opts.multicast_address,
-        anycastTag: this.#opts.anycast_address,
-        rpcExchange: this.#opts.default_rpc_exchange,
-        notifyExchange: this.#opts.default_notification_exchange,
-      }));
-    });
+    // #onConnectionOpen has set it by the time the first open resolves.
+    this.#addresser ??= this.#links.opened().then(() => this.#resolvedAddresser!);
     return this.#addresser;
+  }
+
+  /**
+   * Decides the addressing at every connection open, as oslo does: a reconnect may land on another kind
+   * of broker (a URL listing a qpidd and a RabbitMQ, say). When the mode changes, servers and listeners
+   * subscribe again under the new addresses and the reply link is replaced (calls in flight then time out).
+   */
+  #onConnectionOpen(properties: Record<string, unknown>): void {
+    const mode = chooseMode(this.#opts.addressing_mode, properties['product']);
+    const previous = this.#resolvedAddresser;
+    if (previous?.mode === mode) return;
+    const addresser = new Addresser(mode, {
+      defaultExchange: this.#ctx.defaultExchange,
+      vhost: this.#opts.pseudo_vhost ? this.#ctx.url.virtualHost || undefined : undefined,
+      serverPrefix: this.#opts.server_request_prefix,
+      broadcastPrefix: this.#opts.broadcast_prefix,
+      groupPrefix: this.#opts.group_request_prefix,
+      rpcPrefix: this.#opts.rpc_address_prefix,
+      notifyPrefix: this.#opts.notify_address_prefix,
+      unicastTag: this.#opts.unicast_address,
+      multicastTag: this.#opts.multicast_address,
+      anycastTag: this.#opts.anycast_address,
+      rpcExchange: this.#opts.default_rpc_exchange,
+      notifyExchange: this.#opts.default_notification_exchange,
+    });
+    this.#resolvedAddresser = addresser;
+    this.#addresser = Promise.resolve(addresser);
+    if (!previous) {
+      this.#ctx.logger.debug(`AMQP 1.0 addressing mode: ${mode}`);
+      return;
+    }
+    this.#ctx.logger.warn(`The AMQP 1.0 peer now calls for ${mode} addressing (was ${previous.mode}): subscribing again`);
+    const replies = this.#replies;
+    this.#replies = undefined;
+    void replies?.then((h) => (h.close(), this.#receivers.delete(h)), () => undefined);
+    for (const resubscribe of this.#resubscribers) resubscribe(addresser);
   }
 
   /**
@@ -201,7 +224,9 @@ export class Amqp1Driver implements Driver {
 
   // ---- server side -------------------------------------------------------------------------
 
-  async #listener(addresses: string[], credit: number, incoming: (message: Message, delivery: Delivery) => IncomingMessage): Promise<Listener> {
+  /** A server or listener on the addresses `addressesOf` gives for the current addressing mode. */
+  async #listener(addressesOf: (addresser: Addresser) => string[], credit: number, incoming: (message: Message, delivery: Delivery) => IncomingMessage): Promise<Listener> {
+    await this.addresser(); // waits for the connection, as oslo's listen does
     let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
     let handles: ReceiverHandle[] = [];
     const deliver = (message: Message, delivery: Delivery) => {
@@ -216,18 +241,30 @@ export class Amqp1Driver implements Driver {
       if (!onMessage) return void delivery.release();
       void Promise.resolve(onMessage(m)).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
     };
-    const stop = async () => {
+    const unsubscribe = () => {
       for (const h of handles) (h.close(), this.#receivers.delete(h));
       handles = [];
+    };
+    const subscribe = (addresser: Addresser) => {
+      handles = addressesOf(addresser).map((a) => this.#links.receive({ address: a }, credit, deliver));
+      for (const h of handles) this.#receivers.add(h);
+      return Promise.all(handles.map((h) => h.attached));
+    };
+    const resubscribe = (addresser: Addresser) => {
+      unsubscribe();
+      subscribe(addresser).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe again under the new addressing mode', { err }));
+    };
+    const stop = async () => {
+      this.#resubscribers.delete(resubscribe);
+      unsubscribe();
       onMessage = undefined;
     };
     return {
       start: async (handler) => {
         onMessage = handler;
         if (handles.length > 0) return;
-        handles = addresses.map((a) => this.#links.receive({ address: a }, credit, deliver));
-        for (const h of handles) this.#receivers.add(h);
-        await Promise.all(handles.map((h) => h.attached));
+        this.#resubscribers.add(resubscribe);
+        await subscribe(await this.addresser());
       },
       stop,
       cleanup: stop,
@@ -235,18 +272,15 @@ export class Amqp1Driver implements Driver {
   }
 
   async listen(target: Target): Promise<Listener> {
-    const addresser = await this.addresser();
     const t = { exchange: target.exchange, topic: String(target.topic), server: target.server };
     // oslo's server subscribes three addresses: its own (unicast), the fanout (multicast) and the topic (anycast).
-    const addresses = [addresser.unicast(t, 'rpc'), addresser.multicast(t, 'rpc'), addresser.anycast(t, 'rpc')];
-    return this.#listener(addresses, this.#opts.rpc_server_credit, (message, delivery) => this.#incomingRpc(message, delivery));
+    return this.#listener((a) => [a.unicast(t, 'rpc'), a.multicast(t, 'rpc'), a.anycast(t, 'rpc')], this.#opts.rpc_server_credit, (message, delivery) => this.#incomingRpc(message, delivery));
   }
 
   async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
     if (options.pool) throw new TransportDriverError('Notification listener pools are not supported by the AMQP 1.0 driver (as in oslo.messaging)');
-    const addresser = await this.addresser();
-    const addresses = [...new Set(targetsAndPriorities.map(([t, priority]) => addresser.anycast({ topic: `${String(t.topic)}.${priority}` }, 'notify')))];
-    return this.#listener(addresses, this.#opts.notify_server_credit, (message, delivery) => this.#incomingNotification(message, delivery));
+    const addressesOf = (a: Addresser) => [...new Set(targetsAndPriorities.map(([t, priority]) => a.anycast({ topic: `${String(t.topic)}.${priority}` }, 'notify')))];
+    return this.#listener(addressesOf, this.#opts.notify_server_credit, (message, delivery) => this.#incomingNotification(message, delivery));
   }
 
   #incomingRpc(message: Message, delivery: Delivery): IncomingMessage {
@@ -294,6 +328,7 @@ export class Amqp1Driver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    this.#resubscribers.clear();
     for (const h of this.#receivers) h.close();
     this.#receivers.clear();
     await this.#links.close();

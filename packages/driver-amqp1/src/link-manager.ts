@@ -55,6 +55,7 @@ export class LinkManager {
   #closed = false;
   #up = false;
   readonly #onUp: Array<() => void> = [];
+  readonly #onOpen: Array<(properties: Record<string, unknown>) => void> = [];
 
   constructor(
     url: TransportURL,
@@ -114,8 +115,10 @@ export class LinkManager {
       this.#connection.on('connection_open', (ctx: EventContext) => {
         this.#up = true;
         this.#policy.connected();
+        const properties = (ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties ?? {};
+        for (const listener of this.#onOpen) listener(properties);
         for (const f of this.#onUp.splice(0)) f();
-        resolve(((ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties) ?? {});
+        resolve(properties);
       });
     });
     this.#connection.on('disconnected', (ctx: EventContext) => {
@@ -140,6 +143,14 @@ export class LinkManager {
     this.#connection.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
     this.#purger = setInterval(() => this.#purgeIdleSenders(), Math.min(60_000, opts.default_sender_link_timeout * 1000));
     this.#purger.unref();
+  }
+
+  /**
+   * Calls `listener` with the peer's Open properties at every connection open, the first and each one
+   * after a reconnect (possibly to another host), before sends waiting for the connection resume.
+   */
+  onOpen(listener: (properties: Record<string, unknown>) => void): void {
+    this.#onOpen.push(listener);
   }
 
   /** The peer's Open properties, once connected the first time. */

@@ -99,6 +99,30 @@ describe('amqp1: failover across the URL\'s hosts', () => {
     const client = getRpcClient(await startingAtFirstHost(`amqp://nobody:wrong@127.0.0.1:5672,guest:guest@${rabbit}`), { topic }, { timeout: 10 });
     expect(await client.call({}, 'ping', { n: 8 })).toBe(8);
   }, 30_000);
+
+  it('failing over to another kind of broker switches the addressing mode and subscribes again (Proton -> RabbitMQ)', async () => {
+    const port = await freePort();
+    const proton = await startTestBroker(port);
+    brokers.push(proton);
+    const warnings: string[] = [];
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    let t: Transport;
+    try {
+      t = await getRpcTransport({ url: `amqp://127.0.0.1:${port},guest:guest@127.0.0.1:5672/`, logger: { ...silentLogger, warn: (m: string) => void warnings.push(m) }, driverOptions });
+    } finally {
+      random.mockRestore();
+    }
+    open.push(t);
+    const topic = uniq('product');
+    await pingServer(t, topic);
+    const client = getRpcClient(t, { topic }, { timeout: 3 });
+    expect(await client.call({}, 'ping', { n: 1 })).toBe(1); // legacy addresses on the Proton broker
+
+    await brokers.splice(brokers.indexOf(proton), 1)[0]!.stop();
+    await expect.poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 30_000, interval: 500 }).toBe(2);
+    expect(warnings.some((w) => w.includes('calls for rabbitmq addressing (was legacy)'))).toBe(true);
+    expect(await client.prepare({ server: 's' }).call({}, 'ping', { n: 3 })).toBe(3);
+  }, 60_000);
 });
 
 describe('amqp1: link recovery', () => {
