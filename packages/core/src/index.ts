@@ -75,6 +75,7 @@ export type {
 export type { Executor, ExecutorFactory, ExecutorOptions } from './spi/executor.js';
 export type { NotifierDriver, NotifierDriverContext, NotifierDriverFactory, NotificationSender } from './spi/notifier.js';
 export type { Matchmaker, MatchmakerContext, MatchmakerFactory } from './spi/matchmaker.js';
+export { matchmakerKeys } from './spi/matchmaker.js';
 
 // Wire helpers shared by drivers
 export { serializeEnvelope, deserializeEnvelope, ENVELOPE_VERSION } from './wire/envelope.js';

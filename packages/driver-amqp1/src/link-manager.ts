@@ -140,7 +140,6 @@ export class LinkManager {
     this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection closed by the peer with an error', { err: describeError(ctx.connection.error ?? (ctx as { error?: unknown }).error) }));
     this.#connection.on('protocol_error', (err: unknown) => this.logger.error('AMQP 1.0 protocol error', { err }));
     this.#connection.on('error', (err: unknown) => this.logger.error('AMQP 1.0 error', { err }));
-    this.#connection.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
     this.#purger = setInterval(() => this.#purgeIdleSenders(), Math.min(60_000, opts.default_sender_link_timeout * 1000));
     this.#purger.unref();
   }
@@ -171,7 +170,8 @@ export class LinkManager {
 
   #session() {
     const session = this.#connection.create_session();
-    session.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: ctx.session?.error }));
+    // Every session is ours and has this listener, so rhea never passes session errors up to the connection.
+    session.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: describeError(ctx.session?.error) }));
     session.begin();
     return session;
   }
@@ -205,12 +205,12 @@ export class LinkManager {
       settle(state?.undeliverable_here ? 'undeliverable' : 'modified')(ctx);
     });
     sender.on('sender_error', (ctx: EventContext) => {
-      this.logger.warn(`AMQP 1.0 sender link to ${address} failed`, { err: ctx.sender?.error });
+      this.logger.warn(`AMQP 1.0 sender link to ${address} failed`, { err: describeError(ctx.sender?.error) });
     });
     sender.on('sender_close', () => {
       if (this.#senders.get(key) === entry) this.#senders.delete(key);
       for (const [d, f] of [...this.#inFlight]) if (d.link === sender) (this.#inFlight.delete(d), f('lost'));
-      for (const w of entry.waiting.splice(0)) w();
+      wake();
     });
     this.#senders.set(key, entry);
     return entry;

@@ -161,17 +161,21 @@ export class ZmqDriver implements Driver {
     const couldNotSend = (err: Error): AttemptResult => ({ outcome: 'failed', reason: `could not send to ${address}: ${err.message}` });
     if (fireAndForget) return peer.send(frames).then(() => ACKED, couldNotSend);
     return new Promise((resolve) => {
-      const entry: PendingDelivery = {
+      this.#sendAwaitingAck(peer, msgId, frames, {
         deadline: Date.now() + ackTimeoutMs,
         ack: () => resolve(ACKED),
         fail: (reason, retryable) => resolve({ outcome: retryable ? 'failed' : 'refused', reason }),
-      };
-      peer.pending.set(msgId, entry);
-      peer.push(frames, (err: Error) => {
-        if (peer.pending.get(msgId) !== entry) return;
-        peer.pending.delete(msgId);
-        resolve(couldNotSend(err));
       });
+    });
+  }
+
+  /** Queues `frames` to `peer` with `entry` waiting for the ACK; a send that cannot go out fails the entry. */
+  #sendAwaitingAck(peer: Peer, msgId: string, frames: string[], entry: PendingDelivery): void {
+    peer.pending.set(msgId, entry);
+    peer.push(frames, (err: Error) => {
+      if (peer.pending.get(msgId) !== entry) return;
+      peer.pending.delete(msgId);
+      entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
     });
   }
 
@@ -255,19 +259,13 @@ export class ZmqDriver implements Driver {
       slowPath();
       return reply;
     }
-    const entry: PendingDelivery = {
+    this.#sendAwaitingAck(peer, msgId, frames, {
       deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
       ack: () => (delivered = true),
       fail: (reason) => {
         status.reason = reason;
         if (this.#waiters.has(msgId)) slowPath();
       },
-    };
-    peer.pending.set(msgId, entry);
-    peer.push(frames, (err) => {
-      if (peer.pending.get(msgId) !== entry) return;
-      peer.pending.delete(msgId);
-      entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
     });
     return reply;
   }

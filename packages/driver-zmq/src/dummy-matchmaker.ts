@@ -1,11 +1,4 @@
-import type { Matchmaker, Target } from '@oslo-messaging/core';
-
-/** Keys as oslo's matchmakers build them: `<type>/<topic>` and `<type>/<topic>/<server>` (server cut at `@`). */
-export function matchmakerKeys(target: Target, listenerType: string): { topic: string; server: string | undefined } {
-  const topic = `${listenerType}/${String(target.topic)}`;
-  const server = target.server ? `${topic}/${target.server.split('@')[0]}` : undefined;
-  return { topic, server };
-}
+import { matchmakerKeys, type Matchmaker, type Target } from '@oslo-messaging/core';
 
 type Table = Map<string, Map<string, number>>;
 const TABLE = Symbol.for('@oslo-messaging/driver-zmq/dummy-matchmaker');

@@ -14,7 +14,8 @@ import { ZMQ_OPTIONS } from './options.js';
 export { ZmqDriver } from './driver.js';
 export type { ZmqOptions } from './driver.js';
 export { ZMQ_OPTIONS } from './options.js';
-export { DummyMatchmaker, matchmakerKeys } from './dummy-matchmaker.js';
+export { DummyMatchmaker } from './dummy-matchmaker.js';
+export { matchmakerKeys } from '@oslo-messaging/core';
 export { PROTOCOL_VERSION, MessageType, EVERY_POOL, encodeRequest, decodeRequest, decodeResponse } from './frames.js';
 export type { RequestFrames, ResponseFrames, RequestType } from './frames.js';
 

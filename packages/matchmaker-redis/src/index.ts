@@ -11,7 +11,8 @@ import { RedisMatchmaker } from './redis-matchmaker.js';
 
 export { RedisMatchmaker } from './redis-matchmaker.js';
 export { REDIS_OPTIONS } from './options.js';
-export { redisKeys } from './keys.js';
+/** oslo's key schema (core's `matchmakerKeys`), under the name this package exported first. */
+export { matchmakerKeys as redisKeys } from '@oslo-messaging/core';
 
 function hostPort(spec: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(spec.trim());

@@ -1,6 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { TransportDriverError, type Logger, type Matchmaker, type Target } from '@oslo-messaging/core';
-import { redisKeys } from './keys.js';
+import { matchmakerKeys, TransportDriverError, type Logger, type Matchmaker, type Target } from '@oslo-messaging/core';
 
 /**
  * oslo's Redis matchmaker. Each target key is a SET of `host:port` members with a TTL renewed on every
@@ -52,7 +51,7 @@ export class RedisMatchmaker implements Matchmaker {
   }
 
   async register(target: Target, address: string, listenerType: string, expireSeconds: number): Promise<void> {
-    const keys = redisKeys(target, listenerType);
+    const keys = matchmakerKeys(target, listenerType);
     const ttl = Math.max(1, Math.ceil(expireSeconds));
     await this.#write('register', (c) => {
       const m = c.multi();
@@ -63,7 +62,7 @@ export class RedisMatchmaker implements Matchmaker {
   }
 
   async unregister(target: Target, address: string, listenerType: string): Promise<void> {
-    const keys = redisKeys(target, listenerType);
+    const keys = matchmakerKeys(target, listenerType);
     await this.#write('unregister', (c) => {
       const m = c.multi();
       for (const key of [keys.topic, keys.server]) if (key !== undefined) m.srem(key, address);
@@ -83,12 +82,12 @@ export class RedisMatchmaker implements Matchmaker {
   }
 
   getHosts(target: Target, listenerType: string): Promise<string[]> {
-    const keys = redisKeys(target, listenerType);
+    const keys = matchmakerKeys(target, listenerType);
     return this.#liveMembers(keys.server ?? keys.topic);
   }
 
   getHostsFanout(target: Target, listenerType: string): Promise<string[]> {
-    return this.#liveMembers(redisKeys(target, listenerType).topic);
+    return this.#liveMembers(matchmakerKeys(target, listenerType).topic);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,15 @@ export interface Matchmaker {
   close(): Promise<void>;
 }
 
+/**
+ * oslo's matchmaker key schema, shared by every matchmaker so they stay interchangeable:
+ * `<listenerType>/<topic>` and `<listenerType>/<topic>/<server>` (the server name cut at its first `@`).
+ */
+export function matchmakerKeys(target: Target, listenerType: string): { topic: string; server: string | undefined } {
+  const topic = `${listenerType}/${String(target.topic)}`;
+  return { topic, server: target.server ? `${topic}/${target.server.split('@')[0]}` : undefined };
+}
+
 /** What the ZeroMQ driver gives a matchmaker factory. */
 export interface MatchmakerContext {
   readonly url: TransportURL;
