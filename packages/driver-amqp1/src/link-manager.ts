@@ -157,6 +157,11 @@ export class LinkManager {
     return this.#opened;
   }
 
+  /** Sessions begun on this connection and not ended (one per link; for diagnostics and tests). */
+  get openSessions(): number {
+    return Object.keys((this.#connection as unknown as { local_channel_map: Record<string, unknown> }).local_channel_map).length;
+  }
+
   /** Whether the connection is open now. */
   get up(): boolean {
     return this.#up;
@@ -174,6 +179,11 @@ export class LinkManager {
     session.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: describeError(ctx.session?.error) }));
     session.begin();
     return session;
+  }
+
+  /** Ends a closed link's own session, once rhea has answered the detach (else sessions pile up). */
+  #endSessionOf(link: Sender | Receiver): void {
+    setImmediate(() => link.session.close());
   }
 
   #sender(address: string, settled: boolean): SenderEntry {
@@ -208,6 +218,7 @@ export class LinkManager {
       this.logger.warn(`AMQP 1.0 sender link to ${address} failed`, { err: describeError(ctx.sender?.error) });
     });
     sender.on('sender_close', () => {
+      this.#endSessionOf(sender);
       if (this.#senders.get(key) === entry) this.#senders.delete(key);
       for (const [d, f] of [...this.#inFlight]) if (d.link === sender) (this.#inFlight.delete(d), f('lost'));
       wake();
@@ -291,8 +302,7 @@ export class LinkManager {
         if (!everOpen) refused?.(new Error(`The peer refused the link from ${describe()}: ${err?.description ?? err?.message ?? 'unknown error'}`));
       });
       receiver.on('receiver_close', () => {
-        // The link's own session goes too, once rhea has answered the detach.
-        setImmediate(() => receiver.session.close());
+        this.#endSessionOf(receiver);
         if (closedByUs || this.#closed || current !== receiver) return;
         // Refused at the first attach: the caller hears it through `attached` and decides.
         if (!everOpen) return;
