@@ -6,3 +6,5 @@
  */
 export { runDriverConformanceSuite } from './conformance.js';
 export type { ConformanceOptions, DriverCapabilities } from './conformance.js';
+export { runScenario, assertHealthy, CRASH_PATTERNS } from './fault-harness.js';
+export type { ScenarioOptions, ScenarioResult, ScenarioRun, HealthOptions } from './fault-harness.js';

@@ -39,6 +39,20 @@ export interface SendOptions {
   readonly retry?: number | null | undefined;
   /** Fail at once with `MessageUndeliverable` if no queue takes the message (oslo `at_least_once`). */
   readonly atLeastOnce?: boolean | undefined;
+  /**
+   * When the caller stops waiting: `Date.now()` milliseconds. Set for calls (start + timeout) and
+   * for casts given a timeout. Time spent (re)connecting counts against it. Core settles the
+   * caller's promise by then whatever the driver does; the driver should stop working on the
+   * message by then too.
+   */
+  readonly deadline?: number | undefined;
+  /**
+   * Aborted when the caller gives up on this message: its deadline passed or the transport was
+   * cleaned up (`signal.reason` says which). A driver stops waiting for a connection or for link
+   * credit, stops retrying, drops the message if it was not sent yet, and forgets the reply it
+   * waited for. The driver's own promise is ignored after that (core has already settled the caller).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What a server replies: a result, or a failure (an error object the driver serializes). */
@@ -101,8 +115,11 @@ export interface Driver {
    * `MessageDeliveryFailure` or `MessageUndeliverable`. For a cast, resolves once sent.
    */
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown>;
-  /** Publishes a notification to `target` (topic = `<topic>.<priority>`), format version 1 or 2. */
-  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void>;
+  /**
+   * Publishes a notification to `target` (topic = `<topic>.<priority>`), format version 1 or 2.
+   * `retry` as in {@link SendOptions.retry}; `signal` is aborted when the transport is cleaned up.
+   */
+  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void>;
   /** Consumes RPC requests for a server target (topic, `topic.server`, and fanout). */
   listen(target: Target, options: ListenOptions): Promise<Listener>;
   /** Consumes notifications for each `[target, priority]` pair. */
