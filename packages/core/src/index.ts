@@ -19,7 +19,7 @@ export type { TransportHost } from './transport-url.js';
 export { SPI_VERSION, versionIsCompatible, assertVersion } from './version.js';
 export { createConsoleLogger, getDefaultLogger, setDefaultLogger, silentLogger } from './logger.js';
 export type { Logger, LogFields, LogLevel } from './logger.js';
-export { Transport, getRpcTransport, getNotificationTransport } from './transport.js';
+export { Transport, getRpcTransport, getNotificationTransport, CLEANUP_LIMIT_MS } from './transport.js';
 export type { TransportOptions, TransportConf } from './transport.js';
 export { NoOpSerializer, JsonPayloadSerializer, RequestContextSerializer, toPrimitive, formatPythonDatetime } from './serializer.js';
 export type { Serializer, RequestContextLike } from './serializer.js';
@@ -36,7 +36,7 @@ export type { RPCAccessPolicy } from './rpc/access-policy.js';
 export { expectedExceptions } from './rpc/expected-exceptions.js';
 export { typedClient, implementsApi } from './rpc/typed.js';
 export type { RpcApi, RpcArgs, RpcResult, TypedClient, TypedCaster, TypedEndpoint } from './rpc/typed.js';
-export { MessageHandlingServer } from './server/message-handling-server.js';
+export { MessageHandlingServer, LISTENER_SHUTDOWN_LIMIT_MS } from './server/message-handling-server.js';
 export type { ServerOptions, WaitOptions } from './server/message-handling-server.js';
 export { DEFAULT_EXECUTOR } from './server/executor-loader.js';
 
@@ -83,6 +83,7 @@ export { packContext, unpackContext } from './wire/context.js';
 export type { UnpackedMessage } from './wire/context.js';
 export { parseJson, parseJsonBody } from './wire/json.js';
 export { ReplyWaiters } from './wire/reply-waiters.js';
+export { abortable, abortReason, boundedWait, DEADLINE_SLACK_MS } from './operations.js';
 export { serializeRemoteException, deserializeRemoteException, toFailure, registerRemoteErrors, createRemoteErrorCodec } from './wire/failure.js';
 export type { Failure, RemoteErrorConstructor } from './wire/failure.js';
 export {

@@ -1,4 +1,5 @@
-import { ConfigurationError, DriverLoadFailure, InvalidTransportURL } from './errors.js';
+import { ConfigurationError, DriverLoadFailure, InvalidTransportURL, TransportDriverError } from './errors.js';
+import { boundedWait, OperationTracker } from './operations.js';
 import { getDefaultLogger, type Logger } from './logger.js';
 import { knownOptionNames, resolveOptions, type OsloConfig } from './config/options-resolver.js';
 import { defaultPluginRegistry, type PluginRegistry } from './plugins/registry.js';
@@ -41,6 +42,9 @@ export interface TransportConf {
   readonly config: OsloConfig;
 }
 
+/** How long {@link Transport.cleanup} waits for the driver to close its connections. */
+export const CLEANUP_LIMIT_MS = 5000;
+
 const DEFAULT_SCHEMA = {
   control_exchange: { type: 'string', default: 'openstack', help: 'Default exchange of targets.' },
   rpc_response_timeout: { type: 'float', default: 60, min: 0, help: 'Seconds to wait for a call reply.' },
@@ -54,6 +58,13 @@ const DEFAULT_SCHEMA = {
  */
 export class Transport {
   #cleanedUp = false;
+  /**
+   * Calls, casts and notifications in flight: they settle by their deadline, and are rejected when
+   * the transport is cleaned up. Internal API for clients and notifiers.
+   * @internal
+   */
+  readonly operations = new OperationTracker();
+
   constructor(
     readonly url: TransportURL,
     readonly purpose: 'rpc' | 'notification',
@@ -65,11 +76,18 @@ export class Transport {
     readonly remoteErrors: RemoteErrorCodec,
   ) {}
 
-  /** Closes every connection of the driver. Idempotent. */
+  /**
+   * Closes every connection of the driver. Idempotent. Calls, casts and notifications still in
+   * flight are rejected at once with `TransportDriverError`; the driver gets
+   * {@link CLEANUP_LIMIT_MS} to close its connections (a frozen broker cannot hold it longer).
+   */
   async cleanup(): Promise<void> {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
-    await this.driver.cleanup();
+    this.operations.close(new TransportDriverError('The transport was cleaned up'));
+    await boundedWait(this.driver.cleanup(), CLEANUP_LIMIT_MS, () =>
+      this.logger.warn(`The ${this.url.driver ?? ''} driver did not finish its cleanup within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
+    );
   }
 }
 

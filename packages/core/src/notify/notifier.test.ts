@@ -5,6 +5,7 @@ import { defineNotifierDriver } from '../spi/define.js';
 import type { Context, NotificationMessage } from '../spi/driver.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
 import type { NotifierDriverContext } from '../spi/notifier.js';
+import { Target } from '../target.js';
 import { Transport } from '../transport.js';
 import { TransportURL } from '../transport-url.js';
 import { createRemoteErrorCodec } from '../wire/failure.js';
@@ -91,14 +92,19 @@ describe('Notifier', () => {
   });
 
   it('reads driver, topics and retry from [oslo_messaging_notifications] of the transport config; options win', async () => {
-    const driver = { sendNotification: async () => {} } as unknown as Driver;
+    const forwarded: unknown[][] = [];
+    const driver = { sendNotification: async (...args: unknown[]) => void forwarded.push(args) } as unknown as Driver;
     const config = { oslo_messaging_notifications: { driver: 'memory, other', topics: 'x,y', retry: '2' } };
     const conf = { controlExchange: 'openstack', rpcResponseTimeout: 60, executorThreadPoolSize: 64, rpcPingEnabled: false, config };
     const t = new Transport(TransportURL.parse('mem://'), 'notification', conf, driver, registry(), logger, createRemoteErrorCodec([]));
     await new Notifier(t).info({}, 'e', 1);
     expect(sent.map((s) => [s.driver, s.retry])).toEqual([['memory', 2], ['other', 2]]);
     expect(created[0]!.context.topics).toEqual(['x', 'y']);
-    expect(created[0]!.context.transport).toBe(driver);
+    // Notifier drivers publish through the transport's driver, tracked so that cleanup rejects pending sends.
+    await created[0]!.context.transport!.sendNotification(new Target({ topic: 'x.info' }), {}, {} as NotificationMessage, 2, 3);
+    expect(forwarded).toHaveLength(1);
+    expect(forwarded[0]!.slice(3, 5)).toEqual([2, 3]);
+    expect(forwarded[0]![5]).toBeInstanceOf(AbortSignal);
     expect(created[0]!.context.settings).toBe(config.oslo_messaging_notifications);
     sent = [];
     await new Notifier(t, { driver: 'other', retry: -1 }).info({}, 'e', 1);

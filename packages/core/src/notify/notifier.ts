@@ -4,7 +4,7 @@ import { getDefaultLogger, type Logger } from '../logger.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
 import type { Context, NotificationMessage } from '../spi/driver.js';
-import type { NotifierDriver, NotifierDriverContext, NotifierDriverFactory } from '../spi/notifier.js';
+import type { NotificationSender, NotifierDriver, NotifierDriverContext, NotifierDriverFactory } from '../spi/notifier.js';
 import { defaultPluginRegistry, type PluginRegistry } from '../plugins/registry.js';
 import type { Transport } from '../transport.js';
 
@@ -157,7 +157,7 @@ export class Notifier<Ctxt = Context> {
 async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriver> {
   const factory = (await s.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name)) as NotifierDriverFactory;
   const context: NotifierDriverContext = {
-    transport: s.transport?.driver,
+    transport: s.transport && trackedSender(s.transport),
     topics: s.topics,
     settings: s.settings,
     logger: s.logger,
@@ -167,4 +167,12 @@ async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriv
     },
   };
   return factory.create(context);
+}
+
+/** The transport's driver as a notifier driver sees it: sends are tracked, so cleanup of the transport rejects them. */
+function trackedSender(transport: Transport): NotificationSender {
+  return {
+    sendNotification: (target, ctxt, message, version, retry) =>
+      transport.operations.run((signal) => transport.driver.sendNotification(target, ctxt, message, version, retry, signal)),
+  };
 }

@@ -83,9 +83,21 @@ describe('RPCClient.call and cast', () => {
   it('passes timeout, retry, call monitor and at-least-once to the driver', async () => {
     const client = getRpcClient(transport, { topic: 't' }, { timeout: 5, retry: 2, callMonitorTimeout: 3, atLeastOnce: true });
     await client.call({}, 'm');
-    expect(sent[0]!.options).toEqual({ waitForReply: true, timeout: 5, retry: 2, callMonitorTimeout: 3, atLeastOnce: true });
+    const before = Date.now();
+    await client.call({}, 'm');
+    const { signal, deadline, ...callOptions } = sent[1]!.options;
+    expect(callOptions).toEqual({ waitForReply: true, timeout: 5, retry: 2, callMonitorTimeout: 3, atLeastOnce: true });
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(deadline).toBeGreaterThanOrEqual(before + 5000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 5000);
+    // A client with a timeout gives casts a deadline too; its signal is aborted by cleanup.
     await client.cast({}, 'm');
-    expect(sent[1]!.options).toEqual({ waitForReply: false, retry: 2, atLeastOnce: true });
+    const { signal: castSignal, deadline: castDeadline, ...castOptions } = sent[2]!.options;
+    expect(castOptions).toEqual({ waitForReply: false, retry: 2, atLeastOnce: true });
+    expect(castSignal).toBeInstanceOf(AbortSignal);
+    expect(castDeadline).toBeGreaterThan(before);
+    await getRpcClient(transport, { topic: 't' }).cast({}, 'm');
+    expect(sent[3]!.options.deadline).toBeUndefined();
   });
 
   it('refuses a call to a fanout target (InvalidTarget) but casts to it', async () => {
@@ -197,5 +209,33 @@ describe('serializer on the client', () => {
     expect(sent[0]!.request.args).toEqual({ a: { v: 1 }, b: { v: 2 } });
     expect(result).toEqual(['de', { a: { v: 1 }, b: { v: 2 } }]);
     expect(calls).toEqual(['se 7', 'se 7', 'sc', 'de 7']);
+  });
+});
+
+describe('the deadline contract (core enforces it whatever the driver does)', () => {
+  it('a call whose driver never answers settles with MessagingTimeout by its timeout plus the slack', async () => {
+    reply = () => new Promise(() => undefined);
+    const t0 = Date.now();
+    const err = await getRpcClient(transport, { topic: 't' }, { timeout: 0.3 }).call({}, 'hang').catch((e: unknown) => e);
+    const elapsed = Date.now() - t0;
+    expect(err).toBeInstanceOf(MessagingTimeout);
+    expect(String(err)).toContain('hang');
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(300 + 250 + 200);
+    expect(sent[0]!.options.signal!.aborted).toBe(true);
+  });
+
+  it('cleanup rejects a pending call at once with a typed error and aborts its signal', async () => {
+    reply = () => new Promise(() => undefined);
+    const pending = getRpcClient(transport, { topic: 't' }, { timeout: 30 }).call({}, 'hang');
+    await new Promise((r) => setTimeout(r, 10));
+    const t0 = Date.now();
+    await transport.cleanup();
+    const err = await pending.catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(err).toBeInstanceOf(ClientSendError);
+    expect((err as ClientSendError).cause).toBeInstanceOf(TransportDriverError);
+    expect(sent[0]!.options.signal!.aborted).toBe(true);
+    await expect(getRpcClient(transport, { topic: 't' }).cast({}, 'after')).rejects.toBeInstanceOf(ClientSendError);
   });
 });

@@ -1,4 +1,4 @@
-import { ClientSendError, InvalidTarget, MessagingException, RPCVersionCapError, TransportDriverError } from '../errors.js';
+import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
 import { assertSendable, Target, type TargetFields } from '../target.js';
@@ -83,20 +83,37 @@ export class RPCClient<Ctxt = Context> {
     return { ctxt: await serializer.serializeContext(ctxt), request };
   }
 
-  async #send(ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+  /**
+   * Hands the request to the driver under core's deadline contract: with a `timeout` (calls, and
+   * casts given one) the promise settles by it, whatever the driver does; cleanup of the transport
+   * rejects it at once.
+   */
+  async #send(ctxt: Context, request: RpcRequest, options: SendOptions, timeout: number | undefined): Promise<unknown> {
     assertSendable(this.target);
+    const driver = this.transport.driver;
+    const target = this.target;
     try {
-      return await this.transport.driver.send(this.target, ctxt, request, options);
+      if (timeout === undefined) return await this.transport.operations.run((signal) => driver.send(target, ctxt, request, { ...options, signal }));
+      const deadline = Date.now() + timeout * 1000;
+      const what = options.waitForReply ? 'a reply to' : 'sending';
+      return await this.transport.operations.run((signal) => driver.send(target, ctxt, request, { ...options, deadline, signal }), {
+        deadline,
+        onTimeout: () => new MessagingTimeout(`Timed out after ${timeout} s waiting for ${what} ${request.method} on ${String(target)}`),
+      });
     } catch (err) {
       if (err instanceof TransportDriverError) throw new ClientSendError(this.target, err);
       throw err;
     }
   }
 
-  /** Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is sent. */
+  /**
+   * Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is
+   * sent. Sending follows `retry` (unset: until the transport is cleaned up); a client given a
+   * `timeout` settles by it, with `MessagingTimeout` if the message could not be sent in time.
+   */
   async cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
     const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
-    await this.#send(wireCtxt, request, { waitForReply: false, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce });
+    await this.#send(wireCtxt, request, { waitForReply: false, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce }, this.options.timeout);
   }
 
   /**
@@ -107,13 +124,12 @@ export class RPCClient<Ctxt = Context> {
     if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
     const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
     const timeout = this.options.timeout ?? this.transport.conf.rpcResponseTimeout;
-    const result = await this.#send(wireCtxt, request, {
-      waitForReply: true,
+    const result = await this.#send(
+      wireCtxt,
+      request,
+      { waitForReply: true, timeout, callMonitorTimeout: this.options.callMonitorTimeout, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce },
       timeout,
-      callMonitorTimeout: this.options.callMonitorTimeout,
-      retry: this.options.retry,
-      atLeastOnce: this.options.atLeastOnce,
-    });
+    );
     return (await this.#serializer.deserializeEntity(ctxt, result)) as R;
   }
 }

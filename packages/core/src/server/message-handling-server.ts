@@ -4,6 +4,10 @@ import type { IncomingMessage, Listener } from '../spi/driver.js';
 import type { Executor, ExecutorFactory } from '../spi/executor.js';
 import type { Transport } from '../transport.js';
 import { createExecutor } from './executor-loader.js';
+import { boundedWait } from '../operations.js';
+
+/** How long a server's stop and wait give the driver to stop or release its listener (a frozen broker cannot hold them longer). */
+export const LISTENER_SHUTDOWN_LIMIT_MS = 5000;
 
 /** Options every server accepts. */
 export interface ServerOptions {
@@ -103,7 +107,7 @@ export abstract class MessageHandlingServer {
     if (this.#state !== 'running') return this.#stopping;
     this.#state = 'stopping';
     this.#stopping = (async () => {
-      await this.#listener?.stop();
+      if (this.#listener) await this.#bounded(this.#listener.stop(), 'stop consuming');
       const executor = this.#executor;
       if (executor) await this.afterListenerStopped((task) => executor.submit(task));
       this.#state = 'stopped';
@@ -127,7 +131,7 @@ export abstract class MessageHandlingServer {
       await this.#stopping;
       clearTimeout(hangTimer);
       await this.#executor?.shutdown();
-      await this.#listener?.cleanup();
+      if (this.#listener) await this.#bounded(this.#listener.cleanup(), 'release its listener');
       this.#executor = undefined;
       this.#listener = undefined;
       this.#state = 'idle';
@@ -138,6 +142,10 @@ export abstract class MessageHandlingServer {
     }).catch(() => undefined);
     if (options.timeout === undefined) return work;
     return withTimeout(work, options.timeout, 'wait');
+  }
+
+  #bounded(work: Promise<void>, what: string): Promise<void | undefined> {
+    return boundedWait(work, LISTENER_SHUTDOWN_LIMIT_MS, () => this.logger.warn(`The driver did not ${what} within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; going on without it`));
   }
 
   /** A no-op kept for oslo.service compatibility (SIGHUP). */

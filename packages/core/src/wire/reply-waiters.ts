@@ -31,22 +31,33 @@ export class ReplyWaiters {
 
   /**
    * Registers a call before its request is sent; resolves with the result or rejects with the remote
-   * error or `MessagingTimeout` (after `timeout` s, or `callMonitorTimeout` s without a heartbeat).
+   * error or `MessagingTimeout` (at `deadline`, else after `timeout` s, or `callMonitorTimeout` s
+   * without a heartbeat). An aborted `signal` drops the waiter and rejects with the signal's reason.
    * `explainTimeout`, asked when the overall timeout strikes, may give a more useful message (e.g. "no
    * server took the call").
    */
-  wait(msgId: string, options: { timeout?: number | undefined; callMonitorTimeout?: number | undefined }, explainTimeout?: () => string | undefined): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+  wait(
+    msgId: string,
+    options: { timeout?: number | undefined; deadline?: number | undefined; callMonitorTimeout?: number | undefined; signal?: AbortSignal | undefined },
+    explainTimeout?: () => string | undefined,
+  ): Promise<unknown> {
+    const waiting = new Promise((resolve, reject) => {
       let monitor: NodeJS.Timeout | undefined;
+      const signal = options.signal;
+      const onAbort = () => {
+        finish();
+        reject(signal?.reason instanceof Error ? signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`));
+      };
       const finish = () => {
         clearTimeout(overall);
         clearTimeout(monitor);
+        signal?.removeEventListener('abort', onAbort);
         this.#waiters.delete(msgId);
       };
       const overall = setTimeout(() => {
         finish();
         reject(new MessagingTimeout(explainTimeout?.() ?? `Timed out waiting for a reply to message ID ${msgId}`));
-      }, (options.timeout ?? 60) * 1000);
+      }, options.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : (options.timeout ?? 60) * 1000);
       const arm = () => {
         if (options.callMonitorTimeout === undefined) return;
         clearTimeout(monitor);
@@ -61,11 +72,17 @@ export class ReplyWaiters {
         reject: (e) => (finish(), reject(e)),
         heartbeat: arm,
       });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#waiters.size > this.#warnAt) {
         this.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`);
         this.#warnAt *= 2;
       }
     });
+    // A driver may reject the waiter while it still awaits something else (a publish being
+    // retried): that must never become an unhandled rejection. The caller still gets the outcome.
+    waiting.catch(() => undefined);
+    return waiting;
   }
 
   /** Applies a decoded reply (`_msg_id`, `result`, `failure`, `ending`) to its waiting call. */
