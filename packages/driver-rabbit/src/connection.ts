@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
+import { abortReason, MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
 import type { RABBIT_OPTIONS } from './options.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
@@ -122,13 +122,22 @@ export class ManagedConnection {
    * The channel, once connected. `retry`: undefined/null/negative waits forever; N fails with
    * MessageDeliveryFailure after N+1 failed connection cycles over all hosts.
    */
-  async ready(retry?: number | null): Promise<amqp.ConfirmChannel> {
+  async ready(retry?: number | null, signal?: AbortSignal): Promise<amqp.ConfirmChannel> {
     const startCycles = this.#failedCycles;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The connection was closed');
+      if (signal?.aborted) throw abortReason(signal);
       if (this.#channel) return this.#channel;
       void this.#connect();
-      await new Promise<void>((resolve) => this.#waiters.add(resolve));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', wake);
+          this.#waiters.delete(wake);
+          resolve();
+        };
+        this.#waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
       if (!this.#channel && retry !== undefined && retry !== null && retry >= 0 && this.#failedCycles - startCycles > retry) {
         const h = this.#hosts[this.#hostIndex % this.#hosts.length]!;
         throw new MessageDeliveryFailure(`Unable to connect to AMQP server on ${h.hostname}:${h.port} after ${retry} tries`);
@@ -193,6 +202,9 @@ export class ManagedConnection {
       socketOptions,
     );
     coalesceWrites(model);
+    const stopWatchdog = watchHeartbeats(model, o.heartbeat_timeout_threshold, o.heartbeat_rate, (silentFor) =>
+      this.logger.warn(`No data from the AMQP server on ${host.hostname}:${host.port} for ${silentFor} s (heartbeats missed): dropping the connection`, { purpose: this.purpose }),
+    );
     model.on('error', (err: Error) => this.logger.warn(`AMQP connection error: ${err.message}`, { purpose: this.purpose }));
     model.on('blocked', (reason: string) => this.logger.warn(`The broker blocked the connection: ${reason}`));
     model.on('unblocked', () => this.logger.info('The broker unblocked the connection'));
@@ -209,6 +221,7 @@ export class ManagedConnection {
     });
     const generation = ++this.#generation;
     const lost = (why: string) => {
+      stopWatchdog();
       if (this.#generation !== generation || this.#channel !== channel) return;
       this.#channel = undefined;
       this.#model = undefined;
@@ -227,9 +240,10 @@ export class ManagedConnection {
     try {
       for (const recipe of this.#recipes) await recipe(channel, generation);
     } catch (err) {
+      stopWatchdog();
       this.#channel = undefined;
       this.#model = undefined;
-      await model.close().catch(() => undefined);
+      await closeWithin(model, CLOSE_LIMIT_MS);
       throw err;
     }
   }
@@ -242,6 +256,52 @@ export class ManagedConnection {
     this.#channel = undefined;
     this.#model = undefined;
     this.#wake();
-    await model?.close().catch(() => undefined);
+    if (model) await closeWithin(model, CLOSE_LIMIT_MS);
   }
+}
+
+/** How long a close waits for the broker's close-ok before dropping the socket (a frozen broker never answers). */
+const CLOSE_LIMIT_MS = 2000;
+
+type SocketLike = { on(event: 'data', fn: () => void): unknown; off(event: 'data', fn: () => void): unknown; destroy(err?: Error): void };
+
+function socketOf(model: amqp.ChannelModel): SocketLike | undefined {
+  return (model.connection as unknown as { stream?: SocketLike }).stream;
+}
+
+/** Closes politely, or destroys the socket when the broker does not answer within `ms`. */
+async function closeWithin(model: amqp.ChannelModel, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const closing = model.close().then(() => 'closed' as const, () => 'closed' as const);
+  const outcome = await Promise.race([closing, gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'late') socketOf(model)?.destroy();
+}
+
+/**
+ * oslo's heartbeat check (`heartbeat_timeout_threshold`, checked `heartbeat_rate` times per
+ * threshold period): a broker that sent nothing — not even a heartbeat, which RabbitMQ sends every
+ * half threshold — for a whole threshold is frozen or gone, and its connection is dropped so the
+ * driver fails over. Catches a SIGSTOPped broker, which keeps the TCP connection open. Returns a stop function.
+ */
+export function watchHeartbeats(model: amqp.ChannelModel, thresholdSeconds: number, rate: number, onDead: (silentFor: number) => void): () => void {
+  const sock = socketOf(model);
+  if (!sock || thresholdSeconds <= 0) return () => undefined;
+  let last = Date.now();
+  const seen = () => (last = Date.now());
+  sock.on('data', seen);
+  const timer = setInterval(() => {
+    const silent = Date.now() - last;
+    if (silent < thresholdSeconds * 1000) return;
+    stop();
+    onDead(Math.round(silent / 1000));
+    sock.destroy(new Error(`Missed heartbeats from the broker for ${Math.round(silent / 1000)} s`));
+  }, Math.max(250, (thresholdSeconds * 1000) / Math.max(1, rate)));
+  timer.unref();
+  const stop = () => {
+    clearInterval(timer);
+    sock.off('data', seen);
+  };
+  return stop;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import {
+  abortable,
+  boundedWait,
   ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
@@ -29,6 +31,11 @@ import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody
 import { isDurable, names, queueArguments, rpcRoute } from './topology.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
+
+/** How long a shutdown step (cancel a consumer, delete a transient queue) waits for a broker that may be frozen. */
+const BROKER_OP_LIMIT_MS = 2000;
+/** Waits for `work` at most `ms`; its failure or lateness is of no interest (best-effort shutdown steps). */
+const within = (work: Promise<unknown>, ms: number) => boundedWait(work, ms, () => undefined);
 const hex = () => randomUUID().replaceAll('-', '');
 
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
@@ -127,34 +134,36 @@ export class RabbitDriver implements Driver {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const route = rpcRoute(target, this.#ctx.defaultExchange);
     const msgId = options.waitForReply ? hex() : undefined;
-    const replyTo = msgId !== undefined ? { msgId, replyQueue: await this.#ensureReplyQueue(), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
+    const signal = options.signal;
+    // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too.
+    const replyTo = msgId !== undefined ? { msgId, replyQueue: await abortable(this.#ensureReplyQueue(), signal), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
     const reply = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
-      ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
+      signal,
+      // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
+      ...(options.waitForReply ? (options.deadline !== undefined ? { deadline: options.deadline } : options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}) : {}),
       prepare: (ch, pub) =>
         route.type === 'fanout'
           ? pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
           : this.#declareTopicExchange(ch, pub, route.exchange),
     });
     if (!reply) return publishing;
-    try {
-      await publishing;
-    } catch (err) {
-      this.#waiters.reject(msgId!, err as Error);
-    }
+    // The reply may come (or the call time out) while the publish still waits for its confirm.
+    publishing.catch((err: unknown) => this.#waiters.reject(msgId!, err as Error));
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
     const body = notificationBody(message, ctxt, hex(), version);
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
+      signal,
       prepare: async (ch, pub) => {
         await this.#declareTopicExchange(ch, pub, exchange);
         // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
@@ -277,13 +286,13 @@ export class RabbitDriver implements Driver {
         if (stopped) return;
         stopped = true;
         const ch = conn.channel;
-        if (ch) for (const t of tags) await ch.cancel(t).catch(() => undefined);
+        if (ch) for (const t of tags) await within(ch.cancel(t), BROKER_OP_LIMIT_MS);
         tags = [];
       },
       cleanup: async () => {
         stopped = true;
         const ch = conn.channel;
-        if (ch) for (const q of deleteOnCleanup) await ch.deleteQueue(q).catch(() => undefined);
+        if (ch) for (const q of deleteOnCleanup) await within(ch.deleteQueue(q), BROKER_OP_LIMIT_MS);
         await conn.close();
         this.#connections.delete(conn);
       },

@@ -14,7 +14,7 @@ export const RABBIT_OPTIONS = defineOptions({
   ssl_ca_file: { type: 'string', default: '', help: 'CA bundle to verify the broker (PEM).' },
   ssl_enforce_hostname_verification: { type: 'bool', default: false, help: "Check the broker's certificate name against the host." },
   heartbeat_timeout_threshold: { type: 'int', default: 60, min: 0, help: 'AMQP heartbeat timeout in seconds; 0 disables.' },
-  heartbeat_rate: { type: 'int', default: 2, min: 1, help: 'Accepted for compatibility; amqplib checks heartbeats itself.' },
+  heartbeat_rate: { type: 'int', default: 3, min: 1, help: 'How many times per heartbeat_timeout_threshold the connection is checked for missed heartbeats (upstream 18.1 default 3).' },
   kombu_reconnect_delay: { type: 'float', default: 1, min: 0, max: 4.5, help: 'Extra delay before reconnecting after an error.' },
   kombu_missing_consumer_retry_timeout: { type: 'int', default: 60, deprecatedNames: ['kombu_reconnect_timeout'], help: 'How long to retry a reply whose queue is missing.' },
   kombu_failover_strategy: { type: 'string', default: 'round-robin', choices: ['round-robin', 'shuffle'], help: 'How to choose the next host after a failure.' },

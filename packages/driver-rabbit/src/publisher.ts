@@ -1,7 +1,22 @@
 import type * as amqp from 'amqplib';
-import { MessageDeliveryFailure, MessageUndeliverable, TransportDriverError } from '@oslo-messaging/core';
+import { abortReason, MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
 import { publishProperties } from './topology.js';
+
+/** Options of {@link Publisher.publish}. */
+export interface PublishOptions {
+  readonly mandatory?: boolean;
+  /** Per-message TTL in ms (string, as AMQP has it). */
+  readonly expiration?: string;
+  /** When set, the TTL is the time left until then, and publishing gives up once it has passed. */
+  readonly deadline?: number | undefined;
+  /** oslo's `retry`: reconnect cycles (undefined/null/negative: forever). */
+  readonly retry?: number | null | undefined;
+  /** The caller gave up: stop waiting for a connection or a confirm. */
+  readonly signal?: AbortSignal | undefined;
+  /** Runs first on each channel (exchange declarations). */
+  readonly prepare?: (ch: amqp.ConfirmChannel) => Promise<void>;
+}
 
 interface Pending {
   readonly body: Buffer;
@@ -48,17 +63,27 @@ export class Publisher {
     exchange: string,
     routingKey: string,
     body: Buffer,
-    options: { mandatory?: boolean; expiration?: string; retry?: number | null; prepare?: (ch: amqp.ConfirmChannel) => Promise<void> },
+    options: PublishOptions,
   ): Promise<void> {
     let attempts = 0;
+    const signal = options.signal;
     for (;;) {
-      const channel = await this.connection.ready(options.retry);
+      const channel = await this.connection.ready(options.retry, signal);
       try {
         if (options.prepare) await options.prepare(channel);
-        await this.#publishOnce(channel, exchange, routingKey, body, options);
+        if (signal?.aborted) throw abortReason(signal);
+        let expiration = options.expiration;
+        if (options.deadline !== undefined) {
+          // A call's message lives only as long as its caller waits: the time spent reconnecting counts.
+          const left = options.deadline - Date.now();
+          if (left <= 0) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
+          expiration = String(Math.max(1, Math.trunc(left)));
+        }
+        await this.#publishOnce(channel, exchange, routingKey, body, { ...options, ...(expiration !== undefined ? { expiration } : {}) });
         return;
       } catch (err) {
-        if (err instanceof MessageUndeliverable) throw err;
+        if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout) throw err;
+        if (signal?.aborted) throw abortReason(signal);
         attempts++;
         const retry = options.retry;
         if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
@@ -70,7 +95,7 @@ export class Publisher {
     }
   }
 
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string }): Promise<void> {
+  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string; signal?: AbortSignal | undefined }): Promise<void> {
     const key = `${exchange}\u0000${routingKey}`;
     const pending: Pending | undefined = options.mandatory ? { body, returned: false } : undefined;
     if (pending) {
@@ -79,8 +104,13 @@ export class Publisher {
       this.#mandatory.set(key, list);
     }
     const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) });
+    const signal = options.signal;
     return new Promise<void>((resolve, reject) => {
+      // A blocked or frozen broker may never confirm: the caller's signal ends the wait.
+      const onAbort = () => reject(abortReason(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
       const done = (err: unknown) => {
+        signal?.removeEventListener('abort', onAbort);
         if (pending) {
           const list = this.#mandatory.get(key)!;
           list.splice(list.indexOf(pending), 1);

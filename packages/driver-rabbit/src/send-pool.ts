@@ -1,6 +1,6 @@
 import type * as amqp from 'amqplib';
 import type { ManagedConnection } from './connection.js';
-import { Publisher } from './publisher.js';
+import { Publisher, type PublishOptions } from './publisher.js';
 
 interface Entry {
   readonly connection: ManagedConnection;
@@ -52,7 +52,7 @@ export class SendPool {
     exchange: string,
     routingKey: string,
     body: Buffer,
-    options: { mandatory?: boolean; expiration?: string; retry?: number | null; prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> },
+    options: Omit<PublishOptions, 'prepare'> & { prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> },
   ): Promise<void> {
     const entry = this.#pick();
     entry.inFlight++;
