@@ -194,6 +194,16 @@ export class TransportDriverError extends MessagingException {
   static override readonly code: string = 'OSLO_TRANSPORT_DRIVER_ERROR';
 }
 
+/**
+ * The broker refused to declare a queue or exchange because one of that name exists with other
+ * settings (RabbitMQ `PRECONDITION_FAILED`, e.g. durable vs not, quorum vs classic): another service
+ * declared it first with another configuration. Retrying cannot help; align the configurations or
+ * delete the old queue/exchange.
+ */
+export class PreconditionFailed extends MessagingException {
+  static override readonly code: string = 'OSLO_PRECONDITION_FAILED';
+}
+
 /** A stop/wait took longer than the timeout the caller gave. */
 export class TaskTimeout extends MessagingServerError {
   static override readonly code: string = 'OSLO_TASK_TIMEOUT';
@@ -278,6 +288,7 @@ export const ERROR_CLASSES = [
   ClientSendError,
   RPCVersionCapError,
   TransportDriverError,
+  PreconditionFailed,
   TaskTimeout,
   RemoteError,
   ExpectedException,

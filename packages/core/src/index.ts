@@ -9,7 +9,7 @@ import './wire/core-remote-errors.js';
 export {
   ClientSendError, ConfigurationError, DriverLoadFailure, ERROR_CLASSES, ExecutorLoadFailure, ExpectedException,
   InvalidTarget, InvalidTransportURL, MalformedMessage, MessageDeliveryFailure, MessageUndeliverable, MessagingException,
-  MessagingServerError, MessagingTimeout, NoSuchMethod, PluginLoadFailure, RemoteError, RPCDispatcherError,
+  MessagingServerError, MessagingTimeout, NoSuchMethod, PluginLoadFailure, PreconditionFailed, RemoteError, RPCDispatcherError,
   RPCVersionCapError, ServerListenError, TaskTimeout, TransportDriverError, UnsupportedEnvelopeVersion, UnsupportedVersion,
 } from './errors.js';
 export { Target, assertSendable, assertRpcListenable, assertNotificationListenable } from './target.js';

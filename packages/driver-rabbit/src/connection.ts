@@ -112,9 +112,16 @@ export class ManagedConnection {
 
   /** Registers topology to (re)create on every connection; runs it now if connected. */
   async addRecipe(recipe: Recipe): Promise<() => void> {
-    this.#recipes.add(recipe);
+    // Registered only once connected: a recipe run inside the connect loop could fail it forever.
     const ch = await this.ready();
-    await recipe(ch, this.#generation);
+    this.#recipes.add(recipe);
+    try {
+      await recipe(ch, this.#generation);
+    } catch (err) {
+      // A recipe the broker refuses (PRECONDITION_FAILED) must not be re-run on every reconnect.
+      this.#recipes.delete(recipe);
+      throw err;
+    }
     return () => this.#recipes.delete(recipe);
   }
 

@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
+  PreconditionFailed,
   ReplyWaiters,
   TransportDriverError,
   unpackContext,
@@ -37,6 +38,18 @@ const BROKER_OP_LIMIT_MS = 2000;
 /** Waits for `work` at most `ms`; its failure or lateness is of no interest (best-effort shutdown steps). */
 const within = (work: Promise<unknown>, ms: number) => boundedWait(work, ms, () => undefined);
 const hex = () => randomUUID().replaceAll('-', '');
+
+/** Whether an amqplib error is the broker's 406 PRECONDITION_FAILED. */
+function isPrecondition(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 406 || /PRECONDITION_FAILED/.test(String((err as Error | null)?.message));
+}
+
+/** A declaration the broker refused with 406 as the typed {@link PreconditionFailed}; other errors as they are. */
+function declareError(err: unknown, what: string): unknown {
+  if (!isPrecondition(err)) return err;
+  const detail = /PRECONDITION_FAILED - [^"]*/.exec(String((err as Error).message))?.[0] ?? String((err as Error).message);
+  return new PreconditionFailed(`RabbitMQ refused to declare ${what}: ${detail}. Another service declared it with other settings; align the configurations or delete it.`, { cause: err });
+}
 
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
 interface QueueSpec {
@@ -74,6 +87,8 @@ export class RabbitDriver implements Driver {
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
+  /** Exchanges found declared non-durable by another service (upstream falls back to that too). */
+  readonly #nonDurableExchanges = new Set<string>();
   #closed = false;
 
   constructor(ctx: DriverContext) {
@@ -103,7 +118,20 @@ export class RabbitDriver implements Driver {
   }
 
   async #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> {
-    await pub.ensure(ch, `x:${exchange}`, (c) => c.assertExchange(exchange, 'topic', this.#exchangeOptions()));
+    const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
+    await pub.ensure(ch, `x:${exchange}`, async (c) => {
+      try {
+        await c.assertExchange(exchange, 'topic', options);
+      } catch (err) {
+        if (isPrecondition(err) && /inequivalent arg 'durable'/.test(String((err as Error).message)) && options.durable) {
+          // As upstream: a service sharing the control exchange declared it non-durable first; use it as it is.
+          this.#ctx.logger.warn(`Exchange ${exchange} exists as non-durable: using it as it is`);
+          this.#nonDurableExchanges.add(exchange);
+          throw new TransportDriverError(`Exchange ${exchange} exists as non-durable; declaring it so`, { cause: err });
+        }
+        throw declareError(err, `exchange ${exchange}`);
+      }
+    });
   }
 
   // ---- client side -------------------------------------------------------------------------
@@ -144,7 +172,8 @@ export class RabbitDriver implements Driver {
       retry: options.retry,
       signal,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      ...(options.waitForReply ? (options.deadline !== undefined ? { deadline: options.deadline } : options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}) : {}),
+      ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
+      ...(options.waitForReply && options.deadline !== undefined ? { deadline: options.deadline } : {}),
       prepare: (ch, pub) =>
         route.type === 'fanout'
           ? pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
@@ -242,16 +271,49 @@ export class RabbitDriver implements Driver {
     let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
     let tags: string[] = [];
     let stopped = false;
+    const declare = async (ch: amqp.ConfirmChannel, q: QueueSpec) => {
+      try {
+        await q.declare(ch);
+      } catch (err) {
+        throw declareError(err, `queue ${q.name}`);
+      }
+    };
     const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {
       const count = prefetch ?? this.#opts.rabbit_qos_prefetch_count;
       if (count > 0) await ch.prefetch(count, false);
-      for (const q of queues) await q.declare(ch);
+      for (const q of queues) await declare(ch, q);
       if (!onMessage || stopped) return;
       tags = [];
-      for (const q of queues) {
+      for (const q of queues) await consume(ch, generation, q);
+    };
+    /**
+     * The broker cancels a consumer when its queue is deleted (or, with x-cancel-on-ha-failover,
+     * on failover): re-declare the queue and consume again on the same channel, as upstream does.
+     */
+    const reconsume = async (ch: amqp.ConfirmChannel, generation: number, q: QueueSpec, oldTag: string) => {
+      tags = tags.filter((t) => t !== oldTag);
+      for (let attempt = 0; !stopped && conn.generation === generation && conn.channel === ch; attempt++) {
+        try {
+          this.#ctx.logger.warn(`The broker cancelled the consumer of ${q.name}: declaring the queue and consuming again`, { purpose });
+          await declare(ch, q);
+          await consume(ch, generation, q);
+          return;
+        } catch (err) {
+          // A failed declare closes the channel: the reconnect runs the whole recipe again.
+          this.#ctx.logger.warn(`Could not consume ${q.name} again: ${(err as Error).message}`, { purpose });
+          await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)).unref());
+        }
+      }
+    };
+    const consume = async (ch: amqp.ConfirmChannel, generation: number, q: QueueSpec) => {
+      {
         const consumerArgs = this.#opts.enable_cancel_on_failover ? { 'x-cancel-on-ha-failover': true } : undefined;
+        let myTag = '';
         const { consumerTag } = await ch.consume(q.name, (msg) => {
-          if (!msg) return; // consumer cancelled by the broker; the next reconnect re-consumes
+          if (!msg) {
+            void reconsume(ch, generation, q, myTag);
+            return;
+          }
           const settle = (how: 'ack' | 'requeue' | 'reject') => {
             // An ack is only valid on the channel that delivered the message.
             if (conn.generation !== generation || conn.channel !== ch) return;
@@ -272,10 +334,17 @@ export class RabbitDriver implements Driver {
           }
           if (incoming && onMessage) void Promise.resolve(onMessage(incoming)).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
         }, { noAck: false, ...(consumerArgs ? { arguments: consumerArgs } : {}) });
+        myTag = consumerTag;
         tags.push(consumerTag);
       }
     };
-    await conn.addRecipe(recipe);
+    try {
+      await conn.addRecipe(recipe);
+    } catch (err) {
+      await conn.close();
+      this.#connections.delete(conn);
+      throw err;
+    }
     return {
       start: async (handler) => {
         onMessage = handler;

@@ -5,7 +5,7 @@ import { RABBIT_OPTIONS } from './options.js';
 const resolve = (sources: Parameters<typeof resolveOptions>[2]) => resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, sources);
 
 describe('[oslo_messaging_rabbit] options', () => {
-  it("have oslo.messaging 14's defaults", () => {
+  it("have upstream's defaults (14.x; heartbeat_rate as 18.1)", () => {
     expect(resolve({})).toMatchObject({
       amqp_durable_queues: false,
       amqp_auto_delete: false,
@@ -14,7 +14,7 @@ describe('[oslo_messaging_rabbit] options', () => {
       conn_pool_ttl: 1200,
       ssl: false,
       heartbeat_timeout_threshold: 60,
-      heartbeat_rate: 2,
+      heartbeat_rate: 3, // upstream 18.1's default (14.x had 2)
       kombu_reconnect_delay: 1,
       kombu_missing_consumer_retry_timeout: 60,
       kombu_failover_strategy: 'round-robin',

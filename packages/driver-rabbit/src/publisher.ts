@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { abortReason, MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, TransportDriverError } from '@oslo-messaging/core';
+import { abortReason, MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, PreconditionFailed, TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
 import { publishProperties } from './topology.js';
 
@@ -8,7 +8,7 @@ export interface PublishOptions {
   readonly mandatory?: boolean;
   /** Per-message TTL in ms (string, as AMQP has it). */
   readonly expiration?: string;
-  /** When set, the TTL is the time left until then, and publishing gives up once it has passed. */
+  /** When set, publishing gives up once it has passed, and a publish delayed by more than a second gets the time left as its TTL. */
   readonly deadline?: number | undefined;
   /** oslo's `retry`: reconnect cycles (undefined/null/negative: forever). */
   readonly retry?: number | null | undefined;
@@ -77,12 +77,13 @@ export class Publisher {
           // A call's message lives only as long as its caller waits: the time spent reconnecting counts.
           const left = options.deadline - Date.now();
           if (left <= 0) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
-          expiration = String(Math.max(1, Math.trunc(left)));
+          // On the first, prompt attempt the TTL is the timeout itself, byte for byte as oslo sends it.
+          if (expiration === undefined || Number(expiration) - left > 1000) expiration = String(Math.max(1, Math.trunc(left)));
         }
         await this.#publishOnce(channel, exchange, routingKey, body, { ...options, ...(expiration !== undefined ? { expiration } : {}) });
         return;
       } catch (err) {
-        if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout) throw err;
+        if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
         if (signal?.aborted) throw abortReason(signal);
         attempts++;
         const retry = options.retry;

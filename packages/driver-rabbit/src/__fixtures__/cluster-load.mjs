@@ -1,0 +1,81 @@
+// Call + cast load against a RabbitMQ cluster, in its own process with Node's defaults (no
+// process-level handlers: an unhandled rejection in the library kills it and the parent sees it).
+// Usage: node cluster-load.mjs <url> <topic>
+// Reports (testkit scenario records): `ready`; `settled` for every call (limit 3 s) and cast (with
+// its number `n`); `consumed` {n} for every cast the server handled; `driver` for driver warnings;
+// after the parent sends `stop`: `drained` {confirmed, consumed, missing} and exits 0.
+import { getRpcClient, getRpcServer, getRpcTransport } from '@oslo-messaging/core';
+import { report, sleep, timed, waitForCommand } from '@oslo-messaging/testkit/scenario';
+
+const [url, topic] = process.argv.slice(2);
+if (!url || !topic) throw new Error('usage: cluster-load.mjs <url> <topic>');
+const CALL_TIMEOUT = 3;
+
+const logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message) => report('driver', { level: 'warn', at: Date.now(), message: String(message).slice(0, 300) }),
+  error: (message, fields) => report('driver', { level: 'error', at: Date.now(), message: String(message).slice(0, 300), err: String(fields?.err ?? '').slice(0, 300) }),
+};
+const transport = await getRpcTransport({
+  url,
+  logger,
+  controlExchange: `${topic}_x`,
+  driverOptions: { rabbit_quorum_queue: true, amqp_durable_queues: true, heartbeat_timeout_threshold: 6 },
+});
+
+const consumed = new Set();
+const server = getRpcServer(transport, { topic, server: 'srv1' }, [
+  {
+    echo: (_ctxt, { v }) => v,
+    record: (_ctxt, { n }) => {
+      if (!consumed.has(n)) report('consumed', { n });
+      consumed.add(n);
+    },
+  },
+]);
+await server.start();
+const client = getRpcClient(transport, { topic }, { timeout: CALL_TIMEOUT });
+
+// Warm up: the queues exist and a call round-trips before any fault.
+for (let i = 0; ; i++) {
+  const r = await timed('warmup', CALL_TIMEOUT, () => client.call({}, 'echo', { v: -1 }));
+  if (r.ok) break;
+  if (i > 20) throw new Error('no call succeeded during warm-up');
+}
+report('ready', { pid: process.pid });
+
+let running = true;
+let callSeq = 0;
+async function callLoop(worker) {
+  while (running) {
+    const v = callSeq++;
+    const r = await timed('call', CALL_TIMEOUT, () => client.call({}, 'echo', { v }), { worker, v });
+    if (r.ok && r.value !== v) report('wrong-reply', { v, got: r.value });
+    await sleep(r.ok ? 40 : 10);
+  }
+}
+const confirmed = new Set();
+async function castLoop() {
+  let n = 0;
+  while (running) {
+    const i = n++;
+    const r = await timed('cast', undefined, () => client.cast({}, 'record', { n: i }), { n: i });
+    if (r.ok) confirmed.add(i);
+    await sleep(25);
+  }
+}
+const loops = Promise.all([callLoop(1), callLoop(2), castLoop()]);
+
+await waitForCommand('stop');
+running = false;
+await loops;
+// Every confirmed cast must reach the server: give the queue time to deliver what it holds.
+const deadline = Date.now() + 30_000;
+while ([...confirmed].some((n) => !consumed.has(n)) && Date.now() < deadline) await sleep(100);
+const missing = [...confirmed].filter((n) => !consumed.has(n));
+report('drained', { confirmed: confirmed.size, consumed: consumed.size, missing: missing.slice(0, 50), missingCount: missing.length });
+await server.stop();
+await server.wait();
+await transport.cleanup();
+report('exit');

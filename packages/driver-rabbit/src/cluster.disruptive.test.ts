@@ -1,0 +1,205 @@
+// Failover across a 3-node RabbitMQ cluster (scripts/rabbit-nodes.mjs: oslo-c1..3@localhost on
+// 127.0.0.1:5701-5703, net_ticktime 8 s), never the shared broker on 5672. A child process with Node's
+// defaults (__fixtures__/cluster-load.mjs) runs call + cast load on quorum queues through a multi-host
+// URL with heartbeat_timeout_threshold 6 while the node its RPC server consumes from is SIGKILLed and
+// restarted, then (in a second run) frozen with SIGSTOP and resumed. Healthy means: the child never dies
+// nor warns of an unhandled rejection, no call settles after its 3 s deadline (+1 s), calls work again
+// within a bound (below), and every cast the broker confirmed reaches the server.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioRun, type SettledRecord } from '@oslo-messaging/testkit';
+// @ts-expect-error -- a plain ESM script without types
+import * as nodes from '../../../scripts/rabbit-nodes.mjs';
+
+interface NodeSpec {
+  readonly name: string;
+  readonly port: number;
+}
+const rabbit = nodes as {
+  CLUSTER_NODES: readonly NodeSpec[];
+  NET_TICKTIME: number;
+  startCluster(): Promise<{ url: string }>;
+  awaitCluster(timeoutMs?: number): Promise<void>;
+  startNode(node: NodeSpec | string): Promise<void>;
+  killNode(node: NodeSpec | string): Promise<void>;
+  pauseNode(node: NodeSpec | string): Promise<number>;
+  resumeNode(node: NodeSpec | string): Promise<void>;
+  isRunning(node: NodeSpec | string): Promise<boolean>;
+  ctl(node: NodeSpec | string, args: string[], o?: { timeoutMs?: number }): Promise<string>;
+  consumerNodes(node: NodeSpec | string, queue: string): Promise<string[]>;
+  setLogger(fn: (m: string) => void): void;
+};
+
+const FIXTURE = fileURLToPath(new URL('./__fixtures__/cluster-load.mjs', import.meta.url));
+const HEARTBEAT = 6;
+const CALL_TIMEOUT_MS = 3000;
+/** SIGKILL closes the sockets at once: calls work again within the heartbeat time plus a few seconds. */
+const KILL_RECOVERY_MS = HEARTBEAT * 1000 + 5000;
+/**
+ * A frozen node keeps its sockets open: the client notices through heartbeats, and the cluster through
+ * net_ticktime (up to 1.25 x 8 s; until then declarations that touch the frozen node's metadata
+ * wait). Calls work again within the later of the two plus a few seconds.
+ */
+const PAUSE_RECOVERY_MS = Math.max(HEARTBEAT, rabbit.NET_TICKTIME * 1.25) * 1000 + 5000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
+const events: string[] = [];
+const note = (m: string) => void events.push(`${new Date().toISOString()} ${m}`);
+rabbit.setLogger(note);
+
+let url = '';
+const topics: string[] = [];
+
+/** A node that answers, to ask about the cluster. */
+async function liveNode(except?: string): Promise<NodeSpec> {
+  for (const n of rabbit.CLUSTER_NODES) if (n.name !== except && (await rabbit.isRunning(n))) return n;
+  throw new Error('no cluster node answers');
+}
+
+/** The node the scenario's RPC server consumes its topic queue from. */
+async function serverNode(topic: string): Promise<NodeSpec> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = await rabbit.consumerNodes(await liveNode(), topic);
+    const spec = rabbit.CLUSTER_NODES.find((n) => n.name === found[0]);
+    if (spec) return spec;
+    if (Date.now() > deadline) throw new Error(`no consumer on ${topic}`);
+    await sleep(500);
+  }
+}
+
+/** Waits until the topic's quorum queues have every member online (a majority at the very least). */
+async function awaitQuorum(topic: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const rows = JSON.parse(await rabbit.ctl(await liveNode(), ['list_queues', 'name', 'type', 'leader', 'members', 'online', '--formatter', 'json'])) as Array<{ name: string; type: string; members: string[]; online: string[] }>;
+      const mine = rows.filter((r) => r.name === topic || r.name === `${topic}.srv1`);
+      last = JSON.stringify(mine);
+      if (mine.length === 2 && mine.every((r) => r.type === 'quorum' && r.online.length === rabbit.CLUSTER_NODES.length)) return;
+    } catch (e) {
+      last = String(e);
+    }
+    await sleep(500);
+  }
+  throw new Error(`the quorum queues of ${topic} have no full membership online: ${last}`);
+}
+
+const isCall = (r: ScenarioRecord): r is SettledRecord => r.event === 'settled' && (r as SettledRecord).op === 'call';
+
+/** The first call started at or after `since` that succeeded; resolves with when it settled. */
+async function firstGoodCallAfter(run: ScenarioRun, since: number, timeoutMs: number): Promise<number> {
+  const r = (await run.waitFor((x) => isCall(x) && x.ok && x.startedAt >= since, timeoutMs)) as SettledRecord;
+  return r.startedAt + r.elapsedMs;
+}
+
+function summary(records: readonly ScenarioRecord[]): string {
+  const settled = records.filter((r): r is SettledRecord => r.event === 'settled');
+  const calls = settled.filter((r) => r.op === 'call');
+  const casts = settled.filter((r) => r.op === 'cast');
+  const errors = new Map<string, number>();
+  for (const c of calls.filter((x) => !x.ok)) errors.set(`${c.error}: ${c.message?.slice(0, 80)}`, (errors.get(`${c.error}: ${c.message?.slice(0, 80)}`) ?? 0) + 1);
+  return [
+    `calls ${calls.length} (ok ${calls.filter((c) => c.ok).length}, slowest ${Math.max(0, ...calls.map((c) => c.elapsedMs))} ms), casts ${casts.length} (ok ${casts.filter((c) => c.ok).length}, slowest ${Math.max(0, ...casts.map((c) => c.elapsedMs))} ms)`,
+    ...[...errors].map(([k, v]) => `  ${v} x ${k}`),
+    ...records.filter((r) => r.event === 'driver').slice(0, 30).map((r) => `  driver ${new Date(r['at'] as number).toISOString()} ${String(r['message'])}`),
+    ...events.slice(-20).map((e) => `  ${e}`),
+  ].join('\n');
+}
+
+async function finish(run: ScenarioRun): Promise<{ drained: ScenarioRecord; records: readonly ScenarioRecord[] }> {
+  run.send('stop');
+  const result = await run.done;
+  const info = summary(result.records);
+  assertHealthy(result); // never died, no unhandled rejection, nothing settled past its deadline + 1 s
+  const drained = result.records.find((r) => r.event === 'drained');
+  expect(drained, info).toBeDefined();
+  expect(result.records.filter((r) => r.event === 'wrong-reply'), info).toEqual([]);
+  return { drained: drained!, records: result.records };
+}
+
+beforeAll(async () => {
+  ({ url } = await rabbit.startCluster());
+}, 300_000);
+
+afterAll(async () => {
+  // Whatever happened, leave a whole cluster behind, without this file's quorum queues.
+  for (const n of rabbit.CLUSTER_NODES) await rabbit.resumeNode(n).catch(() => undefined);
+  for (const n of rabbit.CLUSTER_NODES) await rabbit.startNode(n).catch(() => undefined);
+  await rabbit.awaitCluster().catch(() => undefined);
+  const n = await liveNode().catch(() => undefined);
+  if (n) for (const t of topics) for (const q of [t, `${t}.srv1`]) await rabbit.ctl(n, ['delete_queue', q]).catch(() => undefined);
+}, 300_000);
+
+describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
+  it('keeps call and cast traffic healthy when the node in use is SIGKILLed and restarted', async () => {
+    const topic = uniq('cluster_kill');
+    topics.push(topic);
+    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000 });
+    await run.waitFor('ready', 90_000);
+    await awaitQuorum(topic);
+    await sleep(3000);
+    const victim = await serverNode(topic);
+    note(`SIGKILL ${victim.name} (the RPC server's node)`);
+    const killedAt = Date.now();
+    await rabbit.killNode(victim);
+    const recoveredAt = await firstGoodCallAfter(run, killedAt, 60_000).catch(() => Infinity);
+    note(`calls work again ${recoveredAt - killedAt} ms after the kill`);
+    await sleep(2000);
+    await rabbit.startNode(victim);
+    await rabbit.awaitCluster();
+    await awaitQuorum(topic);
+    note(`${victim.name} is back with full quorum membership`);
+    const backAt = Date.now();
+    await sleep(5000);
+    const { drained, records } = await finish(run);
+    const info = summary(records);
+    expect(recoveredAt - killedAt, `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
+    // Once the node is back, calls keep working.
+    const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
+    expect(late.length, info).toBeGreaterThan(5);
+    expect(late.filter((c) => !c.ok), info).toEqual([]);
+    expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
+    expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
+  }, 300_000);
+
+  it('keeps call and cast traffic healthy when the node in use is frozen (SIGSTOP) and resumed', async () => {
+    const topic = uniq('cluster_pause');
+    topics.push(topic);
+    await rabbit.awaitCluster();
+    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000 });
+    await run.waitFor('ready', 90_000);
+    await awaitQuorum(topic);
+    await sleep(3000);
+    const victim = await serverNode(topic);
+    note(`SIGSTOP ${victim.name} (the RPC server's node)`);
+    const pausedAt = Date.now();
+    await rabbit.pauseNode(victim);
+    let recoveredAt = Infinity;
+    try {
+      recoveredAt = await firstGoodCallAfter(run, pausedAt, 60_000).catch(() => Infinity);
+      note(`calls work again ${recoveredAt - pausedAt} ms after the freeze`);
+      // Frozen long enough for the cluster to declare the node down, as a real hang would be.
+      const minPause = rabbit.NET_TICKTIME * 1500;
+      if (Date.now() - pausedAt < minPause) await sleep(minPause - (Date.now() - pausedAt));
+    } finally {
+      await rabbit.resumeNode(victim);
+      note(`SIGCONT ${victim.name} after ${Date.now() - pausedAt} ms`);
+    }
+    await rabbit.awaitCluster();
+    await awaitQuorum(topic);
+    note(`${victim.name} is back with full quorum membership`);
+    const backAt = Date.now();
+    await sleep(5000);
+    const { drained, records } = await finish(run);
+    const info = summary(records);
+    expect(recoveredAt - pausedAt, `calls did not work again within ${PAUSE_RECOVERY_MS} ms of the freeze\n${info}`).toBeLessThanOrEqual(PAUSE_RECOVERY_MS);
+    const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
+    expect(late.length, info).toBeGreaterThan(5);
+    expect(late.filter((c) => !c.ok), info).toEqual([]);
+    expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
+    expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
+  }, 300_000);
+});
