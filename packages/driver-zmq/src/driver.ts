@@ -19,6 +19,7 @@ import {
   type RpcRequest,
   type SendOptions,
 } from '@oslo-messaging/core';
+import { abandonedError, bounded, interrupted, pause, whenAborted, type Interruption, type Wakers } from './abort.js';
 import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type RequestType, type ResponseFrames } from './frames.js';
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
@@ -29,12 +30,12 @@ import { ServerSocket } from './server-socket.js';
 
 export type ZmqOptions = ResolvedOptions<typeof ZMQ_OPTIONS>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Why one delivery attempt did not end with an acknowledgement. */
-type Outcome = 'ack' | 'refused' | 'failed';
+/** Why one delivery attempt did not end with an acknowledgement (`aborted`: the caller gave up). */
+type Outcome = 'ack' | 'refused' | 'failed' | 'aborted';
 type AttemptResult = { readonly outcome: Outcome; readonly reason: string };
 const ACKED: AttemptResult = Object.freeze({ outcome: 'ack', reason: '' });
+const ABORTED: AttemptResult = Object.freeze({ outcome: 'aborted', reason: 'the caller stopped waiting' });
+const NO_HOSTS: string[] = [];
 
 /** How to deliver one message: where it may go and how long to keep trying. */
 interface DeliveryPlan {
@@ -45,6 +46,10 @@ interface DeliveryPlan {
   readonly msgId: string;
   /** Give up finding a server at this time (ms since epoch). */
   readonly deadline: number;
+  /** The caller's own deadline and abort signal: past it, no wait, send or re-send goes on. */
+  readonly stop: Interruption;
+  /** An address to avoid on the first try (the fast path's attempt just failed there). */
+  readonly avoid?: string;
   /** Re-sends allowed after a lost or unacknowledged attempt. */
   readonly retries: number;
   /** Stop early (a call that was answered or timed out). */
@@ -73,6 +78,8 @@ export class ZmqDriver implements Driver {
   readonly #ackSweeper: NodeJS.Timeout;
   #server: Promise<ServerSocket> | undefined;
   #closed = false;
+  /** Interruptible waits in progress, woken by cleanup. */
+  readonly #wakers: Wakers = new Set();
 
   constructor(ctx: DriverContext, opts: ZmqOptions, matchmaker: Matchmaker) {
     this.#ctx = ctx;
@@ -144,39 +151,68 @@ export class ZmqDriver implements Driver {
     }
   }
 
-  /** Picks the next address round-robin, preferring ones with a live connection. */
+  /**
+   * Picks the next address round-robin over every candidate, connected or not (a server nobody talked
+   * to yet gets its turn and is connected to on demand), skipping only peers that are down (failed to
+   * connect, lost the connection or missed an ACK) while another candidate is not.
+   */
   #choose(key: string, candidates: readonly string[]): string {
-    const start = this.#roundRobin.get(key) ?? 0;
-    this.#roundRobin.set(key, start + 1);
-    for (let i = 0; i < candidates.length; i++) {
-      const address = candidates[(start + i) % candidates.length]!;
-      if (this.#peers.get(address)?.connected) return address;
+    const n = candidates.length;
+    const start = (this.#roundRobin.get(key) ?? 0) % n;
+    for (let i = 0; i < n; i++) {
+      const index = (start + i) % n;
+      const address = candidates[index]!;
+      const peer = this.#peers.get(address);
+      if (peer === undefined || !peer.down || peer.closed) {
+        this.#roundRobin.set(key, index + 1);
+        return address;
+      }
     }
-    return candidates[start % candidates.length]!;
+    this.#roundRobin.set(key, start + 1);
+    return candidates[start]!;
   }
 
-  /** One attempt: send to `address` and wait for its ACK (or NACK, disconnect, or the ACK deadline, see the sweep). */
-  #attempt(address: string, frames: string[], msgId: string, ackTimeoutMs: number, fireAndForget: boolean): Promise<AttemptResult> {
-    const peer = this.#peer(address);
+  /**
+   * One attempt: send to `address` and wait for its ACK (or NACK, disconnect, or the ACK deadline, see
+   * the sweep). The caller giving up (`stop`) ends the wait at once and drops the message if it is still
+   * queued behind a connection that is not up.
+   */
+  #attempt(address: string, frames: string[], msgId: string, ackTimeoutMs: number, fireAndForget: boolean, stop: Interruption): Promise<AttemptResult> {
+    let peer: Peer;
+    try {
+      peer = this.#peer(address);
+    } catch (err) {
+      return Promise.resolve({ outcome: 'refused', reason: `cannot connect to ${address}: ${(err as Error).message}` });
+    }
     const couldNotSend = (err: Error): AttemptResult => ({ outcome: 'failed', reason: `could not send to ${address}: ${err.message}` });
-    if (fireAndForget) return peer.send(frames).then(() => ACKED, couldNotSend);
+    if (interrupted(stop)) return Promise.resolve(ABORTED);
+    if (fireAndForget) return bounded(peer.send(frames).then(() => ACKED, couldNotSend), ABORTED, stop, this.#wakers);
     return new Promise((resolve) => {
-      this.#sendAwaitingAck(peer, msgId, frames, {
-        deadline: Date.now() + ackTimeoutMs,
-        ack: () => resolve(ACKED),
-        fail: (reason, retryable) => resolve({ outcome: retryable ? 'failed' : 'refused', reason }),
+      const ackBy = Date.now() + ackTimeoutMs;
+      const entry: PendingDelivery = {
+        deadline: stop.until !== undefined && stop.until < ackBy ? stop.until : ackBy,
+        ack: () => (unlisten(), resolve(ACKED)),
+        fail: (reason, retryable) => (unlisten(), resolve({ outcome: retryable ? 'failed' : 'refused', reason })),
+      };
+      const unlisten = whenAborted(stop.signal, () => {
+        if (peer.pending.get(msgId) === entry) peer.pending.delete(msgId);
+        resolve(ABORTED);
       });
+      this.#sendAwaitingAck(peer, msgId, frames, entry);
     });
   }
 
-  /** Queues `frames` to `peer` with `entry` waiting for the ACK; a send that cannot go out fails the entry. */
+  /**
+   * Queues `frames` to `peer` with `entry` waiting for the ACK; a send that cannot go out fails the
+   * entry, and a message whose entry was dropped (its caller gave up) before it went out is not sent.
+   */
   #sendAwaitingAck(peer: Peer, msgId: string, frames: string[], entry: PendingDelivery): void {
     peer.pending.set(msgId, entry);
     peer.push(frames, (err: Error) => {
       if (peer.pending.get(msgId) !== entry) return;
       peer.pending.delete(msgId);
       entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
-    });
+    }, () => peer.pending.get(msgId) === entry);
   }
 
   /**
@@ -186,28 +222,32 @@ export class ZmqDriver implements Driver {
    */
   async #deliver(plan: DeliveryPlan): Promise<void> {
     const refused = new Set<string>();
+    if (plan.avoid !== undefined) refused.add(plan.avoid);
     let failures = 0;
     const status = plan.status ?? { reason: '' };
-    status.reason = 'no server is registered';
-    let fresh = false;
+    if (status.reason === '') status.reason = 'no server is registered';
+    let fresh = plan.avoid !== undefined;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
       if (plan.abandoned?.()) return;
+      if (interrupted(plan.stop)) throw abandonedError(plan.stop.signal, plan.what);
       const found = plan.hosts(fresh);
-      const hosts = Array.isArray(found) ? found : await found;
+      const hosts = Array.isArray(found) ? found : await bounded(found, NO_HOSTS, plan.stop, this.#wakers);
+      if (interrupted(plan.stop)) throw abandonedError(plan.stop.signal, plan.what);
       const candidates = refused.size === 0 ? hosts : hosts.filter((h) => !refused.has(h));
       if (candidates.length === 0) {
         const now = Date.now();
         if (now >= plan.deadline) throw new MessagingTimeout(`No live server for ${plan.what} (${status.reason})`);
-        await sleep(Math.min(this.#opts.wait_timeout, plan.deadline - now));
+        await pause(Math.min(this.#opts.wait_timeout, plan.deadline - now), plan.stop, this.#wakers);
         refused.clear();
         fresh = true;
         continue;
       }
       const address = this.#choose(plan.what, candidates);
       const ackTimeout = this.#opts.rpc_ack_timeout_base * 1000 * this.#opts.rpc_ack_timeout_multiplier ** Math.min(failures, 8);
-      const { outcome, reason } = await this.#attempt(address, plan.frames(failures), plan.msgId, ackTimeout, plan.fireAndForget === true);
+      const { outcome, reason } = await this.#attempt(address, plan.frames(failures), plan.msgId, ackTimeout, plan.fireAndForget === true, plan.stop);
       if (outcome === 'ack') return;
+      if (outcome === 'aborted') continue; // the checks at the top end it
       status.reason = reason;
       fresh = true;
       if (outcome === 'refused') {
@@ -227,52 +267,83 @@ export class ZmqDriver implements Driver {
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = String(target.topic);
-    if (target.fanout) return this.#fanout(target, ctxt, request, options);
-    const msgId = randomUUID();
+    const signal = options.signal;
     const server = target.server ?? '';
     const what = server ? `topic ${topic}, server ${server}` : `topic ${topic}`;
+    if (signal?.aborted) throw abandonedError(signal, what);
+    if (target.fanout) return this.#fanout(target, ctxt, request, options);
+    const msgId = randomUUID();
     const type: RequestType = options.waitForReply ? MessageType.CALL : MessageType.CAST;
     const frames = encodeRequest(type, msgId, topic, server, ctxt, request, options.waitForReply ? options.callMonitorTimeout : null);
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
     if (!options.waitForReply) {
       const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
-      await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: Date.now() + noWait, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+      const stop: Interruption = { signal, until: options.deadline };
+      const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
+      await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
       return undefined;
     }
-    const timeoutMs = (options.timeout ?? 60) * 1000;
-    const deadline = Date.now() + timeoutMs;
+    const now = Date.now();
+    const deadline = options.deadline ?? now + (options.timeout ?? 60) * 1000;
+    const timeoutMs = Math.max(0, deadline - now);
+    const stop: Interruption = { signal, until: deadline };
     // A call keeps looking for a server until its own timeout; if none took the request by then, the
     // timeout says so (once delivered, silence is the usual MessagingTimeout).
-    const status = { reason: 'no server is registered' };
+    const status = { reason: '' };
     let delivered = false;
-    const reply = this.#waiters.wait(msgId, options, () => (delivered ? undefined : `No live server for ${what} took the call within ${timeoutMs / 1000} s (${status.reason})`));
-    const slowPath = () => {
-      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, retries: this.#retries(options.retry), abandoned: () => !this.#waiters.has(msgId), status })
+    // The reply waiter times out at the caller's deadline (core's, when it gave one).
+    const waitOptions = options.deadline === undefined ? options : { timeout: timeoutMs / 1000, callMonitorTimeout: options.callMonitorTimeout };
+    const reply = this.#waiters.wait(msgId, waitOptions, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
+    // The message the fast path handed to a peer, to drop if the caller gives up before it is acknowledged.
+    let fast: { peer: Peer; entry: PendingDelivery } | undefined;
+    if (signal !== undefined) {
+      const unlisten = whenAborted(signal, () => {
+        if (fast !== undefined && fast.peer.pending.get(msgId) === fast.entry) fast.peer.pending.delete(msgId);
+        this.#waiters.reject(msgId, abandonedError(signal, what));
+      });
+      reply.then(unlisten, unlisten);
+    }
+    const slowPath = (avoid?: string) => {
+      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#waiters.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
         .then(() => (delivered = true), (err: Error) => this.#waiters.reject(msgId, err));
     };
-    // Fast path: a known server with a live connection takes the request with no retry machinery;
-    // anything else (no cached hosts, a refusal, a lost connection, no ACK) falls back to #deliver.
+    // Fast path: the next server in the round robin (connected, or connected to now) takes the request
+    // with no retry machinery; anything else (no cached hosts, a down peer, a refusal, a lost
+    // connection, no ACK) falls back to #deliver, which avoids the server that just failed.
     const cached = hosts(false);
-    const address = Array.isArray(cached) && cached.length > 0 ? this.#choose(what, cached) : undefined;
-    const peer = address !== undefined ? this.#peers.get(address) : undefined;
-    if (!peer?.connected) {
+    if (!Array.isArray(cached) || cached.length === 0) {
       slowPath();
       return reply;
     }
-    this.#sendAwaitingAck(peer, msgId, frames, {
+    const address = this.#choose(what, cached);
+    let peer: Peer | undefined;
+    try {
+      peer = this.#peer(address);
+    } catch (err) {
+      status.reason = `cannot connect to ${address}: ${(err as Error).message}`;
+    }
+    if (peer === undefined || peer.down) {
+      slowPath();
+      return reply;
+    }
+    const entry: PendingDelivery = {
       deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
       ack: () => (delivered = true),
       fail: (reason) => {
         status.reason = reason;
-        if (this.#waiters.has(msgId)) slowPath();
+        if (this.#waiters.has(msgId)) slowPath(address);
       },
-    });
+    };
+    fast = { peer, entry };
+    this.#sendAwaitingAck(peer, msgId, frames, entry);
     return reply;
   }
 
   async #fanout(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<void> {
     const topic = String(target.topic);
-    const hosts = await this.#hosts.lookup(topic, undefined, LISTENER_TYPE.rpc, true, true);
+    const stop: Interruption = { signal: options.signal, until: options.deadline };
+    const hosts = await bounded(Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.rpc, true, true)), NO_HOSTS, stop, this.#wakers);
+    if (interrupted(stop)) throw abandonedError(options.signal, `fanout ${topic}`);
     if (hosts.length === 0) {
       this.#ctx.logger.debug(`Fanout to ${topic}: no server is registered`);
       return;
@@ -280,30 +351,34 @@ export class ZmqDriver implements Driver {
     const results = await Promise.allSettled(hosts.map((address) => {
       const msgId = randomUUID();
       const frames = encodeRequest(MessageType.CAST_FANOUT, msgId, topic, '', ctxt, request);
-      return this.#deliver({ what: `fanout ${topic} at ${address}`, hosts: async () => [address], frames: () => frames, msgId, deadline: Date.now(), retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+      return this.#deliver({ what: `fanout ${topic} at ${address}`, hosts: async () => [address], frames: () => frames, msgId, deadline: Date.now(), stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
     }));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const f of failed) this.#ctx.logger.warn(`Fanout to ${topic}: ${(f.reason as Error).message}`);
     if (failed.length === hosts.length) throw new MessageDeliveryFailure(`Fanout to ${topic} reached none of its ${hosts.length} server(s): ${(failed[0]!.reason as Error).message}`);
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, _version: 1 | 2, retry?: number | null): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, _version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = String(target.topic);
-    const members = async (fresh: boolean) => this.#hosts.lookup(topic, undefined, LISTENER_TYPE.notify, false, fresh);
+    const what = `notifications ${topic}`;
+    const stop: Interruption = { signal };
+    const members = (fresh: boolean) => bounded(Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.notify, false, fresh)), NO_HOSTS, stop, this.#wakers);
     const deadline = Date.now() + (retry === 0 ? 0 : this.#opts.check_timeout);
     let found = await members(false);
-    while (found.length === 0 && Date.now() < deadline) {
-      await sleep(Math.min(this.#opts.wait_timeout, deadline - Date.now()));
+    while (found.length === 0 && Date.now() < deadline && !interrupted(stop) && !this.#closed) {
+      await pause(Math.min(this.#opts.wait_timeout, deadline - Date.now()), stop, this.#wakers);
       found = await members(true);
     }
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    if (interrupted(stop)) throw abandonedError(signal, what);
     if (found.length === 0) throw new MessageDeliveryFailure(`No listener for notifications on ${topic}`);
     const pools = new Set(found.map((m) => parseNotifyMember(m).pool));
     await Promise.all([...pools].map(async (pool) => {
       const msgId = randomUUID();
       const frames = encodeRequest(MessageType.NOTIFY, msgId, topic, pool, ctxt, message);
       const hosts = async (fresh: boolean) => (await members(fresh)).map(parseNotifyMember).filter((m) => m.pool === pool).map((m) => m.address);
-      await this.#deliver({ what: `notifications ${topic}${pool ? ` (pool ${pool})` : ''}`, hosts, frames: () => frames, msgId, deadline, retries: this.#retries(retry), fireAndForget: !this.#opts.rpc_use_acks });
+      await this.#deliver({ what: `${what}${pool ? ` (pool ${pool})` : ''}`, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(retry), fireAndForget: !this.#opts.rpc_use_acks });
     })).catch((err: unknown) => {
       throw err instanceof MessagingTimeout ? new MessageDeliveryFailure(err.message, { cause: err }) : err;
     });
@@ -429,6 +504,7 @@ export class ZmqDriver implements Driver {
     this.#closed = true;
     clearInterval(this.#sweeper);
     clearInterval(this.#ackSweeper);
+    for (const wake of [...this.#wakers]) wake();
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#registrations.close();
     const server = await this.#server?.catch(() => undefined);

@@ -23,9 +23,13 @@ interface Cached {
 /**
  * Asks the matchmaker which processes serve a target, caching answers for `ttlMs` and keeping the
  * last good answer while the matchmaker is unreachable (a Redis restart must not stop traffic).
+ * Answers are sorted, so every client walks a target's servers in the same order, and one lookup
+ * per target is in flight at a time however many sends ask.
  */
 export class HostCache {
   readonly #cache = new Map<string, Cached>();
+  readonly #asking = new Map<string, Promise<string[]>>();
+  #failing = false;
 
   constructor(
     private readonly matchmaker: Matchmaker,
@@ -35,23 +39,48 @@ export class HostCache {
 
   /**
    * Processes serving `topic` (and `server`, when given); `fanout` asks for every server of the topic.
-   * A cache hit is answered synchronously (no promise on the hot path).
+   * A cache hit is answered synchronously (no promise on the hot path); so is an expired entry, while
+   * a refresh runs in the background (the call path never waits for the matchmaker when it has an
+   * answer). `fresh` waits for a new answer (after a failure, or while no server is known).
    */
   lookup(topic: string, server: string | undefined, listenerType: string, fanout: boolean, fresh = false): string[] | Promise<string[]> {
     const key = `${fanout ? 'f' : 'h'}\0${listenerType}\0${topic}\0${server ?? ''}`;
     const hit = this.#cache.get(key);
-    if (hit && !fresh && Date.now() - hit.at < this.ttlMs) return hit.hosts;
-    return this.#ask(key, hit, new Target({ topic, server }), listenerType, fanout);
+    if (hit && !fresh) {
+      if (Date.now() - hit.at >= this.ttlMs && !this.#asking.has(key)) void this.#ask(key, topic, server, listenerType, fanout);
+      if (hit.hosts.length > 0 || Date.now() - hit.at < this.ttlMs) return hit.hosts;
+    }
+    return this.#ask(key, topic, server, listenerType, fanout);
   }
 
-  async #ask(key: string, hit: Cached | undefined, target: Target, listenerType: string, fanout: boolean): Promise<string[]> {
+  /** One lookup per key at a time; never rejects: on failure, the last known hosts (or none). */
+  #ask(key: string, topic: string, server: string | undefined, listenerType: string, fanout: boolean): Promise<string[]> {
+    const inFlight = this.#asking.get(key);
+    if (inFlight) return inFlight;
+    const asking = this.#fetch(key, new Target({ topic, server }), listenerType, fanout);
+    this.#asking.set(key, asking);
+    void asking.then(() => {
+      if (this.#asking.get(key) === asking) this.#asking.delete(key);
+    });
+    return asking;
+  }
+
+  async #fetch(key: string, target: Target, listenerType: string, fanout: boolean): Promise<string[]> {
     try {
-      const hosts = fanout ? await this.matchmaker.getHostsFanout(target, listenerType) : await this.matchmaker.getHosts(target, listenerType);
+      const found = fanout ? await this.matchmaker.getHostsFanout(target, listenerType) : await this.matchmaker.getHosts(target, listenerType);
+      const hosts = [...found].sort();
       this.#cache.set(key, { hosts, at: Date.now() });
+      if (this.#failing) {
+        this.#failing = false;
+        this.logger.info('The matchmaker answers again');
+      }
       return hosts;
     } catch (err) {
-      this.logger.warn('The matchmaker is unavailable; using the last known hosts', { err });
-      return hit?.hosts ?? [];
+      // Once per outage at warning level: every lookup fails while it lasts.
+      if (!this.#failing) this.logger.warn('The matchmaker is unavailable; using the last known hosts', { err });
+      else this.logger.debug('The matchmaker is still unavailable', { err: (err as Error)?.message });
+      this.#failing = true;
+      return this.#cache.get(key)?.hosts ?? [];
     }
   }
 }

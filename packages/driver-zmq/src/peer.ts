@@ -28,6 +28,7 @@ export class Peer {
   readonly socket: Dealer;
   readonly pending = new Map<string, PendingDelivery>();
   #connected = false;
+  #down = false;
   #closed = false;
   lastUsed = Date.now();
   readonly #queue: SendQueue<string[]>;
@@ -39,7 +40,15 @@ export class Peer {
     private readonly logger: Logger,
   ) {
     this.socket = new Dealer({ routingId: `oz-${randomUUID()}`, immediate: true, linger: options.lingerMs, sendTimeout: options.connectTimeoutMs, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
-    this.#queue = new SendQueue(async (batch) => void (await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat())));
+    this.#queue = new SendQueue(async (batch) => {
+      try {
+        await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat());
+        return undefined;
+      } catch (err) {
+        this.#down = true; // no connection came up within the connect timeout
+        throw err;
+      }
+    });
     this.socket.connect(`tcp://${address}`);
     void this.#watch();
     void this.#receive();
@@ -52,9 +61,12 @@ export class Peer {
   async #watch(): Promise<void> {
     try {
       for await (const event of this.socket.events) {
-        if (event.type === 'handshake') this.#connected = true;
-        else if (event.type === 'disconnect') {
+        if (event.type === 'handshake') {
+          this.#connected = true;
+          this.#down = false;
+        } else if (event.type === 'disconnect') {
           this.#connected = false;
+          this.#down = true;
           this.#failPending(`connection to ${this.address} lost`);
           this.events.onDisconnect(this);
         }
@@ -73,6 +85,16 @@ export class Peer {
     return this.#closed;
   }
 
+  /**
+   * True after this peer failed us: no connection within the connect timeout, a dropped connection, or
+   * an ACK that did not come in time (a stopped process keeps its TCP connection). Cleared by a new
+   * handshake or anything received. The driver's round robin skips down peers while others are up;
+   * a peer never tried is not down, so a new server gets its share at once.
+   */
+  get down(): boolean {
+    return this.#down;
+  }
+
   /** Queues `frames`; rejects (EAGAIN) when no connection came up within the connect timeout. */
   send(frames: string[]): Promise<void> {
     this.lastUsed = Date.now();
@@ -80,14 +102,15 @@ export class Peer {
   }
 
   /** Queues `frames` without a promise; `onError` hears when they could not be sent. */
-  push(frames: string[], onError: (err: Error) => void): void {
+  push(frames: string[], onError: (err: Error) => void, live?: () => boolean): void {
     this.lastUsed = Date.now();
-    this.#queue.push(frames, onError);
+    this.#queue.push(frames, onError, live);
   }
 
   async #receive(): Promise<void> {
     try {
       for await (const frames of this.socket) {
+        this.#down = false;
         const { messages, rest, error } = splitMessages(frames);
         for (const m of messages) {
           let response: ResponseFrames;
@@ -111,6 +134,7 @@ export class Peer {
     for (const [id, p] of this.pending) {
       if (p.deadline > now) continue;
       this.pending.delete(id);
+      this.#down = true;
       p.fail(`no acknowledgement from ${this.address} in time`, true);
     }
   }

@@ -15,6 +15,7 @@ interface Entry {
 export class Registrations {
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
   #closed = false;
 
   constructor(
@@ -28,7 +29,11 @@ export class Registrations {
     return `${listenerType}|${String(target.topic)}|${target.server ?? ''}|${member}`;
   }
 
-  /** Announces `member` for `target`; resolves once the matchmaker has it. */
+  /**
+   * Announces `member` for `target`; resolves once the matchmaker has it, or, when the matchmaker is
+   * unreachable (Redis down), once that is logged: the entry is then retried every few seconds, so a
+   * server started during an outage is found when the matchmaker is back.
+   */
   async add(target: Target, member: string, listenerType: string): Promise<void> {
     const key = Registrations.#key(target, member, listenerType);
     const entry = this.#entries.get(key);
@@ -37,8 +42,17 @@ export class Registrations {
       return;
     }
     this.#entries.set(key, { target, member, listenerType, count: 1 });
-    await this.matchmaker.register(target, member, listenerType, this.expireSeconds);
-    this.#schedule(this.updateSeconds);
+    try {
+      await this.matchmaker.register(target, member, listenerType, this.expireSeconds);
+      this.#schedule(this.updateSeconds);
+    } catch (err) {
+      this.logger.warn(`Could not register ${member} in the matchmaker; retrying every ${this.#retrySeconds()} s`, { err });
+      this.#schedule(this.#retrySeconds());
+    }
+  }
+
+  #retrySeconds(): number {
+    return Math.min(10, this.updateSeconds);
   }
 
   /** Withdraws one use of the entry; the last use unregisters it and re-announces siblings sharing its topic key. */
@@ -60,8 +74,15 @@ export class Registrations {
     }
   }
 
+  /** Refreshes in `seconds`, or sooner if a refresh is already due sooner. */
   #schedule(seconds: number): void {
-    if (this.#closed || this.#timer) return;
+    if (this.#closed) return;
+    const at = Date.now() + seconds * 1000;
+    if (this.#timer) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#refresh();
@@ -76,7 +97,7 @@ export class Registrations {
       this.#schedule(this.updateSeconds);
     } catch (err) {
       this.logger.warn('Matchmaker refresh failed; retrying', { err });
-      this.#schedule(Math.min(10, this.updateSeconds));
+      this.#schedule(this.#retrySeconds());
     }
   }
 

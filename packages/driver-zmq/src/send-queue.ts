@@ -6,7 +6,7 @@
  * to a burst of requests, say) leave in one batch at its end (`setImmediate`).
  */
 export class SendQueue<M> {
-  #items: Array<{ message: M; resolve: (() => void) | undefined; reject: (err: Error) => void }> = [];
+  #items: Array<{ message: M; resolve: (() => void) | undefined; reject: (err: Error) => void; live: (() => boolean) | undefined }> = [];
   #writing = false;
   #wroteThisTurn = false;
 
@@ -21,17 +21,21 @@ export class SendQueue<M> {
 
   /** Resolves once `message` is handed to ZeroMQ; rejects when it could not be. */
   send(message: M): Promise<void> {
-    return new Promise((resolve, reject) => this.#enqueue(message, resolve, reject));
+    return new Promise((resolve, reject) => this.#enqueue(message, resolve, reject, undefined));
   }
 
-  /** Like {@link send} without a promise: `onError` hears about a failure (the hot path of calls). */
-  push(message: M, onError: (err: Error) => void): void {
-    this.#enqueue(message, undefined, onError);
+  /**
+   * Like {@link send} without a promise: `onError` hears about a failure (the hot path of calls).
+   * `live`, asked just before the message is written, drops it (silently) when it says false: the
+   * sender gave up on a message still queued behind a connection that is not up.
+   */
+  push(message: M, onError: (err: Error) => void, live?: () => boolean): void {
+    this.#enqueue(message, undefined, onError, live);
   }
 
-  #enqueue(message: M, resolve: (() => void) | undefined, reject: (err: Error) => void): void {
+  #enqueue(message: M, resolve: (() => void) | undefined, reject: (err: Error) => void, live: (() => boolean) | undefined): void {
     {
-      this.#items.push({ message, resolve, reject });
+      this.#items.push({ message, resolve, reject, live });
       if (this.#writing) return;
       this.#writing = true;
       if (!this.#wroteThisTurn) {
@@ -55,8 +59,12 @@ export class SendQueue<M> {
     this.#writing = true;
     try {
       while (this.#items.length > 0) {
-        const batch = this.#items.length <= this.maxBatch ? this.#items : this.#items.slice(0, this.maxBatch);
+        let batch = this.#items.length <= this.maxBatch ? this.#items : this.#items.slice(0, this.maxBatch);
         this.#items = this.#items.length <= this.maxBatch ? [] : this.#items.slice(this.maxBatch);
+        if (batch.some((b) => b.live !== undefined && !b.live())) {
+          batch = batch.filter((b) => b.live === undefined || b.live());
+          if (batch.length === 0) continue;
+        }
         try {
           const errors = await this.write(batch.map((b) => b.message));
           batch.forEach((b, i) => {

@@ -1,0 +1,77 @@
+// Issue #12: with several RPC server processes on one topic (Redis matchmaker), calls and casts go
+// round-robin over every registered server, connecting on demand, instead of sticking to the first
+// one connected. Servers and the client each run in their own process, as in production.
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientProcess, startServer, stopServer, type ServerProcess } from './__fixtures__/processes.js';
+
+const REDIS = process.env['OSLO_TEST_REDIS'] ?? '127.0.0.1:6379';
+const URL_ = `zmq+redis://${REDIS}/?rpc_zmq_bind_address=127.0.0.1&zmq_host_cache_ttl=0.2`;
+const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
+
+const servers: ServerProcess[] = [];
+const clients: ClientProcess[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.run.child.kill('SIGKILL');
+  for (const c of clients.splice(0)) c.run.child.kill('SIGKILL');
+});
+
+async function server(topic: string, name: string): Promise<ServerProcess> {
+  const s = await startServer(URL_, topic, name);
+  servers.push(s);
+  return s;
+}
+
+async function client(): Promise<ClientProcess> {
+  const c = await ClientProcess.start(URL_, process.env['OSLO_ZMQ_DRIVER_MODULE'] ? { OSLO_ZMQ_DRIVER_MODULE: process.env['OSLO_ZMQ_DRIVER_MODULE'] } : undefined);
+  clients.push(c);
+  return c;
+}
+
+const notes = (s: ServerProcess) => s.run.records.filter((r) => r.event === 'note').length;
+
+describe('zmq: load spreading over server processes', () => {
+  it('20 calls on a topic with two server processes: each serves its share (sequential, concurrent, casts)', async () => {
+    const topic = uniq('spread');
+    const a = await server(topic, 'a');
+    const b = await server(topic, 'b');
+    const c = await client();
+
+    const sequential = await c.batch(20, { topic, timeout: 10 });
+    expect(sequential).toMatchObject({ ok: 20, failed: 0 });
+    expect(sequential.byPid[a.pid] ?? 0).toBeGreaterThanOrEqual(8);
+    expect(sequential.byPid[b.pid] ?? 0).toBeGreaterThanOrEqual(8);
+
+    const concurrent = await c.batch(40, { topic, timeout: 10, concurrency: 10 });
+    expect(concurrent).toMatchObject({ ok: 40, failed: 0 });
+    expect(concurrent.byPid[a.pid] ?? 0).toBeGreaterThanOrEqual(16);
+    expect(concurrent.byPid[b.pid] ?? 0).toBeGreaterThanOrEqual(16);
+
+    const casts = await c.batch(20, { kind: 'cast', topic, timeout: 10 });
+    expect(casts).toMatchObject({ ok: 20, failed: 0 });
+    await expect.poll(() => notes(a) + notes(b), { timeout: 5000 }).toBe(20);
+    expect(notes(a)).toBeGreaterThanOrEqual(8);
+    expect(notes(b)).toBeGreaterThanOrEqual(8);
+
+    await c.exit();
+    await stopServer(a);
+    await stopServer(b);
+  }, 60_000);
+
+  it('a server that joins a busy topic gets its share at once (connected on demand), without a new client', async () => {
+    const topic = uniq('join');
+    const a = await server(topic, 'a');
+    const c = await client();
+    expect(await c.batch(10, { topic, timeout: 10 })).toMatchObject({ ok: 10, byPid: { [a.pid]: 10 } });
+
+    const b = await server(topic, 'b');
+    const d = await server(topic, 'd');
+    await new Promise((r) => setTimeout(r, 400)); // > zmq_host_cache_ttl: the client's next lookup sees them
+    const after = await c.batch(30, { topic, timeout: 10 });
+    expect(after).toMatchObject({ ok: 30, failed: 0 });
+    for (const s of [a, b, d]) expect(after.byPid[s.pid] ?? 0, `server ${s.name}`).toBeGreaterThanOrEqual(8);
+
+    await c.exit();
+    for (const s of [a, b, d]) await stopServer(s);
+  }, 60_000);
+});
