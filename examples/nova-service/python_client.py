@@ -14,6 +14,8 @@ logging.basicConfig(level=logging.CRITICAL)
 
 conf = cfg.CONF
 conf([], project='nova-example')
+# oslo.messaging 14's RPC client keeps a metrics thread alive for 10 s after the last call; exit at once.
+conf.set_override('metrics_thread_stop_timeout', 0, group='oslo_messaging_metrics')
 om.set_transport_defaults(control_exchange='nova')
 transport = om.get_rpc_transport(conf, url=a.url)
 ctxt = {'user_id': 'bob', 'project_id': 'demo', 'request_id': 'req-py-1'}

@@ -13,8 +13,11 @@ import {
   type MessageHandlingServer,
   type Transport,
 } from '@oslo-messaging/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureNats } from '../test/ensure-nats.js';
 import { token } from './subjects.js';
+
+beforeAll(ensureNats, 60_000);
 
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
 const vhostUrl = () => `nats://127.0.0.1:4222/nats-test-${randomUUID().slice(0, 8)}?nats_consumer_inactive_threshold=60`;
