@@ -15,6 +15,9 @@ export function parseNotifyMember(member: string): { address: string; pool: stri
 
 export const notifyMember = (address: string, pool: string | undefined): string => `${address}/${pool ?? ''}`;
 
+/** How long after the matchmaker recovers an empty answer does not replace the hosts known before. */
+export const RECOVERY_GRACE_MS = 15_000;
+
 interface Cached {
   hosts: string[];
   at: number;
@@ -30,6 +33,7 @@ export class HostCache {
   readonly #cache = new Map<string, Cached>();
   readonly #asking = new Map<string, Promise<string[]>>();
   #failing = false;
+  #recoveredAt = -Infinity;
 
   constructor(
     private readonly matchmaker: Matchmaker,
@@ -68,12 +72,21 @@ export class HostCache {
   async #fetch(key: string, target: Target, listenerType: string, fanout: boolean): Promise<string[]> {
     try {
       const found = fanout ? await this.matchmaker.getHostsFanout(target, listenerType) : await this.matchmaker.getHosts(target, listenerType);
-      const hosts = [...found].sort();
-      this.#cache.set(key, { hosts, at: Date.now() });
+      const now = Date.now();
       if (this.#failing) {
         this.#failing = false;
+        this.#recoveredAt = now;
         this.logger.info('The matchmaker answers again');
       }
+      const known = this.#cache.get(key)?.hosts;
+      if (found.length === 0 && known !== undefined && known.length > 0 && now - this.#recoveredAt < RECOVERY_GRACE_MS) {
+        // A matchmaker that just came back (a restarted Redis) is empty until the servers re-announce
+        // themselves: keep sending to the servers we know meanwhile.
+        this.#cache.set(key, { hosts: known, at: now });
+        return known;
+      }
+      const hosts = [...found].sort();
+      this.#cache.set(key, { hosts, at: now });
       return hosts;
     } catch (err) {
       // Once per outage at warning level: every lookup fails while it lasts.

@@ -24,7 +24,7 @@ interface Instance {
  * queue to wait in: the driver falls back to its cached hosts and retries registrations), and when
  * the connection comes back this matchmaker re-announces what it registered on that instance (a
  * restarted Redis is empty), so servers are found again within a reconnect rather than after the
- * next periodic refresh. Connection errors are logged, never thrown as `error` events.
+ * next periodic refresh (the same for a registration made before Redis was first reachable). Connection errors are logged, never thrown as `error` events.
  */
 export class RedisMatchmaker implements Matchmaker {
   readonly #instances: Instance[];
@@ -38,10 +38,11 @@ export class RedisMatchmaker implements Matchmaker {
   ) {
     this.#instances = clients.map((client) => {
       const instance: Instance = { client, wasReady: client.status === 'ready' };
+      // Every (re)connection re-announces: after a reconnect Redis may have restarted empty, and a
+      // registration made while the first connection was still failing was not written anywhere.
       client.on('ready', () => {
-        const reconnected = instance.wasReady;
         instance.wasReady = true;
-        if (reconnected && !this.#closed) void this.#reannounce(instance);
+        if (!this.#closed) void this.#reannounce(instance);
       });
       return instance;
     });
@@ -109,7 +110,7 @@ export class RedisMatchmaker implements Matchmaker {
     if (entries.length === 0) return;
     try {
       for (const r of entries) await this.#on(instance, (c) => RedisMatchmaker.#registration(c, r));
-      this.logger.info(`Redis matchmaker: re-announced ${entries.length} registration(s) after a reconnect`);
+      this.logger.debug(`Redis matchmaker: re-announced ${entries.length} registration(s) on connecting`);
     } catch (err) {
       this.logger.warn('Redis matchmaker: could not re-announce after a reconnect; the periodic refresh will', { err: (err as Error).message });
     }

@@ -6,17 +6,16 @@
 //       runs n operations, then reports `done {id, ok, failed, errors, byPid}`
 //   {"op":"load", ...the same without n, "intervalMs"?}: keeps calling until {"op":"stop","id"}, then `done`
 //   {"op":"exit"}: stops loads, cleans the transport up, reports `cleaned`; the process must then exit by itself.
-// OSLO_ZMQ_DRIVER_MODULE=<path of a built driver-zmq index.js> runs another build of the driver (to
-// show a test fails on old code).
+// OSLO_ZMQ_DRIVER_MODULE=<path of a built driver-zmq index.js> and OSLO_ZMQ_REDIS_MODULE=<... of
+// matchmaker-redis> run other builds (to show that a test fails on old code); the harness passes the
+// test's environment on to every process.
 import { pathToFileURL } from 'node:url';
 import { createConsoleLogger, ENTRY_POINT_GROUPS, getRpcClient, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
 import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 
 const [url] = process.argv.slice(2);
-if (process.env.OSLO_ZMQ_DRIVER_MODULE) {
-  const mod = await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href);
-  registerPlugin(ENTRY_POINT_GROUPS.drivers, 'zmq', mod.zmqDriver);
-}
+if (process.env.OSLO_ZMQ_DRIVER_MODULE) registerPlugin(ENTRY_POINT_GROUPS.drivers, 'zmq', (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver);
+if (process.env.OSLO_ZMQ_REDIS_MODULE) registerPlugin(ENTRY_POINT_GROUPS.matchmakers, 'redis', (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker);
 const logger = createConsoleLogger(process.env.OSLO_SCENARIO_LOG ?? 'warn', 'client');
 const transport = await getRpcTransport({ url, logger });
 report('started');

@@ -2,11 +2,14 @@
 // testkit fault harness (Node's defaults: an unhandled rejection kills it and the test sees it).
 // Usage: node server.mjs <url> <topic> <server>. Reports `ready {address, pid}` once registered;
 // SIGTERM stops it gracefully (unregistering) and it must then exit by itself; SIGKILL leaves its
-// matchmaker entry behind.
-import { createConsoleLogger, getRpcServer, getRpcTransport } from '@oslo-messaging/core';
+// matchmaker entry behind. OSLO_ZMQ_DRIVER_MODULE / OSLO_ZMQ_REDIS_MODULE: see client.mjs.
+import { pathToFileURL } from 'node:url';
+import { createConsoleLogger, ENTRY_POINT_GROUPS, getRpcServer, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
 import { report, sleep } from '@oslo-messaging/testkit/scenario';
 
 const [url, topic, server] = process.argv.slice(2);
+if (process.env.OSLO_ZMQ_DRIVER_MODULE) registerPlugin(ENTRY_POINT_GROUPS.drivers, 'zmq', (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver);
+if (process.env.OSLO_ZMQ_REDIS_MODULE) registerPlugin(ENTRY_POINT_GROUPS.matchmakers, 'redis', (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker);
 const logger = createConsoleLogger(process.env.OSLO_SCENARIO_LOG ?? 'warn', `server ${server}`);
 const transport = await getRpcTransport({ url, logger });
 let served = 0;
