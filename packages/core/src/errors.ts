@@ -16,9 +16,15 @@ type Branded = { [KINDS]?: readonly string[] };
 export class MessagingException extends Error {
   /** Stable machine-readable code, e.g. `OSLO_MESSAGING_TIMEOUT`. */
   static readonly code: string = 'OSLO_MESSAGING_EXCEPTION';
+  /** This error's class code (the static `code` of its class), e.g. `OSLO_MESSAGING_TIMEOUT`. */
   readonly code: string;
+  /** @internal The codes of the class and its ancestors: the brand `instanceof` checks across copies of core. */
   declare readonly [KINDS]: readonly string[];
 
+  /**
+   * @param message - the error message
+   * @param options - `cause`: the underlying error, if any
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     const ctor = new.target as unknown as { code: string; name: string };
@@ -32,6 +38,10 @@ export class MessagingException extends Error {
     Object.defineProperty(this, KINDS, { value: Object.freeze(kinds), enumerable: false });
   }
 
+  /**
+   * `instanceof` for this class: the prototype chain, else the brand stamped on errors made by another copy
+   * of core (only for classes with a `code` of their own).
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     // Only classes with a code of their own are branded; a user subclass without one would otherwise match its parent's errors.
@@ -61,7 +71,9 @@ export class MessageUndeliverable extends MessagingException {
   static override readonly code: string = 'OSLO_MESSAGE_UNDELIVERABLE';
   constructor(
     message: string,
+    /** The exchange the message was published to (`''` for the default exchange). */
     readonly exchange: string,
+    /** Its routing key (topic, `topic.server` or a reply queue). */
     readonly routingKey: string,
     options?: { cause?: unknown },
   ) {
@@ -74,6 +86,7 @@ export class InvalidTarget extends MessagingException {
   static override readonly code: string = 'OSLO_INVALID_TARGET';
   constructor(
     message: string,
+    /** The target that was refused. */
     readonly target: unknown,
   ) {
     super(`${message}: ${String(target)}`);
@@ -84,7 +97,9 @@ export class InvalidTarget extends MessagingException {
 export class InvalidTransportURL extends MessagingException {
   static override readonly code: string = 'OSLO_INVALID_TRANSPORT_URL';
   constructor(
+    /** The URL as given (its passwords are masked in the message, not here). */
     readonly url: unknown,
+    /** What is wrong with it. */
     readonly reason: string,
   ) {
     super(`Invalid transport URL ${maskUrlForMessage(url)}: ${reason}`);
@@ -101,7 +116,9 @@ export class PluginLoadFailure extends MessagingException {
   static override readonly code: string = 'OSLO_PLUGIN_LOAD_FAILURE';
   constructor(
     message: string,
+    /** The entry-point group, e.g. `oslo.messaging.drivers`. */
     readonly group: string,
+    /** The plugin's name in that group, e.g. `rabbit`. */
     readonly pluginName: string,
     options?: { cause?: unknown },
   ) {
@@ -124,6 +141,7 @@ export class ExecutorLoadFailure extends MessagingServerError {
   static override readonly code: string = 'OSLO_EXECUTOR_LOAD_FAILURE';
   constructor(
     message: string,
+    /** The executor's name, e.g. `pool`. */
     readonly executor: string,
     options?: { cause?: unknown },
   ) {
@@ -136,6 +154,7 @@ export class ServerListenError extends MessagingServerError {
   static override readonly code: string = 'OSLO_SERVER_LISTEN_ERROR';
   constructor(
     message: string,
+    /** The server's target. */
     readonly target: unknown,
     options?: { cause?: unknown },
   ) {
@@ -151,7 +170,10 @@ export class RPCDispatcherError extends MessagingServerError {
 /** No endpoint implements the method (at a compatible version and namespace). */
 export class NoSuchMethod extends RPCDispatcherError {
   static override readonly code: string = 'OSLO_NO_SUCH_METHOD';
-  constructor(readonly method: string) {
+  constructor(
+    /** The method the request named. */
+    readonly method: string,
+  ) {
     super(`Endpoint does not support RPC method ${method}`);
   }
 }
@@ -160,7 +182,9 @@ export class NoSuchMethod extends RPCDispatcherError {
 export class UnsupportedVersion extends RPCDispatcherError {
   static override readonly code: string = 'OSLO_UNSUPPORTED_VERSION';
   constructor(
+    /** The version the request asked for. */
     readonly version: string,
+    /** The method the request named. */
     readonly method?: string,
   ) {
     super(`Endpoint does not support RPC version ${version}. Attempted method: ${method ?? 'None'}`);
@@ -171,6 +195,7 @@ export class UnsupportedVersion extends RPCDispatcherError {
 export class ClientSendError extends MessagingException {
   static override readonly code: string = 'OSLO_CLIENT_SEND_ERROR';
   constructor(
+    /** The target of the call or cast. */
     readonly target: unknown,
     cause: unknown,
   ) {
@@ -182,7 +207,9 @@ export class ClientSendError extends MessagingException {
 export class RPCVersionCapError extends MessagingException {
   static override readonly code: string = 'OSLO_RPC_VERSION_CAP_ERROR';
   constructor(
+    /** The version the message asked for. */
     readonly version: string | undefined,
+    /** The client's `versionCap`. */
     readonly versionCap: string,
   ) {
     super(`Requested message version, ${version ?? 'None'} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap ${versionCap}.`);
@@ -216,9 +243,13 @@ export class TaskTimeout extends MessagingServerError {
 export class RemoteError extends MessagingException {
   static override readonly code: string = 'OSLO_REMOTE_ERROR';
   constructor(
+    /** The remote error's class name, e.g. `NoValidHost`. */
     readonly excType: string,
+    /** Its message. */
     readonly value: string,
+    /** The remote traceback, as text. */
     readonly traceback: string,
+    /** The remote class's module, e.g. `nova.exception`, when the failure named one. */
     readonly module?: string,
   ) {
     super(`Remote error: ${excType} ${value}\n${traceback}.`);
@@ -231,7 +262,10 @@ export class RemoteError extends MessagingException {
  */
 export class ExpectedException extends MessagingException {
   static override readonly code: string = 'OSLO_EXPECTED_EXCEPTION';
-  constructor(readonly original: unknown) {
+  constructor(
+    /** The error the endpoint raised. */
+    readonly original: unknown,
+  ) {
     super(describe(original), { cause: original });
   }
 }
