@@ -8,28 +8,47 @@
 export class PythonError extends Error {
   /** Python module the class lives in, used when it is sent back over the wire. */
   static remoteModule = 'builtins';
+  /** Positional arguments of the remote exception (Python's `args`). */
   args: unknown[] = [];
+  /** Keyword arguments of the remote exception. */
   kwargs: Record<string, unknown> = {};
+  /** @param message - the error message (Python's `str(exc)`) */
   constructor(message?: string) {
     super(message);
     this.name = new.target.name;
   }
 }
+/** Python's `ValueError`: an argument has the right type but a bad value. */
 export class ValueError extends PythonError {}
+/** Python's `LookupError`: base of `KeyError` and `IndexError`. */
 export class LookupError extends PythonError {}
+/** Python's `KeyError`: a missing mapping key. */
 export class KeyError extends LookupError {}
+/** Python's `IndexError`: a sequence index out of range. */
 export class IndexError extends LookupError {}
+/** Python's `AttributeError`: a missing attribute. */
 export class AttributeError extends PythonError {}
+/** Python's `RuntimeError`. */
 export class RuntimeError extends PythonError {}
+/** Python's `NotImplementedError`. */
 export class NotImplementedError extends RuntimeError {}
+/** Python's `ArithmeticError`: base of the arithmetic errors. */
 export class ArithmeticError extends PythonError {}
+/** Python's `ZeroDivisionError`. */
 export class ZeroDivisionError extends ArithmeticError {}
+/** Python's `OverflowError`. */
 export class OverflowError extends ArithmeticError {}
+/** Python's `AssertionError`: a failed `assert`. */
 export class AssertionError extends PythonError {}
+/** Python's `OSError`: base of the operating-system errors. */
 export class OSError extends PythonError {}
+/** Python's `FileNotFoundError`. */
 export class FileNotFoundError extends OSError {}
+/** Python's `PermissionError`. */
 export class PermissionError extends OSError {}
+/** Python's `TimeoutError` (a Python built-in, not oslo's `MessagingTimeout`). */
 export class TimeoutError extends OSError {}
+/** Python's `ConnectionError`. */
 export class ConnectionError extends OSError {}
 
 /** Python built-in class name → constructor used on this side. */
