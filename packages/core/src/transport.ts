@@ -76,6 +76,11 @@ export class Transport {
     readonly remoteErrors: RemoteErrorCodec,
   ) {}
 
+  /** Whether {@link Transport.cleanup} was called: nothing is sent through this transport any more. */
+  get cleanedUp(): boolean {
+    return this.#cleanedUp;
+  }
+
   /**
    * Closes every connection of the driver. Idempotent. Calls, casts and notifications still in
    * flight are rejected at once with `TransportDriverError`; the driver gets

@@ -1,4 +1,5 @@
 import type * as amqp from 'amqplib';
+import { TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
 import { Publisher, type PublishOptions } from './publisher.js';
 
@@ -36,7 +37,10 @@ export class SendPool {
     return this.#entries.length;
   }
 
+  #closed = false;
+
   #pick(): Entry {
+    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     let best = this.#entries[0];
     for (const e of this.#entries) if (!best || e.inFlight < best.inFlight) best = e;
     if (!best || (best.inFlight >= GROW_AT && this.#entries.length < this.maxSize)) {
@@ -78,6 +82,7 @@ export class SendPool {
 
   /** Closes every connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#reaper);
     await Promise.all(this.#entries.splice(0).map((e) => e.connection.close()));
   }

@@ -64,6 +64,10 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
     } finally {
       stopHeartbeat();
     }
+    if (this.transport.cleanedUp) {
+      this.logger.warn(`Dropping the reply to ${String(incoming.message['method'])}: the transport was cleaned up while it ran`);
+      return;
+    }
     try {
       await incoming.reply(reply as never);
     } catch (err) {
@@ -82,6 +86,8 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
       return () => {};
     }
     const timer = setInterval(() => {
+      // A server whose transport is gone is gone for its callers too: they must see the silence.
+      if (this.transport.cleanedUp) return clearInterval(timer);
       incoming.heartbeat().catch((err: unknown) => {
         this.logger.warn('Failed to send a call-monitor heartbeat; stopping heartbeats for this call', { err });
         clearInterval(timer);
