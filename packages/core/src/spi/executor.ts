@@ -18,6 +18,8 @@ export interface ExecutorOptions {
 
 /** The value an executor package exports for the `oslo.messaging.executors` group. */
 export interface ExecutorFactory {
+  /** The name used in messages and `list` output, e.g. `pool`. */
   readonly name: string;
+  /** Makes an executor for one server; called once per `server.start()`. */
   create(options: ExecutorOptions): Executor;
 }

@@ -10,6 +10,7 @@ export interface NotifierDriver {
 
 /** The transport side a notifier driver may publish through. */
 export interface NotificationSender {
+  /** Publishes one notification on `target` (topic = `<topic>.<priority>`), in message format version 1 or 2. */
   sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void>;
 }
 
@@ -21,6 +22,7 @@ export interface NotifierDriverContext {
   readonly topics: readonly string[];
   /** The `[oslo_messaging_notifications]` section as configured (e.g. `routing_config`). */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** Where the driver logs. */
   readonly logger: Logger;
   /** Loads another notifier driver by name (the routing driver uses it). */
   loadDriver(name: string): Promise<NotifierDriver>;
@@ -28,6 +30,8 @@ export interface NotifierDriverContext {
 
 /** The value a package exports for the `oslo.messaging.notify.drivers` group. */
 export interface NotifierDriverFactory {
+  /** The name notifiers use in `driver`, e.g. `messagingv2`. */
   readonly name: string;
+  /** Makes the driver for one notifier. */
   create(context: NotifierDriverContext): Promise<NotifierDriver> | NotifierDriver;
 }
