@@ -2,9 +2,13 @@ import { SPI_VERSION } from '../version.js';
 
 /** The stevedore-style groups plugins register under; the names are Python's, verbatim. */
 export const ENTRY_POINT_GROUPS = {
+  /** Transport drivers ({@link defineDriver}), named by URL scheme: `rabbit`, `amqp`, `zmq`, ... */
   drivers: 'oslo.messaging.drivers',
+  /** Executors ({@link defineExecutor}): `pool`, `blocking`, ... */
   executors: 'oslo.messaging.executors',
+  /** Notifier drivers ({@link defineNotifierDriver}): `messagingv2`, `log`, `noop`, ... */
   notifyDrivers: 'oslo.messaging.notify.drivers',
+  /** ZeroMQ matchmakers ({@link defineMatchmaker}): `dummy`, `redis`, `sentinel`, `static`. */
   matchmakers: 'oslo.messaging.zmq.matchmaker',
 } as const;
 
@@ -16,13 +20,17 @@ export const ENTRY_POINT_BRAND: unique symbol = Symbol.for('oslo.messaging.entry
 
 /** What the brand says about a plugin value. */
 export interface EntryPointBrand {
+  /** The group the value was declared for. */
   readonly group: EntryPointGroup;
   /** The SPI version the plugin was written against; core refuses other majors. */
   readonly apiVersion: number;
 }
 
 /** A plugin value: an SPI factory stamped with its brand. */
-export type Branded<T> = T & { readonly [ENTRY_POINT_BRAND]: EntryPointBrand };
+export type Branded<T> = T & {
+  /** The brand: group and SPI version. */
+  readonly [ENTRY_POINT_BRAND]: EntryPointBrand;
+};
 
 /** Stamps a factory with the brand of `group` at the current {@link SPI_VERSION}. */
 export function brand<T extends object>(group: EntryPointGroup, factory: T): Branded<T> {

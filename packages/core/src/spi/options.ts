@@ -17,12 +17,17 @@ interface OptionValueMap {
 
 /** One option: oslo's type, default, help text and constraints. */
 export interface OptionSpec<T extends OptionType = OptionType> {
+  /** The value type; strings from URLs and config files are converted to it. */
   readonly type: T;
   /** Default value; `null` for "unset" (oslo's `None`). */
   readonly default: OptionValueMap[T] | null;
+  /** What the option does (shown by the CLI's option listing). */
   readonly help: string;
+  /** Smallest accepted value (`int`, `float`). */
   readonly min?: number;
+  /** Largest accepted value (`int`, `float`). */
   readonly max?: number;
+  /** The only accepted values (`string`). */
   readonly choices?: readonly string[];
   /** Older oslo names still accepted for this option. */
   readonly deprecatedNames?: readonly string[];
