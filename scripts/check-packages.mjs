@@ -30,6 +30,13 @@ export async function checkPackages({ importTargets = true } = {}) {
     if (!Array.isArray(pkg.files) || !pkg.files.includes('dist')) bad('files must include dist');
     if (!pkg.engines?.node) bad('engines.node must be set');
     if (!semver.valid(pkg.version)) bad(`version ${pkg.version} is not semver`);
+    // npm links a bin at install time only if its file exists then: in a fresh clone dist/ does not.
+    for (const [cmd, target] of Object.entries(typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}))) {
+      const rel = String(target).replace(/^\.\//, '');
+      if (rel.startsWith('dist/')) bad(`bin ${cmd} -> ${target}: a bin must be a committed file, not build output (npm does not link it before the build)`);
+      else if (!existsSync(join(dir, rel))) bad(`bin ${cmd} -> ${target}: file missing`);
+      else if (!pkg.files?.some((f) => rel === f || rel.startsWith(`${f}/`))) bad(`bin ${cmd} -> ${target}: not in files`);
+    }
     const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
     if (!readme) bad('README.md is missing');
     else for (const section of ['## Install']) if (!readme.includes(section)) bad(`README.md lacks "${section}"`);

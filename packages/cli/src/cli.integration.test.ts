@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+// The command as npm links it for the workspace (the link exists from install time on, before any build).
+const BIN = fileURLToPath(new URL('../../../node_modules/.bin/oslo-messaging', import.meta.url));
 const RABBIT = 'rabbit://guest:guest@127.0.0.1:5672/';
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 const dir = mkdtempSync(join(tmpdir(), 'oslo-cli-'));
