@@ -9,19 +9,27 @@ export type Context = Record<string, unknown>;
 
 /** The RPC request a client sends: `{method, args[, namespace][, version]}` as on oslo's wire. */
 export interface RpcRequest {
+  /** The endpoint method to invoke. */
   readonly method: string;
+  /** Its keyword arguments. */
   readonly args: Record<string, unknown>;
+  /** The target's namespace, when it has one. */
   readonly namespace?: string;
+  /** The requested API version (`major.minor`), when the target has one. */
   readonly version?: string;
 }
 
 /** The notification body built by the notifier (oslo's field names). */
 export interface NotificationMessage {
+  /** A UUID, unique per notification. */
   readonly message_id: string;
+  /** Who sent it, e.g. `compute.host1`. */
   readonly publisher_id: string;
+  /** What happened, e.g. `compute.instance.create.end`. */
   readonly event_type: string;
   /** Upper case: `INFO`, `ERROR`, ... */
   readonly priority: string;
+  /** The notification's body (JSON). */
   readonly payload: unknown;
   /** `YYYY-MM-DD HH:MM:SS.ffffff`, naive UTC, as Python's `str(utcnow())`. */
   readonly timestamp: string;
@@ -56,7 +64,19 @@ export interface SendOptions {
 }
 
 /** What a server replies: a result, or a failure (an error object the driver serializes). */
-export type Reply = { readonly result: unknown; readonly failure?: undefined } | { readonly result?: undefined; readonly failure: unknown };
+export type Reply =
+  | {
+      /** The endpoint's return value. */
+      readonly result: unknown;
+      /** Absent: the call succeeded. */
+      readonly failure?: undefined;
+    }
+  | {
+      /** Absent: the call failed. */
+      readonly result?: undefined;
+      /** The error the endpoint raised; the driver serializes it with {@link DriverContext.remoteErrors}. */
+      readonly failure: unknown;
+    };
 
 /**
  * One message handed by a driver to a server. The driver has already decoded the wire format:
@@ -64,7 +84,9 @@ export type Reply = { readonly result: unknown; readonly failure?: undefined } |
  * unpacked context (for RPC including `client_timeout`, as in oslo).
  */
 export interface IncomingMessage {
+  /** The unpacked request context (for RPC including `client_timeout`). */
   readonly ctxt: Context;
+  /** The RPC request (`method`, `args`, `namespace`, `version`) or the notification dict. */
   readonly message: Readonly<Record<string, unknown>>;
   /** The caller's call-monitor timeout in seconds, when it asked for heartbeats. */
   readonly clientTimeout?: number | null | undefined;
@@ -84,6 +106,7 @@ export interface IncomingMessage {
  * executor has room) before delivering the next one.
  */
 export interface Listener {
+  /** Starts consuming and calls `onMessage` for each message; resolves once consuming (the queues exist). */
   start(onMessage: (message: IncomingMessage) => void | Promise<void>): Promise<void>;
   /** Stops consuming; no message is delivered after the promise resolves. Idempotent. */
   stop(): Promise<void>;
@@ -138,12 +161,15 @@ export interface RemoteErrorCodec {
 
 /** What core gives a driver factory. */
 export interface DriverContext {
+  /** The parsed transport URL (hosts, credentials, virtual host, query options). */
   readonly url: TransportURL;
   /** The control exchange (`[DEFAULT] control_exchange`, default `openstack`). */
   readonly defaultExchange: string;
   /** Whether this transport serves RPC or notifications. */
   readonly purpose: 'rpc' | 'notification';
+  /** Serializes errors into oslo's failure format and back (honouring `allowedRemoteExmods`). */
   readonly remoteErrors: RemoteErrorCodec;
+  /** Where the driver logs. */
   readonly logger: Logger;
   /**
    * Resolves the driver's option group: defaults, then the config file section `group`, then
@@ -161,5 +187,6 @@ export interface DriverFactory {
   readonly name: string;
   /** The option schema, for documentation and the CLI's option listing. */
   readonly optionGroups?: Readonly<Record<string, OptionSchema>>;
+  /** Makes the driver of one transport; a failure becomes `DriverLoadFailure` (a `ConfigurationError` is passed on). */
   create(context: DriverContext): Promise<Driver> | Driver;
 }
