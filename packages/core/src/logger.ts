@@ -6,9 +6,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
  * loggers through a thin adapter; pass one as `logger` to the transport, or call {@link setDefaultLogger}.
  */
 export interface Logger {
+  /** Details for debugging (each message sent and received). */
   debug(message: string, fields?: LogFields): void;
+  /** Normal but notable events (a reconnection). */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled (a lost connection being retried). */
   warn(message: string, fields?: LogFields): void;
+  /** Something failed (an endpoint raised, a message was dropped). */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -77,6 +77,7 @@ export class Target implements TargetFields {
     );
   }
 
+  /** The fields that are set, for logs and `JSON.stringify`. */
   toJSON(): TargetFields {
     const out: Record<string, unknown> = {};
     for (const key of FIELDS) if (this[key] !== undefined) out[key] = this[key];

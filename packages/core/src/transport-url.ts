@@ -2,9 +2,13 @@ import { InvalidTransportURL } from './errors.js';
 
 /** One broker host of a transport URL. */
 export interface TransportHost {
+  /** Host name or IP address (IPv6 without brackets); `undefined` when the URL names none (the driver's default). */
   readonly hostname: string | undefined;
+  /** Port; `undefined` for the driver's default. */
   readonly port: number | undefined;
+  /** User name, percent-decoded. */
   readonly username: string | undefined;
+  /** Password, percent-decoded; masked by `toString()`. */
   readonly password: string | undefined;
 }
 
@@ -104,6 +108,7 @@ export class TransportURL {
   readonly transport: string;
   /** Virtual host: `undefined` when the URL has no path, `''` for a bare `/`. */
   readonly virtualHost: string | undefined;
+  /** The hosts, in the URL's order (several for failover or clusters). */
   readonly hosts: readonly TransportHost[];
   /** Query options; repeated keys joined with `,`. */
   readonly query: Readonly<Record<string, string>>;
@@ -183,6 +188,7 @@ export class TransportURL {
     return this.format();
   }
 
+  /** As {@link TransportURL.toString}: passwords masked. */
   toJSON(): string {
     return this.format();
   }

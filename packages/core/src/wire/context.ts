@@ -14,10 +14,13 @@ export interface UnpackedMessage {
   readonly ctxt: Context;
   /** The message without `_context_*`, `_msg_id`, `_reply_q`, `_timeout` and `_unique_id`. */
   readonly message: Record<string, unknown>;
+  /** `_msg_id`: set for calls, the id the reply must carry. */
   readonly msgId: string | undefined;
+  /** `_reply_q`: where the reply of a call goes. */
   readonly replyQueue: string | undefined;
   /** `_timeout`: the caller's call-monitor timeout, or null. */
   readonly clientTimeout: number | null;
+  /** `_unique_id`: the message's id, for duplicate detection. */
   readonly uniqueId: string | undefined;
 }
 

@@ -5,11 +5,17 @@ import { JS_NATIVE_TO_PYTHON, PYTHON_BUILTINS } from './python-errors.js';
 
 /** oslo's failure format (`serialize_remote_exception`). */
 export interface Failure {
+  /** The error's class name, e.g. `ValueError`. */
   readonly class: string;
+  /** The class's Python module, e.g. `builtins` or `nova.exception`. */
   readonly module: string;
+  /** The error message. */
   readonly message: string;
+  /** The traceback, one string per line. */
   readonly tb: string[];
+  /** Positional arguments the error was built with. */
   readonly args: unknown[];
+  /** Keyword arguments the error was built with. */
   readonly kwargs: Record<string, unknown>;
 }
 
