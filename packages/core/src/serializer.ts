@@ -5,9 +5,13 @@ import type { Context } from './spi/driver.js';
  * (oslo's `Serializer`). Implement it for your own types; methods may be async.
  */
 export interface Serializer<Ctxt = Context> {
+  /** Turns an argument or result into JSON-able data before it is sent. */
   serializeEntity(ctxt: Ctxt, entity: unknown): unknown;
+  /** Rebuilds an argument or result from what was received. */
   deserializeEntity(ctxt: Ctxt, entity: unknown): unknown;
+  /** Turns the request context into the plain dict that travels as `_context_*` keys. */
   serializeContext(ctxt: Ctxt): Context;
+  /** Rebuilds the request context from the received dict. */
   deserializeContext(ctxt: Context): Ctxt;
 }
 
@@ -63,6 +67,7 @@ export class JsonPayloadSerializer extends NoOpSerializer {
 
 /** A request context object that can turn itself into a dict and back (like oslo.context's RequestContext). */
 export interface RequestContextLike {
+  /** The context as a plain JSON dict (oslo.context's `to_dict()`). */
   toDict(): Context;
 }
 

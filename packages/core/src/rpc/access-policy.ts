@@ -4,6 +4,20 @@ export const EXPOSED: unique symbol = Symbol.for('oslo.messaging.exposed') as ne
 /**
  * Marks an endpoint method as remotely callable (Python: `@expose`). Works as a wrapper
  * (`ping = expose(function (ctxt, args) {...})`) and as a TypeScript/ES method decorator (`@expose`).
+ *
+ * @example
+ * ```ts
+ * class ComputeManager {
+ *   target = { version: '6.2' };
+ *   get_console_output = expose((ctxt, { instance }) => consoleOf(instance));
+ *   sync_power_states() {} // not exposed: NoSuchMethod under ExplicitRPCAccessPolicy
+ * }
+ * getRpcServer(transport, target, [new ComputeManager()], { accessPolicy: ExplicitRPCAccessPolicy });
+ * ```
+ *
+ * @typeParam F - the method's type, kept as it is
+ * @param fn - the endpoint method
+ * @returns `fn` itself, marked
  */
 export function expose<F extends (...args: never[]) => unknown>(fn: F, _context?: ClassMethodDecoratorContext): F {
   Object.defineProperty(fn, EXPOSED, { value: true });
@@ -12,6 +26,7 @@ export function expose<F extends (...args: never[]) => unknown>(fn: F, _context?
 
 /** Decides which endpoint methods clients may invoke (Python: `RPCAccessPolicyBase`). */
 export interface RPCAccessPolicy {
+  /** Whether clients may call `method` on `endpoint`; a refused method fails with `NoSuchMethod`. */
   isAllowed(endpoint: object, method: string): boolean;
 }
 
