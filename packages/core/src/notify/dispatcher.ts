@@ -6,7 +6,9 @@ import { isPriority, NotificationResult, PRIORITIES, type Priority } from './pri
 
 /** `{message_id, timestamp}` of a notification, given to endpoints. */
 export type NotificationMetadata = {
+  /** The notification's UUID. */
   readonly message_id: unknown;
+  /** When it was sent: `YYYY-MM-DD HH:MM:SS.ffffff`, UTC. */
   readonly timestamp: unknown;
 };
 
@@ -17,35 +19,57 @@ export type NotificationMetadata = {
  * parameters bivariant, so handlers may annotate their context and payload types.)
  */
 export interface NotificationEndpoint {
+  /** Only notifications this filter matches reach the endpoint. */
   readonly filterRule?: NotificationFilter | undefined;
+  /** Handles `AUDIT` notifications. */
   audit?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `DEBUG` notifications. */
   debug?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `INFO` notifications. */
   info?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `WARN` notifications. */
   warn?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `ERROR` notifications. */
   error?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `CRITICAL` notifications. */
   critical?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  /** Handles `SAMPLE` notifications. */
   sample?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
 }
 
 /** One notification as a batch endpoint receives it. */
 export interface BatchNotification {
+  /** The request context (through the listener's serializer). */
   readonly ctxt: unknown;
+  /** Who sent it, e.g. `compute.host1`. */
   readonly publisher_id: string;
+  /** What happened, e.g. `compute.instance.create.end`. */
   readonly event_type: string;
+  /** The body (through the listener's serializer). */
   readonly payload: unknown;
+  /** Its id and timestamp. */
   readonly metadata: NotificationMetadata;
+  /** Its priority, lower case. */
   readonly priority: Priority;
 }
 
 /** A batch endpoint: methods named after priorities taking an array of {@link BatchNotification}. */
 export interface BatchNotificationEndpoint {
+  /** Only notifications this filter matches reach the endpoint. */
   readonly filterRule?: NotificationFilter | undefined;
+  /** Handles a batch of `AUDIT` notifications. */
   audit?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `DEBUG` notifications. */
   debug?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `INFO` notifications. */
   info?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `WARN` notifications. */
   warn?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `ERROR` notifications. */
   error?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `CRITICAL` notifications. */
   critical?(messages: BatchNotification[]): unknown;
+  /** Handles a batch of `SAMPLE` notifications. */
   sample?(messages: BatchNotification[]): unknown;
 }
 
@@ -72,7 +96,9 @@ export async function toBatchNotification(serializer: Serializer<unknown>, ctxt:
 /** Routes notifications to endpoint methods (Python: `NotificationDispatcher`). */
 export class NotificationDispatcher {
   constructor(
+    /** The endpoints, tried in order. */
     readonly endpoints: readonly NotificationEndpoint[],
+    /** Deserializes contexts and payloads before dispatch. */
     readonly serializer: Serializer<unknown> = new NoOpSerializer() as Serializer<unknown>,
     private readonly logger: Logger,
   ) {}
