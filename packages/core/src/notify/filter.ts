@@ -4,10 +4,15 @@ type Pattern = string | RegExp;
 
 /** Criteria of a {@link NotificationFilter}; strings are regular expressions matched at the start, like Python's `re.match`. */
 export interface NotificationFilterCriteria {
+  /** Matched against the publisher id, e.g. `'^compute\\.'`. */
   readonly publisherId?: Pattern;
+  /** Matched against the event type, e.g. `'compute\\.instance\\..*'`. */
   readonly eventType?: Pattern;
+  /** Patterns for context keys (e.g. `{ project_id: '^admin$' }`); a missing or non-string value never matches. */
   readonly context?: Readonly<Record<string, Pattern>>;
+  /** Patterns for metadata keys (`message_id`, `timestamp`). */
   readonly metadata?: Readonly<Record<string, Pattern>>;
+  /** Patterns for top-level payload keys. */
   readonly payload?: Readonly<Record<string, Pattern>>;
 }
 
