@@ -11,6 +11,9 @@ Test hook: a message to "$delete" whose body is an address deletes that node as 
 qpidd queue would: its messages are dropped and every subscriber's link is detached with
 amqp:resource-deleted (the connection stays up).
 
+Test hook: a link sending to an address that contains "nocredit" is attached but never given credit, as
+a broker applying flow control that never lifts would do.
+
 Usage: broker.py HOST:PORT   (prints "ready" on stdout once listening)
 """
 import collections
@@ -25,6 +28,11 @@ from proton.reactor import Container
 
 
 DEBUG = os.environ.get('BROKER_DEBUG') == '1'
+CREDIT = 100                                         # credit window of every incoming link
+
+
+def grants_credit(address):
+    return "nocredit" not in (address or "")
 
 
 def is_topic(address):
@@ -84,11 +92,20 @@ def send(link, message):
         return
     delivery = link.send(message)
     delivery.node_message = message
+    outstanding(link).add(delivery)
+
+
+def outstanding(link):
+    """The deliveries sent on a link and not settled by its consumer yet."""
+    if not hasattr(link, "outstanding"):
+        link.outstanding = set()
+    return link.outstanding
 
 
 class Broker(MessagingHandler):
     def __init__(self, url):
-        super(Broker, self).__init__(auto_accept=False)
+        # Credit is ours to grant (prefetch=0), so the "nocredit" hook can withhold it.
+        super(Broker, self).__init__(prefetch=0, auto_accept=False)
         self.url = url
         self.nodes = {}
 
@@ -116,6 +133,8 @@ class Broker(MessagingHandler):
             link.link_node.subscribe(link)
         else:
             link.target.address = link.remote_target.address
+            if grants_credit(link.target.address):
+                link.flow(CREDIT)
 
     def forget(self, link):
         node = getattr(link, "link_node", None)
@@ -124,7 +143,12 @@ class Broker(MessagingHandler):
         if node is not None:
             node.unsubscribe(link)
             if not node.topic:
+                # What the consumer never settled goes back to the queue, as qpidd does when a link dies.
+                for delivery in sorted(outstanding(link), key=lambda d: d.tag, reverse=True):
+                    if not delivery.remote_state:
+                        node.backlog.appendleft(delivery.node_message)
                 node.dispatch()
+        outstanding(link).clear()
 
     def on_link_closing(self, event):
         self.forget(event.link)
@@ -134,6 +158,20 @@ class Broker(MessagingHandler):
 
     def on_disconnected(self, event):
         self.forget_connection(event.connection)
+
+    def on_connection_error(self, event):
+        # A peer closing with an error (an idle time-out, say) gets neither on_connection_closing nor
+        # on_disconnected from Proton: forget its links here too, or they keep taking messages.
+        self.forget_connection(event.connection)
+        super(Broker, self).on_connection_error(event)
+
+    def on_settled(self, event):
+        outstanding(event.link).discard(event.delivery)
+
+    def on_accepted(self, event):
+        outstanding(event.link).discard(event.delivery)
+
+    on_rejected = on_accepted
 
     def forget_connection(self, connection):
         link = connection.link_head(Endpoint.REMOTE_ACTIVE | Endpoint.LOCAL_ACTIVE)
@@ -155,6 +193,8 @@ class Broker(MessagingHandler):
         message = event.message
         message._received_at = time.time()
         self.accept(event.delivery)
+        if event.link.credit < CREDIT // 2 and grants_credit(event.link.target.address):
+            event.link.flow(CREDIT - event.link.credit)
         if DEBUG:
             sys.stderr.write("message to %r (link target %r) subscribers=%d\n" % (address, event.link.target.address, len(self.node(address).subscribers) if address else -1))
         if address == "$delete":
@@ -175,6 +215,7 @@ class Broker(MessagingHandler):
             sys.stderr.write("deleted %r\n" % address)
 
     def on_released(self, event):
+        outstanding(event.link).discard(event.delivery)
         message = getattr(event.delivery, "node_message", None)
         node = getattr(event.link, "link_node", None)
         if message is not None and node is not None and not node.topic:

@@ -20,25 +20,43 @@ import {
   type Target,
 } from '@oslo-messaging/core';
 import { Addresser, chooseMode } from './addressing.js';
-import { LinkManager, type ReceiverHandle, type SendOutcome } from './link-manager.js';
+import { setMaxListeners } from 'node:events';
+import { LinkManager, onAbort, timerFor, type ReceiverHandle, type SendOutcome } from './link-manager.js';
 import { decodeReply, decodeRequest, replyBody, requestBody } from './messages.js';
 import type { AMQP1_OPTIONS } from './options.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
+/** Longest a listener's start() waits for its links to attach (they go on attaching after that). */
+const ATTACH_WAIT_MS = 5000;
 const hex = () => randomUUID().replaceAll('-', '');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** Sleeps `ms`, or less when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = timerFor(() => (stop(), resolve()), ms);
+    const stop = onAbort(signal, () => (clearTimeout(timer), resolve()));
+  });
 
 /** How a send should behave on the way to the peer's disposition. */
 interface SendPlan {
   readonly what: string;
   readonly settled: boolean;
-  /** Give up at this time (ms since epoch). */
+  /** Give up at this time (ms since epoch); Infinity: never (a cast or notification retried forever). */
   readonly deadline: number;
   /** The caller gave a timeout: expiry is MessagingTimeout, else MessageDeliveryFailure. */
   readonly timed: boolean;
-  /** Re-sends after a release or a lost link: null/negative = until the deadline. */
+  /**
+   * Retries: re-sends after a release or a lost link, and connection attempts that fail while the
+   * message waits for one. null/negative = until the deadline (or forever without one).
+   */
   readonly retry: number | null | undefined;
+  /** The caller gave up (core: deadline passed or transport cleaned up): stop and drop the message. */
+  readonly signal?: AbortSignal | undefined;
+  /** Retries used so far (shared by the steps of one send: connecting, then sending). */
+  retries: number;
 }
+
+/** A send given up for good: `signal.reason` when it is an error. */
+const abandoned = (signal: AbortSignal, what: string): Error => (signal.reason instanceof Error ? signal.reason : new MessageDeliveryFailure(`${what} abandoned: the caller gave up`));
 
 /**
  * oslo.messaging's AMQP 1.0 driver over rhea: the same addresses, message bodies, reply correlation,
@@ -59,6 +77,8 @@ export class Amqp1Driver implements Driver {
   /** Started servers and listeners, to subscribe again when the addressing mode changes. */
   readonly #resubscribers = new Set<(addresser: Addresser) => void>();
   #closed = false;
+  /** Waits to end at cleanup (a Set, not an AbortSignal: any number of waiters without listener warnings). */
+  readonly #onCleanup = new Set<() => void>();
 
   constructor(ctx: DriverContext, opts: Opts) {
     this.#ctx = ctx;
@@ -113,45 +133,97 @@ export class Amqp1Driver implements Driver {
     for (const resubscribe of this.#resubscribers) resubscribe(addresser);
   }
 
+  /** Why a send stops now (cleaned up, abandoned by the caller, past its deadline), or undefined. */
+  #stopReason(plan: SendPlan, where: string): Error | undefined {
+    if (this.#closed) return new TransportDriverError(`${plan.what}${where} abandoned: the transport was cleaned up`);
+    if (plan.signal?.aborted) return abandoned(plan.signal, `${plan.what}${where}`);
+    if (Date.now() >= plan.deadline) {
+      const why = `${plan.what}${where} failed: timed out`;
+      return plan.timed ? new MessagingTimeout(why) : new MessageDeliveryFailure(why);
+    }
+    return undefined;
+  }
+
+  #budgetLeft(plan: SendPlan): boolean {
+    return plan.retry == null || plan.retry < 0 || plan.retries < plan.retry;
+  }
+
   /**
-   * Sends until the peer accepts: a release (or a link lost mid-send) is re-sent after `link_retry_delay`
-   * while the retry budget and deadline allow; a rejection is `MessageDeliveryFailure`.
+   * Waits until the connection is up, within the send's deadline, signal and retry budget (each
+   * failed connection attempt is a retry, as each reconnect is in oslo's other drivers).
    */
-  async #send(address: string, message: Message, plan: SendPlan): Promise<void> {
-    let retries = 0;
+  async #connected(plan: SendPlan, where: string): Promise<void> {
     for (;;) {
-      if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-      if (!this.#links.up) await Promise.race([this.#links.whenUp(), sleep(plan.deadline - Date.now())]);
-      const outcome: SendOutcome = Date.now() >= plan.deadline ? 'lost' : await this.#links.send(address, message, plan.settled, plan.deadline);
-      if (outcome === 'accepted') return;
-      if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what} to ${address} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
-      const budgetLeft = plan.retry == null || plan.retry < 0 || retries < plan.retry;
-      const now = Date.now();
-      if (!budgetLeft || now >= plan.deadline) {
-        const why = `${plan.what} to ${address} failed: ${now >= plan.deadline ? 'timed out' : `${outcome} after ${retries + 1} attempt(s)`}`;
-        throw plan.timed && now >= plan.deadline ? new MessagingTimeout(why) : new MessageDeliveryFailure(why);
+      const stop = this.#stopReason(plan, where);
+      if (stop) throw stop;
+      const why = await this.#links.whenUp(plan.signal, plan.deadline);
+      if (why === 'up') return;
+      if (why === 'attempt-failed') {
+        if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: no connection to the messaging service after ${plan.retries + 1} attempt(s)`);
+        plan.retries++;
       }
-      retries++;
-      // A released message waits link_retry_delay (oslo); a lost link waits for the reconnect instead.
-      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - now));
     }
   }
 
-  /** The addresser, or the send's failure when the connection does not come up before its deadline. */
-  async #addresserBefore(deadline: number, timed: boolean, what: string): Promise<Addresser> {
-    if (this.#resolvedAddresser) return this.#resolvedAddresser;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const why = `${what} failed: no connection to the messaging service before its deadline`;
-        reject(timed ? new MessagingTimeout(why) : new MessageDeliveryFailure(why));
-      }, Math.max(0, deadline - Date.now()));
-    });
-    try {
-      return await Promise.race([this.addresser(), expired]);
-    } finally {
-      clearTimeout(timer);
+  /**
+   * Sends until the peer accepts: a release (or a link lost mid-send) is re-sent after `link_retry_delay`
+   * while the retry budget and deadline allow; a rejection is `MessageDeliveryFailure`. Stops at once
+   * (the message dropped if not written yet) when the caller's signal aborts or the transport is cleaned up.
+   */
+  async #send(address: string, message: Message, plan: SendPlan): Promise<void> {
+    const where = ` to ${address}`;
+    for (;;) {
+      if (!this.#links.up) await this.#connected(plan, where);
+      const outcome: SendOutcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+      if (outcome === 'accepted') return;
+      if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what}${where} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
+      const stop = this.#stopReason(plan, where);
+      if (stop) throw stop;
+      if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: ${outcome} after ${plan.retries + 1} attempt(s)`);
+      plan.retries++;
+      // A released message waits link_retry_delay (oslo); a lost link waits for the reconnect instead.
+      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), plan.signal);
     }
+  }
+
+  /**
+   * `promise`, or the send's failure when its deadline passes, its signal aborts or the transport is
+   * cleaned up first (`promise` is left to settle on its own, handled).
+   */
+  #before<T>(promise: Promise<T>, plan: SendPlan, where: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const finish = (f: () => void) => {
+        clearTimeout(timer);
+        stopListening();
+        this.#onCleanup.delete(stopNow);
+        f();
+      };
+      const stopNow = () => finish(() => reject(this.#stopReason(plan, where) ?? new TransportDriverError(`${plan.what}${where} abandoned`)));
+      const timer = timerFor(stopNow, plan.deadline - Date.now());
+      const stopListening = onAbort(plan.signal, stopNow);
+      this.#onCleanup.add(stopNow);
+      promise.then(
+        (v) => finish(() => resolve(v)),
+        (e: unknown) => finish(() => reject(e)),
+      );
+      if (this.#closed) stopNow();
+    });
+  }
+
+  /** The addresser, once connected within the send's deadline, signal and retry budget. */
+  async #addresserFor(plan: SendPlan): Promise<Addresser> {
+    if (this.#resolvedAddresser) return this.#resolvedAddresser;
+    await this.#connected(plan, '');
+    // #onConnectionOpen has set it before waiters for the connection resume.
+    return this.#resolvedAddresser!;
+  }
+
+  /** The deadline of a send: the caller's, its timeout, `fallbackSeconds` with a retry limit, else none. */
+  #deadlineOf(options: { deadline?: number | undefined; timeout?: number | undefined; retry?: number | null | undefined }, fallbackSeconds: number, bounded: boolean): number {
+    if (options.deadline !== undefined) return options.deadline;
+    if (options.timeout) return Date.now() + options.timeout * 1000;
+    const finiteRetry = options.retry != null && options.retry >= 0;
+    return bounded || finiteRetry ? Date.now() + fallbackSeconds * 1000 : Infinity;
   }
 
   // ---- client side -------------------------------------------------------------------------
@@ -194,45 +266,63 @@ export class Amqp1Driver implements Driver {
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+    const call = options.waitForReply;
     const timeout = options.timeout;
-    const deadline = Date.now() + (timeout ? timeout * 1000 : this.#opts.default_send_timeout * 1000);
-    const addresser = await this.#addresserBefore(deadline, !!timeout, options.waitForReply ? 'RPC call' : 'RPC cast');
+    // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
+    const deadline = this.#deadlineOf(options, this.#opts.default_send_timeout, call);
+    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: options.signal, retries: 0 };
+    const addresser = await this.#addresserFor(plan);
     const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
-    const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: options.waitForReply ? options.callMonitorTimeout : null }) };
+    const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: call ? options.callMonitorTimeout : null }) };
     if (timeout) message.ttl = Math.round(timeout * 1000);
-    if (!options.waitForReply) {
-      await this.#send(address, message, { what: 'RPC cast', settled: this.#preSettled.has('rpc-cast'), deadline, timed: !!timeout, retry: options.retry });
+    if (!call) {
+      await this.#send(address, message, plan);
       return undefined;
     }
-    const replies = await this.#replyLink();
+    const replies = await this.#before(this.#replyLink(), plan, ' (attaching the reply link)');
+    const stop = this.#stopReason(plan, '');
+    if (stop) throw stop;
     const msgId = hex();
     message.message_id = msgId;
     message.reply_to = replies.address();
-    const reply = this.#waiters.wait(msgId, options);
-    this.#send(address, message, { what: 'RPC call', settled: this.#preSettled.has('rpc-call'), deadline, timed: !!timeout, retry: options.retry }).catch((err: Error) => this.#waiters.reject(msgId, err));
+    // The reply is awaited until the call's deadline, not for a fresh timeout: connecting counted too.
+    const reply = this.#waiters.wait(msgId, { timeout: (deadline - Date.now()) / 1000, callMonitorTimeout: options.callMonitorTimeout });
+    // The caller gave up: forget the waiter (core has settled the caller already).
+    const stopListening = onAbort(options.signal, () => this.#waiters.reject(msgId, abandoned(options.signal!, 'RPC call')));
+    reply.then(stopListening, stopListening);
+    this.#send(address, message, plan).catch((err: Error) => this.#waiters.reject(msgId, err));
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-    const deadline = Date.now() + this.#opts.default_notify_timeout * 1000;
+    // Retried forever when `retry` is unset or negative (until cleanup), else within default_notify_timeout.
+    const plan: SendPlan = { what: 'Notification', settled: this.#preSettled.has('notify'), deadline: this.#deadlineOf({ retry }, this.#opts.default_notify_timeout, false), timed: false, retry, signal, retries: 0 };
     // Like oslo, notifications ignore the target's exchange.
-    const address = (await this.#addresserBefore(deadline, false, 'Notification')).anycast({ topic: String(target.topic) }, 'notify');
+    const address = (await this.#addresserFor(plan)).anycast({ topic: String(target.topic) }, 'notify');
     const body = requestBody({ ...message }, ctxt, { envelope: version === 2 });
-    await this.#send(address, { body }, { what: 'Notification', settled: this.#preSettled.has('notify'), deadline, timed: false, retry });
+    await this.#send(address, { body }, plan);
   }
 
   // ---- server side -------------------------------------------------------------------------
 
   /** A server or listener on the addresses `addressesOf` gives for the current addressing mode. */
-  async #listener(addressesOf: (addresser: Addresser) => string[], credit: number, incoming: (message: Message, delivery: Delivery) => IncomingMessage): Promise<Listener> {
-    await this.addresser(); // waits for the connection, as oslo's listen does
+  async #listener(addressesOf: (addresser: Addresser) => string[], credit: number, incoming: (message: Message, delivery: Delivery, replies: AbortSignal) => IncomingMessage): Promise<Listener> {
+    // Like oslo's listen, nothing here waits for the connection: links attach once it is up.
     let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
     let handles: ReceiverHandle[] = [];
+    // Aborted once the listener is stopped and the connection is down (or at cleanup): replies still
+    // waiting then are dropped instead of holding server.wait() for default_reply_timeout.
+    const replies = new AbortController();
+    setMaxListeners(0, replies.signal);
+    let stopWatchingDown: (() => void) | undefined;
+    const abandonReplies = () => replies.abort(new MessageDeliveryFailure('The reply was abandoned: the server stopped while the connection was down'));
+    let cancelStart: (() => void) | undefined;
+    let started = false;
     const deliver = (message: Message, delivery: Delivery) => {
       let m: IncomingMessage;
       try {
-        m = incoming(message, delivery);
+        m = incoming(message, delivery, replies.signal);
       } catch (err) {
         this.#ctx.logger.error('Rejecting a malformed message', { err });
         delivery.reject({ condition: 'amqp:decode-error', description: err instanceof MalformedMessage ? err.message : 'malformed message' });
@@ -255,26 +345,63 @@ export class Amqp1Driver implements Driver {
       subscribe(addresser).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe again under the new addressing mode', { err }));
     };
     const stop = async () => {
+      started = false;
       this.#resubscribers.delete(resubscribe);
       unsubscribe();
       onMessage = undefined;
+      cancelStart?.();
+      // In-flight messages may still reply while the connection holds.
+      if (!this.#links.up || this.#closed) abandonReplies();
+      else stopWatchingDown ??= this.#links.onDown(abandonReplies);
     };
     return {
       start: async (handler) => {
         onMessage = handler;
-        if (handles.length > 0) return;
+        if (started) return;
+        if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
+        started = true;
         this.#resubscribers.add(resubscribe);
-        await subscribe(await this.addresser());
+        const addresser = this.#resolvedAddresser;
+        if (!addresser || !this.#links.up) {
+          // Down (or never up yet): subscribe once the addressing is known; rhea re-attaches links itself after a reconnect.
+          if (addresser) void subscribe(addresser).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe', { err }));
+          else this.addresser().then((a) => void (started && handles.length === 0 && subscribe(a).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe', { err }))), () => undefined);
+          return;
+        }
+        // Up: wait for the links to attach (a refused link fails the start), but no longer than the connection
+        // holds, ATTACH_WAIT_MS, stop() or cleanup: core's server.stop() waits for start(), so start never hangs.
+        await new Promise<void>((resolve, reject) => {
+          const finish = () => {
+            cancelStart = undefined;
+            this.#onCleanup.delete(onCleanup);
+            stopWatching();
+            clearTimeout(timer);
+          };
+          const onCleanup = () => (finish(), reject(new TransportDriverError('The transport was cleaned up while the listener was starting')));
+          const giveUp = () => (finish(), this.#ctx.logger.warn('AMQP 1.0 links not attached yet; they attach once the broker answers'), resolve());
+          cancelStart = () => (finish(), resolve());
+          this.#onCleanup.add(onCleanup);
+          const stopWatching = this.#links.onDown(giveUp);
+          const timer = setTimeout(giveUp, ATTACH_WAIT_MS);
+          subscribe(addresser).then(
+            () => (finish(), resolve()),
+            (err: unknown) => (finish(), reject(err)),
+          );
+        });
       },
       stop,
-      cleanup: stop,
+      cleanup: async () => {
+        await stop();
+        stopWatchingDown?.();
+        abandonReplies();
+      },
     };
   }
 
   async listen(target: Target): Promise<Listener> {
     const t = { exchange: target.exchange, topic: String(target.topic), server: target.server };
     // oslo's server subscribes three addresses: its own (unicast), the fanout (multicast) and the topic (anycast).
-    return this.#listener((a) => [a.unicast(t, 'rpc'), a.multicast(t, 'rpc'), a.anycast(t, 'rpc')], this.#opts.rpc_server_credit, (message, delivery) => this.#incomingRpc(message, delivery));
+    return this.#listener((a) => [a.unicast(t, 'rpc'), a.multicast(t, 'rpc'), a.anycast(t, 'rpc')], this.#opts.rpc_server_credit, (message, delivery, replies) => this.#incomingRpc(message, delivery, replies));
   }
 
   async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
@@ -283,7 +410,7 @@ export class Amqp1Driver implements Driver {
     return this.#listener(addressesOf, this.#opts.notify_server_credit, (message, delivery) => this.#incomingNotification(message, delivery));
   }
 
-  #incomingRpc(message: Message, delivery: Delivery): IncomingMessage {
+  #incomingRpc(message: Message, delivery: Delivery, replies: AbortSignal): IncomingMessage {
     const request = decodeRequest(message.body);
     if (typeof request.message['method'] !== 'string') throw new MalformedMessage('RPC request has no method');
     const replyTo = message.reply_to;
@@ -294,7 +421,7 @@ export class Amqp1Driver implements Driver {
       m.to = replyTo;
       m.correlation_id = correlationId;
       try {
-        await this.#send(replyTo, m, { what, settled, deadline: Date.now() + this.#opts.default_reply_timeout * 1000, timed: false, retry });
+        await this.#send(replyTo, m, { what, settled, deadline: Date.now() + this.#opts.default_reply_timeout * 1000, timed: false, retry, signal: replies, retries: 0 });
       } catch (err) {
         this.#ctx.logger.warn(`Could not send the ${what.toLowerCase()} to ${replyTo}`, { err });
       }
@@ -306,9 +433,18 @@ export class Amqp1Driver implements Driver {
       reply: (r: Reply) => reply({ body: replyBody(r.failure !== undefined ? { failure: this.#ctx.remoteErrors.serialize(r.failure) } : { result: r.result }) }, 'RPC reply', this.#preSettled.has('rpc-reply'), this.#opts.default_reply_retry),
       // Worst effort, as oslo: an empty (null) body, pre-settled, no retry, and a TTL so stale ones do not pile up.
       heartbeat: () => reply({ body: null, ...(clientTimeout ? { ttl: Math.round(clientTimeout * 1000) } : {}) }, 'RPC heartbeat', true, 0),
-      acknowledge: async () => delivery.accept(),
-      requeue: async () => delivery.release(),
+      acknowledge: async () => this.#settle(delivery, 'accept'),
+      requeue: async () => this.#settle(delivery, 'release'),
     };
+  }
+
+  /** Settles a delivery; on a connection that went away meanwhile there is nothing left to settle (the broker redelivers). */
+  #settle(delivery: Delivery, how: 'accept' | 'release'): void {
+    try {
+      delivery[how]();
+    } catch (err) {
+      this.#ctx.logger.warn(`Could not ${how} a message: the connection went away`, { err });
+    }
   }
 
   #incomingNotification(message: Message, delivery: Delivery): IncomingMessage {
@@ -319,8 +455,8 @@ export class Amqp1Driver implements Driver {
       clientTimeout: null,
       reply: async () => {},
       heartbeat: async () => {},
-      acknowledge: async () => delivery.accept(),
-      requeue: async () => delivery.release(),
+      acknowledge: async () => this.#settle(delivery, 'accept'),
+      requeue: async () => this.#settle(delivery, 'release'),
     };
   }
 
@@ -328,6 +464,7 @@ export class Amqp1Driver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
+    for (const stop of [...this.#onCleanup]) stop();
     this.#resubscribers.clear();
     for (const h of this.#receivers) h.close();
     this.#receivers.clear();

@@ -3,15 +3,35 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import rhea, { type Connection, type ConnectionOptions, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import { ConfigurationError, type Logger, type TransportURL } from '@oslo-messaging/core';
+import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
 import type { ResolvedOptions } from '@oslo-messaging/core';
 import type { AMQP1_OPTIONS } from './options.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 
+/** How long close() waits for the peer to answer the Close before dropping the socket. */
+const CLOSE_GRACE_MS = 1500;
+
 /** How a sent message ended: the peer's disposition, or the link/connection going away first. */
 export type SendOutcome = 'accepted' | 'released' | 'modified' | 'undeliverable' | 'rejected' | 'lost';
+
+/** How a wait for the connection ended: it opened, one attempt failed, the manager closed, or the caller gave up. */
+export type UpWait = 'up' | 'attempt-failed' | 'closed' | 'aborted' | 'expired';
+
+/** setTimeout for a finite delay (none for Infinity, and no 1 ms overflow for delays past 24.8 days). */
+export const timerFor = (fn: () => void, ms: number): NodeJS.Timeout | undefined => (Number.isFinite(ms) && ms < 2 ** 31 - 1 ? setTimeout(fn, Math.max(0, ms)) : undefined);
+
+/** Runs `fn` once when `signal` aborts; returns how to stop listening. */
+export const onAbort = (signal: AbortSignal | undefined, fn: () => void): (() => void) => {
+  if (!signal) return () => undefined;
+  if (signal.aborted) {
+    fn();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+};
 
 /** A receiving link: its (possibly broker-assigned) address and a way to detach it. */
 export interface ReceiverHandle {
@@ -54,7 +74,9 @@ export class LinkManager {
   #opened: Promise<Record<string, unknown>>;
   #closed = false;
   #up = false;
-  readonly #onUp: Array<() => void> = [];
+  readonly #upWaiters = new Set<(why: UpWait) => void>();
+  readonly #onDown = new Set<() => void>();
+  #openFailed: ((err: Error) => void) | undefined;
   readonly #onOpen: Array<(properties: Record<string, unknown>) => void> = [];
 
   constructor(
@@ -111,16 +133,31 @@ export class LinkManager {
       properties: { process: basename(process.argv[1] ?? 'node'), pid: process.pid, node: hostname() },
     } as unknown as ConnectionOptions; // rhea's typings lack tcp_no_delay and a reconnect function
     this.#connection = container.connect(options);
-    this.#opened = new Promise((resolve) => {
+    // rhea closes a connection gone silent with amqp:resource-limit-exceeded. Brokers on Proton's
+    // MessagingHandler defaults (Debian's example broker, say) then call neither on_connection_closing
+    // nor on_disconnected, and the dead connection's consumers go on taking messages into the void once
+    // the broker wakes up. Close it without an error condition instead; rhea's abort a second later stays.
+    const idling = this.#connection as unknown as { idle(): void; is_closed(): boolean; close(): void; closed_with_non_fatal_error: boolean; abort_idle?: NodeJS.Timeout; abort_socket(socket: unknown): void; socket: unknown };
+    idling.idle = function idle(this: typeof idling) {
+      if (this.is_closed()) return;
+      this.closed_with_non_fatal_error = true;
+      this.close();
+      this.abort_idle = setTimeout(this.abort_socket.bind(this, this.socket), 1000);
+    };
+    // rhea passes events nobody listens to up to the container, which throws an 'error' without a listener.
+    container.on('error', (err: unknown) => this.logger.error('AMQP 1.0 error', { err: describeError(err) }));
+    this.#opened = new Promise((resolve, reject) => {
+      this.#openFailed = reject;
       this.#connection.on('connection_open', (ctx: EventContext) => {
         this.#up = true;
         this.#policy.connected();
         const properties = (ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties ?? {};
         for (const listener of this.#onOpen) listener(properties);
-        for (const f of this.#onUp.splice(0)) f();
+        this.#wakeUpWaiters('up');
         resolve(properties);
       });
     });
+    this.#opened.catch(() => undefined);
     this.#connection.on('disconnected', (ctx: EventContext) => {
       this.#up = false;
       const { error, reconnecting } = ctx as { error?: Error; reconnecting?: boolean };
@@ -136,6 +173,10 @@ export class LinkManager {
       }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
       for (const [d, settle] of [...this.#inFlight]) (this.#inFlight.delete(d), settle('lost'));
+      for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+      // Also a failed attempt while down (refused, reset, idle): waiters count it against their retry budget.
+      this.#wakeUpWaiters('attempt-failed');
+      for (const f of [...this.#onDown]) f();
     });
     this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection closed by the peer with an error', { err: describeError(ctx.connection.error ?? (ctx as { error?: unknown }).error) }));
     this.#connection.on('protocol_error', (err: unknown) => this.logger.error('AMQP 1.0 protocol error', { err }));
@@ -152,7 +193,7 @@ export class LinkManager {
     this.#onOpen.push(listener);
   }
 
-  /** The peer's Open properties, once connected the first time. */
+  /** The peer's Open properties, once connected the first time; rejects with `TransportDriverError` if closed first. */
   opened(): Promise<Record<string, unknown>> {
     return this.#opened;
   }
@@ -167,10 +208,37 @@ export class LinkManager {
     return this.#up;
   }
 
-  /** Resolves when the connection is up (now, or after the reconnect under way). */
-  whenUp(): Promise<void> {
-    if (this.#up) return Promise.resolve();
-    return new Promise((resolve) => this.#onUp.push(resolve));
+  /**
+   * Waits for the connection: `up` once open (at once if it is), `attempt-failed` when a connection
+   * attempt fails first (the caller decides whether to wait again), `closed` when the manager closes,
+   * `aborted` when `signal` aborts, `expired` at `deadlineMs`. Never rejects.
+   */
+  whenUp(signal?: AbortSignal, deadlineMs = Infinity): Promise<UpWait> {
+    if (this.#closed) return Promise.resolve('closed');
+    if (this.#up) return Promise.resolve('up');
+    if (signal?.aborted) return Promise.resolve('aborted');
+    if (Date.now() >= deadlineMs) return Promise.resolve('expired');
+    return new Promise((resolve) => {
+      const done = (why: UpWait) => {
+        this.#upWaiters.delete(done);
+        clearTimeout(timer);
+        stopListening();
+        resolve(why);
+      };
+      const timer = timerFor(() => done('expired'), deadlineMs - Date.now());
+      const stopListening = onAbort(signal, () => done('aborted'));
+      this.#upWaiters.add(done);
+    });
+  }
+
+  /** Calls `listener` each time the connection goes down (or an attempt fails); returns how to stop. */
+  onDown(listener: () => void): () => void {
+    this.#onDown.add(listener);
+    return () => this.#onDown.delete(listener);
+  }
+
+  #wakeUpWaiters(why: UpWait): void {
+    for (const w of [...this.#upWaiters]) w(why);
   }
 
   #session() {
@@ -230,19 +298,28 @@ export class LinkManager {
   /**
    * Sends `message` to `address`: waits for link credit (until `deadlineMs`), then for the peer's
    * disposition unless `settled` (pre-settled: done once written). Never rejects: returns the outcome,
-   * or `lost` when the link or connection went away or the deadline passed first.
+   * or `lost` when the link or connection went away, the manager closed, `signal` aborted or the
+   * deadline passed first (a message given up before it was written is dropped).
    */
-  async send(address: string, message: Message, settled: boolean, deadlineMs: number): Promise<SendOutcome> {
-    if (this.#closed) return 'lost';
+  async send(address: string, message: Message, settled: boolean, deadlineMs: number, signal?: AbortSignal): Promise<SendOutcome> {
+    if (this.#closed || signal?.aborted) return 'lost';
     const entry = this.#sender(address, settled);
     entry.lastUsed = Date.now();
     // Re-checked synchronously right before sending: many senders may wake on one 'sendable', and
     // sending past the session window overflows rhea's buffer.
     while (!entry.sender.sendable()) {
-      if (Date.now() >= deadlineMs || entry.sender.is_closed() || this.#closed) return 'lost';
+      if (Date.now() >= deadlineMs || entry.sender.is_closed() || this.#closed || signal?.aborted || !this.#up) return 'lost';
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
-        entry.waiting.push(() => (clearTimeout(timer), resolve()));
+        const wake = () => {
+          clearTimeout(timer);
+          stopListening();
+          const i = entry.waiting.indexOf(wake);
+          if (i >= 0) entry.waiting.splice(i, 1);
+          resolve();
+        };
+        const timer = timerFor(wake, deadlineMs - Date.now());
+        const stopListening = onAbort(signal, wake);
+        entry.waiting.push(wake);
       });
     }
     let delivery: Delivery;
@@ -254,10 +331,13 @@ export class LinkManager {
     }
     if (settled) return 'accepted';
     return new Promise<SendOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.#inFlight.delete(delivery)) resolve('lost');
-      }, Math.max(0, deadlineMs - Date.now()));
-      this.#inFlight.set(delivery, (outcome) => (clearTimeout(timer), resolve(outcome)));
+      const giveUp = () => {
+        const f = this.#inFlight.get(delivery);
+        if (f) (this.#inFlight.delete(delivery), f('lost'));
+      };
+      const timer = timerFor(giveUp, deadlineMs - Date.now());
+      const stopListening = onAbort(signal, giveUp);
+      this.#inFlight.set(delivery, (outcome) => (clearTimeout(timer), stopListening(), resolve(outcome)));
     });
   }
 
@@ -350,13 +430,32 @@ export class LinkManager {
     clearTimeout(this.#authRetry);
     clearInterval(this.#purger);
     for (const [d, f] of [...this.#inFlight]) (this.#inFlight.delete(d), f('lost'));
-    const closed = new Promise<void>((resolve) => {
-      this.#connection.once('connection_close', () => resolve());
-      this.#connection.once('disconnected', () => resolve());
-      setTimeout(resolve, 2000).unref();
-    });
+    for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+    this.#wakeUpWaiters('closed');
+    this.#onDown.clear();
+    this.#openFailed?.(new TransportDriverError('The AMQP 1.0 connection was closed before it opened'));
+    const internals = this.#connection as unknown as {
+      scheduled_reconnect?: NodeJS.Timeout;
+      state: { was_open?: boolean };
+      socket?: unknown;
+      abort_socket(socket: unknown): void;
+    };
+    // rhea's set_reconnect(false) leaves an already scheduled reconnect in place: it would dial again.
+    clearTimeout(internals.scheduled_reconnect);
+    internals.scheduled_reconnect = undefined;
     this.#connection.set_reconnect(false);
+    const wasUp = this.#up;
+    if (!wasUp) internals.state.was_open = undefined; // down: nothing to close, and no reconnect to resume
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      const done = () => (clearTimeout(timer), resolve());
+      this.#connection.once('connection_close', done);
+      this.#connection.once('disconnected', done);
+    });
     this.#connection.close();
-    if (this.#up) await closed;
+    if (wasUp) await closed;
+    // A peer that never answers the Close (a frozen broker) or a handshake under way would keep the
+    // socket, rhea's heartbeat timers and the process alive: drop it (rhea's own abort, which clears them).
+    if (internals.socket) internals.abort_socket(internals.socket);
   }
 }
