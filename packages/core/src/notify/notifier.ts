@@ -18,9 +18,11 @@ export interface NotifierOptions<Ctxt = Context> {
   readonly topics?: readonly string[] | undefined;
   /** Send retries: -1/undefined forever, 0 none. */
   readonly retry?: number | null | undefined;
+  /** Turns payloads and the context into JSON (default {@link NoOpSerializer}). */
   readonly serializer?: Serializer<Ctxt> | undefined;
   /** Plugin registry (default: the transport's, else the process-wide one). */
   readonly plugins?: PluginRegistry | undefined;
+  /** Where failures to send are logged (default: the transport's logger). */
   readonly logger?: Logger | undefined;
 }
 
@@ -60,13 +62,29 @@ interface Shared {
 /**
  * Emits notifications (Python: `Notifier`): `await notifier.info(ctxt, 'compute.instance.create.end', payload)`.
  * Like oslo, sending never throws: failures are logged. Drivers load on first use.
+ *
+ * @example
+ * ```ts
+ * const transport = await getNotificationTransport({ url: 'rabbit://guest:guest@127.0.0.1:5672/' });
+ * const notifier = new Notifier(transport, { publisherId: 'compute.host1', driver: 'messagingv2', topics: ['notifications'] });
+ * await notifier.info({ user_id: 'alice' }, 'compute.instance.create.end', { instance_id: 'i-1' });
+ * await notifier.prepare({ publisherId: 'compute.host2' }).error({}, 'compute.instance.create.error', { instance_id: 'i-2' });
+ * ```
  */
 export class Notifier<Ctxt = Context> {
   readonly #shared: Shared;
+  /** Who sends, e.g. `compute.host1` (`publisher_id` of every notification). */
   readonly publisherId: string | undefined;
+  /** Send retries given to the drivers: `undefined`/`null`/negative forever, `0` one attempt. */
   readonly retry: number | null | undefined;
   readonly #serializer: Serializer<Ctxt>;
 
+  /**
+   * @param transport - a notification transport ({@link getNotificationTransport}); `undefined` for drivers that
+   *   need none (`log`, `noop`, `test`)
+   * @param options - publisher id, drivers, topics, retry, serializer
+   * @param shared - internal: the state shared by a notifier and the ones {@link Notifier.prepare} makes
+   */
   constructor(transport: Transport | undefined, options: NotifierOptions<Ctxt> = {}, shared?: Shared) {
     const section = transport?.conf.config['oslo_messaging_notifications'] ?? {};
     const confDrivers = section['driver'];
@@ -100,22 +118,40 @@ export class Notifier<Ctxt = Context> {
     return !(this.#shared.driverNames.length === 1 && this.#shared.driverNames[0] === 'noop');
   }
 
-  /** The loaded drivers (loads them on first call). Rejects when a driver is missing. */
-  loadDrivers(): Promise<ReadonlyArray<{ name: string; driver: NotifierDriver }>> {
+  /**
+   * The loaded drivers (loads them on first call). Sending loads them too; call this to fail early.
+   *
+   * @throws {@link PluginLoadFailure} when a notifier driver is not installed or is refused (the promise rejects)
+   */
+  loadDrivers(): Promise<
+    ReadonlyArray<{
+      /** The driver's name, as configured. */
+      name: string;
+      /** The driver. */
+      driver: NotifierDriver;
+    }>
+  > {
     const s = this.#shared;
     s.drivers ??= Promise.all(s.driverNames.map(async (name) => ({ name, driver: await loadNotifierDriver(s, name) })));
     s.drivers.catch(() => (s.drivers = undefined));
     return s.drivers;
   }
 
+  /** Sends an `AUDIT` notification; resolves once every driver handled it (failures are logged, never thrown). */
   audit(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'AUDIT'); }
+  /** Sends a `DEBUG` notification; see {@link Notifier.audit}. */
   debug(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'DEBUG'); }
+  /** Sends an `INFO` notification; see {@link Notifier.audit}. */
   info(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'INFO'); }
+  /** Sends a `WARN` notification; see {@link Notifier.audit}. */
   warn(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
   /** Same as {@link Notifier.warn}. */
   warning(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
+  /** Sends an `ERROR` notification; see {@link Notifier.audit}. */
   error(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'ERROR'); }
+  /** Sends a `CRITICAL` notification; see {@link Notifier.audit}. */
   critical(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'CRITICAL'); }
+  /** Sends a `SAMPLE` notification (metering); see {@link Notifier.audit}. */
   sample(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'SAMPLE'); }
 
   async #notify(ctxt: Ctxt, eventType: string, payload: unknown, priority: string): Promise<void> {
