@@ -16,6 +16,7 @@ import { NotificationResult, type Priority } from './priorities.js';
 
 /** Options of {@link getNotificationListener}. */
 export interface NotificationListenerOptions<Ctxt = Context> extends ServerOptions {
+  /** Rebuilds contexts and payloads (default {@link NoOpSerializer}). */
   readonly serializer?: Serializer<Ctxt> | undefined;
   /** Honour REQUEUE results (default false: they are acknowledged, as in oslo's factory). */
   readonly allowRequeue?: boolean | undefined;
@@ -32,8 +33,11 @@ export interface BatchNotificationListenerOptions<Ctxt = Context> extends Notifi
 }
 
 abstract class NotificationServerBase extends MessageHandlingServer {
+  /** The targets listened to (each with every priority an endpoint handles). */
   readonly targets: readonly Target[];
+  /** Rebuilds contexts and payloads. */
   protected readonly serializer: Serializer<unknown>;
+  /** Whether a REQUEUE result gives the notification back (else it is acknowledged). */
   protected readonly allowRequeue: boolean;
   readonly #pool: string | undefined;
   readonly #priorities: Priority[];
@@ -55,6 +59,7 @@ abstract class NotificationServerBase extends MessageHandlingServer {
     return this.transport.driver.listenForNotifications(pairs, { pool: this.#pool });
   }
 
+  /** Acknowledges the messages, or requeues them when `result` is REQUEUE and requeue is allowed. */
   protected async settle(messages: readonly IncomingMessage[], result: NotificationResult): Promise<void> {
     for (const m of messages) {
       try {
@@ -69,6 +74,7 @@ abstract class NotificationServerBase extends MessageHandlingServer {
 
 /** Consumes notifications one at a time (Python: `NotificationServer`). */
 export class NotificationServer extends NotificationServerBase {
+  /** Routes each notification to the endpoints' priority methods. */
   readonly dispatcher: NotificationDispatcher;
   constructor(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly NotificationEndpoint[], options: NotificationListenerOptions<unknown> = {}) {
     super(transport, targets, endpoints, options);
@@ -171,12 +177,44 @@ export class BatchNotificationServer extends NotificationServerBase {
   }
 }
 
-/** Creates a notification listener (Python: `get_notification_listener`). */
+/**
+ * Creates a notification listener (Python: `get_notification_listener`). Endpoints have methods named after
+ * priorities (`info`, `error`, ...) taking `(ctxt, publisherId, eventType, payload, metadata)`; `start()` begins
+ * consuming, `stop()` then `wait()` end it.
+ *
+ * @example
+ * ```ts
+ * const transport = await getNotificationTransport({ url: 'rabbit://guest:guest@127.0.0.1:5672/' });
+ * const listener = getNotificationListener(transport, [{ topic: 'notifications' }], [{
+ *   filterRule: new NotificationFilter({ eventType: 'compute\\.instance\\..*' }),
+ *   info(ctxt, publisherId, eventType, payload) {
+ *     console.log(eventType, payload);
+ *   },
+ * }], { pool: 'ceilometer', executor: 'pool' });
+ * await listener.start();
+ * // ...
+ * await listener.stop();
+ * await listener.wait();
+ * ```
+ *
+ * @param transport - a notification transport ({@link getNotificationTransport})
+ * @param targets - the topics (and exchanges) to listen to
+ * @param endpoints - objects with priority methods, tried in order
+ * @param options - pool, executor, serializer, allowRequeue
+ * @throws {@link ConfigurationError} when there is no target or no endpoint has a priority method
+ * @throws {@link InvalidTarget} when a target has no topic
+ */
 export function getNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly NotificationEndpoint[], options: NotificationListenerOptions<Ctxt> = {}): NotificationServer {
   return new NotificationServer(transport, targets, endpoints, options as NotificationListenerOptions<unknown>);
 }
 
-/** Creates a batch notification listener (Python: `get_batch_notification_listener`). */
+/**
+ * Creates a batch notification listener (Python: `get_batch_notification_listener`): endpoint methods receive
+ * arrays of {@link BatchNotification}, up to `batchSize` at a time, or what arrived within `batchTimeout` seconds.
+ *
+ * @throws {@link ConfigurationError} when there is no target or no endpoint has a priority method
+ * @throws {@link InvalidTarget} when a target has no topic
+ */
 export function getBatchNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly BatchNotificationEndpoint[], options: BatchNotificationListenerOptions<Ctxt> = {}): BatchNotificationServer {
   return new BatchNotificationServer(transport, targets, endpoints, options as BatchNotificationListenerOptions<unknown>);
 }
