@@ -40,10 +40,13 @@ export abstract class MessageHandlingServer {
   #stopRequested: { promise: Promise<void>; resolve: () => void } = deferred();
 
   protected constructor(
+    /** The transport the server consumes from. */
     readonly transport: Transport,
+    /** Its options (executor). */
     protected readonly serverOptions: ServerOptions,
   ) {}
 
+  /** The transport's logger. */
   protected get logger(): Logger {
     return this.transport.logger;
   }
@@ -64,7 +67,13 @@ export abstract class MessageHandlingServer {
     return this.#state === 'running';
   }
 
-  /** Starts consuming. Rejects with `ServerListenError` when the driver cannot listen. */
+  /**
+   * Starts consuming. A second call while running is ignored (with a warning); a stopped server waits
+   * for itself, then starts again.
+   *
+   * @throws {@link ServerListenError} when the driver cannot listen (the cause says why)
+   * @throws {@link ExecutorLoadFailure} when the executor is not installed or fails to start
+   */
   async start(): Promise<void> {
     if (this.#state === 'starting' || this.#state === 'running') {
       this.logger.warn('The server has already been started. Ignoring the redundant call to start().');
@@ -119,6 +128,8 @@ export abstract class MessageHandlingServer {
   /**
    * Waits for `stop()` (from elsewhere, if not yet called), then for in-flight work to finish, then
    * releases the listener. Afterwards the server can be started again.
+   *
+   * @throws {@link TaskTimeout} when `options.timeout` seconds pass first
    */
   async wait(options: WaitOptions = {}): Promise<void> {
     if (this.#state === 'idle') return this.#waiting;
