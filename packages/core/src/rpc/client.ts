@@ -18,6 +18,7 @@ export interface RPCClientOptions<Ctxt = Context> {
   readonly callMonitorTimeout?: number | undefined;
   /** Fail at once if nobody is listening (RabbitMQ `mandatory`), oslo's `at_least_once`. */
   readonly atLeastOnce?: boolean | undefined;
+  /** Turns arguments, results and the context into JSON and back (default {@link NoOpSerializer}). */
   readonly serializer?: Serializer<Ctxt> | undefined;
 }
 
@@ -29,10 +30,14 @@ export type PrepareOptions = TargetFields & Omit<RPCClientOptions, 'serializer'>
  * {@link RPCClient.prepare} returns a new client with overrides.
  */
 export class RPCClient<Ctxt = Context> {
+  /** Where messages go: topic, and optionally exchange, namespace, version, server, fanout. */
   readonly target: Target;
+  /** The client's options (timeout, versionCap, retry, ...). */
   readonly options: RPCClientOptions<Ctxt>;
 
+  /** @throws {@link MessagingException} when the target's version is not `major.minor` */
   constructor(
+    /** The transport messages are sent through. */
     readonly transport: Transport,
     target: Target | TargetFields,
     options: RPCClientOptions<Ctxt> = {},
@@ -42,7 +47,11 @@ export class RPCClient<Ctxt = Context> {
     if (this.target.version !== undefined) assertVersion(this.target.version);
   }
 
-  /** A client with some target fields or options replaced (Python: `prepare`). */
+  /**
+   * A client with some target fields or options replaced (Python: `prepare`).
+   *
+   * @throws {@link MessagingException} when the new version is not `major.minor`
+   */
   prepare(overrides: PrepareOptions = {}): RPCClient<Ctxt> {
     const { timeout, versionCap, retry, callMonitorTimeout, atLeastOnce, ...targetFields } = overrides;
     if (targetFields.version !== undefined) assertVersion(targetFields.version);
@@ -110,6 +119,14 @@ export class RPCClient<Ctxt = Context> {
    * Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is
    * sent. Sending follows `retry` (unset: until the transport is cleaned up); a client given a
    * `timeout` settles by it, with `MessagingTimeout` if the message could not be sent in time.
+   *
+   * @throws {@link InvalidTarget} when the target has no topic
+   * @throws {@link RPCVersionCapError} when the target's version is above `versionCap`
+   * @throws {@link MessagingTimeout} when a `timeout` was given and the message could not be sent in time
+   * @throws {@link MessageDeliveryFailure} when sending failed after the allowed retries
+   * @throws {@link MessageUndeliverable} with `atLeastOnce`, when no queue took the message
+   * @throws {@link ClientSendError} when the driver failed (connection lost, transport cleaned up)
+   * @throws {@link MessagingException} for an empty method name or arguments that are not an object
    */
   async cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
     const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
@@ -119,6 +136,18 @@ export class RPCClient<Ctxt = Context> {
   /**
    * Invokes `method` and resolves with its result (Python: `call`). Rejects with the remote error
    * (re-created or `RemoteError`), `MessagingTimeout`, `MessageDeliveryFailure` or `MessageUndeliverable`.
+   *
+   * @typeParam R - the result's type (unchecked; use {@link RPCClient.proxy} for checked types)
+   * @throws the endpoint's error: a Python built-in or a class registered with {@link registerRemoteErrors} (when its
+   *   module is in `allowedRemoteExmods`), else {@link RemoteError}; {@link NoSuchMethod} / {@link UnsupportedVersion}
+   *   arrive as `RemoteError` unless `oslo_messaging.rpc.dispatcher` is allowed
+   * @throws {@link MessagingTimeout} when no reply came within the timeout (or no heartbeat within `callMonitorTimeout`);
+   *   see docs/troubleshooting.md
+   * @throws {@link InvalidTarget} when the target has no topic or is a fanout target
+   * @throws {@link RPCVersionCapError} when the target's version is above `versionCap`
+   * @throws {@link MessageDeliveryFailure} when sending failed after the allowed retries
+   * @throws {@link MessageUndeliverable} with `atLeastOnce`, when no queue took the message
+   * @throws {@link ClientSendError} when the driver failed (connection lost, transport cleaned up)
    */
   async call<R = unknown>(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<R> {
     if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
@@ -134,7 +163,23 @@ export class RPCClient<Ctxt = Context> {
   }
 }
 
-/** Creates an RPC client (Python: `get_rpc_client`). */
+/**
+ * Creates an RPC client (Python: `get_rpc_client`). Nothing is sent until `call` or `cast`.
+ *
+ * @example
+ * ```ts
+ * const transport = await getRpcTransport({ url: 'rabbit://guest:guest@127.0.0.1:5672/', controlExchange: 'nova' });
+ * const compute = getRpcClient(transport, { topic: 'compute', version: '6.0' }, { timeout: 30 });
+ * const out = await compute.call({ user_id: 'alice' }, 'get_console_output', { instance: 'i-1' });
+ * await compute.prepare({ server: 'host1' }).cast({}, 'reboot_instance', { instance: 'i-1', reboot_type: 'SOFT' });
+ * await compute.prepare({ fanout: true }).cast({}, 'refresh_cache', {});
+ * ```
+ *
+ * @param transport - an RPC transport ({@link getRpcTransport})
+ * @param target - at least a topic; `namespace` and `version` select the server's endpoint
+ * @param options - timeout, versionCap, retry, callMonitorTimeout, atLeastOnce, serializer
+ * @throws {@link MessagingException} when the target's version is not `major.minor`
+ */
 export function getRpcClient<Ctxt = Context>(transport: Transport, target: Target | TargetFields, options: RPCClientOptions<Ctxt> = {}): RPCClient<Ctxt> {
   return new RPCClient<Ctxt>(transport, target, options);
 }
