@@ -9,6 +9,7 @@ import { RPCDispatcher, type RpcEndpoint } from './dispatcher.js';
 
 /** Options of {@link getRpcServer}. */
 export interface RPCServerOptions<Ctxt = Context> extends ServerOptions {
+  /** Rebuilds arguments and the context, serializes results (default {@link NoOpSerializer}). */
   readonly serializer?: Serializer<Ctxt> | undefined;
   /** Which methods may be invoked (default: {@link DefaultRPCAccessPolicy}). */
   readonly accessPolicy?: RPCAccessPolicy | undefined;
@@ -20,10 +21,13 @@ const PING_METHOD = 'oslo_rpc_server_ping';
 
 /** Serves RPC requests on a target (Python: `RPCServer`). Create with {@link getRpcServer}. */
 export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
+  /** The server's target: topic and server name (and optionally exchange). */
   readonly target: Target;
+  /** Routes each request to the endpoint serving its namespace, version and method. */
   readonly dispatcher: RPCDispatcher;
   readonly #prefetch: number | undefined;
 
+  /** @throws {@link InvalidTarget} when the target lacks a topic or a server name */
   constructor(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}) {
     super(transport, options);
     this.target = Target.from(target);
@@ -97,7 +101,34 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
   }
 }
 
-/** Creates an RPC server for `target` (with `topic` and `server`) serving `endpoints` (Python: `get_rpc_server`). */
+/**
+ * Creates an RPC server for `target` (with `topic` and `server`) serving `endpoints` (Python: `get_rpc_server`).
+ * An endpoint is an object whose methods take `(ctxt, args)`; its optional `target` gives the `namespace` and
+ * `version` it serves. The server listens on the topic (shared with other servers), on `topic.server` and on the
+ * topic's fanout, once started.
+ *
+ * @example
+ * ```ts
+ * class ComputeManager {
+ *   target = { version: '6.2' };
+ *   get_console_output(ctxt: Context, { instance }: { instance: string }) {
+ *     return `console of ${instance}`;
+ *   }
+ * }
+ * const transport = await getRpcTransport({ url: 'rabbit://guest:guest@127.0.0.1:5672/', controlExchange: 'nova' });
+ * const server = getRpcServer(transport, { topic: 'compute', server: 'host1' }, [new ComputeManager()], { executor: 'pool' });
+ * await server.start();
+ * // ... on shutdown:
+ * await server.stop();
+ * await server.wait();
+ * ```
+ *
+ * @param transport - an RPC transport ({@link getRpcTransport})
+ * @param target - `topic` and `server` (the host name, as in oslo)
+ * @param endpoints - the objects serving requests, tried in order
+ * @param options - executor, serializer, accessPolicy, prefetch
+ * @throws {@link InvalidTarget} when the target lacks a topic or a server name
+ */
 export function getRpcServer<Ctxt = Context>(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}): RPCServer<Ctxt> {
   return new RPCServer<Ctxt>(transport, target, endpoints, options);
 }
