@@ -14,7 +14,9 @@ export type RpcEndpoint = object;
 
 /** The RPC request as handed to the dispatcher. */
 export interface DispatchRequest {
+  /** The request context as received (before the serializer). */
   readonly ctxt: Context;
+  /** The request: `method`, `args`, and optionally `namespace` and `version`. */
   readonly message: Readonly<Record<string, unknown>>;
 }
 
@@ -22,9 +24,12 @@ export interface DispatchRequest {
 export class RPCDispatcher {
   readonly #endpoints: ReadonlyArray<{ endpoint: RpcEndpoint; target: Target }>;
 
+  /** @throws TypeError when an endpoint's `target` is not a `Target` or its fields */
   constructor(
     endpoints: readonly RpcEndpoint[],
+    /** Rebuilds arguments and the context, serializes results. */
     readonly serializer: Serializer<unknown> = new NoOpSerializer() as Serializer<unknown>,
+    /** Which methods may be invoked. */
     readonly accessPolicy: RPCAccessPolicy = DefaultRPCAccessPolicy,
   ) {
     this.#endpoints = endpoints.map((endpoint) => {
@@ -44,6 +49,10 @@ export class RPCDispatcher {
   /**
    * Invokes the method the request names and returns its serialized result. Throws
    * `NoSuchMethod`, `UnsupportedVersion`, `MalformedMessage` or whatever the method throws.
+   *
+   * @throws {@link NoSuchMethod} when an endpoint serves the namespace and version but not the method
+   * @throws {@link UnsupportedVersion} when no endpoint serves the namespace and version
+   * @throws {@link MalformedMessage} when the request has no method name or its arguments are not an object
    */
   async dispatch(incoming: DispatchRequest): Promise<unknown> {
     const { message } = incoming;
