@@ -30,15 +30,21 @@ export interface TransportOptions {
   readonly driverOptions?: Readonly<Record<string, unknown>> | undefined;
   /** The plugin registry to load the driver from (default: the process-wide one). */
   readonly plugins?: PluginRegistry | undefined;
+  /** Where the transport, its driver and its servers log (default: the process-wide logger, {@link setDefaultLogger}). */
   readonly logger?: Logger | undefined;
 }
 
 /** Transport-wide settings, resolved. */
 export interface TransportConf {
+  /** The default exchange of targets (`[DEFAULT] control_exchange`). */
   readonly controlExchange: string;
+  /** Seconds a call waits when the client gives no timeout. */
   readonly rpcResponseTimeout: number;
+  /** Concurrency of the `pool` executor. */
   readonly executorThreadPoolSize: number;
+  /** Whether RPC servers answer `oslo_rpc_server_ping`. */
   readonly rpcPingEnabled: boolean;
+  /** The whole oslo.config configuration the transport was given. */
   readonly config: OsloConfig;
 }
 
@@ -66,13 +72,19 @@ export class Transport {
   readonly operations = new OperationTracker();
 
   constructor(
+    /** The transport URL (passwords masked by `toString()`). */
     readonly url: TransportURL,
+    /** Whether this transport serves RPC or notifications. */
     readonly purpose: 'rpc' | 'notification',
+    /** The resolved transport-wide settings. */
     readonly conf: TransportConf,
     /** The driver; internal API for servers, clients and notifiers. */
     readonly driver: Driver,
+    /** The plugin registry the driver came from (executors and notifier drivers load from it too). */
     readonly plugins: PluginRegistry,
+    /** Where the transport, its driver and its servers log. */
     readonly logger: Logger,
+    /** Turns errors into oslo's failure format and back, honouring `allowedRemoteExmods`. */
     readonly remoteErrors: RemoteErrorCodec,
   ) {}
 
@@ -162,12 +174,48 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
   return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors);
 }
 
-/** Creates a transport for RPC clients and servers (Python: `get_rpc_transport`). */
+/**
+ * Creates a transport for RPC clients and servers (Python: `get_rpc_transport`). The URL's scheme names the
+ * driver, found among the installed plugin packages; options keep oslo's names and units (seconds).
+ *
+ * @example
+ * ```ts
+ * const transport = await getRpcTransport({
+ *   url: 'rabbit://guest:guest@127.0.0.1:5672/?rabbit_qos_prefetch_count=10',
+ *   controlExchange: 'nova',
+ *   rpcResponseTimeout: 30,
+ * });
+ * // ... clients and servers ...
+ * await transport.cleanup();
+ *
+ * // Or from an existing oslo.config file (transport_url, control_exchange, [oslo_messaging_rabbit]):
+ * const fromConf = await getRpcTransport({ config: loadConfigFiles(['/etc/nova/nova.conf']) });
+ * ```
+ *
+ * @throws {@link DriverLoadFailure} when the URL's driver is not installed, is refused (brand, SPI version, core
+ *   range) or fails to start; the message names the package to install (see docs/troubleshooting.md)
+ * @throws {@link InvalidTransportURL} when the URL cannot be parsed or has no scheme
+ * @throws {@link ConfigurationError} for an unknown driver option in the URL or `driverOptions`, or a value of the
+ *   wrong type
+ */
 export function getRpcTransport(options: TransportOptions = {}): Promise<Transport> {
   return createTransport(options, 'rpc');
 }
 
-/** Creates a transport for notifiers and notification listeners (Python: `get_notification_transport`). */
+/**
+ * Creates a transport for notifiers and notification listeners (Python: `get_notification_transport`). The URL
+ * defaults to `[oslo_messaging_notifications] transport_url`, then as for {@link getRpcTransport}.
+ *
+ * @example
+ * ```ts
+ * const transport = await getNotificationTransport({ url: 'rabbit://guest:guest@127.0.0.1:5672/' });
+ * await new Notifier(transport, { publisherId: 'compute.host1' }).info({}, 'compute.instance.create.end', { id: 1 });
+ * ```
+ *
+ * @throws {@link DriverLoadFailure} when the URL's driver is not installed, is refused or fails to start
+ * @throws {@link InvalidTransportURL} when the URL cannot be parsed or has no scheme
+ * @throws {@link ConfigurationError} for an unknown driver option or a value of the wrong type
+ */
 export function getNotificationTransport(options: TransportOptions = {}): Promise<Transport> {
   return createTransport(options, 'notification');
 }
