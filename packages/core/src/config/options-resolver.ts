@@ -64,6 +64,7 @@ export function convertOption(group: string, name: string, spec: OptionSpec, raw
 
 /** Sources of option values, lowest precedence first. */
 export interface OptionSources {
+  /** An oslo.config configuration; the option group's section is read (e.g. `[oslo_messaging_rabbit]`). */
   readonly config?: OsloConfig | undefined;
   /** Options given in code: snake_case or camelCase keys. */
   readonly code?: Readonly<Record<string, unknown>> | undefined;

@@ -5,7 +5,9 @@ export const MANIFEST_KEY = 'oslo.messaging';
 
 /** One declared entry point: `"<name>": "./dist/file.js#exportName"`. */
 export interface ManifestEntry {
+  /** The entry-point group, e.g. `oslo.messaging.drivers`. */
   readonly group: EntryPointGroup;
+  /** The plugin's name in the group, e.g. `rabbit`. */
   readonly name: string;
   /** Package-relative file, e.g. `./dist/index.js`. */
   readonly file: string;

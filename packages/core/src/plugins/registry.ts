@@ -19,19 +19,26 @@ const CORE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 export interface PluginSource {
   /** `registered` for explicit registration, else the npm package name. */
   readonly packageName: string;
+  /** The package's version. */
   readonly version?: string | undefined;
+  /** The entry point, `<file>#<export>`, e.g. `./dist/index.js#rabbitDriver`. */
   readonly target?: string | undefined;
 }
 
 /** An entry point known to the registry (nothing imported yet for package entries). */
 export interface PluginInfo extends PluginSource {
+  /** The entry-point group, e.g. `oslo.messaging.drivers`. */
   readonly group: EntryPointGroup;
+  /** The plugin's name in the group, e.g. `rabbit`. */
   readonly name: string;
 }
 
 /** Options of a {@link PluginRegistry}. */
 export interface PluginRegistryOptions {
-  /** The application root to resolve plugins from (a path or `import.meta.url`). Default: see {@link resolveAppRoot}. */
+  /**
+   * The application root to resolve plugins from (a path or `import.meta.url`). Default: the package of the main
+   * script (unless that is a tool inside node_modules, like a test runner), else the working directory.
+   */
   readonly appRoot?: string | undefined;
 }
 
