@@ -35,7 +35,9 @@ export type TypedCaster<API, Ctxt> = {
 export type TypedClient<API, Ctxt = Context> = {
   readonly [K in MethodNames<API>]: (...params: Params<Ctxt, RpcArgs<API[K]>>) => Promise<RpcResult<API[K]>>;
 } & {
+  /** The same methods as casts: `await compute.cast.reboot(ctxt, { instanceId })` resolves once sent. */
   readonly cast: TypedCaster<API, Ctxt>;
+  /** A typed handle on `client.prepare(overrides)` (server, version, timeout, fanout, ...). */
   prepare(overrides: PrepareOptions): TypedClient<API, Ctxt>;
   /** The untyped client underneath. */
   readonly client: RPCClient<Ctxt>;
@@ -47,7 +49,10 @@ export type TypedClient<API, Ctxt = Context> = {
  */
 export type TypedEndpoint<API, Ctxt = Context> = {
   [K in MethodNames<API>]: (ctxt: Ctxt, args: RpcArgs<API[K]>) => RpcResult<API[K]> | Promise<RpcResult<API[K]>>;
-} & { readonly target?: Target | TargetFields | undefined };
+} & {
+  /** The namespace and version the endpoint serves (optional, as for any endpoint). */
+  readonly target?: Target | TargetFields | undefined;
+};
 
 const RESERVED = new Set(['cast', 'prepare', 'client', 'then']);
 
