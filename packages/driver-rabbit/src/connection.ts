@@ -152,6 +152,11 @@ export class ManagedConnection {
     }
   }
 
+  /** `kombu_reconnect_splay`: a random extra delay so that many clients do not reconnect in step. */
+  #splay(): number {
+    return this.opts.kombu_reconnect_splay > 0 ? Math.random() * this.opts.kombu_reconnect_splay : 0;
+  }
+
   #wake(): void {
     for (const w of [...this.#waiters]) w();
     this.#waiters.clear();
@@ -178,7 +183,7 @@ export class ManagedConnection {
       }
       this.#failedCycles++;
       this.#wake();
-      const delay = Math.min(this.opts.rabbit_retry_interval + cycle * this.opts.rabbit_retry_backoff, this.opts.rabbit_interval_max);
+      const delay = Math.min(this.opts.rabbit_retry_interval + cycle * this.opts.rabbit_retry_backoff, this.opts.rabbit_interval_max) + this.#splay();
       cycle++;
       await sleep(delay * 1000);
     }
@@ -236,7 +241,7 @@ export class ManagedConnection {
       void model.close().catch(() => undefined);
       if (this.#closed) return;
       this.logger.warn(`Lost the AMQP connection (${why}); reconnecting`, { purpose: this.purpose });
-      void sleep(this.opts.kombu_reconnect_delay * 1000).then(() => {
+      void sleep((this.opts.kombu_reconnect_delay + this.#splay()) * 1000).then(() => {
         if (!this.#closed && !this.#channel) void this.#connect();
       });
     };

@@ -24,12 +24,14 @@ import {
   type SendOptions,
   type Target,
 } from '@oslo-messaging/core';
+import { compressorFor, decompressed } from './compression.js';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher } from './publisher.js';
 import { SendPool } from './send-pool.js';
 import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
-import { isDurable, names, queueArguments, rpcRoute } from './topology.js';
+import { QueueManager } from './queue-manager.js';
+import { isDurable, names, queueArguments, rpcRoute, streamArguments } from './topology.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 
@@ -38,6 +40,11 @@ const BROKER_OP_LIMIT_MS = 2000;
 /** Waits for `work` at most `ms`; its failure or lateness is of no interest (best-effort shutdown steps). */
 const within = (work: Promise<unknown>, ms: number) => boundedWait(work, ms, () => undefined);
 const hex = () => randomUUID().replaceAll('-', '');
+
+/** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
+function bodyOf(msg: amqp.Message): Buffer {
+  return decompressed(msg.content, (msg.properties.headers as Record<string, unknown> | undefined)?.['compression']);
+}
 
 /** Whether an amqplib error is the broker's 406 PRECONDITION_FAILED. */
 function isPrecondition(err: unknown): boolean {
@@ -55,7 +62,19 @@ function declareError(err: unknown, what: string): unknown {
 interface QueueSpec {
   readonly name: string;
   declare(ch: amqp.ConfirmChannel): Promise<void>;
+  /** For a stream queue: where to resume consuming. */
+  readonly stream?: StreamOffsets;
 }
+
+/**
+ * A stream consumer's position, as upstream keeps it: start at `last`, then resume after the last
+ * offset seen (`x-stream-offset` header + 1) on every re-consume; back to `last` when the broker
+ * cancels the consumer (the stream may have been deleted).
+ */
+interface StreamOffsets {
+  next: number | 'last';
+}
+const streamOffsets = (): StreamOffsets => ({ next: 'last' });
 
 /** Remembers the last few `_unique_id`s, to drop duplicates as oslo does (16 for RPC). */
 class RecentIds {
@@ -87,6 +106,8 @@ export class RabbitDriver implements Driver {
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
+  /** Stable reply/fanout queue names (`use_queue_manager`). */
+  readonly #queueManager: QueueManager | undefined;
   /** Exchanges found declared non-durable by another service (upstream falls back to that too). */
   readonly #nonDurableExchanges = new Set<string>();
   #closed = false;
@@ -96,9 +117,17 @@ export class RabbitDriver implements Driver {
     this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
     this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     queueArguments(this.#opts, 'durable'); // validates option combinations now
+    compressorFor(this.#opts.kombu_compression);
+    if (this.#opts.rabbit_stream_fanout && this.#opts.rabbit_qos_prefetch_count <= 0) {
+      throw new ConfigurationError('rabbit_stream_fanout needs rabbit_qos_prefetch_count to be set to a value greater than 0');
+    }
+    if (this.#opts.rabbit_stream_fanout && !this.#opts.rabbit_transient_quorum_queue) {
+      throw new ConfigurationError('rabbit_stream_fanout needs rabbit_transient_quorum_queue to be set to true');
+    }
     if (this.#opts.rpc_conn_pool_size < this.#opts.conn_pool_min_size) {
       throw new ConfigurationError(`rpc_conn_pool_size (${this.#opts.rpc_conn_pool_size}) must be at least conn_pool_min_size (${this.#opts.conn_pool_min_size})`);
     }
+    this.#queueManager = this.#opts.use_queue_manager ? new QueueManager(this.#opts.hostname, this.#opts.processname) : undefined;
     this.#pool = new SendPool(() => this.#connection('send'), this.#opts.rpc_conn_pool_size, this.#opts.conn_pool_min_size, this.#opts.conn_pool_ttl);
   }
 
@@ -138,14 +167,14 @@ export class RabbitDriver implements Driver {
 
   #ensureReplyQueue(): Promise<string> {
     this.#replyQueue ??= (async () => {
-      const name = names.replyQueue(hex());
+      const name = names.replyQueue(this.#queueManager?.get() ?? hex());
       const conn = this.#connection('reply');
       await conn.addRecipe(async (ch, generation) => {
         await ch.assertQueue(name, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, exclusive: false, arguments: queueArguments(this.#opts, 'transient') });
         await ch.consume(name, (msg) => {
           if (!msg) return;
           if (conn.generation === generation) ch.ack(msg);
-          this.#onReply(msg.content);
+          this.#onReply(msg);
         }, { noAck: false });
       });
       return name;
@@ -154,7 +183,14 @@ export class RabbitDriver implements Driver {
     return this.#replyQueue;
   }
 
-  #onReply(body: Buffer): void {
+  #onReply(msg: amqp.ConsumeMessage): void {
+    let body: Buffer;
+    try {
+      body = bodyOf(msg);
+    } catch (err) {
+      this.#ctx.logger.warn('Dropping a malformed reply', { err });
+      return;
+    }
     this.#waiters.onReplyBody(body);
   }
 
@@ -166,7 +202,7 @@ export class RabbitDriver implements Driver {
     // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too.
     const replyTo = msgId !== undefined ? { msgId, replyQueue: await abortable(this.#ensureReplyQueue(), signal), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
-    const reply = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
+    const reply = msgId !== undefined ? this.#waiters.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
@@ -211,7 +247,8 @@ export class RabbitDriver implements Driver {
     const topic = String(target.topic);
     const server = names.serverQueue(topic, String(target.server));
     const fanoutExchange = names.fanoutExchange(topic);
-    const fanoutQueue = names.fanoutQueue(topic, hex());
+    const stream = this.#opts.rabbit_stream_fanout;
+    const fanoutQueue = stream ? names.fanoutStream(topic) : names.fanoutQueue(topic, this.#queueManager?.get() ?? hex());
     const xo = this.#exchangeOptions();
     const durableArgs = queueArguments(this.#opts, 'durable');
     const queues: QueueSpec[] = [
@@ -221,13 +258,17 @@ export class RabbitDriver implements Driver {
         name: fanoutQueue,
         declare: async (ch) => {
           await ch.assertExchange(fanoutExchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true });
-          await ch.assertQueue(fanoutQueue, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, arguments: queueArguments(this.#opts, 'transient') });
+          await ch.assertQueue(fanoutQueue, { durable: this.#opts.rabbit_transient_quorum_queue || stream, autoDelete: false, arguments: stream ? streamArguments(this.#opts) : queueArguments(this.#opts, 'transient') });
           await ch.bindQueue(fanoutQueue, fanoutExchange, topic);
         },
+        ...(stream ? { stream: streamOffsets() } : {}),
       },
     ];
     const recent = new RecentIds(16);
-    return this.#consumer('rpc-server', queues, options.prefetch, [fanoutQueue], (msg, settle) => this.#rpcIncoming(msg, settle, recent));
+    // Random fanout queues go with their server; stable ones (queue manager) and the shared stream stay
+    // for the next run or the other servers, and expire by policy, as upstream.
+    const deleteOnCleanup = stream || this.#queueManager ? [] : [fanoutQueue];
+    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, settle) => this.#rpcIncoming(msg, settle, recent));
   }
 
   async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
@@ -307,12 +348,21 @@ export class RabbitDriver implements Driver {
     };
     const consume = async (ch: amqp.ConfirmChannel, generation: number, q: QueueSpec) => {
       {
-        const consumerArgs = this.#opts.enable_cancel_on_failover ? { 'x-cancel-on-ha-failover': true } : undefined;
+        const consumerArgs = q.stream
+          ? { 'x-stream-offset': q.stream.next }
+          : this.#opts.enable_cancel_on_failover
+            ? { 'x-cancel-on-ha-failover': true }
+            : undefined;
         let myTag = '';
         const { consumerTag } = await ch.consume(q.name, (msg) => {
           if (!msg) {
+            if (q.stream) q.stream.next = 'last';
             void reconsume(ch, generation, q, myTag);
             return;
+          }
+          if (q.stream) {
+            const offset = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-stream-offset'];
+            if (typeof offset === 'number') q.stream.next = offset + 1;
           }
           const settle = (how: 'ack' | 'requeue' | 'reject') => {
             // An ack is only valid on the channel that delivered the message.
@@ -369,7 +419,7 @@ export class RabbitDriver implements Driver {
   }
 
   #rpcIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
-    const u = unpackContext(deserializeEnvelope(msg.content));
+    const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     if (typeof u.message['method'] !== 'string') throw new Error('RPC request has no method');
     if (recent.seen(u.uniqueId)) {
       this.#ctx.logger.info(`Duplicate message detected: ignoring ${u.uniqueId}`);
@@ -389,7 +439,7 @@ export class RabbitDriver implements Driver {
   }
 
   #notificationIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
-    const u = unpackContext(deserializeEnvelope(msg.content));
+    const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     // Like oslo, a notification counts as seen once acknowledged: a requeued one comes back.
     if (recent.has(u.uniqueId)) {
       settle('ack');

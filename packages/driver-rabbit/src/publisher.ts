@@ -1,6 +1,7 @@
 import type * as amqp from 'amqplib';
 import { abortReason, MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, PreconditionFailed, TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
+import { compressorFor, type Compressor } from './compression.js';
 import { publishProperties } from './topology.js';
 
 /** Options of {@link Publisher.publish}. */
@@ -31,8 +32,10 @@ interface Pending {
 export class Publisher {
   readonly #declared = new Map<number, Set<string>>();
   readonly #mandatory = new Map<string, Pending[]>();
+  readonly #compressor: Compressor | undefined;
 
   constructor(readonly connection: ManagedConnection) {
+    this.#compressor = compressorFor(connection.opts.kombu_compression);
     connection.onReturn((msg) => {
       const key = `${msg.fields.exchange}\u0000${msg.fields.routingKey}`;
       const list = this.#mandatory.get(key);
@@ -67,6 +70,7 @@ export class Publisher {
   ): Promise<void> {
     let attempts = 0;
     const signal = options.signal;
+    if (this.#compressor) body = this.#compressor.compress(body);
     for (;;) {
       const channel = await this.connection.ready(options.retry, signal);
       try {
@@ -104,7 +108,7 @@ export class Publisher {
       list.push(pending);
       this.#mandatory.set(key, list);
     }
-    const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) });
+    const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) }, this.#compressor?.contentType);
     const signal = options.signal;
     return new Promise<void>((resolve, reject) => {
       // A blocked or frozen broker may never confirm: the caller's signal ends the wait.

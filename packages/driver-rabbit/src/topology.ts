@@ -22,6 +22,11 @@ export function queueArguments(o: Opts, kind: 'durable' | 'transient'): Record<s
   return args;
 }
 
+/** Arguments of the one stream queue per topic that `rabbit_stream_fanout` uses (upstream: x-max-age from the transient TTL). */
+export function streamArguments(o: Opts): Record<string, unknown> {
+  return { 'x-queue-type': 'stream', ...(o.rabbit_transient_queues_ttl > 0 ? { 'x-max-age': `${o.rabbit_transient_queues_ttl}s` } : {}) };
+}
+
 /** Durable flag of topic/server/notification queues and exchanges. */
 export function isDurable(o: Opts): boolean {
   return o.amqp_durable_queues || o.rabbit_quorum_queue;
@@ -37,8 +42,10 @@ export const names = {
   serverQueue: (topic: string, server: string) => `${topic}.${server}`,
   /** The fanout exchange of a topic: `<topic>_fanout`. */
   fanoutExchange: (topic: string) => `${topic}_fanout`,
-  /** One server's queue on the fanout exchange: `<topic>_fanout_<id>`. */
+  /** One server's queue on the fanout exchange: `<topic>_fanout_<id>` (with the queue manager, id is `<host>:<process>:<n>`). */
   fanoutQueue: (topic: string, id: string) => `${topic}_fanout_${id}`,
+  /** The one stream queue of a topic that every server reads (`rabbit_stream_fanout`): `<topic>_fanout`. */
+  fanoutStream: (topic: string) => `${topic}_fanout`,
   /** A notification's routing key, and the queue of a listener without a pool: `<topic>.<priority>`. */
   notificationRoutingKey: (topic: string, priority: string) => `${topic}.${priority}`,
   /** The queue a listener consumes: the pool name when it has one (bound to every routing key). */
@@ -53,13 +60,13 @@ export function rpcRoute(target: Target, defaultExchange: string): { exchange: s
 }
 
 /** AMQP properties oslo.messaging sets on every message. */
-export function publishProperties(extra: { expiration?: string; mandatory?: boolean } = {}) {
+export function publishProperties(extra: { expiration?: string; mandatory?: boolean } = {}, compression?: string) {
   return {
     contentType: 'application/json',
     contentEncoding: 'utf-8',
     deliveryMode: 2,
     priority: 0,
-    headers: {},
+    headers: compression ? { compression } : {},
     ...extra,
   };
 }
