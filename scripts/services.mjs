@@ -119,7 +119,7 @@ const pyOk = () => sh('/usr/bin/python3 -c "import oslo_messaging, proton, pyngu
 if (!pyOk()) {
   log('installing python3-oslo.messaging, python3-pyngus, python3-qpid-proton, python-qpid-proton-doc');
   try {
-    aptInstall(['python3-oslo.messaging', 'python3-pyngus', 'python3-qpid-proton', 'python-qpid-proton-doc']);
+    aptInstall(['python3-oslo.messaging', 'python3-pyngus', 'python3-qpid-proton', 'libqpid-proton11-dev-examples']);
   } catch (e) {
     failures.push(String(e.message));
   }

@@ -329,7 +329,14 @@ export class Amqp1Driver implements Driver {
         return;
       }
       if (!onMessage) return void delivery.release();
-      void Promise.resolve(onMessage(m)).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
+      let handled: void | Promise<void>;
+      try {
+        handled = onMessage(m);
+      } catch (err) {
+        // Thrown inside rhea's 'message' event it would be an uncaught exception.
+        return void this.#ctx.logger.error('Message handler failed', { err });
+      }
+      void Promise.resolve(handled).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
     };
     const unsubscribe = () => {
       for (const h of handles) (h.close(), this.#receivers.delete(h));
