@@ -33,6 +33,7 @@ export class Target implements TargetFields {
   readonly fanout: boolean | undefined;
   readonly legacyNamespaces: readonly string[];
 
+  /** @throws {@link InvalidTarget} when a field has the wrong type (a non-string topic, a non-boolean fanout) */
   constructor(fields: TargetFields = {}) {
     for (const key of ['exchange', 'topic', 'namespace', 'version', 'server'] as const) {
       const v = fields[key];
@@ -61,6 +62,8 @@ export class Target implements TargetFields {
   /**
    * A copy with some fields replaced. Like Python's `target(**kw)`, the copy drops `legacyNamespaces`
    * unless given again. Pass `undefined` explicitly to clear a field.
+   *
+   * @throws {@link InvalidTarget} when an override has the wrong type
    */
   with(overrides: TargetFields): Target {
     const next: Record<string, unknown> = {};
@@ -85,30 +88,47 @@ export class Target implements TargetFields {
     return out as TargetFields;
   }
 
+  /** `<Target topic=compute, server=host1>`, as Python prints it. */
   toString(): string {
     const attrs = FIELDS.filter((k) => this[k]).map((k) => `${k}=${String(this[k])}`);
     return `<Target ${attrs.join(', ')}>`;
   }
 
-  /** Accepts a Target or plain fields. */
+  /**
+   * Accepts a Target or plain fields.
+   *
+   * @throws {@link InvalidTarget} when a field has the wrong type
+   */
   static from(value: Target | TargetFields): Target {
     return value instanceof Target ? value : new Target(value);
   }
 }
 
-/** Throws {@link InvalidTarget} unless the target can be sent to. */
+/**
+ * Throws {@link InvalidTarget} unless the target can be sent to.
+ *
+ * @throws {@link InvalidTarget} when the target has no topic
+ */
 export function assertSendable(target: Target): void {
   if (!target.topic) throw new InvalidTarget('A topic is required to send', target);
 }
 
-/** Throws {@link InvalidTarget} unless an RPC server can listen on the target. */
+/**
+ * Throws {@link InvalidTarget} unless an RPC server can listen on the target.
+ *
+ * @throws {@link InvalidTarget} when the target lacks a topic or a server name
+ */
 export function assertRpcListenable(target: Target): void {
   if (!target.topic || !target.server) {
     throw new InvalidTarget("A server's target must have topic and server names specified", target);
   }
 }
 
-/** Throws {@link InvalidTarget} unless a notification listener can listen on the target. */
+/**
+ * Throws {@link InvalidTarget} unless a notification listener can listen on the target.
+ *
+ * @throws {@link InvalidTarget} when the target has no topic
+ */
 export function assertNotificationListenable(target: Target): void {
   if (!target.topic) throw new InvalidTarget('A target must have topic specified', target);
 }
