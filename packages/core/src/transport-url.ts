@@ -131,7 +131,20 @@ export class TransportURL {
     return this.transport.split('+')[0] ?? this.transport;
   }
 
-  /** Parses a URL string; throws {@link InvalidTransportURL} saying what is wrong. */
+  /**
+   * Parses a URL string; throws {@link InvalidTransportURL} saying what is wrong.
+   *
+   * @example
+   * ```ts
+   * const url = TransportURL.parse('rabbit://nova:s3cret@mq1:5672,nova:s3cret@mq2:5672/nova?ssl=true');
+   * url.driver;        // 'rabbit'
+   * url.hosts.length;  // 2
+   * String(url);       // 'rabbit://nova:****@mq1:5672,nova:****@mq2:5672/nova?ssl=true'
+   * ```
+   *
+   * @throws {@link InvalidTransportURL} when the URL is not a string, has no scheme, a bad port or IPv6 host,
+   *   whitespace in its hosts, or a query item without a name
+   */
   static parse(url: unknown): TransportURL {
     if (typeof url !== 'string') throw new InvalidTransportURL(url, 'Wrong URL type');
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(url);

@@ -5,7 +5,11 @@ export const SPI_VERSION = 1;
 
 const VERSION_RE = /^\d+\.\d+(\.\d+)?$/;
 
-/** Throws unless `version` looks like `major.minor[.revision]` (oslo's rule for `prepare(version=)`). */
+/**
+ * Throws unless `version` looks like `major.minor[.revision]` (oslo's rule for `prepare(version=)`).
+ *
+ * @throws {@link MessagingException} when it does not
+ */
 export function assertVersion(version: string): void {
   if (!VERSION_RE.test(version)) {
     throw new MessagingException(`Version must contain a major and minor integer. Got ${version}`);
