@@ -6,6 +6,10 @@ import type { OsloConfig } from './options-resolver.js';
  * Parses oslo.config INI text: `[section]` headers, `key = value` (or `key: value`), `#` and `;`
  * comment lines, indented continuation lines, and repeated keys (MultiStrOpt) kept as an array.
  * Values stay strings; options are converted by their schema when used.
+ *
+ * @param source - the file name, for error messages
+ * @throws {@link ConfigurationError} on a line that is neither `key = value`, a section nor a comment, or a key
+ *   before any section
  */
 export function parseOsloConfig(text: string, source = '(text)'): Record<string, Record<string, string | string[]>> {
   const out: Record<string, Record<string, string | string[]>> = {};
@@ -50,6 +54,13 @@ export function parseOsloConfig(text: string, source = '(text)'): Record<string,
 /**
  * Reads oslo.config files (an existing nova.conf works as it is) into the `config` shape
  * transports take; later files override earlier ones, key by key, as oslo.config does.
+ *
+ * @example
+ * ```ts
+ * const transport = await getRpcTransport({ config: loadConfigFiles(['/etc/nova/nova.conf']) });
+ * ```
+ *
+ * @throws {@link ConfigurationError} when a file cannot be read or parsed
  */
 export function loadConfigFiles(paths: readonly string[]): OsloConfig {
   const merged: Record<string, Record<string, string | string[]>> = {};
