@@ -15,7 +15,11 @@ export function camelCase(name: string): string {
 const TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
-/** Converts a raw value to the option's type; throws ConfigurationError saying which option and why. */
+/**
+ * Converts a raw value to the option's type; throws ConfigurationError saying which option and why.
+ *
+ * @throws {@link ConfigurationError} when the value cannot be converted or is out of range or choices
+ */
 export function convertOption(group: string, name: string, spec: OptionSpec, raw: unknown, source: string): unknown {
   const bad = (why: string) => new ConfigurationError(`Option ${group}.${name} (from ${source}): ${why}`);
   let value: unknown;
@@ -75,6 +79,8 @@ export interface OptionSources {
 /**
  * Resolves the options of one group: schema defaults < config file section < code < URL query.
  * Returns the values keyed by oslo's snake_case names, and the names it understood.
+ *
+ * @throws {@link ConfigurationError} when a value cannot be converted to its option's type or is out of range
  */
 export function resolveOptions<S extends OptionSchema>(group: string, schema: S, sources: OptionSources): ResolvedOptions<S> {
   const out: Record<string, unknown> = {};

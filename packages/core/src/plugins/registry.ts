@@ -89,6 +89,9 @@ export class PluginRegistry {
   /**
    * Registers a plugin value directly (for bundled applications and tests). Wins over discovery.
    * The value must carry the brand of `group` (made by `defineDriver` and friends).
+   *
+   * @throws {@link DriverLoadFailure} (drivers), {@link ExecutorLoadFailure} (executors) or {@link PluginLoadFailure}
+   *   (notifier drivers, matchmakers) when the value does not carry the brand of `group` or is for another SPI version
    */
   register(group: EntryPointGroup, name: string, value: unknown): void {
     this.#checkBrand(group, name, value, 'registered');
@@ -140,6 +143,10 @@ export class PluginRegistry {
   /**
    * Loads the plugin `name` of `group`, validated (brand, SPI version, peer range on core).
    * Throws `DriverLoadFailure` / `ExecutorLoadFailure` / `PluginLoadFailure` naming what to install.
+   *
+   * @throws {@link DriverLoadFailure} (drivers), {@link ExecutorLoadFailure} (executors) or {@link PluginLoadFailure}
+   *   (notifier drivers, matchmakers), the promise rejecting, when no installed package provides the plugin, two
+   *   do, its module fails to import or lacks the export, or it is refused (brand, SPI version, peer range on core)
    */
   load(group: EntryPointGroup, name: string): Promise<unknown> {
     const key = `${group}:${name}`;
@@ -278,12 +285,28 @@ function pickExport(mod: Record<string, unknown>, exportName: string): unknown {
 /** The process-wide registry used when no `plugins` registry is passed. */
 export const defaultPluginRegistry = new PluginRegistry();
 
-/** Registers a plugin in the default registry (bundlers, tests). */
+/**
+ * Registers a plugin in the default registry (bundlers, tests).
+ *
+ * @example
+ * ```ts
+ * import { rabbitDriver } from '@oslo-messaging/driver-rabbit';
+ * registerPlugin(ENTRY_POINT_GROUPS.drivers, 'rabbit', rabbitDriver);
+ * ```
+ *
+ * @throws {@link DriverLoadFailure}, {@link ExecutorLoadFailure} or {@link PluginLoadFailure} when the value is not a
+ *   plugin of `group` for this SPI version (see {@link PluginRegistry.register})
+ */
 export function registerPlugin(group: EntryPointGroup, name: string, value: unknown): void {
   defaultPluginRegistry.register(group, name, value);
 }
 
-/** Loads a plugin from the default registry. */
+/**
+ * Loads a plugin from the default registry.
+ *
+ * @throws {@link DriverLoadFailure}, {@link ExecutorLoadFailure} or {@link PluginLoadFailure} (the promise rejecting)
+ *   when it cannot be found, imported or accepted (see {@link PluginRegistry.load})
+ */
 export function loadPlugin(group: EntryPointGroup, name: string): Promise<unknown> {
   return defaultPluginRegistry.load(group, name);
 }
