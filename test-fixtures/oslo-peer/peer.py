@@ -1,16 +1,25 @@
 #!/usr/bin/python3
-"""A Python oslo.messaging 14 peer for interop tests, driven by command-line arguments.
+"""A Python oslo.messaging peer for interop tests, driven by command-line arguments. It runs whichever
+oslo.messaging `import oslo_messaging` finds: Debian's 14.0.3, or upstream 18.1.0 extracted from
+../shared/peers and put first on PYTHONPATH (with PBR_VERSION=18.1.0, as it has no package metadata).
 
 serve   --topic T --server S          RPC server; prints READY, then one JSON line per cast it handles
 call    --topic T --method M [--args JSON] [--server S] [--version V] [--cast] [--fanout] [--namespace N]
                                        prints {"result": ...} or {"error": {...}}
 notify  --topic T --driver D --priority P --event E [--payload JSON] [--publisher P]
+        [--context-kind dict|request|redactable]
 listen  --topic T [--pool P]           prints READY, then one JSON line per notification
+version                                only the first line below
 
-Every mode takes --url (default rabbit://guest:guest@127.0.0.1:5672/).
+Every mode takes --url (default rabbit://guest:guest@127.0.0.1:5672/). Every mode first prints
+{"oslo_messaging": {"version": V, "path": P, "source": S}}: which oslo.messaging was imported, from
+where, and whether V came from package metadata beside it or from PBR_VERSION (the tests check it, so
+a wrong PYTHONPATH cannot pass for the other peer).
 """
 import argparse
+import importlib.metadata
 import json
+import os
 import sys
 
 from oslo_config import cfg
@@ -19,6 +28,33 @@ import oslo_messaging as om
 
 def out(obj):
     print(json.dumps(obj), flush=True)
+
+
+def oslo_messaging_version():
+    """The imported oslo.messaging's version: metadata in the same sys.path entry, else $PBR_VERSION."""
+    path = os.path.dirname(os.path.abspath(om.__file__))
+    for dist in importlib.metadata.distributions(path=[os.path.dirname(path)]):
+        if (dist.metadata['Name'] or '').lower().replace('_', '.') == 'oslo.messaging':
+            return {'version': dist.version, 'path': path, 'source': 'metadata'}
+    return {'version': os.environ.get('PBR_VERSION'), 'path': path, 'source': 'PBR_VERSION'}
+
+
+def notification_context(kind, ctxt):
+    """The context a notifier is given: a plain dict, an oslo.context RequestContext (with a token), or
+    one that can redact itself the way oslo.context >= 5.3's redacted_copy() does (which 18.1's notifier
+    calls; Debian's oslo.context 5.0.0 has no redacted_copy, so 18.1 sends {} for a RequestContext)."""
+    if kind == 'dict':
+        return ctxt
+    from oslo_context import context as oslo_context
+
+    class RedactableContext(oslo_context.RequestContext):
+        def redacted_copy(self, **kwargs):
+            return oslo_context.RequestContext(user_id=self.user_id, project_id=self.project_id,
+                                               request_id=self.request_id, roles=self.roles,
+                                               is_admin=self.is_admin, **kwargs)
+
+    cls = RedactableContext if kind == 'redactable' else oslo_context.RequestContext
+    return cls(auth_token='py-secret-token', roles=['reader'], **ctxt)
 
 
 class MyPythonError(Exception):
@@ -71,7 +107,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('mode')
     ap.add_argument('--url', default='rabbit://guest:guest@127.0.0.1:5672/')
-    ap.add_argument('--topic', required=True)
+    ap.add_argument('--topic')
     ap.add_argument('--server')
     ap.add_argument('--method')
     ap.add_argument('--args', default='{}')
@@ -86,7 +122,11 @@ def main():
     ap.add_argument('--publisher', default='python.peer')
     ap.add_argument('--pool')
     ap.add_argument('--context', default='{"user_id": "py-user", "project_id": "py-project"}')
+    ap.add_argument('--context-kind', default='dict', choices=('dict', 'request', 'redactable'))
     a = ap.parse_args()
+    out({'oslo_messaging': oslo_messaging_version()})
+    if a.mode == 'version':
+        return
     # oslo 14's client needs [oslo_messaging_metrics], registered only on the global CONF.
     conf = cfg.CONF
     conf([], project='oslo-peer')
@@ -123,7 +163,7 @@ def main():
     elif a.mode == 'notify':
         transport = om.get_notification_transport(conf, url=a.url)
         notifier = om.Notifier(transport, publisher_id=a.publisher, driver=a.driver, topics=[a.topic])
-        getattr(notifier, a.priority)(json.loads(a.context), a.event, json.loads(a.payload))
+        getattr(notifier, a.priority)(notification_context(a.context_kind, json.loads(a.context)), a.event, json.loads(a.payload))
         out({'sent': True})
         transport.cleanup()
     elif a.mode == 'listen':
