@@ -106,6 +106,10 @@ describe.concurrent.each(BROKERS)('amqp1 fault injection (%s)', (_name, start) =
       const outage = find(result, 'deadline-ops-settled', 'outage') as unknown as { outcomes: string[] };
       // calls, cast with a timeout, cast with retry=1, call nobody serves: all fail, typed, by their deadlines.
       expect(outage.outcomes).toEqual(['MessagingTimeout', 'MessagingTimeout', 'MessagingTimeout', 'MessageDeliveryFailure', 'MessagingTimeout']);
+      // A call in flight when the broker went: no reply can come, it times out by its deadline.
+      expect(result.settled.find((s) => s.op === 'outage:inflight-call')).toMatchObject({ ok: false, error: 'MessagingTimeout' });
+      // The server was busy with a call when the second outage began: cleanup rejects that call, typed.
+      expect(result.settled.find((s) => s.op === 'outage2:busy-call')).toMatchObject({ ok: false });
       expect(result.records.some((r) => r.event === 'not-recovered')).toBe(false);
       find(result, 'recovered', 'outage');
       // Casts and a notification sent during the outage (retry unset) waited for the broker and were accepted.

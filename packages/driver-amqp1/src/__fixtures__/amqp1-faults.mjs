@@ -39,7 +39,7 @@ async function world(topic) {
   const notified = new Set();
   const rpc = await getRpcTransport({ url, logger, driverOptions });
   const notifications = await getNotificationTransport({ url, logger, driverOptions });
-  const server = getRpcServer(rpc, { topic, server: 's1' }, [{ ping: (_c, { n }) => n, record: (_c, { n }) => void received.add(n) }]);
+  const server = getRpcServer(rpc, { topic, server: 's1' }, [{ ping: (_c, { n }) => n, record: (_c, { n }) => void received.add(n), slow: async (_c, { ms }) => (await sleep(ms), ms) }]);
   const listener = getNotificationListener(notifications, [{ topic }], [{ info: (_c, _p, _e, payload) => void notified.add(payload.n) }]);
   const client = getRpcClient(rpc, { topic }, { timeout: CALL_TIMEOUT });
   const caster = getRpcClient(rpc, { topic }); // no timeout, retry unset: retried until cleanup
@@ -113,6 +113,9 @@ async function faultMode() {
   if (!(await w.call(0, 'baseline')).ok) throw new Error('no baseline call');
   for (let n = 1; n <= 5; n++) await w.cast(n);
   await w.note(1);
+  // In flight when the broker goes: the server answers after the fault, the call must still settle by its deadline.
+  const inflight = timed('outage:inflight-call', CALL_TIMEOUT, () => w.client.call({}, 'slow', { ms: 700 }));
+  await sleep(100);
   report('ready');
 
   await waitForCommand('fault');
@@ -120,6 +123,7 @@ async function faultMode() {
   // Retried until the broker is back: confirmed only once it accepted them.
   const forever = [w.cast(100), w.cast(101), w.note(100)];
   await deadlineOps(w, 'outage');
+  await inflight;
   await waitForCommand('restored');
   await recover(w, 'outage');
   const settled = await Promise.all(forever.map((p) => bounded(p, 20_000, 'forever')));
@@ -127,10 +131,14 @@ async function faultMode() {
   for (let n = 200; n < 205; n++) await w.cast(n);
   await w.note(200);
   await checkNothingLost(w, 'outage');
+  // The server is busy with this call when the broker goes: server.wait() waits for it, not for its reply.
+  const busy = timed('outage2:busy-call', 5, () => getRpcClient(w.rpc, { topic }, { timeout: 5 }).call({}, 'slow', { ms: 800 }));
+  await sleep(100);
   report('phase2-ready');
 
   await waitForCommand('fault2');
   await shutdownWithPending(w, 'outage2');
+  await busy;
   report('done');
 }
 
