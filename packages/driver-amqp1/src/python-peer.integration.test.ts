@@ -1,6 +1,9 @@
 // Interoperability with the real Python oslo.messaging 14 `amqp` driver (Proton + pyngus, run with
 // /usr/bin/python3) through a real AMQP 1.0 broker, both directions: calls, server-targeted calls,
 // casts, fanout, remote errors, NoSuchMethod, version mismatch, v1/v2 notifications.
+//
+// Against Debian's 14.0.3 only: upstream removed the AMQP 1.0 driver in 15.0, so oslo.messaging 18.1
+// (the other peer of the rabbit interop tests) has no `amqp` driver to talk to.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   getNotificationListener,
@@ -11,7 +14,7 @@ import {
   type MessageHandlingServer,
   type Transport,
 } from '@oslo-messaging/core';
-import { pythonPeers } from '../../../test-fixtures/oslo-peer/python-peer.js';
+import { checkPeer, DEBIAN_PEER, pythonPeers } from '../../../test-fixtures/oslo-peer/python-peer.js';
 import { ourClientToPythonServers, pythonClientToOurServers } from '../../../test-fixtures/oslo-peer/rpc-interop.js';
 import { startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 
@@ -25,8 +28,9 @@ const servers: MessageHandlingServer[] = [];
 beforeAll(async () => {
   broker = await startTestBroker();
   url = `amqp://127.0.0.1:${broker.port}/`;
-  peers = pythonPeers(url);
+  peers = pythonPeers(url, DEBIAN_PEER);
   // Fail loudly (never skip) when the Python peer or Proton is not installed.
+  expect((await checkPeer(DEBIAN_PEER)).version).toBe('14.0.3');
   expect(await peers.installed(), 'Python oslo.messaging 14 with python3-pyngus and python3-qpid-proton must be installed').toBe(0);
 });
 afterEach(async () => {
@@ -35,6 +39,8 @@ afterEach(async () => {
     await s.wait();
   }
   peers.killAll();
+  // Every Python process of the test ran Debian's 14.0.3 (until() checked each one's path too).
+  expect(peers.reportedVersions()).toEqual(['14.0.3']);
 });
 afterAll(async () => {
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
@@ -46,15 +52,15 @@ async function rpc() {
   return t;
 }
 
-describe('amqp1: our client -> Python oslo.messaging server', () => {
+describe('amqp1: our client -> Python oslo.messaging 14.0.3 server', () => {
   it('call, server-targeted call, context, remote errors, NoSuchMethod, version mismatch, server-targeted cast, fanout', () => ourClientToPythonServers({ peers, rpc, servers }), 120_000);
 });
 
-describe('amqp1: Python oslo.messaging client -> our server', () => {
+describe('amqp1: Python oslo.messaging 14.0.3 client -> our server', () => {
   it('call, server-targeted call, context, remote errors both ways, NoSuchMethod, version mismatch, server-targeted cast, fanout', () => pythonClientToOurServers({ peers, rpc, servers }), 120_000);
 });
 
-describe('amqp1: notifications across languages', () => {
+describe('amqp1: notifications across languages (Python oslo.messaging 14.0.3)', () => {
   it('Python v1 and v2 notifications reach our listener', async () => {
     const topic = uniq('py_notif');
     const t = await getNotificationTransport({ url, logger: silentLogger });
