@@ -2,9 +2,8 @@ import { context, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getRpcClient, getRpcServer, getRpcTransport, silentLogger, Target } from '@oslo-messaging/core';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkPeer, DEBIAN_PEER, pythonPeers, upstreamPeer, type OsloPeer } from '../../../test-fixtures/oslo-peer/python-peer.js';
 import { OsloMessagingInstrumentation } from './index.js';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -43,17 +42,25 @@ describe('OpenTelemetry over the real RabbitMQ driver', () => {
     expect(s.spanContext().traceId).toBe(c.spanContext().traceId);
     expect(s.parentSpanContext?.spanId).toBe(c.spanContext().spanId);
   });
+});
 
-  it('a Python oslo.messaging server answers traced calls and just carries the trace keys in its context', async () => {
+/** The Python hop against both peers: Debian's 14.0.3 and upstream's 18.1.0 (a missing or broken 18.1 fails, never skips). */
+const PEERS: ReadonlyArray<{ label: string; version: string; prepare: () => Promise<OsloPeer> }> = [
+  { label: DEBIAN_PEER.label, version: DEBIAN_PEER.version, prepare: async () => DEBIAN_PEER },
+  { label: 'oslo.messaging 18.1.0 (upstream)', version: '18.1.0', prepare: upstreamPeer },
+];
+
+describe.each(PEERS)('OpenTelemetry across a Python $label hop over RabbitMQ', ({ version, prepare }) => {
+  it(`a Python ${version} server answers traced calls and just carries the trace keys in its context`, async () => {
+    const oslo = await prepare();
+    expect((await checkPeer(oslo)).version).toBe(version);
+    const peers = pythonPeers(RABBIT_URL, oslo);
     const inst = new OsloMessagingInstrumentation({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] }) });
     const topic = `otel_py_${Math.random().toString(36).slice(2)}`;
-    const peer = spawn('/usr/bin/python3', [fileURLToPath(new URL('../../../test-fixtures/oslo-peer/peer.py', import.meta.url)), 'serve', '--topic', topic, '--server', 'py', '--url', RABBIT_URL], { stdio: 'pipe' });
     try {
-      let out = '';
-      peer.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const deadline = Date.now() + 30_000;
-      while (!out.includes('"ready"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      expect(out).toContain('"ready"');
+      const server = peers.peer(['serve', '--topic', topic, '--server', 'py']);
+      await server.until((l) => l.some((x) => x['ready']), 'the Python server');
+      expect(server.reported()?.version).toBe(version);
       const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
       try {
         const client = inst.instrumentClient(getRpcClient(t, { topic, version: '1.1' }, { timeout: 15 }));
@@ -65,7 +72,7 @@ describe('OpenTelemetry over the real RabbitMQ driver', () => {
         await t.cleanup();
       }
     } finally {
-      peer.kill('SIGTERM');
+      peers.killAll();
     }
   }, 60_000);
 });
