@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import {
+  abortable,
+  abortReason,
   deserializeEnvelope,
   MessageDeliveryFailure,
   MessageUndeliverable,
@@ -43,29 +45,10 @@ import { Subjects } from './subjects.js';
 
 const hex = () => randomUUID().replaceAll('-', '');
 
-/** Rejects with the signal's reason as soon as it aborts; the abandoned promise can never reject unhandled. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  promise.catch(() => undefined);
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(reasonOf(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(reasonOf(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}
-
-function reasonOf(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new MessagingTimeout('The caller stopped waiting');
-}
-
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(reasonOf(signal));
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<void>((resolve, reject) => {
-    const onAbort = () => (clearTimeout(t), reject(reasonOf(signal!)));
+    const onAbort = () => (clearTimeout(t), reject(abortReason(signal!)));
     const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -134,7 +117,10 @@ export class NatsDriver implements Driver {
   /** The connection, opened on first use and retried every `nats_retry_interval` until it succeeds or the transport is cleaned up. */
   #connection(signal?: AbortSignal): Promise<NatsConnection> {
     if (this.#closed) return Promise.reject(new TransportDriverError('The transport was cleaned up'));
-    this.#connecting ??= this.#connectLoop();
+    if (!this.#connecting) {
+      this.#connecting = this.#connectLoop();
+      this.#connecting.catch(() => undefined); // it rejects only after cleanup; callers see that through their own await
+    }
     return abortable(this.#connecting, signal);
   }
 
@@ -292,7 +278,7 @@ export class NatsDriver implements Driver {
         await abortable(nc.jetstream().publish(subject, data, { msgID: msgId, timeout: this.#opts.nats_publish_timeout * 1000 }), signal);
         return;
       } catch (err) {
-        if (signal.aborted) throw reasonOf(signal);
+        if (signal.aborted) throw abortReason(signal);
         if (err instanceof TransportDriverError) throw err;
         this.#stream = undefined; // the stream may have been deleted: declare it again
         if (retry !== null && retry !== undefined && retry >= 0 && attempt >= retry) {
@@ -336,7 +322,7 @@ export class NatsDriver implements Driver {
         await abortable(this.#ensureReplies(nc), signal);
         nc.publish(subject, serializeEnvelope(packContext(msg, ctxt)), { reply: `${this.#replySubject}.nr.${msgId}` });
       } catch (err) {
-        this.#waiters.reject(msgId, signal.aborted ? reasonOf(signal) : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }));
+        this.#waiters.reject(msgId, signal.aborted ? abortReason(signal) : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }));
       }
       return waiting;
     }
@@ -408,13 +394,7 @@ export class NatsDriver implements Driver {
     });
   }
 
-  #listener(spec: {
-    core: ReadonlyArray<{ subject: string; queue?: string }>;
-    stored: ReadonlyArray<{ subject: string; queue: string }>;
-    prefetch: number;
-    decode: (data: Uint8Array, settle: Settle) => IncomingMessage | undefined;
-  }): Listener {
-    type Run = { stopped: boolean; subs: Subscription[]; consumers: ConsumerMessages[] };
+  #listener(spec: ListenerSpec): Listener {
     let run: Run | undefined;
     const stop = async () => {
       const r = run;
@@ -427,43 +407,33 @@ export class NatsDriver implements Driver {
     const listener: Listener = {
       start: async (onMessage) => {
         if (run) return;
-        const nc = await this.#connection(this.#closing.signal);
         const r: Run = { stopped: false, subs: [], consumers: [] };
         run = r;
-        const deliver = (incoming: IncomingMessage | undefined) => (incoming && !r.stopped ? onMessage(incoming) : undefined);
-        for (const { subject, queue } of spec.core) {
-          r.subs.push(
-            nc.subscribe(subject, {
-              ...(queue ? { queue } : {}),
-              callback: (err, m: Msg) => {
-                if (err || r.stopped) return;
-                void Promise.resolve(deliver(spec.decode(m.data, NO_SETTLE))).catch((e: unknown) => this.#ctx.logger.error('Handling a message failed', { err: e }));
-              },
-            }),
-          );
-        }
-        await nc.flush();
-        for (const { subject, queue } of spec.stored) {
-          const name = await this.#ensureConsumer(nc, subject, queue);
-          const consumer = await nc.jetstream().consumers.get(this.#opts.nats_stream, name);
-          const messages = await consumer.consume({ max_messages: spec.prefetch });
-          r.consumers.push(messages);
-          void (async () => {
-            try {
-              for await (const m of messages) {
-                // Taken from NATS after stop(): give it back at once rather than after ack_wait.
-                if (r.stopped) {
-                  m.nak();
-                  continue;
-                }
-                await deliver(spec.decode(m.data, jsSettle(m)));
-              }
-            } catch (err) {
-              if (!r.stopped) this.#ctx.logger.error(`Consuming ${subject} stopped: ${(err as Error).message}`);
+        // NATS may be restarting or JetStream recovering: keep trying for nats_listen_timeout seconds.
+        const giveUpAt = Date.now() + this.#opts.nats_listen_timeout * 1000;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.#attach(r, spec, onMessage);
+            if (r.stopped) {
+              // stop() came while attaching: release what was attached after it
+              for (const sub of r.subs.splice(0)) sub.unsubscribe();
+              for (const c of r.consumers.splice(0)) c.stop();
             }
-          })();
+            return;
+          } catch (err) {
+            for (const sub of r.subs.splice(0)) sub.unsubscribe();
+            for (const c of r.consumers.splice(0)) c.stop();
+            // The stream or a consumer may be gone (deleted, expired): declare them again next time.
+            this.#stream = undefined;
+            this.#consumers.clear();
+            if (this.#closed || r.stopped || Date.now() >= giveUpAt) {
+              if (run === r) run = undefined;
+              throw err;
+            }
+            if (attempt === 1) this.#ctx.logger.warn(`Cannot listen yet (${(err as Error).message}); retrying`);
+            await sleep(this.#opts.nats_retry_interval * 1000, this.#closing.signal).catch(() => undefined);
+          }
         }
-        if (r.stopped) await stop();
       },
       stop,
       cleanup: async () => {
@@ -473,6 +443,45 @@ export class NatsDriver implements Driver {
     };
     this.#listeners.add(listener);
     return listener;
+  }
+
+  /** Subscribes a listener's core subjects and starts pulling from its durable consumers. */
+  async #attach(r: Run, spec: ListenerSpec, onMessage: (message: IncomingMessage) => void | Promise<void>): Promise<void> {
+    const nc = await this.#connection(this.#closing.signal);
+    const deliver = (incoming: IncomingMessage | undefined) => (incoming && !r.stopped ? onMessage(incoming) : undefined);
+    for (const { subject, queue } of spec.core) {
+      r.subs.push(
+        nc.subscribe(subject, {
+          ...(queue ? { queue } : {}),
+          callback: (err, m: Msg) => {
+            if (err || r.stopped) return;
+            void Promise.resolve(deliver(spec.decode(m.data, NO_SETTLE))).catch((e: unknown) => this.#ctx.logger.error('Handling a message failed', { err: e }));
+          },
+        }),
+      );
+    }
+    // The subscriptions are registered with the server before start() resolves: a call sent right after is served.
+    await nc.flush();
+    for (const { subject, queue } of spec.stored) {
+      const name = await this.#ensureConsumer(nc, subject, queue);
+      const consumer = await nc.jetstream().consumers.get(this.#opts.nats_stream, name);
+      const messages = await consumer.consume({ max_messages: spec.prefetch });
+      r.consumers.push(messages);
+      void (async () => {
+        try {
+          for await (const m of messages) {
+            // Taken from NATS after stop(): give it back at once rather than after ack_wait.
+            if (r.stopped) {
+              m.nak();
+              continue;
+            }
+            await deliver(spec.decode(m.data, jsSettle(m)));
+          }
+        } catch (err) {
+          if (!r.stopped) this.#ctx.logger.error(`Consuming ${subject} stopped: ${(err as Error).message}`);
+        }
+      })();
+    }
   }
 
   #decode(data: Uint8Array, settle: Settle): ReturnType<typeof unpackContext> | undefined {
@@ -536,6 +545,21 @@ export class NatsDriver implements Driver {
     this.#nc = undefined;
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
   }
+}
+
+/** What a listener consumes: core NATS subjects (with a queue group or not) and stored (JetStream) queues. */
+interface ListenerSpec {
+  readonly core: ReadonlyArray<{ subject: string; queue?: string }>;
+  readonly stored: ReadonlyArray<{ subject: string; queue: string }>;
+  readonly prefetch: number;
+  readonly decode: (data: Uint8Array, settle: Settle) => IncomingMessage | undefined;
+}
+
+/** One started run of a listener (a stopped listener can start again). */
+interface Run {
+  stopped: boolean;
+  subs: Subscription[];
+  consumers: ConsumerMessages[];
 }
 
 interface Settle {

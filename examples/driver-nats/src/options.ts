@@ -11,5 +11,6 @@ export const NATS_OPTIONS = defineOptions({
   nats_ack_wait: { type: 'int', default: 30, min: 1, help: 'Seconds before a stored message that was delivered but not acknowledged is delivered again.' },
   nats_prefetch: { type: 'int', default: 64, min: 1, help: 'Stored messages a consumer holds at once (the default for ListenOptions.prefetch).' },
   nats_publish_timeout: { type: 'float', default: 5, min: 0.1, help: 'Seconds one JetStream publish waits for the server\'s acknowledgement before it is retried.' },
+  nats_listen_timeout: { type: 'float', default: 30, min: 0, help: 'Seconds server.start() keeps trying while NATS or JetStream is not ready (a server restarting).' },
   nats_retry_interval: { type: 'float', default: 1, min: 0, help: 'Seconds between send retries.' },
 });
