@@ -5,6 +5,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { abortReason, MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
+import { RetryOnNewChannel } from './declare-errors.js';
 import type { RABBIT_OPTIONS } from './options.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
@@ -113,16 +114,25 @@ export class ManagedConnection {
   /** Registers topology to (re)create on every connection; runs it now if connected. */
   async addRecipe(recipe: Recipe): Promise<() => void> {
     // Registered only once connected: a recipe run inside the connect loop could fail it forever.
-    const ch = await this.ready();
-    this.#recipes.add(recipe);
-    try {
-      await recipe(ch, this.#generation);
-    } catch (err) {
-      // A recipe the broker refuses (PRECONDITION_FAILED) must not be re-run on every reconnect.
-      this.#recipes.delete(recipe);
-      throw err;
+    let ch = await this.ready();
+    for (let attempt = 1; ; attempt++) {
+      this.#recipes.add(recipe);
+      try {
+        await recipe(ch, this.#generation);
+        return () => this.#recipes.delete(recipe);
+      } catch (err) {
+        // A recipe the broker refuses (PRECONDITION_FAILED) must not be re-run on every reconnect,
+        // nor inside the reconnect this failure causes.
+        this.#recipes.delete(recipe);
+        if (err instanceof RetryOnNewChannel && attempt < 4 && !this.#closed) {
+          // The broker closed the channel over a declaration that a new channel can fix.
+          for (let i = 0; i < 100 && this.#channel === ch; i++) await sleep(20);
+          ch = await this.ready();
+          continue;
+        }
+        throw err;
+      }
     }
-    return () => this.#recipes.delete(recipe);
   }
 
   /**
@@ -207,7 +217,9 @@ export class ManagedConnection {
       // SNI and the name check use the URL's host name; an IP address is checked against IP SANs.
       if (isIP(host.name) === 0) socketOptions['servername'] = host.name;
       const expected = host.name;
-      socketOptions['checkServerIdentity'] = o.ssl_enforce_hostname_verification ? (_h: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) : () => undefined;
+      // Upstream 18.1's rule: the name is checked when ssl_ca_file is given and
+      // ssl_enforce_hostname_verification is on (its default); the chain is always verified.
+      socketOptions['checkServerIdentity'] = o.ssl_ca_file && o.ssl_enforce_hostname_verification ? (_h: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) : () => undefined;
     }
     const model = await amqp.connect(
       { protocol: tls ? 'amqps' : 'amqp', hostname: host.hostname, port: host.port, username: host.username, password: host.password, vhost: vhostOf(this.url), heartbeat: o.heartbeat_timeout_threshold, credentials },

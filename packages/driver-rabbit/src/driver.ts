@@ -25,6 +25,7 @@ import {
   type Target,
 } from '@oslo-messaging/core';
 import { compressorFor, decompressed } from './compression.js';
+import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher } from './publisher.js';
@@ -46,22 +47,11 @@ function bodyOf(msg: amqp.Message): Buffer {
   return decompressed(msg.content, (msg.properties.headers as Record<string, unknown> | undefined)?.['compression']);
 }
 
-/** Whether an amqplib error is the broker's 406 PRECONDITION_FAILED. */
-function isPrecondition(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 406 || /PRECONDITION_FAILED/.test(String((err as Error | null)?.message));
-}
-
-/** A declaration the broker refused with 406 as the typed {@link PreconditionFailed}; other errors as they are. */
-function declareError(err: unknown, what: string): unknown {
-  if (!isPrecondition(err)) return err;
-  const detail = /PRECONDITION_FAILED - [^"]*/.exec(String((err as Error).message))?.[0] ?? String((err as Error).message);
-  return new PreconditionFailed(`RabbitMQ refused to declare ${what}: ${detail}. Another service declared it with other settings; align the configurations or delete it.`, { cause: err });
-}
-
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
 interface QueueSpec {
   readonly name: string;
-  declare(ch: amqp.ConfirmChannel): Promise<void>;
+  /** Declares the queue (and its exchange and bindings); `durable: false` after upstream's non-durable fallback. */
+  declare(ch: amqp.ConfirmChannel, durable?: boolean): Promise<void>;
   /** For a stream queue: where to resume consuming. */
   readonly stream?: StreamOffsets;
 }
@@ -110,6 +100,10 @@ export class RabbitDriver implements Driver {
   readonly #queueManager: QueueManager | undefined;
   /** Exchanges found declared non-durable by another service (upstream falls back to that too). */
   readonly #nonDurableExchanges = new Set<string>();
+  /** Queues declared non-durable after upstream's fallback (another service declared them so first). */
+  readonly #nonDurableQueues = new Set<string>();
+  /** Queues to delete before declaring them again (a 404: stuck on an unresponsive node). */
+  readonly #stuckQueues = new Set<string>();
   #closed = false;
 
   constructor(ctx: DriverContext) {
@@ -252,8 +246,21 @@ export class RabbitDriver implements Driver {
     const xo = this.#exchangeOptions();
     const durableArgs = queueArguments(this.#opts, 'durable');
     const queues: QueueSpec[] = [
-      { name: topic, declare: async (ch) => { await ch.assertExchange(exchange, 'topic', xo); await ch.assertQueue(topic, { ...xo, arguments: durableArgs }); await ch.bindQueue(topic, exchange, topic); } },
-      { name: server, declare: async (ch) => { await ch.assertQueue(server, { ...xo, arguments: durableArgs }); await ch.bindQueue(server, exchange, server); } },
+      {
+        name: topic,
+        declare: async (ch, durable = xo.durable) => {
+          await ch.assertExchange(exchange, 'topic', { ...xo, durable: durable && !this.#nonDurableExchanges.has(exchange) });
+          await ch.assertQueue(topic, { ...xo, durable, arguments: durableArgs });
+          await ch.bindQueue(topic, exchange, topic);
+        },
+      },
+      {
+        name: server,
+        declare: async (ch, durable = xo.durable) => {
+          await ch.assertQueue(server, { ...xo, durable, arguments: durableArgs });
+          await ch.bindQueue(server, exchange, server);
+        },
+      },
       {
         name: fanoutQueue,
         declare: async (ch) => {
@@ -285,10 +292,10 @@ export class RabbitDriver implements Driver {
     const args = queueArguments(this.#opts, 'durable');
     const queues: QueueSpec[] = [...byQueue].map(([name, bindings]) => ({
       name,
-      declare: async (ch) => {
-        await ch.assertQueue(name, { ...xo, arguments: args });
+      declare: async (ch, durable = xo.durable) => {
+        await ch.assertQueue(name, { ...xo, durable, arguments: args });
         for (const b of bindings) {
-          await ch.assertExchange(b.exchange, 'topic', xo);
+          await ch.assertExchange(b.exchange, 'topic', { ...xo, durable: durable && !this.#nonDurableExchanges.has(b.exchange) });
           await ch.bindQueue(name, b.exchange, b.routingKey);
         }
       },
@@ -313,10 +320,26 @@ export class RabbitDriver implements Driver {
     let tags: string[] = [];
     let stopped = false;
     const declare = async (ch: amqp.ConfirmChannel, q: QueueSpec) => {
+      const nonDurable = this.#nonDurableQueues.has(q.name);
+      if (this.#stuckQueues.delete(q.name)) await ch.deleteQueue(q.name);
       try {
-        await q.declare(ch);
+        await q.declare(ch, nonDurable ? false : undefined);
       } catch (err) {
-        throw declareError(err, `queue ${q.name}`);
+        const recovery = declareRecovery(err, nonDurable);
+        const log = this.#ctx.logger;
+        if (recovery === 'non-durable') {
+          log.warn(`Queue ${q.name} could not be declared probably because of conflicting configurations (${(err as Error).message}): declaring it non-durable`, { purpose });
+          this.#nonDurableQueues.add(q.name);
+        } else if (recovery === 'delete-and-redeclare') {
+          log.warn(`Queue ${q.name} is stuck on an unresponsive node: deleting it and declaring it again`, { purpose });
+          this.#stuckQueues.add(q.name);
+        } else if (recovery === 'wait-and-redeclare') {
+          log.error(`Internal AMQP error (541) declaring queue ${q.name}: retrying in 2 s`, { purpose });
+          await new Promise((r) => setTimeout(r, 2000).unref());
+        } else {
+          throw declareError(err, `queue ${q.name}`);
+        }
+        throw new RetryOnNewChannel(`Declaring queue ${q.name} again on a new channel`, { cause: err });
       }
     };
     const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {

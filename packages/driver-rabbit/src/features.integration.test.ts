@@ -130,3 +130,26 @@ describe('kombu_compression', () => {
     await expect(getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { kombu_compression: 'bz2' } })).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
+
+describe('declare errors, recovered as upstream does', () => {
+  it('a queue and exchange declared non-durable by another service: a durable server declares them non-durable too and serves', async () => {
+    const exchange = uniq('nd_x');
+    const topic = uniq('nd');
+    const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertExchange(exchange, 'topic', { durable: false });
+      await ch.assertQueue(topic, { durable: false });
+      const t = await transport({ amqp_durable_queues: true }, exchange);
+      const s = getRpcServer(t, { topic, server: 's' }, [{ ping: () => 'pong' }]);
+      await s.start();
+      servers.push(s);
+      expect(await getRpcClient(t, { topic }, { timeout: 10 }).call({}, 'ping')).toBe('pong');
+      expect((await queues()).get(topic)?.durable).toBe('false');
+      expect((await queues()).get(`${topic}.s`)?.durable).toBe('true');
+      await ch.deleteQueue(topic);
+    } finally {
+      await conn.close();
+    }
+  });
+});
