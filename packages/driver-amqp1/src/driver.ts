@@ -73,6 +73,8 @@ export class Amqp1Driver implements Driver {
   /** The addresser once known (the hot path skips the promise and its deadline timer). */
   #resolvedAddresser: Addresser | undefined;
   #replies: Promise<ReceiverHandle> | undefined;
+  /** The reply link once attached (the hot path skips the promise and its deadline race). */
+  #replyHandle: ReceiverHandle | undefined;
   readonly #receivers = new Set<ReceiverHandle>();
   /** Started servers and listeners, to subscribe again when the addressing mode changes. */
   readonly #resubscribers = new Set<(addresser: Addresser) => void>();
@@ -129,6 +131,7 @@ export class Amqp1Driver implements Driver {
     this.#ctx.logger.warn(`The AMQP 1.0 peer now calls for ${mode} addressing (was ${previous.mode}): subscribing again`);
     const replies = this.#replies;
     this.#replies = undefined;
+    this.#replyHandle = undefined;
     void replies?.then((h) => (h.close(), this.#receivers.delete(h)), () => undefined);
     for (const resubscribe of this.#resubscribers) resubscribe(addresser);
   }
@@ -230,7 +233,9 @@ export class Amqp1Driver implements Driver {
 
   /** The reply link: a dynamic source (oslo), or on RabbitMQ a private queue bound to amq.direct. */
   #replyLink(): Promise<ReceiverHandle> {
-    this.#replies ??= (async () => {
+    if (this.#replies) return this.#replies;
+    let pending: Promise<ReceiverHandle> | undefined;
+    pending = (async () => {
       const addresser = await this.addresser();
       const onReply = (message: Message, delivery: Delivery) => this.#onReply(message, delivery);
       const handle = addresser.mode === 'rabbitmq'
@@ -238,10 +243,12 @@ export class Amqp1Driver implements Driver {
         : this.#links.receive({ dynamic: true }, this.#opts.reply_link_credit, onReply, 'rpc-response');
       this.#receivers.add(handle);
       await handle.attached;
+      if (this.#replies === pending) this.#replyHandle = handle;
       return handle;
     })();
-    this.#replies.catch(() => (this.#replies = undefined));
-    return this.#replies;
+    this.#replies = pending;
+    pending.catch(() => this.#replies === pending && (this.#replies = undefined));
+    return pending;
   }
 
   #onReply(message: Message, delivery: Delivery): void {
@@ -279,7 +286,7 @@ export class Amqp1Driver implements Driver {
       await this.#send(address, message, plan);
       return undefined;
     }
-    const replies = await this.#before(this.#replyLink(), plan, ' (attaching the reply link)');
+    const replies = this.#replyHandle ?? (await this.#before(this.#replyLink(), plan, ' (attaching the reply link)'));
     const stop = this.#stopReason(plan, '');
     if (stop) throw stop;
     const msgId = hex();
@@ -288,8 +295,10 @@ export class Amqp1Driver implements Driver {
     // The reply is awaited until the call's deadline, not for a fresh timeout: connecting counted too.
     const reply = this.#waiters.wait(msgId, { timeout: (deadline - Date.now()) / 1000, callMonitorTimeout: options.callMonitorTimeout });
     // The caller gave up: forget the waiter (core has settled the caller already).
-    const stopListening = onAbort(options.signal, () => this.#waiters.reject(msgId, abandoned(options.signal!, 'RPC call')));
-    reply.then(stopListening, stopListening);
+    if (options.signal) {
+      const stopListening = onAbort(options.signal, () => this.#waiters.reject(msgId, abandoned(options.signal!, 'RPC call')));
+      reply.then(stopListening, stopListening);
+    }
     this.#send(address, message, plan).catch((err: Error) => this.#waiters.reject(msgId, err));
     return reply;
   }
