@@ -50,6 +50,7 @@ describe('examples', () => {
     expect(out).toContain('[ts server ts-compute-1] v6 reboot_instance i-1 (SOFT) for user bob');
     expect(out).toContain('[python] get_host_uptime 7.0 -> UnsupportedVersion');
     expect(out).toContain('[python] get_host_uptime 6.3 -> UnsupportedVersion');
+    expect(out).toContain('[python] get_host_uptime compute_task 6.0 -> UnsupportedVersion');
     expect(out).toContain('[python] sync_power_states 6.0 -> NoSuchMethod');
     expect(out).toContain("[python] baseapi ping -> {'service': 'compute', 'arg': 'hello'}");
     expect(out).toContain("[python] schedule_and_build_instances for ['i-1', 'i-2'] by alice");

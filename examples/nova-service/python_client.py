@@ -30,12 +30,14 @@ print('get_host_uptime 6.2 ->', compute.prepare(version='6.2').call(ctxt, 'get_h
 compute.prepare(version='6.0').cast(ctxt, 'reboot_instance', instance='i-1', reboot_type='SOFT')
 print('reboot_instance 6.0 cast sent', flush=True)
 
-for version, method in (('7.0', 'get_host_uptime'), ('6.3', 'get_host_uptime'), ('6.0', 'sync_power_states')):
+for namespace, version, method in ((None, '7.0', 'get_host_uptime'), (None, '6.3', 'get_host_uptime'),
+                                   ('compute_task', '6.0', 'get_host_uptime'), (None, '6.0', 'sync_power_states')):
     try:
-        compute.prepare(version=version).call(ctxt, method)
+        compute.prepare(namespace=namespace, version=version).call(ctxt, method)
     except Exception as e:
         # Without allowed_remote_exmods the error arrives as oslo's RemoteError naming the server-side class.
-        print('%s %s -> %s' % (method, version, getattr(e, 'exc_type', type(e).__name__)), flush=True)
+        where = '%s %s' % (namespace, version) if namespace else version
+        print('%s %s -> %s' % (method, where, getattr(e, 'exc_type', type(e).__name__)), flush=True)
 
 base = compute.prepare(namespace='baseapi', version='1.0')
 print('baseapi ping ->', base.call(ctxt, 'ping', arg='hello'), flush=True)
