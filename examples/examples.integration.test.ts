@@ -27,6 +27,8 @@ function run(example: string, script: string, env: Record<string, string> = {}, 
 }
 
 const lines = (out: string) => out.trim().split('\n');
+/** Each example gets this long (it starts processes, Python ones included, on a busy machine). */
+const TIMEOUT = 120_000;
 
 describe('examples', () => {
   it('typed-contract: a proxy<API>() client and a TypedEndpoint server share one interface', async () => {
@@ -40,7 +42,7 @@ describe('examples', () => {
       'list limit 5 -> [{"sku":"bolt","count":42}]',
       'done',
     ]);
-  });
+  }, TIMEOUT);
 
   it('nova-service: Python calls the versioned TypeScript service, TypeScript calls the Python conductor', async () => {
     const out = await run('nova-service', 'dist/main.js');
@@ -59,7 +61,7 @@ describe('examples', () => {
     expect(out).toContain('[ts] rebuild_instance -> RemoteError NoValidHost: No valid host was found for i-9');
     expect(out).toContain('[ts] canSendVersion 1.18 with versionCap 1.17 -> false');
     expect(lines(out).at(-1)).toBe('[ts] done');
-  });
+  }, TIMEOUT);
 
   it('notification-collector: a filtered listener pool and a batch listener, fed by Python', async () => {
     const topic = `notifications_example_${randomUUID().slice(0, 8)}`;
@@ -75,7 +77,7 @@ describe('examples', () => {
     const batches = /metering: 8 info notifications in \d+ batches \(([\d, ]+)\)/.exec(out);
     expect(batches).not.toBeNull();
     expect(batches![1]!.split(', ').every((n) => Number(n) >= 1 && Number(n) <= 4)).toBe(true);
-  });
+  }, TIMEOUT);
 
   it('brokerless: two server processes and a client over ZeroMQ with the Redis matchmaker', async () => {
     const out = await run('brokerless', 'main.mjs');
@@ -86,7 +88,7 @@ describe('examples', () => {
     expect(out).toContain('host-a: refresh (fanout)');
     expect(out).toContain('host-b: refresh (fanout)');
     expect(lines(out).at(-1)).toBe('client: done');
-  });
+  }, TIMEOUT);
 
   it('tracing: one trace across a TypeScript client, a Python hop and a TypeScript server', async () => {
     const out = await run('tracing', 'main.mjs');
@@ -102,7 +104,7 @@ describe('examples', () => {
       '      reserve stock [INTERNAL]',
     ]);
     expect(out).toContain("name: 'place order'"); // the ConsoleSpanExporter's own output
-  });
+  }, TIMEOUT);
 
   describe('driver-nats', () => {
     beforeAll(ensureNats, 60_000);
@@ -120,6 +122,6 @@ describe('examples', () => {
       expect(out).toContain('compute-1  refresh_cache (sent while down)');
       expect(out).toMatch(/audit#3 +compute\.instance\.delete\.end from compute\.host1/);
       expect(lines(out).at(-1)).toBe('demo       done: 3 billing + 3 audit deliveries');
-    });
+    }, TIMEOUT);
   });
 });
