@@ -65,7 +65,7 @@ export type { ManifestEntry } from './plugins/manifest.js';
 export { KNOWN_PACKAGES, candidatePackages } from './plugins/known-packages.js';
 export { ENTRY_POINT_GROUPS, ENTRY_POINT_BRAND, brand, readBrand } from './spi/entry-point.js';
 export type { EntryPointGroup, EntryPointBrand, Branded } from './spi/entry-point.js';
-export { defineDriver, defineExecutor, defineNotifierDriver, defineMatchmaker } from './spi/define.js';
+export { defineDriver, defineExecutor, defineNotifierDriver, defineMatchmaker, defineMetricsCollector } from './spi/define.js';
 export { defineOptions } from './spi/options.js';
 export type { OptionSchema, OptionSpec, OptionType, ResolvedOptions } from './spi/options.js';
 export type {
@@ -75,6 +75,7 @@ export type {
 export type { Executor, ExecutorFactory, ExecutorOptions } from './spi/executor.js';
 export type { NotifierDriver, NotifierDriverContext, NotifierDriverFactory, NotificationSender } from './spi/notifier.js';
 export type { Matchmaker, MatchmakerContext, MatchmakerFactory } from './spi/matchmaker.js';
+export type { MetricsCollector, MetricsCollectorFactory, MetricsContext, RpcClientInvocation } from './spi/metrics.js';
 export { matchmakerKeys } from './spi/matchmaker.js';
 
 // Wire helpers shared by drivers

@@ -6,6 +6,7 @@ import { defaultPluginRegistry, type PluginRegistry } from './plugins/registry.j
 import { ENTRY_POINT_GROUPS } from './spi/entry-point.js';
 import type { Driver, DriverContext, DriverFactory } from './spi/driver.js';
 import type { OptionSchema } from './spi/options.js';
+import type { MetricsCollector, MetricsCollectorFactory } from './spi/metrics.js';
 import { TransportURL } from './transport-url.js';
 import { createRemoteErrorCodec } from './wire/failure.js';
 import type { RemoteErrorCodec } from './spi/driver.js';
@@ -86,6 +87,8 @@ export class Transport {
     readonly logger: Logger,
     /** Turns errors into oslo's failure format and back, honouring `allowedRemoteExmods`. */
     readonly remoteErrors: RemoteErrorCodec,
+    /** The RPC metrics collector, when `[oslo_messaging_metrics] metrics_enabled` is on. */
+    readonly metrics?: MetricsCollector,
   ) {}
 
   /** Whether {@link Transport.cleanup} was called: nothing is sent through this transport any more. */
@@ -102,6 +105,7 @@ export class Transport {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     this.operations.close(new TransportDriverError('The transport was cleaned up'));
+    await this.metrics?.close().catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err }));
     await boundedWait(this.driver.cleanup(), CLEANUP_LIMIT_MS, () =>
       this.logger.warn(`The ${this.url.driver ?? ''} driver did not finish its cleanup within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
     );
@@ -171,7 +175,28 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
     await driver.cleanup().catch(() => undefined);
     throw new ConfigurationError(`Unknown option(s) for the "${driverName}" driver: ${unknown.join(', ')}`);
   }
-  return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors);
+  let metrics: MetricsCollector | undefined;
+  if (metricsEnabled(config)) {
+    try {
+      const collector = (await plugins.load(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics')) as MetricsCollectorFactory;
+      metrics = await collector.create({ config, logger });
+    } catch (err) {
+      await driver.cleanup().catch(() => undefined);
+      throw err;
+    }
+  }
+  return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors, metrics);
+}
+
+const METRICS_SWITCH = {
+  metrics_enabled: { type: 'bool', default: false, help: 'Send RPC client metrics to oslo.metrics.' },
+} as const satisfies OptionSchema;
+
+/** `[oslo_messaging_metrics] metrics_enabled`: the collector's other options are its own. */
+function metricsEnabled(config: OsloConfig): boolean {
+  const value = config['oslo_messaging_metrics']?.['metrics_enabled'];
+  if (value === undefined) return false;
+  return resolveOptions('oslo_messaging_metrics', METRICS_SWITCH, { config: { oslo_messaging_metrics: { metrics_enabled: value } } }).metrics_enabled;
 }
 
 /**

@@ -31,6 +31,9 @@ export const KNOWN_PACKAGES: Readonly<Record<EntryPointGroup, Readonly<Record<st
     sentinel: '@oslo-messaging/matchmaker-redis',
     static: '@oslo-messaging/matchmaker-static',
   },
+  [ENTRY_POINT_GROUPS.metrics]: {
+    'oslo.metrics': '@oslo-messaging/metrics',
+  },
 };
 
 const KIND: Readonly<Record<EntryPointGroup, string>> = {
@@ -38,6 +41,7 @@ const KIND: Readonly<Record<EntryPointGroup, string>> = {
   [ENTRY_POINT_GROUPS.executors]: 'executor',
   [ENTRY_POINT_GROUPS.notifyDrivers]: 'notifier',
   [ENTRY_POINT_GROUPS.matchmakers]: 'matchmaker',
+  [ENTRY_POINT_GROUPS.metrics]: 'metrics',
 };
 
 /** Package names to try for `name` in `group`, most likely first (Babel-style convention). */

@@ -26,7 +26,7 @@ describe('readManifest', () => {
     [{ [MANIFEST_KEY]: 'x' }, 'pkg: package.json "oslo.messaging" must be an object'],
     [{ [MANIFEST_KEY]: { entryPoints: {} } }, 'pkg: package.json "oslo.messaging".schema must be 1 (got undefined)'],
     [{ [MANIFEST_KEY]: { schema: 1 } }, 'pkg: package.json "oslo.messaging".entryPoints must be an object'],
-    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { 'oslo.messaging.transports': {} } } }, 'unknown entry point group "oslo.messaging.transports" (known: oslo.messaging.drivers, oslo.messaging.executors, oslo.messaging.notify.drivers, oslo.messaging.zmq.matchmaker)'],
+    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { 'oslo.messaging.transports': {} } } }, 'unknown entry point group "oslo.messaging.transports" (known: oslo.messaging.drivers, oslo.messaging.executors, oslo.messaging.notify.drivers, oslo.messaging.zmq.matchmaker, oslo.messaging.metrics)'],
     [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: 'x' } } }, '.entryPoints["oslo.messaging.drivers"] must be an object'],
     [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 5 } } } }, 'target of oslo.messaging.drivers:r must be a string'],
     [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 'dist/index.js#x' } } } }, 'target "dist/index.js#x" of oslo.messaging.drivers:r must look like "./path/in/package.js#exportName"'],

@@ -62,6 +62,7 @@ const WHAT: Record<EntryPointGroup, string> = {
   [ENTRY_POINT_GROUPS.executors]: 'executor',
   [ENTRY_POINT_GROUPS.notifyDrivers]: 'notification driver',
   [ENTRY_POINT_GROUPS.matchmakers]: 'matchmaker',
+  [ENTRY_POINT_GROUPS.metrics]: 'metrics collector',
 };
 
 /**

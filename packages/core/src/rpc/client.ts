@@ -1,6 +1,6 @@
 import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
-import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
+import type { Context, Driver, RpcRequest, SendOptions } from '../spi/driver.js';
 import { assertSendable, Target, type TargetFields } from '../target.js';
 import type { Transport } from '../transport.js';
 import { assertVersion, versionIsCompatible } from '../version.js';
@@ -100,6 +100,22 @@ export class RPCClient<Ctxt = Context> {
   async #send(ctxt: Context, request: RpcRequest, options: SendOptions, timeout: number | undefined): Promise<unknown> {
     assertSendable(this.target);
     const driver = this.transport.driver;
+    const target = this.target;
+    const metrics = this.transport.metrics;
+    if (metrics) {
+      const settled = metrics.clientInvocation({ target, method: request.method, callType: options.waitForReply ? 'call' : 'cast', timeout });
+      return this.#sendTo(driver, ctxt, request, options, timeout).then(
+        (value) => (settled(undefined), value),
+        (err: unknown) => {
+          settled(err);
+          throw err;
+        },
+      );
+    }
+    return this.#sendTo(driver, ctxt, request, options, timeout);
+  }
+
+  async #sendTo(driver: Driver, ctxt: Context, request: RpcRequest, options: SendOptions, timeout: number | undefined): Promise<unknown> {
     const target = this.target;
     try {
       if (timeout === undefined) return await this.transport.operations.run((signal) => driver.send(target, ctxt, request, { ...options, signal }));

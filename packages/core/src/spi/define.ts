@@ -2,6 +2,7 @@ import { brand, ENTRY_POINT_GROUPS, type Branded } from './entry-point.js';
 import type { DriverFactory } from './driver.js';
 import type { ExecutorFactory } from './executor.js';
 import type { MatchmakerFactory } from './matchmaker.js';
+import type { MetricsCollectorFactory } from './metrics.js';
 import type { NotifierDriverFactory } from './notifier.js';
 
 /** Declares a transport driver plugin. Export the result and name it in package.json. */
@@ -22,4 +23,9 @@ export function defineNotifierDriver(factory: NotifierDriverFactory): Branded<No
 /** Declares a ZeroMQ matchmaker plugin. */
 export function defineMatchmaker(factory: MatchmakerFactory): Branded<MatchmakerFactory> {
   return brand(ENTRY_POINT_GROUPS.matchmakers, factory);
+}
+
+/** Declares an RPC metrics collector plugin. */
+export function defineMetricsCollector(factory: MetricsCollectorFactory): Branded<MetricsCollectorFactory> {
+  return brand(ENTRY_POINT_GROUPS.metrics, factory);
 }

@@ -10,6 +10,8 @@ export const ENTRY_POINT_GROUPS = {
   notifyDrivers: 'oslo.messaging.notify.drivers',
   /** ZeroMQ matchmakers ({@link defineMatchmaker}): `dummy`, `redis`, `sentinel`, `static`. */
   matchmakers: 'oslo.messaging.zmq.matchmaker',
+  /** RPC metrics collectors ({@link defineMetricsCollector}): `oslo.metrics`. */
+  metrics: 'oslo.messaging.metrics',
 } as const;
 
 /** One of {@link ENTRY_POINT_GROUPS}. */
