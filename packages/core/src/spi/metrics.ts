@@ -4,8 +4,11 @@ import type { Target } from '../target.js';
 
 /** One RPC client invocation, as oslo.messaging labels its client metrics. */
 export interface RpcClientInvocation {
+  /** The client's target (topic, server, fanout, ...). */
   readonly target: Target;
+  /** The method invoked. */
   readonly method: string;
+  /** Whether it is a call or a cast. */
   readonly callType: 'call' | 'cast';
   /** The call's timeout in seconds; undefined for casts without one. */
   readonly timeout: number | undefined;
@@ -27,6 +30,7 @@ export interface MetricsCollector {
 export interface MetricsContext {
   /** The whole configuration (`[oslo_messaging_metrics]` holds the collector's options). */
   readonly config: OsloConfig;
+  /** Where the collector logs. */
   readonly logger: Logger;
 }
 
@@ -35,6 +39,8 @@ export interface MetricsContext {
  * `oslo.metrics` when `[oslo_messaging_metrics] metrics_enabled` is true, as oslo.messaging does.
  */
 export interface MetricsCollectorFactory {
+  /** The collector's name, e.g. `oslo.metrics`. */
   readonly name: string;
+  /** Makes the collector of one transport. */
   create(context: MetricsContext): Promise<MetricsCollector> | MetricsCollector;
 }
