@@ -55,19 +55,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The caller's give-up signal: core's `signal` (aborted at the deadline or on cleanup), the deadline itself for
- * callers that pass no signal, and this driver's own cleanup.
+ * The caller's give-up signal: core's `signal` (aborted at the deadline or on cleanup) and this driver's own
+ * cleanup; for a caller that passes a deadline but no signal, a timer stands in for it.
  */
 function giveUpSignal(options: { deadline?: number | undefined; signal?: AbortSignal | undefined }, closing: AbortSignal): AbortSignal {
-  const signals = [closing];
-  if (options.signal) signals.push(options.signal);
-  if (options.deadline !== undefined) {
-    const c = new AbortController();
-    const left = Math.max(0, options.deadline - Date.now());
-    setTimeout(() => c.abort(new MessagingTimeout(`Gave up after the message's deadline (${left} ms)`)), left).unref();
-    signals.push(c.signal);
-  }
-  return signals.length === 1 ? closing : AbortSignal.any(signals);
+  if (options.signal) return AbortSignal.any([closing, options.signal]);
+  if (options.deadline === undefined) return closing;
+  const c = new AbortController();
+  const left = Math.max(0, options.deadline - Date.now());
+  setTimeout(() => c.abort(new MessagingTimeout(`Gave up after the message's deadline (${left} ms)`)), left).unref();
+  return AbortSignal.any([closing, c.signal]);
 }
 
 type Options = ResolvedOptions<typeof NATS_OPTIONS>;
