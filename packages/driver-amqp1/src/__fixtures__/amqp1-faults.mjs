@@ -113,6 +113,9 @@ async function faultMode() {
   if (!(await w.call(0, 'baseline')).ok) throw new Error('no baseline call');
   for (let n = 1; n <= 5; n++) await w.cast(n);
   await w.note(1);
+  // A broker that dies loses what it accepted and did not deliver yet (it keeps nothing on disk): fault only
+  // once these arrived, so that a loss the check below finds is the driver's.
+  for (let i = 0; i < 100 && !(w.confirmedCasts.every((n) => w.received.has(n)) && w.notified.has(1)); i++) await sleep(20);
   // In flight when the broker goes: the server answers after the fault, the call must still settle by its deadline.
   const inflight = timed('outage:inflight-call', CALL_TIMEOUT, () => w.client.call({}, 'slow', { ms: 700 }));
   await sleep(100);
@@ -131,6 +134,7 @@ async function faultMode() {
   for (let n = 200; n < 205; n++) await w.cast(n);
   await w.note(200);
   await checkNothingLost(w, 'outage');
+  for (let i = 0; i < 100 && !w.confirmedCasts.every((n) => w.received.has(n)); i++) await sleep(20);
   // The server is busy with this call when the broker goes: server.wait() waits for it, not for its reply.
   const busy = timed('outage2:busy-call', 5, () => getRpcClient(w.rpc, { topic }, { timeout: 5 }).call({}, 'slow', { ms: 800 }));
   await sleep(100);
