@@ -4,6 +4,7 @@ import { listenCommand } from './commands/listen.js';
 import { notifyCommand } from './commands/notify.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { rpcCommand } from './commands/rpc.js';
+import { sendNotificationCommand } from './commands/send-notification.js';
 import { serveCommand } from './commands/serve.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -14,6 +15,7 @@ Commands:
   call          invoke an RPC method and print its result as JSON
   cast          invoke an RPC method without waiting
   notify        send a notification
+  send-notification  upstream's oslo-messaging-send-notification, its arguments unchanged
   listen        print notifications as they arrive
   serve         run an echo/introspection RPC server
   bench         measure throughput and latency (like oslo's simulator.py)
@@ -34,6 +36,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await rpcCommand(command, rest, io);
       case 'notify':
         return await notifyCommand(rest, io);
+      case 'send-notification':
+        return await sendNotificationCommand(rest, io);
       case 'listen':
         return await listenCommand(rest, io);
       case 'serve':

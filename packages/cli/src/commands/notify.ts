@@ -5,7 +5,8 @@ import type { Io } from '../io.js';
 
 export const NOTIFY_HELP = `Usage: oslo-messaging notify --topic T --event-type E [options]
 
-Sends one notification (what oslo's oslo-messaging-send-notification does).
+Sends one notification. For upstream's oslo-messaging-send-notification and its arguments, use
+the oslo-messaging-send-notification command (or oslo-messaging send-notification).
 
 Options:
   --topic T            notification topic (default notifications)
