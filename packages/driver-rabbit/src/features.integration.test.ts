@@ -1,6 +1,6 @@
 // Upstream 18.1's RabbitMQ features, driver to driver on the real broker: stream fanout, the queue
 // manager's stable queue names, and kombu compression on the wire.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import * as amqp from 'amqplib';
@@ -97,6 +97,30 @@ describe('use_queue_manager', () => {
     await t.cleanup();
     // Stable names are for the next run: nothing was deleted (x-expires cleans up eventually).
     expect([...(await queues()).keys()]).toContain(`${topic}_fanout_node-a:${processname}:1`);
+  });
+});
+
+describe('use_queue_manager across restarts', () => {
+  it('a restarted service (new process group) gets the same reply and fanout queue names and reuses the queues', async () => {
+    const script = new URL('./__fixtures__/queue-manager-run.mjs', import.meta.url).pathname;
+    const topic = uniq('qm_restart');
+    const processname = uniq('svc');
+    const runOnce = () =>
+      new Promise<string>((resolve, reject) => {
+        // detached: a new process group, as a service restarted by its supervisor has.
+        const child = spawn(process.execPath, [script, RABBIT_URL, topic, processname], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`run failed (${code}): ${err}`))));
+      });
+    expect(await runOnce()).toContain('"answer":"pong"');
+    const first = [...(await queues()).keys()].filter((n) => n.includes(`restart-host:${processname}:`)).sort();
+    expect(first).toEqual([`${topic}_fanout_restart-host:${processname}:1`, `reply_restart-host:${processname}:2`]);
+    expect(await runOnce()).toContain('"answer":"pong"');
+    const second = [...(await queues()).keys()].filter((n) => n.includes(`restart-host:${processname}:`)).sort();
+    expect(second).toEqual(first);
   });
 });
 
