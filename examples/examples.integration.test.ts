@@ -90,7 +90,7 @@ describe('examples', () => {
     expect(lines(out).at(-1)).toBe('client: done');
   }, TIMEOUT);
 
-  it('tracing: one trace across a TypeScript client, a Python hop and a TypeScript server', async () => {
+  it('tracing: one trace across a TypeScript client, a Python hop and a TypeScript server, three processes', async () => {
     const out = await run('tracing', 'main.mjs');
     const m = /python hop: checkout bolt x3, traceparent 00-([0-9a-f]{32})-[0-9a-f]{16}-01/.exec(out);
     expect(m).not.toBeNull();
@@ -98,12 +98,14 @@ describe('examples', () => {
     const tree = out.slice(out.indexOf('trace '));
     expect(lines(tree)[0]).toBe(`trace ${m![1]}: 4 spans`);
     expect(lines(tree).slice(1)).toEqual([
-      'place order [INTERNAL]',
-      expect.stringMatching(/^ {2}call shop-frontend-\d+ \[CLIENT\]$/),
-      expect.stringMatching(/^ {4}process shop-backend-\d+ \[SERVER\] \(via the Python hop\)$/),
-      '      reserve stock [INTERNAL]',
+      'place order [INTERNAL] (client)',
+      expect.stringMatching(/^ {2}call shop-frontend-\d+ \[CLIENT\] \(client\)$/),
+      expect.stringMatching(/^ {4}process shop-backend-\d+ \[SERVER\] \(server process, via the Python hop\)$/),
+      '      reserve stock [INTERNAL] (server process)',
     ]);
-    expect(out).toContain("name: 'place order'"); // the ConsoleSpanExporter's own output
+    // the ConsoleSpanExporter's own output, in the client and in the server process
+    expect(out).toContain("name: 'place order'");
+    expect(out).toContain("name: 'reserve stock'");
   }, TIMEOUT);
 
   describe('driver-nats', () => {
