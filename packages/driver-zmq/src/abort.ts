@@ -38,8 +38,8 @@ export function abandonedError(signal: AbortSignal | undefined, what: string): E
 }
 
 /** Whether `i` says stop now. */
-export function interrupted(i: Interruption, now = Date.now()): boolean {
-  return i.signal?.aborted === true || (i.until !== undefined && now >= i.until);
+export function interrupted(i: Interruption): boolean {
+  return i.signal?.aborted === true || (i.until !== undefined && Date.now() >= i.until);
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type RpcRequest,
   type SendOptions,
 } from '@oslo-messaging/core';
-import { abandonedError, bounded, interrupted, pause, whenAborted, type Interruption, type Wakers } from './abort.js';
+import { abandonedError, bounded, interrupted, pause, type Interruption, type Wakers } from './abort.js';
 import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type RequestType, type ResponseFrames } from './frames.js';
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
@@ -80,6 +80,8 @@ export class ZmqDriver implements Driver {
   #closed = false;
   /** Interruptible waits in progress, woken by cleanup. */
   readonly #wakers: Wakers = new Set();
+  /** Calls sent with an abort signal, by message id: the sweep drops the waiter of an aborted one. */
+  readonly #abortableCalls = new Map<string, AbortSignal>();
 
   constructor(ctx: DriverContext, opts: ZmqOptions, matchmaker: Matchmaker) {
     this.#ctx = ctx;
@@ -94,6 +96,13 @@ export class ZmqDriver implements Driver {
     this.#ackSweeper = setInterval(() => {
       const now = Date.now();
       for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
+      for (const [msgId, signal] of this.#abortableCalls) {
+        if (!this.#waiters.has(msgId)) this.#abortableCalls.delete(msgId);
+        else if (signal.aborted) {
+          this.#abortableCalls.delete(msgId);
+          this.#waiters.reject(msgId, abandonedError(signal, 'a call'));
+        }
+      }
     }, Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)));
     this.#ackSweeper.unref();
   }
@@ -187,18 +196,16 @@ export class ZmqDriver implements Driver {
     const couldNotSend = (err: Error): AttemptResult => ({ outcome: 'failed', reason: `could not send to ${address}: ${err.message}` });
     if (interrupted(stop)) return Promise.resolve(ABORTED);
     if (fireAndForget) return bounded(peer.send(frames).then(() => ACKED, couldNotSend), ABORTED, stop, this.#wakers);
+    // No abort listener per message: the ACK sweep drops the entry once the signal aborted (and the
+    // deadline caps the wait), and the send queue skips it if it did not go out yet.
     return new Promise((resolve) => {
       const ackBy = Date.now() + ackTimeoutMs;
-      const entry: PendingDelivery = {
+      this.#sendAwaitingAck(peer, msgId, frames, {
         deadline: stop.until !== undefined && stop.until < ackBy ? stop.until : ackBy,
-        ack: () => (unlisten(), resolve(ACKED)),
-        fail: (reason, retryable) => (unlisten(), resolve({ outcome: retryable ? 'failed' : 'refused', reason })),
-      };
-      const unlisten = whenAborted(stop.signal, () => {
-        if (peer.pending.get(msgId) === entry) peer.pending.delete(msgId);
-        resolve(ABORTED);
+        signal: stop.signal,
+        ack: () => resolve(ACKED),
+        fail: (reason, retryable) => resolve(stop.signal?.aborted === true ? ABORTED : { outcome: retryable ? 'failed' : 'refused', reason }),
       });
-      this.#sendAwaitingAck(peer, msgId, frames, entry);
     });
   }
 
@@ -212,7 +219,7 @@ export class ZmqDriver implements Driver {
       if (peer.pending.get(msgId) !== entry) return;
       peer.pending.delete(msgId);
       entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
-    }, () => peer.pending.get(msgId) === entry);
+    }, () => peer.pending.get(msgId) === entry && entry.signal?.aborted !== true);
   }
 
   /**
@@ -220,7 +227,7 @@ export class ZmqDriver implements Driver {
    * it, re-sending (with a growing acknowledgement timeout) after a loss, waiting for a server to appear
    * until `plan.deadline`. Throws `MessageDeliveryFailure` (or `MessagingTimeout` when nobody serves it).
    */
-  async #deliver(plan: DeliveryPlan): Promise<void> {
+  async #deliver(plan: DeliveryPlan): Promise<boolean> {
     const refused = new Set<string>();
     if (plan.avoid !== undefined) refused.add(plan.avoid);
     let failures = 0;
@@ -229,11 +236,11 @@ export class ZmqDriver implements Driver {
     let fresh = plan.avoid !== undefined;
     for (;;) {
       if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-      if (plan.abandoned?.()) return;
-      if (interrupted(plan.stop)) throw abandonedError(plan.stop.signal, plan.what);
+      if (plan.abandoned?.()) return false;
+      if (interrupted(plan.stop)) return this.#giveUp(plan, status.reason);
       const found = plan.hosts(fresh);
       const hosts = Array.isArray(found) ? found : await bounded(found, NO_HOSTS, plan.stop, this.#wakers);
-      if (interrupted(plan.stop)) throw abandonedError(plan.stop.signal, plan.what);
+      if (interrupted(plan.stop)) return this.#giveUp(plan, status.reason);
       const candidates = refused.size === 0 ? hosts : hosts.filter((h) => !refused.has(h));
       if (candidates.length === 0) {
         const now = Date.now();
@@ -246,8 +253,8 @@ export class ZmqDriver implements Driver {
       const address = this.#choose(plan.what, candidates);
       const ackTimeout = this.#opts.rpc_ack_timeout_base * 1000 * this.#opts.rpc_ack_timeout_multiplier ** Math.min(failures, 8);
       const { outcome, reason } = await this.#attempt(address, plan.frames(failures), plan.msgId, ackTimeout, plan.fireAndForget === true, plan.stop);
-      if (outcome === 'ack') return;
-      if (outcome === 'aborted') continue; // the checks at the top end it
+      if (outcome === 'ack') return true;
+      if (outcome === 'aborted' || interrupted(plan.stop)) continue; // the checks at the top end it
       status.reason = reason;
       fresh = true;
       if (outcome === 'refused') {
@@ -258,6 +265,16 @@ export class ZmqDriver implements Driver {
       if (++failures > plan.retries) throw new MessageDeliveryFailure(`Could not deliver to ${plan.what} after ${failures} attempt(s): ${reason}`);
       refused.add(address); // prefer another process for the re-send; it comes back after the next wait
     }
+  }
+
+  /**
+   * The caller's deadline passed or its signal aborted: a call just stops (its reply waiter explains
+   * the timeout, or was dropped on abort); a cast or notification fails.
+   */
+  #giveUp(plan: DeliveryPlan, reason: string): false {
+    if (plan.abandoned !== undefined) return false;
+    if (plan.stop.signal?.aborted) throw abandonedError(plan.stop.signal, plan.what);
+    throw new MessagingTimeout(`No live server for ${plan.what} took the message by its deadline (${reason})`);
   }
 
   #retries(retry: number | null | undefined): number {
@@ -294,18 +311,15 @@ export class ZmqDriver implements Driver {
     // The reply waiter times out at the caller's deadline (core's, when it gave one).
     const waitOptions = options.deadline === undefined ? options : { timeout: timeoutMs / 1000, callMonitorTimeout: options.callMonitorTimeout };
     const reply = this.#waiters.wait(msgId, waitOptions, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
-    // The message the fast path handed to a peer, to drop if the caller gives up before it is acknowledged.
-    let fast: { peer: Peer; entry: PendingDelivery } | undefined;
-    if (signal !== undefined) {
-      const unlisten = whenAborted(signal, () => {
-        if (fast !== undefined && fast.peer.pending.get(msgId) === fast.entry) fast.peer.pending.delete(msgId);
-        this.#waiters.reject(msgId, abandonedError(signal, what));
-      });
-      reply.then(unlisten, unlisten);
-    }
+    // An aborted call's waiter is dropped by the sweep (no listener per call on the hot path); the
+    // waiter's own timer ends it at the deadline anyway.
+    if (signal !== undefined) this.#abortableCalls.set(msgId, signal);
     const slowPath = (avoid?: string) => {
       this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#waiters.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
-        .then(() => (delivered = true), (err: Error) => this.#waiters.reject(msgId, err));
+        .then((ok) => {
+          if (ok) delivered = true;
+          else if (signal?.aborted) this.#waiters.reject(msgId, abandonedError(signal, what));
+        }, (err: Error) => this.#waiters.reject(msgId, err));
     };
     // Fast path: the next server in the round robin (connected, or connected to now) takes the request
     // with no retry machinery; anything else (no cached hosts, a down peer, a refusal, a lost
@@ -326,16 +340,15 @@ export class ZmqDriver implements Driver {
       slowPath();
       return reply;
     }
-    const entry: PendingDelivery = {
+    this.#sendAwaitingAck(peer, msgId, frames, {
       deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
+      signal,
       ack: () => (delivered = true),
       fail: (reason) => {
         status.reason = reason;
         if (this.#waiters.has(msgId)) slowPath(address);
       },
-    };
-    fast = { peer, entry };
-    this.#sendAwaitingAck(peer, msgId, frames, entry);
+    });
     return reply;
   }
 
@@ -505,6 +518,7 @@ export class ZmqDriver implements Driver {
     clearInterval(this.#sweeper);
     clearInterval(this.#ackSweeper);
     for (const wake of [...this.#wakers]) wake();
+    this.#abortableCalls.clear();
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#registrations.close();
     const server = await this.#server?.catch(() => undefined);

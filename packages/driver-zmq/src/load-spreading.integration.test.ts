@@ -66,7 +66,15 @@ describe('zmq: load spreading over server processes', () => {
 
     const b = await server(topic, 'b');
     const d = await server(topic, 'd');
-    await new Promise((r) => setTimeout(r, 400)); // > zmq_host_cache_ttl: the client's next lookup sees them
+    // The client sees them once its next matchmaker lookup (every zmq_host_cache_ttl, in the
+    // background of the calls) has answered...
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const probe = await c.batch(3, { topic, timeout: 10 });
+      if ((probe.byPid[b.pid] ?? 0) > 0 && (probe.byPid[d.pid] ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // ...and from then on each gets its share, the new ones included (no connection to them before).
     const after = await c.batch(30, { topic, timeout: 10 });
     expect(after).toMatchObject({ ok: 30, failed: 0 });
     for (const s of [a, b, d]) expect(after.byPid[s.pid] ?? 0, `server ${s.name}`).toBeGreaterThanOrEqual(8);

@@ -15,6 +15,8 @@ export interface PeerEvents {
 export interface PendingDelivery {
   /** When to give up waiting for the ACK (ms since epoch). */
   readonly deadline: number;
+  /** The sender's abort signal: checked by the sweep (no listener per message on the hot path). */
+  readonly signal?: AbortSignal | undefined;
   ack(): void;
   /** The peer refused it (`NACK`) or went away before acknowledging it. */
   fail(reason: string, retryable: boolean): void;
@@ -29,6 +31,9 @@ export class Peer {
   readonly pending = new Map<string, PendingDelivery>();
   #connected = false;
   #down = false;
+  readonly #connectTimeoutMs: number;
+  /** Settles the wait of the send queue for the connection (at most one: the queue drains serially). */
+  #onConnected: ((err?: Error) => void) | undefined;
   #closed = false;
   lastUsed = Date.now();
   readonly #queue: SendQueue<string[]>;
@@ -40,17 +45,25 @@ export class Peer {
     private readonly logger: Logger,
   ) {
     this.socket = new Dealer({ routingId: `oz-${randomUUID()}`, immediate: true, linger: options.lingerMs, sendTimeout: options.connectTimeoutMs, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+    this.#connectTimeoutMs = options.connectTimeoutMs;
+    // Nothing is handed to ZeroMQ before the connection is up (once handed over it cannot be taken
+    // back): queued messages whose sender gave up meanwhile are dropped, not sent late.
     this.#queue = new SendQueue(async (batch) => {
       try {
         await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat());
         return undefined;
       } catch (err) {
-        this.#down = true; // no connection came up within the connect timeout
+        this.#down = true; // the connection dropped and did not come back within the send timeout
         throw err;
       }
-    });
-    this.socket.connect(`tcp://${address}`);
-    void this.#watch();
+    }, 128, () => (this.#connected || this.#closed ? undefined : this.#untilConnected()));
+    void this.#watch(); // first: the monitor must be attached before the connection can come up
+    try {
+      this.socket.connect(`tcp://${address}`);
+    } catch (err) {
+      this.close(); // an address ZeroMQ refuses (a garbage matchmaker entry): release the socket
+      throw err;
+    }
     void this.#receive();
   }
 
@@ -64,6 +77,7 @@ export class Peer {
         if (event.type === 'handshake') {
           this.#connected = true;
           this.#down = false;
+          this.#onConnected?.();
         } else if (event.type === 'disconnect') {
           this.#connected = false;
           this.#down = true;
@@ -74,6 +88,21 @@ export class Peer {
     } catch (err) {
       if (!this.#closed) this.logger.debug(`Stopped watching the connection to ${this.address}`, { err });
     }
+  }
+
+  /** Resolves on the next handshake; rejects (and marks the peer down) after the connect timeout. */
+  #untilConnected(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(`no connection to ${this.address} within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs);
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        this.#onConnected = undefined;
+        if (err === undefined) return resolve();
+        this.#down = true;
+        reject(err);
+      };
+      this.#onConnected = settle;
+    });
   }
 
   /** True once the ZeroMQ handshake with the server completed, until the connection drops. */
@@ -129,9 +158,14 @@ export class Peer {
     }
   }
 
-  /** Fails the deliveries whose ACK is overdue (called by the driver's sweep). */
+  /** Fails the deliveries whose ACK is overdue or whose sender gave up (called by the driver's sweep). */
   expire(now: number): void {
     for (const [id, p] of this.pending) {
+      if (p.signal?.aborted === true) {
+        this.pending.delete(id);
+        p.fail('the caller stopped waiting', false);
+        continue;
+      }
       if (p.deadline > now) continue;
       this.pending.delete(id);
       this.#down = true;
@@ -149,6 +183,7 @@ export class Peer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onConnected?.(new Error(`connection to ${this.address} closed`));
     this.#queue.failAll(new Error(`connection to ${this.address} closed`));
     this.#failPending(`connection to ${this.address} closed`);
     this.socket.close();

@@ -14,9 +14,14 @@ export class SendQueue<M> {
    * @param write writes a batch; returns an error per message that failed (or nothing when all went),
    *   and throws when the whole batch failed.
    */
+  /**
+   * @param ready asked before each batch: a promise to wait for first (the connection coming up), or
+   *   nothing to write at once; a rejection fails every message queued by then.
+   */
   constructor(
     private readonly write: (batch: M[]) => Promise<ReadonlyArray<Error | undefined> | undefined>,
     private readonly maxBatch = 128,
+    private readonly ready?: () => Promise<void> | undefined,
   ) {}
 
   /** Resolves once `message` is handed to ZeroMQ; rejects when it could not be. */
@@ -59,6 +64,15 @@ export class SendQueue<M> {
     this.#writing = true;
     try {
       while (this.#items.length > 0) {
+        const waiting = this.ready?.();
+        if (waiting !== undefined) {
+          try {
+            await waiting;
+          } catch (err) {
+            for (const b of this.#items.splice(0)) if (b.live === undefined || b.live()) b.reject(err as Error);
+            continue;
+          }
+        }
         let batch = this.#items.length <= this.maxBatch ? this.#items : this.#items.slice(0, this.maxBatch);
         this.#items = this.#items.length <= this.maxBatch ? [] : this.#items.slice(this.maxBatch);
         if (batch.some((b) => b.live !== undefined && !b.live())) {
