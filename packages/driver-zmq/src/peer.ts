@@ -149,7 +149,12 @@ export class Peer {
             this.logger.warn(`Dropping a malformed message from ${this.address}`, { err });
             continue;
           }
-          this.events.onResponse(response, this);
+          try {
+            this.events.onResponse(response, this);
+          } catch (err) {
+            // One bad reply (say, a failure that cannot be decoded) must not end this receive loop.
+            this.logger.warn(`Could not handle a message from ${this.address}`, { err });
+          }
         }
         if (error) this.logger.warn(`Dropping a malformed message from ${this.address}`, { err: error, frames: rest.length });
       }
