@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Router } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getNotificationListener, getRpcServer, getRpcTransport, MessagingTimeout, silentLogger, Target, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import { getNotificationListener, getRpcServer, getRpcTransport, MessageDeliveryFailure, MessagingTimeout, silentLogger, Target, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
 import { DummyMatchmaker } from './dummy-matchmaker.js';
 
 const URL_ = 'zmq://?rpc_zmq_bind_address=127.0.0.1&wait_timeout=50&rpc_ack_timeout_base=1';
@@ -92,6 +92,11 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     expect(timed.error).toBeInstanceOf(MessagingTimeout);
     expect(timed.afterMs).toBeGreaterThanOrEqual(290);
     expect(timed.afterMs).toBeLessThan(450);
+
+    // With no deadline, a cast nobody takes within check_timeout is a delivery failure.
+    const quick = await transport(`${URL_}&check_timeout=200`);
+    const unclaimed = await outcome(quick.driver.send(new Target({ topic }), {}, request('late3'), { waitForReply: false }), () => 0);
+    expect(unclaimed.error).toBeInstanceOf(MessageDeliveryFailure);
 
     const seen: string[] = [];
     await serve(await transport(), topic, 's', seen);

@@ -297,7 +297,13 @@ export class ZmqDriver implements Driver {
       const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
       const stop: Interruption = { signal, until: options.deadline };
       const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
-      await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+      try {
+        await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+      } catch (err) {
+        // Nobody took it within check_timeout: a delivery failure (the caller's own deadline: a timeout).
+        if (err instanceof MessagingTimeout && !interrupted(stop)) throw new MessageDeliveryFailure(err.message, { cause: err });
+        throw err;
+      }
       return undefined;
     }
     const now = Date.now();
