@@ -272,15 +272,18 @@ export class ManagedConnection {
     }
   }
 
-  /** Closes the connection for good. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes the connection for good. Idempotent. Waits up to 2 s for the broker's close-ok, then
+   * drops the socket; `now` drops it at once (the broker is known not to answer).
+   */
+  async close(options: { now?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const model = this.#model;
     this.#channel = undefined;
     this.#model = undefined;
     this.#wake();
-    if (model) await closeWithin(model, CLOSE_LIMIT_MS);
+    if (model) await closeWithin(model, options.now ? 0 : CLOSE_LIMIT_MS);
   }
 }
 
@@ -295,12 +298,17 @@ function socketOf(model: amqp.ChannelModel): SocketLike | undefined {
 
 /** Closes politely, or destroys the socket when the broker does not answer within `ms`. */
 async function closeWithin(model: amqp.ChannelModel, ms: number): Promise<void> {
+  if (ms <= 0) {
+    socketOf(model)?.destroy(new Error('Closed without waiting for an unresponsive broker'));
+    return;
+  }
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
   const closing = model.close().then(() => 'closed' as const, () => 'closed' as const);
   const outcome = await Promise.race([closing, gaveUp]);
   clearTimeout(timer);
-  if (outcome === 'late') socketOf(model)?.destroy();
+  // With an error: amqplib learns of the end only from 'error' or 'end' (a bare destroy leaves its heartbeat timer running).
+  if (outcome === 'late') socketOf(model)?.destroy(new Error(`The broker did not answer the close within ${ms} ms`));
 }
 
 /**

@@ -38,8 +38,7 @@ type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 
 /** How long a shutdown step (cancel a consumer, delete a transient queue) waits for a broker that may be frozen. */
 const BROKER_OP_LIMIT_MS = 2000;
-/** Waits for `work` at most `ms`; its failure or lateness is of no interest (best-effort shutdown steps). */
-const within = (work: Promise<unknown>, ms: number) => boundedWait(work, ms, () => undefined);
+
 const hex = () => randomUUID().replaceAll('-', '');
 
 /** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
@@ -105,6 +104,16 @@ export class RabbitDriver implements Driver {
   /** Queues to delete before declaring them again (a 404: stuck on an unresponsive node). */
   readonly #stuckQueues = new Set<string>();
   #closed = false;
+  /**
+   * Set when the broker let a shutdown step time out (frozen, or gone without a FIN): the remaining
+   * steps do not wait for it again, so stop and cleanup take one {@link BROKER_OP_LIMIT_MS}, not many.
+   */
+  #unresponsive = false;
+
+  /** A best-effort shutdown step: waits at most {@link BROKER_OP_LIMIT_MS}; failure is of no interest. */
+  async #bestEffort(work: Promise<unknown>): Promise<void> {
+    await boundedWait(work, BROKER_OP_LIMIT_MS, () => (this.#unresponsive = true));
+  }
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
@@ -428,14 +437,14 @@ export class RabbitDriver implements Driver {
         if (stopped) return;
         stopped = true;
         const ch = conn.channel;
-        if (ch) for (const t of tags) await within(ch.cancel(t), BROKER_OP_LIMIT_MS);
+        if (ch) await this.#bestEffort(Promise.all(tags.map((t) => ch.cancel(t))));
         tags = [];
       },
       cleanup: async () => {
         stopped = true;
         const ch = conn.channel;
-        if (ch) for (const q of deleteOnCleanup) await within(ch.deleteQueue(q), BROKER_OP_LIMIT_MS);
-        await conn.close();
+        if (ch && !this.#unresponsive) await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
+        await conn.close({ now: this.#unresponsive });
         this.#connections.delete(conn);
       },
     };
@@ -513,8 +522,8 @@ export class RabbitDriver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
-    await this.#pool.close();
-    await Promise.all([...this.#connections].map((c) => c.close()));
+    await this.#pool.close({ now: this.#unresponsive });
+    await Promise.all([...this.#connections].map((c) => c.close({ now: this.#unresponsive })));
     this.#connections.clear();
   }
 }

@@ -3,7 +3,9 @@
 // and notification load, while the broker is stopped, killed, frozen or blocked for longer than the
 // calls' timeout. Disruptive: runs after the main suite, alone; the broker is always restored.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { beamPid, ctl, FAST_RECONNECT, portOpen, RABBIT_URL, restoreBroker, sleep, underLoad, uniq } from './__fixtures__/faults.js';
+import { CLEANUP_LIMIT_MS, LISTENER_SHUTDOWN_LIMIT_MS } from '@oslo-messaging/core';
+import { assertHealthy, runScenario } from '@oslo-messaging/testkit';
+import { beamPid, ctl, FAST_RECONNECT, portOpen, RABBIT_URL, restoreBroker, SCENARIO, sleep, underLoad, uniq } from './__fixtures__/faults.js';
 
 let pid: number | undefined;
 let watermark = '0.4';
@@ -70,6 +72,30 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
     expect(result.stderr).toMatch(/heartbeats missed/);
     expect(result.settled.some((r) => r.op === 'call' && !r.ok && r.startedAt > faultAt)).toBe(true);
   }, 180_000);
+
+  it('server stop, wait and transport cleanup while the broker is frozen finish promptly, and the process exits by itself', async () => {
+    pid = await beamPid();
+    const child = runScenario(SCENARIO, { env: { SCENARIO: JSON.stringify(scenario({ driverOptions: { ...FAST_RECONNECT, heartbeat_timeout_threshold: 60 } })) }, killAfterMs: 60_000 });
+    try {
+      child.send('server');
+      expect((await child.waitFor((r) => r.event === 'settled' && r['op'] === 'server-start', 30_000))['ok']).toBe(true);
+      child.send('load');
+      await sleep(1500);
+      process.kill(pid, 'SIGSTOP');
+      await sleep(1500);
+      // Heartbeats (60 s here) have not noticed: every connection still looks alive, and nothing answers.
+      child.send('shutdown');
+      const cleaned = await child.waitFor('cleaned-up', 30_000);
+      const result = await child.done;
+      process.kill(pid, 'SIGCONT');
+      assertHealthy(result);
+      // Each transport waits for the frozen broker once (2 s), then stops waiting for it.
+      expect(cleaned['ms'] as number).toBeLessThan(LISTENER_SHUTDOWN_LIMIT_MS + CLEANUP_LIMIT_MS);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('a memory alarm blocks publishers: calls settle by their deadline, and traffic resumes when it clears', async () => {
     pid = await beamPid();

@@ -81,9 +81,9 @@ export class SendPool {
   }
 
   /** Closes every connection. */
-  async close(): Promise<void> {
+  async close(options: { now?: boolean } = {}): Promise<void> {
     this.#closed = true;
     clearInterval(this.#reaper);
-    await Promise.all(this.#entries.splice(0).map((e) => e.connection.close()));
+    await Promise.all(this.#entries.splice(0).map((e) => e.connection.close(options)));
   }
 }

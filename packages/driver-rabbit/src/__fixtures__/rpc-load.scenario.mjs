@@ -5,6 +5,7 @@
 //   call | cast     one operation, recorded
 //   stop            stop the traffic, wait for every confirmed cast to be consumed, report
 //                   "summary", stop the server, clean up, and let the process exit by itself
+//   shutdown        stop the server and clean up at once (even during an outage), report "cleaned-up"
 // Configuration: JSON in the SCENARIO environment variable (url, exchange, topic, callTimeout,
 // castTimeout, driverOptions, verbose).
 import {
@@ -76,6 +77,11 @@ for (;;) {
     await timed('call', cfg.callTimeout ?? 2, () => client.call({}, 'echo', { v: 'one' }));
   } else if (command === 'cast') {
     await timed('cast', cfg.castTimeout, () => caster.cast({}, 'record', { n: `one-${castsSent++}` }));
+  } else if (command === 'shutdown') {
+    // Stop and clean up now, whatever the broker is doing: pending operations are rejected by cleanup.
+    running = false;
+    report('shutting-down');
+    break;
   } else if (command === 'stop') {
     running = false;
     await Promise.all(loops);
@@ -94,6 +100,7 @@ await listener.stop();
 await listener.wait();
 await transport.cleanup();
 await notifications.cleanup();
+await Promise.all(loops);
 report('cleaned-up', { ms: Date.now() - t0 });
 process.stdin.destroy();
 // A library that leaves handles behind keeps the process alive: the harness kills it and the test fails.
