@@ -6,6 +6,7 @@ import { defineDriver, defineExecutor } from '../spi/define.js';
 import type { IncomingMessage, Listener, Reply } from '../spi/driver.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
 import type { Target } from '../target.js';
+import { LISTENER_SHUTDOWN_LIMIT_MS } from '../server/message-handling-server.js';
 import { getRpcTransport, type Transport } from '../transport.js';
 import { expectedExceptions } from './expected-exceptions.js';
 import { getRpcServer } from './server.js';
@@ -15,6 +16,8 @@ let events: string[];
 let logs: Array<[string, string]>;
 let deliver: ((m: IncomingMessage) => void | Promise<void>) | undefined;
 let listenError: Error | undefined;
+/** When set, listen() waits for it (a broker that is down). */
+let listenGate: Promise<void> | undefined;
 let pending: Set<Promise<void>>;
 let transport: Transport;
 
@@ -46,6 +49,7 @@ const driver = defineDriver({
     sendNotification: async () => {},
     async listen(target: Target): Promise<Listener> {
       if (listenError) throw listenError;
+      if (listenGate) await listenGate;
       events.push(`listen ${target.topic}.${target.server}`);
       return {
         async start(onMessage) {
@@ -111,6 +115,7 @@ beforeEach(async () => {
   logs = [];
   deliver = undefined;
   listenError = undefined;
+  listenGate = undefined;
   pending = new Set();
   transport = await transportWith();
 });
@@ -277,6 +282,33 @@ describe('server lifecycle', () => {
     expect((err as Error).cause).toBe(listenError);
     expect(events).toEqual(['executor.shutdown']);
     expect(server.running).toBe(false);
+  });
+
+  it('stop() does not wait forever for a start that waits for a broker: the start undoes itself when it completes', async () => {
+    vi.useFakeTimers();
+    try {
+      let release!: () => void;
+      listenGate = new Promise((r) => (release = r));
+      const server = getRpcServer(transport, { topic: 't', server: 's' }, []);
+      const started = server.start().catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(0);
+      let stopped = false;
+      const stopping = server.stop().then(() => (stopped = true));
+      await vi.advanceTimersByTimeAsync(LISTENER_SHUTDOWN_LIMIT_MS - 1);
+      expect(stopped).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await stopping;
+      await server.wait();
+      expect(logs.some(([, m]) => m.includes('did not finish starting'))).toBe(true);
+      // The broker comes back: the start completes, and is undone at once.
+      release();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(await started).toBeInstanceOf(ServerListenError);
+      expect(events).toEqual(['listen t.s', 'listener.stop', 'listener.cleanup', 'executor.shutdown']);
+      expect(server.running).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a named executor that is not installed fails start with ExecutorLoadFailure', async () => {

@@ -38,6 +38,8 @@ export abstract class MessageHandlingServer {
   #stopping: Promise<void> | undefined;
   #waiting: Promise<void> | undefined;
   #stopRequested: { promise: Promise<void>; resolve: () => void } = deferred();
+  /** stop() gave up on a start still in progress; the start undoes itself when it completes. */
+  #abandonStart = false;
 
   protected constructor(
     /** The transport the server consumes from. */
@@ -85,11 +87,27 @@ export abstract class MessageHandlingServer {
     this.#starting = this.#doStart();
     try {
       await this.#starting;
-      this.#state = 'running';
     } catch (err) {
+      this.#abandonStart = false;
       this.#state = 'idle';
       throw err;
     }
+    if (this.#abandonStart) {
+      // stop() gave up waiting for this start: undo it now that it is done.
+      this.#abandonStart = false;
+      const listener = this.#listener;
+      const executor = this.#executor;
+      this.#listener = undefined;
+      this.#executor = undefined;
+      if (listener) {
+        await this.#bounded(listener.stop(), 'stop consuming');
+        await this.#bounded(listener.cleanup(), 'release its listener');
+      }
+      await executor?.shutdown();
+      this.#state = 'idle';
+      throw new ServerListenError('The server was stopped before it finished starting', undefined);
+    }
+    this.#state = 'running';
   }
 
   async #doStart(): Promise<void> {
@@ -112,7 +130,17 @@ export abstract class MessageHandlingServer {
 
   /** Stops consuming: no new message is dispatched once this resolves. In-flight work goes on. Idempotent. */
   async stop(): Promise<void> {
-    if (this.#state === 'starting') await this.#starting?.catch(() => undefined);
+    if (this.#state === 'starting') {
+      // A start waiting for a broker that is down must not hold stop (and so wait and cleanup) forever.
+      const started = await boundedWait(this.#starting!.then(() => true, () => true), LISTENER_SHUTDOWN_LIMIT_MS, () =>
+        this.logger.warn(`The server did not finish starting within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; stopping it anyway`),
+      );
+      if (started === undefined) {
+        this.#abandonStart = true;
+        this.#stopRequested.resolve();
+        return;
+      }
+    }
     if (this.#state !== 'running') return this.#stopping;
     this.#state = 'stopping';
     this.#stopping = (async () => {
