@@ -114,16 +114,25 @@ if (!(await portOpen(6379))) {
   if (!(await waitPort(6379, 30))) failures.push('Redis did not come up on 127.0.0.1:6379');
 }
 
-// Python oslo.messaging 14 (the interop peer) and Qpid Proton (AMQP 1.0 peer and broker)
-const pyOk = () => sh('/usr/bin/python3 -c "import oslo_messaging, proton, pyngus"', { quiet: true }).status === 0;
-if (!pyOk()) {
-  log('installing python3-oslo.messaging, python3-pyngus, python3-qpid-proton, python-qpid-proton-doc');
+// The Python peers and brokers the interop tests run: Debian's oslo.messaging 14 (and the oslo
+// dependencies upstream's 18.1 runs on), Qpid Proton and pyngus (AMQP 1.0 peer), Proton's example
+// broker, and the oslo.metrics exporter. Each is checked on its own, so a machine that has some gets the rest.
+const PYTHON_NEEDS = [
+  { what: 'Python oslo.messaging', check: '/usr/bin/python3 -c "import oslo_messaging"', pkg: 'python3-oslo.messaging' },
+  { what: 'Qpid Proton for Python', check: '/usr/bin/python3 -c "import proton"', pkg: 'python3-qpid-proton' },
+  { what: 'pyngus', check: '/usr/bin/python3 -c "import pyngus"', pkg: 'python3-pyngus' },
+  { what: "Proton's example broker", check: 'test -f /usr/share/proton/examples/python/broker.py', pkg: 'libqpid-proton11-dev-examples' },
+  { what: 'the oslo.metrics exporter', check: '/usr/bin/python3 -c "import oslo_metrics, prometheus_client"', pkg: 'python3-oslo.metrics' },
+];
+const missing = PYTHON_NEEDS.filter((n) => sh(n.check, { quiet: true }).status !== 0);
+if (missing.length > 0) {
+  log(`installing ${missing.map((n) => n.pkg).join(', ')}`);
   try {
-    aptInstall(['python3-oslo.messaging', 'python3-pyngus', 'python3-qpid-proton', 'libqpid-proton11-dev-examples']);
+    aptInstall([...new Set(missing.map((n) => n.pkg))]);
   } catch (e) {
     failures.push(String(e.message));
   }
-  if (!pyOk()) failures.push('Python oslo.messaging / proton are not importable with /usr/bin/python3');
+  for (const n of missing) if (sh(n.check, { quiet: true }).status !== 0) failures.push(`${n.what} is missing after installing ${n.pkg} (${n.check})`);
 }
 
 if (failures.length > 0) {
