@@ -72,6 +72,8 @@ export class OsloMetricsClient implements MetricsCollector {
   #stopAt = 0;
   #dropped = 0;
   #lastDropped: Metric | undefined;
+  /** The queue's size when the last metric was dropped. */
+  #droppedAt = 0;
   #dropReport: NodeJS.Immediate | undefined;
   #closing: Promise<void> | undefined;
   #sent = 0;
@@ -148,6 +150,7 @@ export class OsloMetricsClient implements MetricsCollector {
     if (this.#max > 0 && this.#queue.length - this.#head >= this.#max) {
       this.#dropped++;
       this.#lastDropped = metric;
+      this.#droppedAt = this.#queue.length - this.#head;
       // The warning is written on a later turn: logging is I/O, and the call path does none.
       this.#dropReport ??= setImmediate(() => this.#reportDrops()).unref();
     } else {
@@ -163,9 +166,8 @@ export class OsloMetricsClient implements MetricsCollector {
     const last = this.#lastDropped;
     this.#lastDropped = undefined;
     if (n === 0 || !last) return;
-    const size = this.#queue.length - this.#head;
     this.#logger.warn(
-      `tx queues is already full(${size}/${this.#max}). Fails to send the metrics(${metricToJson(last)})${n > 1 ? ` and ${n - 1} more` : ''}`,
+      `tx queues is already full(${this.#droppedAt}/${this.#max}). Fails to send the metrics(${metricToJson(last)})${n > 1 ? ` and ${n - 1} more` : ''}`,
       { dropped: n, metrics_buffer_size: this.#max },
     );
   }
