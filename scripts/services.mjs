@@ -114,6 +114,14 @@ if (!(await portOpen(6379))) {
   if (!(await waitPort(6379, 30))) failures.push('Redis did not come up on 127.0.0.1:6379');
 }
 
+// NATS with JetStream (the out-of-tree NATS driver example and its conformance run)
+if (!(await portOpen(4222))) {
+  log('NATS is not answering on 4222: starting it');
+  if (!has('nats-server') && sh('test -x /usr/sbin/nats-server', { quiet: true }).status !== 0) aptInstall(['nats-server']);
+  sh('mkdir -p /var/lib/nats-server; start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log', { quiet: true });
+  if (!(await waitPort(4222, 30))) failures.push('NATS did not come up on 127.0.0.1:4222');
+}
+
 // The Python peers and brokers the interop tests run: Debian's oslo.messaging 14 (and the oslo
 // dependencies upstream's 18.1 runs on), Qpid Proton and pyngus (AMQP 1.0 peer), Proton's example
 // broker, and the oslo.metrics exporter. Each is checked on its own, so a machine that has some gets the rest.
@@ -139,4 +147,4 @@ if (failures.length > 0) {
   for (const f of failures) process.stderr.write(`[services] FAILED: ${f}\n`);
   process.exit(1);
 }
-log(`ready: RabbitMQ 5672 (TLS 5671), Redis 6379, Python ${execSync('/usr/bin/python3 -c "import oslo_messaging, importlib.metadata as m; print(m.version(\'oslo.messaging\'))"').toString().trim()} oslo.messaging`);
+log(`ready: RabbitMQ 5672 (TLS 5671), Redis 6379, NATS 4222, Python ${execSync('/usr/bin/python3 -c "import oslo_messaging, importlib.metadata as m; print(m.version(\'oslo.messaging\'))"').toString().trim()} oslo.messaging`);
