@@ -4,7 +4,8 @@
 // test). While Redis is down, running clients keep calling the servers they know, a lookup nobody
 // cached fails by the call's timeout, a server can start, and a client can clean up and exit; once
 // Redis is back (empty), every server re-announces itself on reconnecting and the same client
-// objects reach all of them. Disruptive (run last, alone); Redis is always restarted.
+// objects reach all of them. A frozen Redis (SIGSTOP) is survived the same way, and shutdowns do not
+// wait for it. Disruptive (run last, alone); Redis is always restarted (and resumed).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -66,6 +67,13 @@ async function client(): Promise<ClientProcess> {
   return c;
 }
 
+async function redisPid(): Promise<number> {
+  const { stdout } = await run('redis-cli', ['-p', '6379', 'info', 'server'], { timeout: 2000 });
+  const m = /process_id:(\d+)/.exec(stdout);
+  if (!m) throw new Error(`no process_id in ${stdout}`);
+  return Number(m[1]);
+}
+
 describe('zmq: Redis stops and comes back empty', () => {
   it('calls keep flowing to known servers, unknown targets fail by their timeout, and everything is found again afterwards without new client objects', async () => {
     const known = uniq('outage_known');
@@ -111,5 +119,46 @@ describe('zmq: Redis stops and comes back empty', () => {
     } finally {
       await startRedis();
     }
+  }, 90_000);
+
+  it('Redis frozen (SIGSTOP: connections stay up, nothing answers): calls keep flowing, unknown targets fail by their timeout, shutdowns do not hang, and all is found after SIGCONT', async () => {
+    const known = uniq('frozen_known');
+    const unknown = uniq('frozen_unknown');
+    const a = await server(known, 'a');
+    const u = await server(unknown, 'u');
+    const z = await server(uniq('frozen_leaving'), 'z');
+    const c = await client();
+    const leaving = await client();
+    expect(await leaving.batch(2, { topic: known, timeout: 5 })).toMatchObject({ ok: 2 });
+    const load = await c.load({ topic: known, timeout: 3, concurrency: 2, intervalMs: 20 });
+    await c.waitForReply({ id: load.id, pid: a.pid });
+
+    const pid = await redisPid();
+    let frozenAt = 0;
+    try {
+      process.kill(pid, 'SIGSTOP');
+      frozenAt = Date.now();
+      const blind = await c.batch(2, { topic: unknown, timeout: 2, concurrency: 2 });
+      expect(blind).toMatchObject({ ok: 0, failed: 2, errors: { MessagingTimeout: 2 } });
+      // A client and a server shut down without waiting for Redis's command timeout (10 s).
+      const began = Date.now();
+      await leaving.exit(10_000);
+      const clientMs = Date.now() - began;
+      await stopServer(z);
+      const serverMs = Date.now() - began - clientMs;
+      // Unbounded, the client's QUIT would wait for the 10 s command timeout, and the server's stop for
+      // its unregistration and then its QUIT (20 s).
+      expect(clientMs, `client ${clientMs} ms, server ${serverMs} ms`).toBeLessThan(5000);
+      expect(serverMs, `client ${clientMs} ms, server ${serverMs} ms`).toBeLessThan(8000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const found = await c.batch(4, { topic: unknown, timeout: 10, concurrency: 2 });
+    expect(found).toMatchObject({ ok: 4, failed: 0, byPid: { [u.pid]: 4 } });
+    const tally = await load.stop();
+    expect(tally).toMatchObject({ failed: 0, errors: {} });
+    expect(c.settled(load.id).filter((r) => Number(r['startedAt']) > frozenAt).length).toBeGreaterThan(20);
+    await c.exit();
+    for (const s of [a, u]) await stopServer(s);
   }, 90_000);
 });

@@ -1,5 +1,17 @@
 import type { Logger, Matchmaker, Target } from '@oslo-messaging/core';
 
+/** How long close() waits for the matchmaker to take the unregistrations. */
+export const CLOSE_WAIT_MS = 2000;
+
+/** Waits for `work` (which must not reject) for at most `ms`, calling `onLate` if it took longer. */
+async function within(work: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const outcome = await Promise.race([work, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') onLate();
+}
+
 interface Entry {
   readonly target: Target;
   readonly member: string;
@@ -61,7 +73,7 @@ export class Registrations {
     const entry = this.#entries.get(key);
     if (!entry || --entry.count > 0) return;
     this.#entries.delete(key);
-    try {
+    const work = (async () => {
       await this.matchmaker.unregister(target, member, listenerType);
       // unregister also removed `member` from the topic's key; put back the local servers still on it.
       for (const other of this.#entries.values()) {
@@ -69,9 +81,9 @@ export class Registrations {
           await this.matchmaker.register(other.target, other.member, other.listenerType, this.expireSeconds);
         }
       }
-    } catch (err) {
-      this.logger.warn('Could not unregister from the matchmaker; the entry will expire', { err });
-    }
+    })().catch((err: unknown) => this.logger.warn('Could not unregister from the matchmaker; the entry will expire', { err }));
+    // A server's stop does not wait for a frozen matchmaker (the work goes on in the background).
+    await within(work, CLOSE_WAIT_MS, () => this.logger.warn(`The matchmaker did not take the unregistration of ${member} within ${CLOSE_WAIT_MS} ms; it goes on in the background`));
   }
 
   /** Refreshes in `seconds`, or sooner if a refresh is already due sooner. */
@@ -107,6 +119,8 @@ export class Registrations {
     clearTimeout(this.#timer);
     const entries = [...this.#entries.values()];
     this.#entries.clear();
-    for (const e of entries) await this.matchmaker.unregister(e.target, e.member, e.listenerType).catch(() => undefined);
+    // In parallel, and for at most CLOSE_WAIT_MS: a frozen matchmaker would hold each for its command
+    // timeout; entries left behind expire after zmq_target_expire.
+    await within(Promise.all(entries.map((e) => this.matchmaker.unregister(e.target, e.member, e.listenerType).catch(() => undefined))), CLOSE_WAIT_MS, () => undefined);
   }
 }

@@ -1,6 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { matchmakerKeys, TransportDriverError, type Logger, type Matchmaker, type Target } from '@oslo-messaging/core';
 
+/** How long close() waits for a QUIT to be answered before dropping the connection. */
+export const QUIT_WAIT_MS = 1000;
+
 interface Registered {
   readonly target: Target;
   readonly address: string;
@@ -156,7 +159,10 @@ export class RedisMatchmaker implements Matchmaker {
     return this.#liveMembers(matchmakerKeys(target, listenerType).topic);
   }
 
-  /** Closes every connection: politely (QUIT) when it is up, at once when it is not (never waits for a Redis that is down). */
+  /**
+   * Closes every connection: politely (QUIT) when it is up, at once when it is not, and at most
+   * {@link QUIT_WAIT_MS} for a Redis that is up but does not answer (frozen): close never hangs.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#registered.clear();
@@ -165,7 +171,11 @@ export class RedisMatchmaker implements Matchmaker {
         client.disconnect();
         return;
       }
-      await client.quit().catch(() => client.disconnect());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_WAIT_MS)));
+      await Promise.race([client.quit().then(() => undefined, () => undefined), late]);
+      clearTimeout(timer);
+      if ((client.status as string) !== 'end') client.disconnect();
     }));
   }
 }
