@@ -235,7 +235,11 @@ export async function killNode(node) {
   const pid = await nodePid(spec);
   if (pid === undefined) return;
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && (await beamState(pid)) !== undefined && (await beamState(pid)).state !== 'Z'; i++) await sleep(50);
+  for (let i = 0; i < 100; i++) {
+    const s = await beamState(pid);
+    if (s === undefined || s.state === 'Z') break;
+    await sleep(50);
+  }
   log(`killed ${spec.name} (pid ${pid})`);
 }
 
@@ -528,10 +532,15 @@ export async function listConnections(node, columns = ['name', 'port', 'peer_por
   return JSON.parse(await ctl(node, ['list_connections', ...columns, '--formatter', 'json'], { timeoutMs: 30_000 }));
 }
 
-/** The node of each consumer of `queue` (from its channel pid, `<oslo-c2@localhost.1.2.3>`). */
+/** The node of each consumer of `queue` (from its channel pid, `<oslo-c2@localhost.1.2.3>`; the JSON formatter drops the node). */
 export async function consumerNodes(node, queue) {
-  const rows = JSON.parse(await ctl(node, ['list_consumers', 'queue_name', 'channel_pid', '--formatter', 'json'], { timeoutMs: 30_000 }));
-  return rows.filter((r) => r.queue_name === queue).map((r) => /<([^.>]+@[^.>]+)\./.exec(String(r.channel_pid))?.[1]).filter(Boolean);
+  const out = await ctl(node, ['list_consumers', '-q', '--no-table-headers', 'queue_name', 'channel_pid'], { timeoutMs: 30_000 });
+  return out
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([q]) => q === queue)
+    .map(([, pid]) => /<([^.>]+@[^.>]+)\./.exec(pid ?? '')?.[1])
+    .filter(Boolean);
 }
 
 /** Status of every extra node, for the CLI. */

@@ -5,6 +5,9 @@
 // restarted, then (in a second run) frozen with SIGSTOP and resumed. Healthy means: the child never dies
 // nor warns of an unhandled rejection, no call settles after its 3 s deadline (+1 s), calls work again
 // within a bound (below), and every cast the broker confirmed reaches the server.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioRun, type SettledRecord } from '@oslo-messaging/testkit';
@@ -104,16 +107,24 @@ function summary(records: readonly ScenarioRecord[]): string {
   return [
     `calls ${calls.length} (ok ${calls.filter((c) => c.ok).length}, slowest ${Math.max(0, ...calls.map((c) => c.elapsedMs))} ms), casts ${casts.length} (ok ${casts.filter((c) => c.ok).length}, slowest ${Math.max(0, ...casts.map((c) => c.elapsedMs))} ms)`,
     ...[...errors].map(([k, v]) => `  ${v} x ${k}`),
-    ...records.filter((r) => r.event === 'driver').slice(0, 30).map((r) => `  driver ${new Date(r['at'] as number).toISOString()} ${String(r['message'])}`),
+    ...records.filter((r) => r.event === 'driver' && r['level'] !== 'debug' && r['level'] !== 'info').slice(0, 30).map((r) => `  driver ${new Date(r['at'] as number).toISOString()} ${String(r['message'])}`),
     ...events.slice(-20).map((e) => `  ${e}`),
   ].join('\n');
 }
 
-async function finish(run: ScenarioRun): Promise<{ drained: ScenarioRecord; records: readonly ScenarioRecord[] }> {
+async function finish(run: ScenarioRun, topic: string): Promise<{ drained: ScenarioRecord; records: readonly ScenarioRecord[] }> {
   run.send('stop');
   const result = await run.done;
+  // Every record, for a post-mortem of a failed run.
+  writeFileSync(join(tmpdir(), `oslo-${topic}.jsonl`), [...result.records, ...events.map((e) => ({ event: 'harness', e }))].map((r) => JSON.stringify(r)).join('\n'));
   const info = summary(result.records);
-  assertHealthy(result); // never died, no unhandled rejection, nothing settled past its deadline + 1 s
+  expect(result.records.filter((r) => r.event === 'hung'), `operations that never settled\n${info}`).toEqual([]);
+  expect(result.records.filter((r) => r.event === 'lingering'), `the child did not exit after transport.cleanup()\n${info}`).toEqual([]);
+  try {
+    assertHealthy(result); // never died, no unhandled rejection, nothing settled past its deadline + 1 s
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- what happened ---\n${info}`);
+  }
   const drained = result.records.find((r) => r.event === 'drained');
   expect(drained, info).toBeDefined();
   expect(result.records.filter((r) => r.event === 'wrong-reply'), info).toEqual([]);
@@ -137,7 +148,7 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
   it('keeps call and cast traffic healthy when the node in use is SIGKILLed and restarted', async () => {
     const topic = uniq('cluster_kill');
     topics.push(topic);
-    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000 });
+    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
     await run.waitFor('ready', 90_000);
     await awaitQuorum(topic);
     await sleep(3000);
@@ -154,7 +165,7 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     note(`${victim.name} is back with full quorum membership`);
     const backAt = Date.now();
     await sleep(5000);
-    const { drained, records } = await finish(run);
+    const { drained, records } = await finish(run, topic);
     const info = summary(records);
     expect(recoveredAt - killedAt, `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
     // Once the node is back, calls keep working.
@@ -169,7 +180,7 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     const topic = uniq('cluster_pause');
     topics.push(topic);
     await rabbit.awaitCluster();
-    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000 });
+    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
     await run.waitFor('ready', 90_000);
     await awaitQuorum(topic);
     await sleep(3000);
@@ -193,7 +204,7 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     note(`${victim.name} is back with full quorum membership`);
     const backAt = Date.now();
     await sleep(5000);
-    const { drained, records } = await finish(run);
+    const { drained, records } = await finish(run, topic);
     const info = summary(records);
     expect(recoveredAt - pausedAt, `calls did not work again within ${PAUSE_RECOVERY_MS} ms of the freeze\n${info}`).toBeLessThanOrEqual(PAUSE_RECOVERY_MS);
     const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);

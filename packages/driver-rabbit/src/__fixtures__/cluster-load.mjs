@@ -11,9 +11,10 @@ const [url, topic] = process.argv.slice(2);
 if (!url || !topic) throw new Error('usage: cluster-load.mjs <url> <topic>');
 const CALL_TIMEOUT = 3;
 
+const verbose = process.env.OSLO_SCENARIO_VERBOSE === '1';
 const logger = {
-  debug: () => {},
-  info: () => {},
+  debug: (message) => verbose && report('driver', { level: 'debug', at: Date.now(), message: String(message).slice(0, 300) }),
+  info: (message) => verbose && report('driver', { level: 'info', at: Date.now(), message: String(message).slice(0, 300) }),
   warn: (message) => report('driver', { level: 'warn', at: Date.now(), message: String(message).slice(0, 300) }),
   error: (message, fields) => report('driver', { level: 'error', at: Date.now(), message: String(message).slice(0, 300), err: String(fields?.err ?? '').slice(0, 300) }),
 };
@@ -47,10 +48,22 @@ report('ready', { pid: process.pid });
 
 let running = true;
 let callSeq = 0;
+/** Operations in flight, to name the ones that never settle. */
+const inFlight = new Map();
+let opSeq = 0;
+async function tracked(op, limit, fn, extra) {
+  const id = opSeq++;
+  inFlight.set(id, { op, startedAt: Date.now(), ...extra });
+  try {
+    return await timed(op, limit, fn, extra);
+  } finally {
+    inFlight.delete(id);
+  }
+}
 async function callLoop(worker) {
   while (running) {
     const v = callSeq++;
-    const r = await timed('call', CALL_TIMEOUT, () => client.call({}, 'echo', { v }), { worker, v });
+    const r = await tracked('call', CALL_TIMEOUT, () => client.call({}, 'echo', { v }), { worker, v });
     if (r.ok && r.value !== v) report('wrong-reply', { v, got: r.value });
     await sleep(r.ok ? 40 : 10);
   }
@@ -60,7 +73,7 @@ async function castLoop() {
   let n = 0;
   while (running) {
     const i = n++;
-    const r = await timed('cast', undefined, () => client.cast({}, 'record', { n: i }), { n: i });
+    const r = await tracked('cast', undefined, () => client.cast({}, 'record', { n: i }), { n: i });
     if (r.ok) confirmed.add(i);
     await sleep(25);
   }
@@ -69,13 +82,35 @@ const loops = Promise.all([callLoop(1), callLoop(2), castLoop()]);
 
 await waitForCommand('stop');
 running = false;
-await loops;
+report('stopping', { at: Date.now() });
+/** Bounds a step of the shutdown: an operation that never settles is reported, and the exit code says so. */
+let hung = false;
+async function bounded(step, ms, promise) {
+  let timer;
+  const result = await Promise.race([promise.then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  if (!result) {
+    hung = true;
+    report('hung', { step, now: Date.now(), inFlight: [...inFlight.values()].slice(0, 20) });
+  }
+}
+await bounded('operations in flight', 20_000, loops);
 // Every confirmed cast must reach the server: give the queue time to deliver what it holds.
 const deadline = Date.now() + 30_000;
 while ([...confirmed].some((n) => !consumed.has(n)) && Date.now() < deadline) await sleep(100);
 const missing = [...confirmed].filter((n) => !consumed.has(n));
 report('drained', { confirmed: confirmed.size, consumed: consumed.size, missing: missing.slice(0, 50), missingCount: missing.length });
-await server.stop();
-await server.wait();
-await transport.cleanup();
-report('exit');
+await bounded('server stop', 20_000, (async () => {
+  await server.stop();
+  await server.wait();
+})());
+await bounded('transport cleanup', 20_000, transport.cleanup());
+report('exit', { hung });
+if (hung) process.exit(3);
+// Nothing of ours is left but stdin: after cleanup the library must not keep the process alive.
+process.stdin.destroy();
+setTimeout(() => {
+  report('lingering', { handles: process.getActiveResourcesInfo() });
+  process.exit(4);
+}, 10_000).unref();
+
