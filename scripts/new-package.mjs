@@ -8,8 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [name, description = '', ...rest] = process.argv.slice(2);
-if (!name || !/^[a-z0-9-]+$/.test(name)) {
-  console.error('usage: node scripts/new-package.mjs <name> "<description>" [--group GROUP --entry NAME=EXPORT ...]');
+const usage = 'usage: node scripts/new-package.mjs <name> "<description>" [--group GROUP --entry NAME=EXPORT ...]';
+if (name === '--help' || name === '-h') {
+  console.log(usage);
+  process.exit(0);
+}
+// A name starts with a letter or digit: "--help" or "-x" is never a package folder.
+if (!name || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+  console.error(usage);
   process.exit(2);
 }
 const dir = join(root, 'packages', name);

@@ -105,7 +105,13 @@ export class Transport {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     this.operations.close(new TransportDriverError('The transport was cleaned up'));
-    await this.metrics?.close().catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err }));
+    if (this.metrics) {
+      await boundedWait(
+        this.metrics.close().catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err })),
+        CLEANUP_LIMIT_MS,
+        () => this.logger.warn(`The metrics collector did not close within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
+      );
+    }
     await boundedWait(this.driver.cleanup(), CLEANUP_LIMIT_MS, () =>
       this.logger.warn(`The ${this.url.driver ?? ''} driver did not finish its cleanup within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
     );
@@ -176,7 +182,8 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
     throw new ConfigurationError(`Unknown option(s) for the "${driverName}" driver: ${unknown.join(', ')}`);
   }
   let metrics: MetricsCollector | undefined;
-  if (metricsEnabled(config)) {
+  // oslo.messaging measures RPC clients only: a notification transport needs no collector.
+  if (purpose === 'rpc' && metricsEnabled(config)) {
     try {
       const collector = (await plugins.load(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics')) as MetricsCollectorFactory;
       metrics = await collector.create({ config, logger });
