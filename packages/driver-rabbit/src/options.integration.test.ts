@@ -63,6 +63,25 @@ describe('RabbitMQ driver options', () => {
     await server.wait();
   });
 
+  it('kombu_reconnect_splay adds a random 0..splay s to every reconnect delay', async () => {
+    const attempts: number[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void (m.includes('is unreachable') && attempts.push(Date.now())) };
+    const measure = async (splay: number) => {
+      attempts.length = 0;
+      const t = await getRpcTransport({ url: 'rabbit://guest:guest@127.0.0.1:1/', logger, driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, kombu_reconnect_splay: splay } });
+      await getRpcClient(t, { topic: 'x' }, { retry: 5 }).cast({}, 'm').catch(() => undefined);
+      await t.cleanup();
+      return attempts.slice(1).map((at, i) => at - attempts[i]!);
+    };
+    const plain = await measure(0);
+    const splayed = await measure(0.5);
+    expect(plain.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...plain)).toBeLessThan(400);
+    expect(splayed.every((g) => g >= 90 && g < 100 + 500 + 300)).toBe(true);
+    // Random: five gaps drawn from 0..500 ms extra are not all within 50 ms of the plain delay.
+    expect(splayed.some((g) => g > 150)).toBe(true);
+  });
+
   it('gives up sending after `retry` when no broker answers', async () => {
     const t = await getRpcTransport({ url: 'rabbit://guest:guest@127.0.0.1:1/', logger: silentLogger, driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0 } });
     open.push(t);
