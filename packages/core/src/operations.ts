@@ -19,14 +19,279 @@ export interface OperationLimit {
   readonly onTimeout: () => Error;
 }
 
+/**
+ * Entries of a {@link DeadlineHeap}: `due` is a `Date.now()` millisecond time, `heapIndex` the
+ * entry's place in the heap (-1 when not in one). Internal to core.
+ * @internal
+ */
+export interface DeadlineEntry {
+  due: number;
+  heapIndex: number;
+}
+
+/**
+ * Many deadlines under one timer: a binary min-heap of entries by `due`, and a single `setTimeout`
+ * armed for the earliest. Adding and removing an entry costs O(log n) and no timer: the timer is only
+ * re-armed when it fires or when an entry is due before it. It is unreferenced while the heap is empty
+ * (a process with nothing in flight can exit), as the per-entry timers it replaces were cleared.
+ * Internal to core: the transport's operation tracker and the reply waiters use it.
+ * @internal
+ */
+export class DeadlineHeap<E extends DeadlineEntry> {
+  readonly #heap: E[] = [];
+  readonly #expire: (entry: E) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #timerDue = Infinity;
+  #refed = false;
+
+  constructor(expire: (entry: E) => void) {
+    this.#expire = expire;
+  }
+
+  /** Entries waiting now. */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** Adds `entry` (its `due` set); `expire(entry)` is called once it is due, unless removed first. */
+  add(entry: E): void {
+    const h = this.#heap;
+    entry.heapIndex = h.length;
+    h.push(entry);
+    this.#up(entry.heapIndex);
+    if (this.#timer === undefined || entry.due < this.#timerDue) this.#arm(entry.due);
+    else if (!this.#refed) {
+      this.#timer.ref();
+      this.#refed = true;
+    }
+  }
+
+  /** Removes `entry` if it is in the heap. */
+  remove(entry: E): void {
+    const i = entry.heapIndex;
+    if (i < 0) return;
+    entry.heapIndex = -1;
+    const h = this.#heap;
+    const last = h.pop()!;
+    if (i < h.length) {
+      h[i] = last;
+      last.heapIndex = i;
+      this.#down(i);
+      this.#up(last.heapIndex);
+    }
+    if (h.length === 0 && this.#refed) {
+      this.#timer?.unref();
+      this.#refed = false;
+    }
+  }
+
+  #arm(due: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#refed = true;
+    this.#timer = setTimeout(this.#fire, Math.max(0, due - Date.now()));
+  }
+
+  readonly #fire = (): void => {
+    // The timer fired, so its due time has passed whatever the wall clock says.
+    const now = Math.max(Date.now(), this.#timerDue);
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
+    this.#refed = false;
+    const h = this.#heap;
+    while (h.length > 0 && h[0]!.due <= now) {
+      const entry = h[0]!;
+      this.remove(entry);
+      this.#expire(entry);
+    }
+    if (h.length > 0 && this.#timer === undefined) this.#arm(h[0]!.due);
+  };
+
+  #up(i: number): void {
+    const h = this.#heap;
+    const e = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pe = h[p]!;
+      if (pe.due <= e.due) break;
+      h[i] = pe;
+      pe.heapIndex = i;
+      i = p;
+    }
+    h[i] = e;
+    e.heapIndex = i;
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    const n = h.length;
+    const e = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && h[r]!.due < h[l]!.due ? r : l;
+      const ce = h[c]!;
+      if (e.due <= ce.due) break;
+      h[i] = ce;
+      ce.heapIndex = i;
+      i = c;
+    }
+    h[i] = e;
+    e.heapIndex = i;
+  }
+}
+
+let boundOptions: object | undefined;
+let boundOperation: Operation<any> | undefined;
+
+/**
+ * Remembers that `options` (the {@link SendOptions} core is about to give a driver) belong to `op`, so
+ * that core's own helpers (the reply waiters) learn of the operation's end without an `AbortSignal`
+ * listener. Only the latest binding is kept: a driver that passes the very options object it got,
+ * synchronously, is recognised ({@link operationOf}); anything else goes through `options.signal`.
+ * Internal to core.
+ * @internal
+ */
+export function bindOperation(options: object, op: Operation<any>): void {
+  boundOptions = options;
+  boundOperation = op;
+}
+
+/** The operation bound to `options` by {@link bindOperation}, if it is the latest one. @internal */
+export function operationOf(options: object): Operation<any> | undefined {
+  return options === boundOptions ? boundOperation : undefined;
+}
+
+/** Told when an operation is given up (deadline passed, transport cleaned up). @internal */
+export interface AbortHook {
+  abort(reason: Error): void;
+}
+
+/**
+ * One operation in flight: its deadline entry, its place among the tracker's live operations, and
+ * its `AbortSignal`, created only when the driver asks for it (most never read it on the fast path).
+ * Internal to core.
+ * @internal
+ */
+export class Operation<T = unknown> implements DeadlineEntry {
+  due = 0;
+  heapIndex = -1;
+  /** @internal */ prev: Operation<any> | undefined;
+  /** @internal */ next: Operation<any> | undefined;
+  #settled = false;
+  #reason: Error | undefined;
+  #controller: AbortController | undefined;
+  #hook: AbortHook | undefined;
+  #hooks: AbortHook[] | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (reason: unknown) => void;
+  readonly promise: Promise<T>;
+
+  constructor(
+    private readonly tracker: OperationTracker,
+    readonly limit: OperationLimit | undefined,
+    private readonly mapError: ((err: unknown) => unknown) | undefined,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Whether the operation has settled (by its own outcome or given up). */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Aborted when the operation is given up; created on first use. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Calls `hook.abort(reason)` when the operation is given up (not when it settles by itself). */
+  onAbort(hook: AbortHook): void {
+    if (this.#hook === undefined && this.#hooks === undefined) this.#hook = hook;
+    else (this.#hooks ??= []).push(hook);
+  }
+
+  /** Forgets a hook given to {@link Operation.onAbort}. */
+  offAbort(hook: AbortHook): void {
+    if (this.#hook === hook) this.#hook = undefined;
+    else if (this.#hooks) {
+      const i = this.#hooks.indexOf(hook);
+      if (i >= 0) this.#hooks.splice(i, 1);
+    }
+  }
+
+  /** Settles with the driver's value (ignored once given up). */
+  succeed(value: T): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.tracker.forget(this);
+    this.#hook = undefined;
+    this.#hooks = undefined;
+    this.#resolve(value);
+  }
+
+  /** Settles with the driver's error (ignored once given up). */
+  failWith(err: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.tracker.forget(this);
+    this.#hook = undefined;
+    this.#hooks = undefined;
+    this.#reject(this.mapError ? this.mapError(err) : err);
+  }
+
+  /** Gives the operation up: aborts its signal, tells its hooks, rejects the caller with `reason`. */
+  abort(reason: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reason = reason;
+    this.tracker.forget(this);
+    const hook = this.#hook;
+    const hooks = this.#hooks;
+    this.#hook = undefined;
+    this.#hooks = undefined;
+    this.#controller?.abort(reason);
+    if (hook) callHook(hook, reason);
+    if (hooks) for (const h of hooks) callHook(h, reason);
+    this.#reject(this.mapError ? this.mapError(reason) : reason);
+  }
+}
+
+function callHook(hook: AbortHook, reason: Error): void {
+  try {
+    hook.abort(reason);
+  } catch {
+    // A hook must not keep the caller from being settled.
+  }
+}
+
 /** The in-flight operations of one transport. */
 export class OperationTracker {
-  readonly #live = new Set<(reason: Error) => void>();
+  /** Live operations, a doubly linked list (no hashing per operation). */
+  #head: Operation<any> | undefined;
+  #size = 0;
   #closed: Error | undefined;
+  readonly #deadlines = new DeadlineHeap<Operation<any>>((op) => {
+    let reason: Error;
+    try {
+      reason = op.limit!.onTimeout();
+    } catch (err) {
+      reason = err instanceof Error ? err : new Error(String(err));
+    }
+    op.abort(reason);
+  });
 
   /** Operations in flight now. */
   get size(): number {
-    return this.#live.size;
+    return this.#size;
   }
 
   /**
@@ -35,49 +300,63 @@ export class OperationTracker {
    * whichever comes first.
    */
   run<T>(op: (signal: AbortSignal) => Promise<T>, limit?: OperationLimit): Promise<T> {
-    if (this.#closed) return Promise.reject(this.#closed);
-    const controller = new AbortController();
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const finish = () => {
-        settled = true;
-        clearTimeout(timer);
-        this.#live.delete(fail);
-      };
-      const fail = (reason: Error) => {
-        if (settled) return;
-        finish();
-        controller.abort(reason);
-        reject(reason);
-      };
-      this.#live.add(fail);
-      if (limit) timer = setTimeout(() => fail(limit.onTimeout()), Math.max(0, limit.deadline - Date.now()) + DEADLINE_SLACK_MS);
-      let pending: Promise<T>;
-      try {
-        pending = op(controller.signal);
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
-        (value) => {
-          if (settled) return;
-          finish();
-          resolve(value);
-        },
-        (err: unknown) => {
-          if (settled) return;
-          finish();
-          reject(err);
-        },
-      );
-    });
+    return this.start((o) => op(o.signal), limit);
+  }
+
+  /**
+   * {@link OperationTracker.run} for core's own senders: `op` gets the {@link Operation}, whose signal
+   * is only created if asked for; every rejection (the driver's, the deadline's, the tracker's
+   * closing) goes through `mapError` first.
+   * @internal
+   */
+  start<T>(op: (operation: Operation<T>) => Promise<T>, limit?: OperationLimit, mapError?: (err: unknown) => unknown): Promise<T> {
+    if (this.#closed) return Promise.reject(mapError ? mapError(this.#closed) : this.#closed);
+    const o = new Operation<T>(this, limit, mapError);
+    const head = this.#head;
+    o.next = head;
+    if (head) head.prev = o;
+    this.#head = o;
+    this.#size++;
+    if (limit) {
+      o.due = limit.deadline + DEADLINE_SLACK_MS;
+      this.#deadlines.add(o);
+    }
+    let pending: Promise<T>;
+    try {
+      pending = op(o);
+    } catch (err) {
+      o.failWith(err);
+      return o.promise;
+    }
+    if (pending === null || typeof (pending as { then?: unknown } | undefined)?.then !== 'function') {
+      o.succeed(pending as T);
+      return o.promise;
+    }
+    // Also when the operation was given up while `op` ran: its later outcome is ignored, never unhandled.
+    pending.then(
+      (value) => o.succeed(value),
+      (err: unknown) => o.failWith(err),
+    );
+    return o.promise;
+  }
+
+  /** Takes a settled operation out of the live list and the deadline heap. @internal */
+  forget(o: Operation<any>): void {
+    if (o.prev === undefined && o.next === undefined && this.#head !== o) return;
+    if (o.prev) o.prev.next = o.next;
+    else this.#head = o.next;
+    if (o.next) o.next.prev = o.prev;
+    o.prev = o.next = undefined;
+    this.#size--;
+    this.#deadlines.remove(o);
   }
 
   /** Rejects every operation in flight, and every later one, with `reason`. Idempotent. */
   close(reason: Error): void {
     this.#closed ??= reason;
-    for (const fail of [...this.#live]) fail(this.#closed);
+    const live: Operation<any>[] = [];
+    for (let o = this.#head; o; o = o.next) live.push(o);
+    for (const o of live) o.abort(this.#closed);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
+import { bindOperation, type Operation, type OperationLimit } from '../operations.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
-import type { Context, Driver, RpcRequest, SendOptions } from '../spi/driver.js';
+import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
 import { assertSendable, Target, type TargetFields } from '../target.js';
 import type { Transport } from '../transport.js';
 import { assertVersion, versionIsCompatible } from '../version.js';
@@ -21,6 +22,21 @@ export interface RPCClientOptions<Ctxt = Context> {
   /** Turns arguments, results and the context into JSON and back (default {@link NoOpSerializer}). */
   readonly serializer?: Serializer<Ctxt> | undefined;
 }
+
+/** The wire context and the request of one call or cast. */
+interface WireRequest {
+  readonly ctxt: Context;
+  readonly request: RpcRequest;
+}
+
+const NOOP_SERIALIZER = new NoOpSerializer();
+
+function bound(op: Operation<unknown>, options: SendOptions): SendOptions {
+  bindOperation(options, op);
+  return options;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
 /** What `prepare` accepts: target overrides plus client options. */
 export type PrepareOptions = TargetFields & Omit<RPCClientOptions, 'serializer'>;
@@ -74,22 +90,44 @@ export class RPCClient<Ctxt = Context> {
   }
 
   get #serializer(): Serializer<Ctxt> {
-    return (this.options.serializer ?? new NoOpSerializer()) as Serializer<Ctxt>;
+    return (this.options.serializer ?? NOOP_SERIALIZER) as Serializer<Ctxt>;
   }
 
-  async #makeRequest(ctxt: Ctxt, method: string, args: Record<string, unknown>): Promise<{ ctxt: Context; request: RpcRequest }> {
+  /** The wire context and request; synchronous unless the serializer returns promises. */
+  #makeRequest(ctxt: Ctxt, method: string, args: Record<string, unknown>): WireRequest | Promise<WireRequest> {
     if (typeof method !== 'string' || method === '') throw new MessagingException('An RPC method name must be a non-empty string');
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new MessagingException(`Arguments of ${method} must be an object of keyword arguments`);
     const serializer = this.#serializer;
     const serialized: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(args)) serialized[k] = await serializer.serializeEntity(ctxt, v);
+    const keys = Object.keys(args);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = serializer.serializeEntity(ctxt, args[k]);
+      if (isThenable(v)) return this.#makeRequestAsync(ctxt, method, args, serialized, i, v);
+      serialized[k] = v;
+    }
+    return this.#finishRequest(ctxt, method, serialized);
+  }
+
+  async #makeRequestAsync(ctxt: Ctxt, method: string, args: Record<string, unknown>, serialized: Record<string, unknown>, from: number, first: PromiseLike<unknown>): Promise<WireRequest> {
+    const serializer = this.#serializer;
+    const keys = Object.keys(args);
+    serialized[keys[from]!] = await first;
+    for (let i = from + 1; i < keys.length; i++) serialized[keys[i]!] = await serializer.serializeEntity(ctxt, args[keys[i]!]);
+    const done = this.#finishRequest(ctxt, method, serialized);
+    return isThenable(done) ? await done : done;
+  }
+
+  #finishRequest(ctxt: Ctxt, method: string, serialized: Record<string, unknown>): WireRequest | Promise<WireRequest> {
     const request: { method: string; args: Record<string, unknown>; namespace?: string; version?: string } = { method, args: serialized };
     if (this.target.namespace !== undefined) request.namespace = this.target.namespace;
     if (this.target.version !== undefined) request.version = this.target.version;
     if (this.options.versionCap !== undefined && !versionIsCompatible(this.options.versionCap, this.target.version)) {
       throw new RPCVersionCapError(this.target.version, this.options.versionCap);
     }
-    return { ctxt: await serializer.serializeContext(ctxt), request };
+    const wireCtxt = this.#serializer.serializeContext(ctxt);
+    if (isThenable(wireCtxt)) return Promise.resolve(wireCtxt as PromiseLike<Context>).then((c) => ({ ctxt: c, request }));
+    return { ctxt: wireCtxt, request };
   }
 
   /**
@@ -97,14 +135,12 @@ export class RPCClient<Ctxt = Context> {
    * casts given one) the promise settles by it, whatever the driver does; cleanup of the transport
    * rejects it at once.
    */
-  async #send(ctxt: Context, request: RpcRequest, options: SendOptions, timeout: number | undefined): Promise<unknown> {
+  #send(ctxt: Context, request: RpcRequest, call: boolean, timeout: number | undefined): Promise<unknown> {
     assertSendable(this.target);
-    const driver = this.transport.driver;
-    const target = this.target;
     const metrics = this.transport.metrics;
     if (metrics) {
-      const settled = metrics.clientInvocation({ target, method: request.method, callType: options.waitForReply ? 'call' : 'cast', timeout });
-      return this.#sendTo(driver, ctxt, request, options, timeout).then(
+      const settled = metrics.clientInvocation({ target: this.target, method: request.method, callType: call ? 'call' : 'cast', timeout });
+      return this.#sendTo(ctxt, request, call, timeout).then(
         (value) => (settled(undefined), value),
         (err: unknown) => {
           settled(err);
@@ -112,24 +148,71 @@ export class RPCClient<Ctxt = Context> {
         },
       );
     }
-    return this.#sendTo(driver, ctxt, request, options, timeout);
+    return this.#sendTo(ctxt, request, call, timeout);
   }
 
-  async #sendTo(driver: Driver, ctxt: Context, request: RpcRequest, options: SendOptions, timeout: number | undefined): Promise<unknown> {
+  #sendTo(ctxt: Context, request: RpcRequest, call: boolean, timeout: number | undefined): Promise<unknown> {
+    const driver = this.transport.driver;
     const target = this.target;
-    try {
-      if (timeout === undefined) return await this.transport.operations.run((signal) => driver.send(target, ctxt, request, { ...options, signal }));
-      const deadline = Date.now() + timeout * 1000;
-      const what = options.waitForReply ? 'a reply to' : 'sending';
-      return await this.transport.operations.run((signal) => driver.send(target, ctxt, request, { ...options, deadline, signal }), {
-        deadline,
-        onTimeout: () => new MessagingTimeout(`Timed out after ${timeout} s waiting for ${what} ${request.method} on ${String(target)}`),
-      });
-    } catch (err) {
-      if (err instanceof TransportDriverError) throw new ClientSendError(this.target, err);
-      throw err;
+    const o = this.options;
+    const callMonitorTimeout = o.callMonitorTimeout;
+    const retry = o.retry;
+    const atLeastOnce = o.atLeastOnce;
+    const mapError = this.#mapError;
+    // The options are built with the operation: `signal` is a getter, so an AbortController is only
+    // made for drivers that read it; core's reply waiters find the operation by bindOperation instead.
+    if (timeout === undefined) {
+      return this.transport.operations.start<unknown>(
+        (op) =>
+          driver.send(
+            target,
+            ctxt,
+            request,
+            bound(op, {
+              waitForReply: false,
+              retry,
+              atLeastOnce,
+              get signal() {
+                return op.signal;
+              },
+            }),
+          ),
+        undefined,
+        mapError,
+      );
     }
+    const deadline = Date.now() + timeout * 1000;
+    const limit: OperationLimit = {
+      deadline,
+      onTimeout: () => new MessagingTimeout(`Timed out after ${timeout} s waiting for ${call ? 'a reply to' : 'sending'} ${request.method} on ${String(target)}`),
+    };
+    const options = call
+      ? (op: Operation<unknown>) =>
+          bound(op, {
+            waitForReply: true,
+            timeout,
+            callMonitorTimeout,
+            retry,
+            atLeastOnce,
+            deadline,
+            get signal() {
+              return op.signal;
+            },
+          })
+      : (op: Operation<unknown>) =>
+          bound(op, {
+            waitForReply: false,
+            retry,
+            atLeastOnce,
+            deadline,
+            get signal() {
+              return op.signal;
+            },
+          });
+    return this.transport.operations.start<unknown>((op) => driver.send(target, ctxt, request, options(op)), limit, mapError);
   }
+
+  readonly #mapError = (err: unknown): unknown => (err instanceof TransportDriverError ? new ClientSendError(this.target, err) : err);
 
   /**
    * Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is
@@ -145,8 +228,9 @@ export class RPCClient<Ctxt = Context> {
    * @throws {@link MessagingException} for an empty method name or arguments that are not an object
    */
   async cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
-    const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
-    await this.#send(wireCtxt, request, { waitForReply: false, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce }, this.options.timeout);
+    const made = this.#makeRequest(ctxt, method, args);
+    const { ctxt: wireCtxt, request } = isThenable(made) ? await made : made;
+    await this.#send(wireCtxt, request, false, this.options.timeout);
   }
 
   /**
@@ -167,15 +251,12 @@ export class RPCClient<Ctxt = Context> {
    */
   async call<R = unknown>(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<R> {
     if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
-    const { ctxt: wireCtxt, request } = await this.#makeRequest(ctxt, method, args);
+    const made = this.#makeRequest(ctxt, method, args);
+    const { ctxt: wireCtxt, request } = isThenable(made) ? await made : made;
     const timeout = this.options.timeout ?? this.transport.conf.rpcResponseTimeout;
-    const result = await this.#send(
-      wireCtxt,
-      request,
-      { waitForReply: true, timeout, callMonitorTimeout: this.options.callMonitorTimeout, retry: this.options.retry, atLeastOnce: this.options.atLeastOnce },
-      timeout,
-    );
-    return (await this.#serializer.deserializeEntity(ctxt, result)) as R;
+    const result = await this.#send(wireCtxt, request, true, timeout);
+    const out = this.#serializer.deserializeEntity(ctxt, result);
+    return (isThenable(out) ? await out : out) as R;
   }
 }
 

@@ -20,9 +20,31 @@ export interface DispatchRequest {
   readonly message: Readonly<Record<string, unknown>>;
 }
 
+interface DispatchEntry {
+  readonly endpoint: RpcEndpoint;
+  readonly target: Target;
+  readonly namespaces: ReadonlyArray<string | undefined>;
+  /** `versionIsCompatible(target.version ?? '1.0', requested)` by requested version, remembered. */
+  readonly compatible: Map<string, boolean>;
+}
+
+/** At most this many requested versions are remembered per endpoint (they come from the wire). */
+const MAX_REMEMBERED_VERSIONS = 64;
+
+function compatible(e: DispatchEntry, version: string): boolean {
+  let ok = e.compatible.get(version);
+  if (ok === undefined) {
+    ok = versionIsCompatible(e.target.version ?? '1.0', version);
+    if (e.compatible.size < MAX_REMEMBERED_VERSIONS) e.compatible.set(version, ok);
+  }
+  return ok;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+
 /** Routes an RPC request to the endpoint method that serves it (Python: `RPCDispatcher`). */
 export class RPCDispatcher {
-  readonly #endpoints: ReadonlyArray<{ endpoint: RpcEndpoint; target: Target }>;
+  readonly #endpoints: ReadonlyArray<DispatchEntry>;
 
   /** @throws TypeError when an endpoint's `target` is not a `Target` or its fields */
   constructor(
@@ -37,7 +59,8 @@ export class RPCDispatcher {
       if (t !== undefined && (typeof t !== 'object' || t === null || typeof t === 'function')) {
         throw new TypeError(`Endpoint ${endpoint.constructor?.name ?? 'object'} has a "target" attribute that is not a Target`);
       }
-      return { endpoint, target: t === undefined ? new Target() : Target.from(t as TargetFields) };
+      const target = t === undefined ? new Target() : Target.from(t as TargetFields);
+      return { endpoint, target, namespaces: target.acceptedNamespaces, compatible: new Map<string, boolean>() };
     });
   }
 
@@ -63,17 +86,28 @@ export class RPCDispatcher {
     const namespace = typeof message['namespace'] === 'string' ? message['namespace'] : undefined;
     const version = typeof message['version'] === 'string' ? message['version'] : '1.0';
     let foundCompatible = false;
-    for (const { endpoint, target } of this.#endpoints) {
-      if (!target.acceptedNamespaces.includes(namespace)) continue;
-      if (!versionIsCompatible(target.version ?? '1.0', version)) continue;
+    for (const e of this.#endpoints) {
+      if (!e.namespaces.includes(namespace)) continue;
+      if (!compatible(e, version)) continue;
       foundCompatible = true;
+      const { endpoint } = e;
       if (!this.accessPolicy.isAllowed(endpoint, method)) continue;
-      const ctxt = await this.serializer.deserializeContext(incoming.ctxt);
+      // The serializer's steps are awaited only when they return promises (NoOpSerializer never does).
+      let ctxt = this.serializer.deserializeContext(incoming.ctxt);
+      if (isThenable(ctxt)) ctxt = await ctxt;
       const args: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(rawArgs)) args[k] = await this.serializer.deserializeEntity(ctxt, v);
+      const keys = Object.keys(rawArgs);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        let v = this.serializer.deserializeEntity(ctxt, (rawArgs as Record<string, unknown>)[k]);
+        if (isThenable(v)) v = await v;
+        args[k] = v;
+      }
       const fn = (endpoint as Record<string, (c: unknown, a: Record<string, unknown>) => unknown>)[method]!;
-      const result = await fn.call(endpoint, ctxt, args);
-      return await this.serializer.serializeEntity(ctxt, result);
+      let result = fn.call(endpoint, ctxt, args);
+      if (isThenable(result)) result = await result;
+      const out = this.serializer.serializeEntity(ctxt, result);
+      return isThenable(out) ? await out : out;
     }
     if (foundCompatible) throw new NoSuchMethod(method);
     throw new UnsupportedVersion(version, method);

@@ -18,6 +18,7 @@ export interface RPCServerOptions<Ctxt = Context> extends ServerOptions {
 }
 
 const PING_METHOD = 'oslo_rpc_server_ping';
+const NOTHING = (): void => {};
 
 /** Serves RPC requests on a target (Python: `RPCServer`). Create with {@link getRpcServer}. */
 export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
@@ -50,7 +51,11 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
 
   protected async processIncoming(incoming: IncomingMessage): Promise<void> {
     // oslo acknowledges RPC requests before dispatch: at-most-once delivery.
-    await incoming.acknowledge().catch((err: unknown) => this.logger.warn('Failed to acknowledge an RPC request', { err }));
+    try {
+      await incoming.acknowledge();
+    } catch (err) {
+      this.logger.warn('Failed to acknowledge an RPC request', { err });
+    }
     const stopHeartbeat = this.#startCallMonitorHeartbeat(incoming);
     let reply: { result: unknown } | { failure: unknown };
     try {
@@ -83,11 +88,11 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
   /** While an endpoint runs, sends heartbeats every `trunc(clientTimeout)/2` s to a caller that asked for them. */
   #startCallMonitorHeartbeat(incoming: IncomingMessage): () => void {
     const ct = incoming.clientTimeout;
-    if (!ct) return () => {};
+    if (!ct) return NOTHING;
     const interval = Math.trunc(ct) / 2;
     if (interval < 1) {
       this.logger.warn('Client provided an invalid timeout value of ' + String(ct));
-      return () => {};
+      return NOTHING;
     }
     const timer = setInterval(() => {
       // A server whose transport is gone is gone for its callers too: they must see the silence.

@@ -4,7 +4,8 @@ const PREFIX = '_context_';
 
 /** Adds each context entry to `message` as `_context_<key>`, as oslo's AMQP drivers do. */
 export function packContext(message: Record<string, unknown>, ctxt: Context): Record<string, unknown> {
-  for (const [k, v] of Object.entries(ctxt)) message[PREFIX + k] = v;
+  const keys = Object.keys(ctxt);
+  for (let i = 0; i < keys.length; i++) message[PREFIX + keys[i]!] = ctxt[keys[i]!];
   return message;
 }
 
@@ -28,8 +29,13 @@ export interface UnpackedMessage {
 export function unpackContext(raw: Readonly<Record<string, unknown>>): UnpackedMessage {
   const ctxt: Context = {};
   const message: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (k.startsWith(PREFIX)) ctxt[k.slice(PREFIX.length)] = v;
+  const keys = Object.keys(raw);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = raw[k];
+    // Every bookkeeping key starts with '_': one character decides for the others.
+    if (k.charCodeAt(0) !== 95) message[k] = v;
+    else if (k.startsWith(PREFIX)) ctxt[k.slice(PREFIX.length)] = v;
     else if (k !== '_msg_id' && k !== '_reply_q' && k !== '_timeout' && k !== '_unique_id') message[k] = v;
   }
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);

@@ -1,13 +1,57 @@
 import { MessagingTimeout } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
+import { DeadlineHeap, operationOf, type AbortHook, type DeadlineEntry, type Operation } from '../operations.js';
 import { deserializeEnvelope } from './envelope.js';
 
-interface Waiter {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  heartbeat(): void;
+const ignore = (): undefined => undefined;
+
+/** One call waiting for its reply: a deadline entry, and the hook its operation aborts. */
+class Waiter implements DeadlineEntry, AbortHook {
+  due = 0;
+  heapIndex = -1;
+  monitor: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  operation: Operation | undefined;
+  onAbortEvent: (() => void) | undefined;
+  resolve!: (value: unknown) => void;
+  reject!: (error: Error) => void;
+
+  constructor(
+    readonly waiters: Map<string, Waiter>,
+    readonly deadlines: DeadlineHeap<Waiter>,
+    readonly msgId: string,
+    readonly callMonitorTimeout: number | undefined,
+    readonly explainTimeout: (() => string | undefined) | undefined,
+  ) {}
+
+  /** The caller gave up (its operation's deadline, or the transport's cleanup). */
+  abort(reason: Error): void {
+    settle(this, reason, true);
+  }
 }
+
+/** Ends a waiter: resolves it with `outcome`, or rejects it with `outcome` when `failed`. */
+function settle(w: Waiter, outcome: unknown, failed: boolean): void {
+  if (w.waiters.get(w.msgId) !== w) return;
+  w.waiters.delete(w.msgId);
+  w.deadlines.remove(w);
+  if (w.monitor !== undefined) clearTimeout(w.monitor);
+  if (w.operation) w.operation.offAbort(w);
+  if (w.signal) w.signal.removeEventListener('abort', w.onAbortEvent!);
+  if (failed) w.reject(outcome as Error);
+  else w.resolve(outcome);
+}
+
+function armMonitor(w: Waiter): void {
+  if (w.callMonitorTimeout === undefined) return;
+  clearTimeout(w.monitor);
+  w.monitor = setTimeout(() => {
+    settle(w, new MessagingTimeout(`Timed out waiting for a reply to message ID ${w.msgId}: call monitor timed out`), true);
+  }, w.callMonitorTimeout * 1000);
+}
+
+const EMPTY_OPTIONS = {};
 
 /**
  * The calls of a transport that wait for replies, keyed by `_msg_id`: the overall timeout, the
@@ -17,6 +61,15 @@ interface Waiter {
  */
 export class ReplyWaiters {
   readonly #waiters = new Map<string, Waiter>();
+  readonly #deadlines = new DeadlineHeap<Waiter>((w) => {
+    let message: string | undefined;
+    try {
+      message = w.explainTimeout?.();
+    } catch {
+      message = undefined;
+    }
+    settle(w, new MessagingTimeout(message ?? `Timed out waiting for a reply to message ID ${w.msgId}`), true);
+  });
   #warnAt = 10;
 
   constructor(
@@ -41,47 +94,44 @@ export class ReplyWaiters {
     options: { timeout?: number | undefined; deadline?: number | undefined; callMonitorTimeout?: number | undefined; signal?: AbortSignal | undefined },
     explainTimeout?: () => string | undefined,
   ): Promise<unknown> {
-    const waiting = new Promise((resolve, reject) => {
-      let monitor: NodeJS.Timeout | undefined;
-      const signal = options.signal;
-      const onAbort = () => {
-        finish();
-        reject(signal?.reason instanceof Error ? signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`));
-      };
-      const finish = () => {
-        clearTimeout(overall);
-        clearTimeout(monitor);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(msgId);
-      };
-      const overall = setTimeout(() => {
-        finish();
-        reject(new MessagingTimeout(explainTimeout?.() ?? `Timed out waiting for a reply to message ID ${msgId}`));
-      }, options.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : (options.timeout ?? 60) * 1000);
-      const arm = () => {
-        if (options.callMonitorTimeout === undefined) return;
-        clearTimeout(monitor);
-        monitor = setTimeout(() => {
-          finish();
-          reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${msgId}: call monitor timed out`));
-        }, options.callMonitorTimeout * 1000);
-      };
-      arm();
-      this.#waiters.set(msgId, {
-        resolve: (v) => (finish(), resolve(v)),
-        reject: (e) => (finish(), reject(e)),
-        heartbeat: arm,
-      });
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#waiters.size > this.#warnAt) {
-        this.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`);
-        this.#warnAt *= 2;
-      }
+    const opts = options ?? EMPTY_OPTIONS;
+    const w = new Waiter(this.#waiters, this.#deadlines, msgId, opts.callMonitorTimeout, explainTimeout);
+    const waiting = new Promise<unknown>((resolve, reject) => {
+      w.resolve = resolve;
+      w.reject = reject;
     });
     // A driver may reject the waiter while it still awaits something else (a publish being
     // retried): that must never become an unhandled rejection. The caller still gets the outcome.
-    waiting.catch(() => undefined);
+    waiting.catch(ignore);
+    const previous = this.#waiters.get(msgId);
+    if (previous) settle(previous, new MessagingTimeout(`Another call took over message ID ${msgId}`), true);
+    this.#waiters.set(msgId, w);
+    w.due = opts.deadline !== undefined ? opts.deadline : Date.now() + (opts.timeout ?? 60) * 1000;
+    this.#deadlines.add(w);
+    armMonitor(w);
+    // Core's own sends carry their operation: hook into it rather than into an AbortSignal (no
+    // signal, no listener per call). Anything else goes through the signal.
+    const operation = operationOf(opts);
+    if (operation) {
+      if (operation.settled) w.abort(operation.signal.reason instanceof Error ? operation.signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`));
+      else {
+        w.operation = operation;
+        operation.onAbort(w);
+      }
+    } else if (opts.signal) {
+      const signal = opts.signal;
+      const onAbort = () => settle(w, signal.reason instanceof Error ? signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`), true);
+      if (signal.aborted) onAbort();
+      else {
+        w.signal = signal;
+        w.onAbortEvent = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    }
+    if (this.#waiters.size > this.#warnAt) {
+      this.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`);
+      this.#warnAt *= 2;
+    }
     return waiting;
   }
 
@@ -93,9 +143,9 @@ export class ReplyWaiters {
       this.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
       return;
     }
-    if (reply['failure']) w.reject(this.remoteErrors.deserialize(reply['failure']));
-    else if (reply['result'] == null && !reply['ending']) w.heartbeat();
-    else w.resolve(reply['result'] ?? null);
+    if (reply['failure']) settle(w, this.remoteErrors.deserialize(reply['failure']), true);
+    else if (reply['result'] == null && !reply['ending']) armMonitor(w);
+    else settle(w, reply['result'] ?? null, false);
   }
 
   /** Decodes a reply body (oslo envelope) and applies it; a malformed reply is logged and dropped. */
@@ -117,11 +167,12 @@ export class ReplyWaiters {
 
   /** Fails one waiting call (e.g. its request could not be sent). */
   reject(msgId: string, error: Error): void {
-    this.#waiters.get(msgId)?.reject(error);
+    const w = this.#waiters.get(msgId);
+    if (w) settle(w, error, true);
   }
 
   /** Fails every waiting call (transport cleaned up). */
   rejectAll(error: Error): void {
-    for (const w of [...this.#waiters.values()]) w.reject(error);
+    for (const w of [...this.#waiters.values()]) settle(w, error, true);
   }
 }
