@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import {
   deserializeEnvelope,
   MessageUndeliverable,
@@ -20,7 +20,59 @@ import {
 } from '@oslo-messaging/core';
 import { brokerFor, type Broker, type ConsumerCallback, type Delivery } from './broker.js';
 
-const hex = () => randomUUID().replaceAll('-', '');
+// uuid4().hex, as oslo's ids, from a pool of random bytes (randomUUID() plus removing its dashes
+// cost more than the rest of building a message).
+const POOL = Buffer.allocUnsafe(16 * 512);
+let poolOffset = POOL.length;
+function hex(): string {
+  if (poolOffset === POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const o = poolOffset;
+  poolOffset += 16;
+  POOL[o + 6] = (POOL[o + 6]! & 0x0f) | 0x40;
+  POOL[o + 8] = (POOL[o + 8]! & 0x3f) | 0x80;
+  return POOL.toString('hex', o, o + 16);
+}
+
+const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
+
+/** A delivered RPC request, handed to core (one object per message, no closures). */
+class FakeRpcIncoming implements IncomingMessage {
+  constructor(
+    readonly driver: FakeDriver,
+    readonly delivery: Delivery,
+    readonly ctxt: Context,
+    readonly message: Record<string, unknown>,
+    readonly clientTimeout: number | null,
+    readonly msgId: string | undefined,
+    readonly replyQueue: string | undefined,
+  ) {}
+
+  reply(reply: Reply): Promise<void> {
+    return this.driver.sendReply(
+      this,
+      reply.failure !== undefined
+        ? { result: null, failure: this.driver.serializeFailure(reply.failure), ending: true }
+        : { result: reply.result ?? null, failure: null, ending: true },
+    );
+  }
+
+  heartbeat(): Promise<void> {
+    return this.driver.sendReply(this, { result: null, failure: null, ending: false });
+  }
+
+  acknowledge(): Promise<void> {
+    this.delivery.ack();
+    return RESOLVED;
+  }
+
+  requeue(): Promise<void> {
+    this.delivery.requeue();
+    return RESOLVED;
+  }
+}
 
 /**
  * The in-memory driver. Messages go through the same oslo wire encoding as on RabbitMQ (envelope,
@@ -59,7 +111,15 @@ export class FakeDriver implements Driver {
     this.#waiters.onReplyBody(delivery.body);
   }
 
-  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+  send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    try {
+      return this.#send(target, ctxt, request, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = target.topic!;
     const msg: Record<string, unknown> = { ...request };
@@ -74,7 +134,6 @@ export class FakeDriver implements Driver {
     const body = serializeEnvelope(packContext(msg, ctxt));
     const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
     const waiting = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
-    let routed: number;
     let exchange: string;
     let routingKey: string;
     if (target.fanout) {
@@ -86,12 +145,12 @@ export class FakeDriver implements Driver {
       routingKey = target.server ? `${topic}.${target.server}` : topic;
       this.#broker.declareExchange(exchange, 'topic');
     }
-    routed = this.#broker.publish(exchange, routingKey, body, expiresAt);
+    const routed = this.#broker.publish(exchange, routingKey, body, expiresAt);
     if (routed === 0 && options.atLeastOnce) {
       if (msgId !== undefined) this.#waiters.reject(msgId, new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
       else throw new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey);
     }
-    return waiting;
+    return waiting ?? RESOLVED;
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2): Promise<void> {
@@ -172,27 +231,30 @@ export class FakeDriver implements Driver {
   #rpcIncoming(d: Delivery): IncomingMessage | undefined {
     const u = this.#decode(d);
     if (!u) return undefined;
-    const sendReply = async (reply: Record<string, unknown>) => {
-      if (!u.msgId || !u.replyQueue) return;
-      const body = serializeEnvelope({ ...reply, _msg_id: u.msgId, _unique_id: hex() });
-      if (this.#broker.publish('', u.replyQueue, body) === 0) {
-        throw new MessageUndeliverable(`Reply queue ${u.replyQueue} does not exist`, '', u.replyQueue);
+    // unpackContext made this context for us: add oslo's client_timeout to it rather than copy it.
+    const ctxt = u.ctxt;
+    ctxt['client_timeout'] = u.clientTimeout;
+    return new FakeRpcIncoming(this, d, ctxt, u.message, u.clientTimeout, u.msgId, u.replyQueue);
+  }
+
+  /** Publishes a reply (or heartbeat) of `incoming` to its caller's reply queue. @internal */
+  sendReply(incoming: FakeRpcIncoming, reply: { result: unknown; failure: unknown; ending: boolean }): Promise<void> {
+    const { msgId, replyQueue } = incoming;
+    if (!msgId || !replyQueue) return RESOLVED;
+    try {
+      const body = serializeEnvelope({ result: reply.result, failure: reply.failure, ending: reply.ending, _msg_id: msgId, _unique_id: hex() });
+      if (this.#broker.publish('', replyQueue, body) === 0) {
+        return Promise.reject(new MessageUndeliverable(`Reply queue ${replyQueue} does not exist`, '', replyQueue));
       }
-    };
-    return {
-      ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
-      message: u.message,
-      clientTimeout: u.clientTimeout,
-      reply: (reply: Reply) =>
-        sendReply(
-          reply.failure !== undefined
-            ? { result: null, failure: this.#ctx.remoteErrors.serialize(reply.failure), ending: true }
-            : { result: reply.result ?? null, failure: null, ending: true },
-        ),
-      heartbeat: () => sendReply({ result: null, failure: null, ending: false }),
-      acknowledge: async () => d.ack(),
-      requeue: async () => d.requeue(),
-    };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return RESOLVED;
+  }
+
+  /** The failure format of an endpoint's error. @internal */
+  serializeFailure(error: unknown): string {
+    return this.#ctx.remoteErrors.serialize(error);
   }
 
   #notificationIncoming(d: Delivery): IncomingMessage | undefined {
