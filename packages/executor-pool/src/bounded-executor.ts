@@ -7,9 +7,21 @@ import type { Executor } from '@oslo-messaging/core';
 export class BoundedExecutor implements Executor {
   readonly #limit: number;
   #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ task: () => Promise<void>; accepted: () => void }> = [];
   #closed = false;
   #drained: Array<() => void> = [];
+  /** One function for every task's end (no closure per task). */
+  readonly #done = (): void => {
+    const next = this.#waiting.shift();
+    if (next) {
+      // The slot passes straight to the next task: the pool never runs more than its limit.
+      next.accepted();
+      this.#start(next.task);
+      return;
+    }
+    this.#running--;
+    if (this.#running === 0) for (const d of this.#drained.splice(0)) d();
+  };
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`executor pool size must be a positive integer, got ${limit}`);
@@ -26,24 +38,26 @@ export class BoundedExecutor implements Executor {
     return this.#waiting.length;
   }
 
-  async submit(task: () => Promise<void>): Promise<void> {
-    if (this.#closed) throw new Error('executor is shut down');
+  submit(task: () => Promise<void>): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('executor is shut down'));
     if (this.#running >= this.#limit || this.#waiting.length > 0) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      return new Promise<void>((accepted) => this.#waiting.push({ task, accepted }));
     }
     this.#running++;
-    void (async () => {
-      try {
-        await task();
-      } catch {
-        // Tasks handle their own errors; a throw here must not become an unhandled rejection.
-      } finally {
-        this.#running--;
-        const next = this.#waiting.shift();
-        if (next) next();
-        else if (this.#running === 0) for (const d of this.#drained.splice(0)) d();
-      }
-    })();
+    this.#start(task);
+    return RESOLVED;
+  }
+
+  #start(task: () => Promise<void>): void {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = task();
+    } catch {
+      // Tasks handle their own errors; a throw here must not become an unhandled rejection.
+      pending = undefined;
+    }
+    if (pending && typeof pending.then === 'function') pending.then(this.#done, this.#done);
+    else queueMicrotask(this.#done);
   }
 
   async shutdown(): Promise<void> {
@@ -52,3 +66,5 @@ export class BoundedExecutor implements Executor {
     await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
