@@ -5,9 +5,17 @@
  * messages go back to the queue when their consumer is cancelled.
  */
 
+import { ENVELOPE_VERSION } from '@oslo-messaging/core';
+
 /** A delivery handed to a consumer. */
 export interface Delivery {
   readonly body: string;
+  /**
+   * For a message published with {@link Broker.publishEnveloped}: the envelope's `oslo.message` (the
+   * JSON of the message itself), which a consumer of this process can parse without the envelope.
+   * `body` is still the whole enveloped text, byte for byte, made when first read.
+   */
+  readonly inner?: string | undefined;
   /** Times this message was delivered before. */
   readonly redelivered: boolean;
   ack(): void;
@@ -17,11 +25,27 @@ export interface Delivery {
 /** Receives deliveries; the returned promise is back-pressure (the next delivery waits for it). */
 export type ConsumerCallback = (delivery: Delivery) => void | Promise<void>;
 
-interface Message {
-  readonly body: string;
-  redelivered: boolean;
-  /** Epoch ms after which the message is dropped undelivered (a call's time-to-live). */
-  readonly expiresAt: number | undefined;
+/** oslo's 2.0 envelope around the JSON text of a message, exactly as core's serializeEnvelope writes it. */
+export function envelopeOf(inner: string): string {
+  return JSON.stringify({ 'oslo.version': ENVELOPE_VERSION, 'oslo.message': inner });
+}
+
+class Message {
+  #body: string | undefined;
+  constructor(
+    body: string | undefined,
+    /** Set when published unwrapped: the body is its envelope. */
+    readonly inner: string | undefined,
+    /** Epoch ms after which the message is dropped undelivered (a call's time-to-live). */
+    readonly expiresAt: number | undefined,
+  ) {
+    this.#body = body;
+  }
+  redelivered = false;
+  /** The message as it is on the wire: enveloped once, when first asked for. */
+  get body(): string {
+    return (this.#body ??= envelopeOf(this.inner!));
+  }
 }
 
 class Consumer {
@@ -43,7 +67,6 @@ class Consumer {
 
 /** A delivery: acknowledging or requeueing settles it once. */
 class FakeDelivery implements Delivery {
-  readonly body: string;
   readonly redelivered: boolean;
   #settled = false;
   constructor(
@@ -51,8 +74,15 @@ class FakeDelivery implements Delivery {
     readonly message: Message,
     readonly requeueMessage: (m: Message) => void,
   ) {
-    this.body = message.body;
     this.redelivered = message.redelivered;
+  }
+
+  get body(): string {
+    return this.message.body;
+  }
+
+  get inner(): string | undefined {
+    return this.message.inner;
   }
 
   ack(): void {
@@ -115,7 +145,13 @@ export class Queue {
   }
 
   publish(body: string, expiresAt?: number): void {
-    this.#messages.push({ body, redelivered: false, expiresAt });
+    this.#messages.push(new Message(body, undefined, expiresAt));
+    this.#schedule();
+  }
+
+  /** Publishes the JSON text of a message; its body is that text in oslo's envelope. */
+  publishEnveloped(inner: string, expiresAt?: number): void {
+    this.#messages.push(new Message(undefined, inner, expiresAt));
     this.#schedule();
   }
 
@@ -198,6 +234,7 @@ export class Queue {
 }
 
 const NO_QUEUES: ReadonlySet<Queue> = new Set();
+const NONE: readonly Queue[] = [];
 
 /** An exchange: `fanout` ignores routing keys. */
 class Exchange {
@@ -245,20 +282,30 @@ export class Broker {
    * queue named by the routing key, as in AMQP.
    */
   publish(exchange: string, routingKey: string, body: string, expiresAt?: number): number {
+    const queues = this.#routeTo(exchange, routingKey);
+    for (const q of queues) q.publish(body, expiresAt);
+    return queues.length;
+  }
+
+  /**
+   * {@link Broker.publish} of `inner` in oslo's 2.0 envelope, without writing the envelope until
+   * someone reads the body: consumers of this process parse `inner` itself.
+   */
+  publishEnveloped(exchange: string, routingKey: string, inner: string, expiresAt?: number): number {
+    const queues = this.#routeTo(exchange, routingKey);
+    for (const q of queues) q.publishEnveloped(inner, expiresAt);
+    return queues.length;
+  }
+
+  #routeTo(exchange: string, routingKey: string): readonly Queue[] {
     if (exchange === '') {
       const q = this.#queues.get(routingKey);
-      if (!q) return 0;
-      q.publish(body, expiresAt);
-      return 1;
+      return q ? [q] : NONE;
     }
     const ex = this.#exchanges.get(exchange);
-    if (!ex) return 0;
+    if (!ex) return NONE;
     const queues = ex.route(routingKey);
-    const n = queues.size;
-    // A queue publishing synchronously could change the bindings under the iteration: copy only then.
-    if (n === 1) for (const q of queues) q.publish(body, expiresAt);
-    else if (n > 1) for (const q of [...queues]) q.publish(body, expiresAt);
-    return n;
+    return queues.size === 0 ? NONE : [...queues];
   }
 
   queue(name: string): Queue | undefined {

@@ -10,6 +10,7 @@ import {
   Target,
   NotificationResult,
   silentLogger,
+  serializeEnvelope,
   type Transport,
 } from '@oslo-messaging/core';
 import { brokerFor } from './broker.js';
@@ -96,5 +97,27 @@ describe('fake driver', () => {
     expect(seen).toEqual(['first:evt', 'second:evt']);
     await second.stop();
     await second.wait();
+  });
+
+  it('puts oslo\'s envelope on the in-memory wire, byte for byte what core\'s serializeEnvelope writes', async () => {
+    const v = vhost();
+    const t = await rpc(`fake:///${v}`);
+    // The broker of the driver the registry loaded (the built package), not of this source file.
+    const broker = (await import('@oslo-messaging/driver-fake')).brokerFor(v);
+    broker.declareExchange('openstack', 'topic');
+    const q = broker.declareQueue('wire');
+    broker.bind(q, 'openstack', 'wire');
+    const bodies: string[] = [];
+    q.consume((d) => {
+      bodies.push(d.body);
+      d.ack();
+    });
+    await getRpcClient(t, { topic: 'wire', namespace: 'ns', version: '1.2' }).cast({ user_id: 'u', n: 1.5 }, 'go', { a: 'x"\\\u2028', b: [1, null] });
+    while (bodies.length === 0) await new Promise((r) => setTimeout(r, 1));
+    const inner = JSON.parse(bodies[0]!)['oslo.message'] as string;
+    const msg = JSON.parse(inner) as Record<string, unknown>;
+    expect(Object.keys(msg)).toEqual(['method', 'args', 'namespace', 'version', '_unique_id', '_context_user_id', '_context_n']);
+    expect(msg['_unique_id']).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+    expect(bodies[0]).toBe(serializeEnvelope(msg));
   });
 });

@@ -4,7 +4,6 @@ import {
   MessageUndeliverable,
   packContext,
   ReplyWaiters,
-  serializeEnvelope,
   TransportDriverError,
   unpackContext,
   type Context,
@@ -108,7 +107,16 @@ export class FakeDriver implements Driver {
 
   #onReply(delivery: Delivery): void {
     delivery.ack();
-    this.#waiters.onReplyBody(delivery.body);
+    const inner = delivery.inner;
+    if (inner === undefined) return this.#waiters.onReplyBody(delivery.body);
+    let reply: Record<string, unknown>;
+    try {
+      reply = JSON.parse(inner) as Record<string, unknown>;
+    } catch (err) {
+      this.#ctx.logger.warn('Dropping a malformed reply', { err });
+      return;
+    }
+    this.#waiters.onReply(reply);
   }
 
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
@@ -131,7 +139,8 @@ export class FakeDriver implements Driver {
       msg['_timeout'] = options.callMonitorTimeout ?? null;
     }
     msg['_unique_id'] = hex();
-    const body = serializeEnvelope(packContext(msg, ctxt));
+    // The envelope is written only if someone reads the body (see Broker.publishEnveloped).
+    const inner = JSON.stringify(packContext(msg, ctxt));
     const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
     const waiting = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
     let exchange: string;
@@ -145,7 +154,7 @@ export class FakeDriver implements Driver {
       routingKey = target.server ? `${topic}.${target.server}` : topic;
       this.#broker.declareExchange(exchange, 'topic');
     }
-    const routed = this.#broker.publish(exchange, routingKey, body, expiresAt);
+    const routed = this.#broker.publishEnveloped(exchange, routingKey, inner, expiresAt);
     if (routed === 0 && options.atLeastOnce) {
       if (msgId !== undefined) this.#waiters.reject(msgId, new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
       else throw new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey);
@@ -161,7 +170,8 @@ export class FakeDriver implements Driver {
     // oslo's publisher declares the non-pool queue so notifications wait for a consumer.
     this.#broker.bind(this.#broker.declareQueue(routingKey), exchange, routingKey);
     const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
-    this.#broker.publish(exchange, routingKey, version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
+    if (version === 2) this.#broker.publishEnveloped(exchange, routingKey, JSON.stringify(msg));
+    else this.#broker.publish(exchange, routingKey, JSON.stringify(msg));
   }
 
   async listen(target: Target): Promise<Listener> {
@@ -220,7 +230,8 @@ export class FakeDriver implements Driver {
 
   #decode(d: Delivery): ReturnType<typeof unpackContext> | undefined {
     try {
-      return unpackContext(deserializeEnvelope(d.body));
+      const inner = d.inner;
+      return unpackContext(inner !== undefined ? (JSON.parse(inner) as Record<string, unknown>) : deserializeEnvelope(d.body));
     } catch (err) {
       this.#ctx.logger.error('Rejecting a malformed message', { err });
       d.ack();
@@ -242,8 +253,8 @@ export class FakeDriver implements Driver {
     const { msgId, replyQueue } = incoming;
     if (!msgId || !replyQueue) return RESOLVED;
     try {
-      const body = serializeEnvelope({ result: reply.result, failure: reply.failure, ending: reply.ending, _msg_id: msgId, _unique_id: hex() });
-      if (this.#broker.publish('', replyQueue, body) === 0) {
+      const inner = JSON.stringify({ result: reply.result, failure: reply.failure, ending: reply.ending, _msg_id: msgId, _unique_id: hex() });
+      if (this.#broker.publishEnveloped('', replyQueue, inner) === 0) {
         return Promise.reject(new MessageUndeliverable(`Reply queue ${replyQueue} does not exist`, '', replyQueue));
       }
     } catch (err) {
