@@ -136,7 +136,9 @@ export function pythonPeers(url: string, oslo: OsloPeer = DEBIAN_PEER) {
 
   /** Starts the Python peer with `args` (mode first); it prints one JSON line per event. */
   const peer = (args: string[]): PythonPeer => {
-    const proc = spawn('/usr/bin/python3', [PEER_SCRIPT, ...args, '--url', url], { stdio: 'pipe', env: peerEnv(oslo) });
+    // A process group of its own, as a service started by its supervisor has: upstream 18.1's queue
+    // manager reads /proc/<process group>/stat, and the group of a test run may have lost its leader.
+    const proc = spawn('/usr/bin/python3', [PEER_SCRIPT, ...args, '--url', url], { stdio: 'pipe', env: peerEnv(oslo), detached: true });
     const lines: Array<Record<string, unknown>> = [];
     let reported: ReportedOslo | undefined;
     let buf = '';
