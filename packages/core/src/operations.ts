@@ -142,26 +142,40 @@ export class DeadlineHeap<E extends DeadlineEntry> {
   }
 }
 
-let boundOptions: object | undefined;
-let boundOperation: Operation<any> | undefined;
-
 /**
- * Remembers that `options` (the {@link SendOptions} core is about to give a driver) belong to `op`, so
- * that core's own helpers (the reply waiters) learn of the operation's end without an `AbortSignal`
- * listener. Only the latest binding is kept: a driver that passes the very options object it got,
- * synchronously, is recognised ({@link operationOf}); anything else goes through `options.signal`.
+ * Base of the {@link SendOptions} core gives a driver: it carries the operation, so that core's own
+ * helpers (the reply waiters) learn of its end without an `AbortSignal` listener, and
+ * {@link OperationBound.defineSignal} gives it a `signal` that is only created when read. The getter
+ * is one shared function (an object literal's `get signal()` would give every options object a
+ * hidden class of its own, and the garbage collector a chain of them to promote).
  * Internal to core.
  * @internal
  */
-export function bindOperation(options: object, op: Operation<any>): void {
-  boundOptions = options;
-  boundOperation = op;
+export class OperationBound {
+  readonly #op: Operation<any>;
+
+  constructor(op: Operation<any>) {
+    this.#op = op;
+  }
+
+  /** The operation `options` were made for, if core made them (a driver's copy is not). */
+  static operationOf(options: object): Operation<any> | undefined {
+    return #op in options ? (options as OperationBound).#op : undefined;
+  }
+
+  /** Gives `options` an own, enumerable `signal` (so spreading the options keeps it), created on first read. */
+  static defineSignal(options: OperationBound): void {
+    Object.defineProperty(options, 'signal', SIGNAL_PROPERTY);
+  }
 }
 
-/** The operation bound to `options` by {@link bindOperation}, if it is the latest one. @internal */
-export function operationOf(options: object): Operation<any> | undefined {
-  return options === boundOptions ? boundOperation : undefined;
-}
+const SIGNAL_PROPERTY: PropertyDescriptor = {
+  get(this: OperationBound): AbortSignal | undefined {
+    return OperationBound.operationOf(this)?.signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 /** Told when an operation is given up (deadline passed, transport cleaned up). @internal */
 export interface AbortHook {

@@ -1,5 +1,5 @@
 import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
-import { bindOperation, type Operation, type OperationLimit } from '../operations.js';
+import { OperationBound, type Operation, type OperationLimit } from '../operations.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
 import { assertSendable, Target, type TargetFields } from '../target.js';
@@ -31,9 +31,21 @@ interface WireRequest {
 
 const NOOP_SERIALIZER = new NoOpSerializer();
 
-function bound(op: Operation<unknown>, options: SendOptions): SendOptions {
-  bindOperation(options, op);
-  return options;
+/** The options of one send: the operation's own, with its signal made only if the driver reads it. */
+class OperationSendOptions extends OperationBound implements SendOptions {
+  declare readonly signal: AbortSignal | undefined;
+  constructor(
+    op: Operation<unknown>,
+    readonly waitForReply: boolean,
+    readonly timeout: number | undefined,
+    readonly callMonitorTimeout: number | undefined,
+    readonly retry: number | null | undefined,
+    readonly atLeastOnce: boolean | undefined,
+    readonly deadline: number | undefined,
+  ) {
+    super(op);
+    OperationBound.defineSignal(this);
+  }
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
@@ -159,24 +171,10 @@ export class RPCClient<Ctxt = Context> {
     const retry = o.retry;
     const atLeastOnce = o.atLeastOnce;
     const mapError = this.#mapError;
-    // The options are built with the operation: `signal` is a getter, so an AbortController is only
-    // made for drivers that read it; core's reply waiters find the operation by bindOperation instead.
+    // The options are built with the operation (see OperationSendOptions).
     if (timeout === undefined) {
       return this.transport.operations.start<unknown>(
-        (op) =>
-          driver.send(
-            target,
-            ctxt,
-            request,
-            bound(op, {
-              waitForReply: false,
-              retry,
-              atLeastOnce,
-              get signal() {
-                return op.signal;
-              },
-            }),
-          ),
+        (op) => driver.send(target, ctxt, request, new OperationSendOptions(op, false, undefined, undefined, retry, atLeastOnce, undefined)),
         undefined,
         mapError,
       );
@@ -186,30 +184,19 @@ export class RPCClient<Ctxt = Context> {
       deadline,
       onTimeout: () => new MessagingTimeout(`Timed out after ${timeout} s waiting for ${call ? 'a reply to' : 'sending'} ${request.method} on ${String(target)}`),
     };
-    const options = call
-      ? (op: Operation<unknown>) =>
-          bound(op, {
-            waitForReply: true,
-            timeout,
-            callMonitorTimeout,
-            retry,
-            atLeastOnce,
-            deadline,
-            get signal() {
-              return op.signal;
-            },
-          })
-      : (op: Operation<unknown>) =>
-          bound(op, {
-            waitForReply: false,
-            retry,
-            atLeastOnce,
-            deadline,
-            get signal() {
-              return op.signal;
-            },
-          });
-    return this.transport.operations.start<unknown>((op) => driver.send(target, ctxt, request, options(op)), limit, mapError);
+    return this.transport.operations.start<unknown>(
+      (op) =>
+        driver.send(
+          target,
+          ctxt,
+          request,
+          call
+            ? new OperationSendOptions(op, true, timeout, callMonitorTimeout, retry, atLeastOnce, deadline)
+            : new OperationSendOptions(op, false, undefined, undefined, retry, atLeastOnce, deadline),
+        ),
+      limit,
+      mapError,
+    );
   }
 
   readonly #mapError = (err: unknown): unknown => (err instanceof TransportDriverError ? new ClientSendError(this.target, err) : err);

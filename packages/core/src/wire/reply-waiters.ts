@@ -1,7 +1,7 @@
 import { MessagingTimeout } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
-import { DeadlineHeap, operationOf, type AbortHook, type DeadlineEntry, type Operation } from '../operations.js';
+import { DeadlineHeap, OperationBound, type AbortHook, type DeadlineEntry, type Operation } from '../operations.js';
 import { deserializeEnvelope } from './envelope.js';
 
 const ignore = (): undefined => undefined;
@@ -111,7 +111,7 @@ export class ReplyWaiters {
     armMonitor(w);
     // Core's own sends carry their operation: hook into it rather than into an AbortSignal (no
     // signal, no listener per call). Anything else goes through the signal.
-    const operation = operationOf(opts);
+    const operation = OperationBound.operationOf(opts);
     if (operation) {
       if (operation.settled) w.abort(operation.signal.reason instanceof Error ? operation.signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`));
       else {
