@@ -27,7 +27,7 @@ for (const f of files) {
       const anchors = Object.entries(r.anchors ?? {})
         .map(([k, v]) => `${k} ${fmt(v)} (ours/${k} ${v ? (r.ours / v).toFixed(2) : '-'}${r.lowerIsBetter ? ', lower is better' : ''})`)
         .join(' | ');
-      process.stdout.write(`  ${r.row.padEnd(34)} ours ${fmt(r.ours)} ${r.unit}${anchors ? ` | ${anchors}` : ''}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}\n`);
+      process.stdout.write(`  ${r.row.padEnd(50)} ours ${fmt(r.ours)} ${r.unit}${anchors ? ` | ${anchors}` : ''}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}\n`);
       results.push({ scenario: mod.name, ...r });
     }
     if (!process.argv.includes('--no-chart')) {

@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const COLORS = ['#2b6cb0', '#dd6b20', '#38a169', '#805ad5', '#d53f8c', '#718096'];
-const W = 960;
-const LABEL_W = 300;
-const BAR_W = 430;
+const W = 1000;
+const LABEL_W = 390;
+const BAR_W = 400;
 const BAR_H = 16;
 const GAP = 4;
 
@@ -27,9 +27,9 @@ export function chartSvg(title, subtitle, rows) {
     bars.forEach(([s, v], i) => {
       const by = y + i * (BAR_H + GAP);
       const w = Math.max(1, (v / max) * BAR_W);
-      const ratio = s === 'ours' || !v ? '' : `  ours/anchor ${(r.ours / v).toFixed(2)}`;
+      const ratio = s === 'ours' || !v ? '' : `  (ours/this ${(r.ours / v).toFixed(2)})`;
       parts.push(`<rect x="${LABEL_W}" y="${by}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color(s)}"><title>${esc(`${s}: ${fmt(v)} ${r.unit}`)}</title></rect>`);
-      parts.push(`<text x="${LABEL_W + w + 6}" y="${by + 12}" class="val">${esc(`${fmt(v)}${ratio}`)}</text>`);
+      parts.push(`<text x="${(LABEL_W + w + 6).toFixed(1)}" y="${by + 12}" class="val">${esc(`${fmt(v)}${ratio}`)}</text>`);
     });
     y += Math.max(2, bars.length) * (BAR_H + GAP) + 18;
   }
