@@ -13,7 +13,6 @@ import {
   serializeEnvelope,
   type Transport,
 } from '@oslo-messaging/core';
-import { brokerFor } from './broker.js';
 
 const open: Transport[] = [];
 const vhost = () => `t-${Math.random().toString(36).slice(2)}`;
@@ -69,10 +68,16 @@ describe('fake driver', () => {
     const t = await rpc(`fake:///${v}`);
     const server = getRpcServer(t, { topic: 'm', server: 's' }, [echo]);
     await server.start();
+    // The broker of the driver the registry loaded (the built package): this file's own import of
+    // ./broker.js is another module instance, whose brokers no transport uses.
+    const { brokerFor } = await import('@oslo-messaging/driver-fake');
     const broker = brokerFor(v);
+    const before = broker.queue('m')!.depth;
     broker.publish('openstack', 'm', 'not json at all');
     broker.publish('openstack', 'm', JSON.stringify({ 'oslo.version': '9.0', 'oslo.message': '{}' }));
+    expect(before).toBe(0);
     expect(await getRpcClient(t, { topic: 'm' }).call({}, 'echo', { v: 'still alive' })).toBe('still alive');
+    expect(broker.queue('m')!.depth).toBe(0);
     await server.stop();
     await server.wait();
   });
@@ -103,7 +108,8 @@ describe('fake driver', () => {
     const v = vhost();
     const t = await rpc(`fake:///${v}`);
     // The broker of the driver the registry loaded (the built package), not of this source file.
-    const broker = (await import('@oslo-messaging/driver-fake')).brokerFor(v);
+    const { brokerFor } = await import('@oslo-messaging/driver-fake');
+    const broker = brokerFor(v);
     broker.declareExchange('openstack', 'topic');
     const q = broker.declareQueue('wire');
     broker.bind(q, 'openstack', 'wire');
