@@ -30,6 +30,7 @@ const rabbit = nodes as {
   isRunning(node: NodeSpec | string): Promise<boolean>;
   ctl(node: NodeSpec | string, args: string[], o?: { timeoutMs?: number }): Promise<string>;
   consumerNodes(node: NodeSpec | string, queue: string): Promise<string[]>;
+  listConnections(node: NodeSpec | string, columns?: string[]): Promise<Array<{ port: number; client_properties: Array<[string, string, unknown]> }>>;
   setLogger(fn: (m: string) => void): void;
 };
 
@@ -60,14 +61,23 @@ async function liveNode(except?: string): Promise<NodeSpec> {
   throw new Error('no cluster node answers');
 }
 
-/** The node the scenario's RPC server consumes its topic queue from. */
-async function serverNode(topic: string): Promise<NodeSpec> {
+/**
+ * The node the scenario's RPC server consumes from (its connection, and the consumer the quorum
+ * queues hold); among nodes without it, the one with most of the child's connections (reply, send
+ * pool: each picks a host of the URL at random). The connections per node are reported.
+ */
+async function nodeInUse(topic: string, childPid: number): Promise<{ node: NodeSpec; connections: string }> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const found = await rabbit.consumerNodes(await liveNode(), topic);
-    const spec = rabbit.CLUSTER_NODES.find((n) => n.name === found[0]);
-    if (spec) return spec;
-    if (Date.now() > deadline) throw new Error(`no consumer on ${topic}`);
+    const ask = await liveNode();
+    const server = (await rabbit.consumerNodes(ask, topic))[0];
+    const conns = (await rabbit.listConnections(ask, ['port', 'client_properties'])).filter((c) =>
+      c.client_properties.some(([k, , v]) => k === 'connection_name' && String(v).includes(`:${childPid}:`)),
+    );
+    const count = (n: NodeSpec) => conns.filter((c) => c.port === n.port).length;
+    const ranked = [...rabbit.CLUSTER_NODES].sort((a, b) => Number(b.name === server) - Number(a.name === server) || count(b) - count(a));
+    if (server && conns.length > 0) return { node: ranked[0]!, connections: rabbit.CLUSTER_NODES.map((n) => `${n.name}: ${count(n)}`).join(', ') + `; RPC server on ${server}` };
+    if (Date.now() > deadline) throw new Error(`cannot tell which node ${topic}'s scenario uses`);
     await sleep(500);
   }
 }
@@ -149,11 +159,11 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     const topic = uniq('cluster_kill');
     topics.push(topic);
     const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
-    await run.waitFor('ready', 90_000);
+    const childPid = (await run.waitFor('ready', 90_000))['pid'] as number;
     await awaitQuorum(topic);
     await sleep(3000);
-    const victim = await serverNode(topic);
-    note(`SIGKILL ${victim.name} (the RPC server's node)`);
+    const { node: victim, connections } = await nodeInUse(topic, childPid);
+    note(`SIGKILL ${victim.name} (connections: ${connections})`);
     const killedAt = Date.now();
     await rabbit.killNode(victim);
     const recoveredAt = await firstGoodCallAfter(run, killedAt, 60_000).catch(() => Infinity);
@@ -181,11 +191,11 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     topics.push(topic);
     await rabbit.awaitCluster();
     const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
-    await run.waitFor('ready', 90_000);
+    const childPid = (await run.waitFor('ready', 90_000))['pid'] as number;
     await awaitQuorum(topic);
     await sleep(3000);
-    const victim = await serverNode(topic);
-    note(`SIGSTOP ${victim.name} (the RPC server's node)`);
+    const { node: victim, connections } = await nodeInUse(topic, childPid);
+    note(`SIGSTOP ${victim.name} (connections: ${connections})`);
     const pausedAt = Date.now();
     await rabbit.pauseNode(victim);
     let recoveredAt = Infinity;
