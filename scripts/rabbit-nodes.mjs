@@ -149,6 +149,30 @@ function portOpen(port, timeoutMs = 1000) {
   });
 }
 
+const COOKIE = '/var/lib/rabbitmq/.erlang.cookie';
+/**
+ * One Erlang cookie for every node and CLI call: the rabbitmq user's (created here when no node ever
+ * ran, so nodes starting in parallel cannot each write their own), copied to root's home when root
+ * has none, for CLI tools run as root without Debian's wrapper.
+ */
+async function ensureCookie() {
+  if (!existsSync(COOKIE)) {
+    const letters = Array.from({ length: 20 }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join('');
+    await writeFile(COOKIE, letters, { mode: 0o400, flag: 'wx' }).catch((e) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    await execFile('chown', ['rabbitmq:rabbitmq', COOKIE]);
+  }
+  const rootCookie = `${process.env.HOME ?? '/root'}/.erlang.cookie`;
+  if (!existsSync(rootCookie)) {
+    await writeFile(rootCookie, await readFile(COOKIE), { mode: 0o400, flag: 'wx' }).catch((e) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  } else if ((await readFile(rootCookie, 'utf8')).trim() !== (await readFile(COOKIE, 'utf8')).trim()) {
+    log(`note: ${rootCookie} differs from ${COOKIE}; this script calls the CLI through Debian's wrapper (as rabbitmq), so it uses the latter`);
+  }
+}
+
 let prepared;
 /** rabbitmq-server installed, and we may act as the rabbitmq user. */
 function prepare() {
@@ -159,6 +183,7 @@ function prepare() {
       log('rabbitmq-server is not installed: installing it with apt-get');
       await execFile('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server'], { timeout: 600_000 });
     }
+    await ensureCookie();
     await mkdir(BASE_DIR, { recursive: true });
   })();
   prepared.catch(() => (prepared = undefined));
@@ -376,7 +401,15 @@ async function joinCluster(spec, seed) {
   log(`joining ${spec.name} to ${seed.name}`);
   await ctl(spec, ['stop_app']);
   await ctl(spec, ['reset']);
-  await ctl(spec, ['join_cluster', seed.name], { timeoutMs: 120_000 });
+  try {
+    await ctl(spec, ['join_cluster', seed.name], { timeoutMs: 120_000 });
+  } catch (e) {
+    // The cluster still lists this node from before its data was deleted: forget it, then join.
+    if (!/inconsistent_cluster/.test(e.message)) throw e;
+    log(`${seed.name} remembers an older ${spec.name}: forget_cluster_node, then join again`);
+    await ctl(seed, ['forget_cluster_node', spec.name], { timeoutMs: 120_000 });
+    await ctl(spec, ['join_cluster', seed.name], { timeoutMs: 120_000 });
+  }
   await ctl(spec, ['start_app'], { timeoutMs: 120_000 });
   await awaitStartup(spec, 120_000);
 }
