@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier } from '@oslo-messaging/core';
-import { ctl, killNode, restartNode, setLogger, SOAK_NODE, startNode, startSoakNode } from './rabbit-nodes.mjs';
+import { ctl, killNode, restartNode, setLogger, SOAK_NODE, startNode, startSoakNode, stopNode } from './rabbit-nodes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -170,6 +170,7 @@ out(`final: ${line()}`);
 out(`casts lost ${lost}, notifications lost ${notesLost}, driver warnings ${driverWarnings}`);
 out(`memory: heap ${mb(memStart.heapUsed)} at start, ${mb(memWarm?.heapUsed ?? 0)} after 10 s of traffic, ${mb(memEnd.heapUsed)} at the end; rss ${mb(memStart.rss)}, ${mb(memWarm?.rss ?? 0)}, ${mb(memEnd.rss)} (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`);
 for (const q of [topic, `${topic}.s1`, `${topic}.info`]) await ctl(SOAK_NODE, ['delete_queue', q]).catch(() => undefined);
+await stopNode(SOAK_NODE); // only this run needs it; the next run starts it again
 const ok = lost === 0 && notesLost === 0 && s.callsPastDeadline === 0 && s.callsWrong === 0;
 out(ok ? 'OK' : 'FAILED: confirmed messages were lost, or calls settled past their deadline or with a wrong reply');
 process.exit(ok ? 0 : 1);
