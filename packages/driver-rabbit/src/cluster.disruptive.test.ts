@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioRun, type SettledRecord } from '@oslo-messaging/testkit';
+import { assertHealthy, runScenario, type ScenarioRun } from '@oslo-messaging/testkit';
+import type { ScenarioRecord, SettledRecord } from '@oslo-messaging/testkit/scenario';
 // @ts-expect-error -- a plain ESM script without types
 import * as nodes from '../../../scripts/rabbit-nodes.mjs';
 
