@@ -95,6 +95,8 @@ export class RabbitDriver implements Driver {
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
+  /** The reply queue's name once declared (the fast path of every call). */
+  #replyQueueName: string | undefined;
   /** Stable reply/fanout queue names (`use_queue_manager`). */
   readonly #queueManager: QueueManager | undefined;
   /** Exchanges found declared non-durable by another service (upstream falls back to that too). */
@@ -172,14 +174,23 @@ export class RabbitDriver implements Driver {
     this.#replyQueue ??= (async () => {
       const name = names.replyQueue(this.#queueManager?.get() ?? hex());
       const conn = this.#connection('reply');
-      await conn.addRecipe(async (ch, generation) => {
+      const consumeReplies = async (ch: amqp.ConfirmChannel, generation: number): Promise<void> => {
         await ch.assertQueue(name, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, exclusive: false, arguments: queueArguments(this.#opts, 'transient') });
         await ch.consume(name, (msg) => {
-          if (!msg) return;
+          if (!msg) {
+            // The broker cancelled the consumer (the reply queue was deleted): declare it and consume again.
+            if (!this.#closed && conn.generation === generation && conn.channel === ch) {
+              this.#ctx.logger.warn(`The broker cancelled the consumer of reply queue ${name}: declaring it and consuming again`);
+              consumeReplies(ch, generation).catch((err: unknown) => this.#ctx.logger.warn(`Could not consume reply queue ${name} again: ${(err as Error).message}`));
+            }
+            return;
+          }
           if (conn.generation === generation) ch.ack(msg);
           this.#onReply(msg);
         }, { noAck: false });
-      });
+      };
+      await conn.addRecipe(consumeReplies);
+      this.#replyQueueName = name;
       return name;
     })();
     this.#replyQueue.catch(() => (this.#replyQueue = undefined));
@@ -201,15 +212,18 @@ export class RabbitDriver implements Driver {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const route = rpcRoute(target, this.#ctx.defaultExchange);
     const msgId = options.waitForReply ? hex() : undefined;
-    const signal = options.signal;
-    // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too.
-    const replyTo = msgId !== undefined ? { msgId, replyQueue: await abortable(this.#ensureReplyQueue(), signal), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
+    // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too
+    // (read only then: core creates the signal lazily, and the usual call has its reply queue already).
+    const replyTo =
+      msgId !== undefined
+        ? { msgId, replyQueue: this.#replyQueueName ?? (await abortable(this.#ensureReplyQueue(), options.signal)), callMonitorTimeout: options.callMonitorTimeout ?? null }
+        : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
     const reply = msgId !== undefined ? this.#waiters.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
-      signal,
+      abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
       ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
       ...(options.waitForReply && options.deadline !== undefined ? { deadline: options.deadline } : {}),
@@ -231,7 +245,7 @@ export class RabbitDriver implements Driver {
     const body = notificationBody(message, ctxt, hex(), version);
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
-      signal,
+      abortOn: { signal },
       prepare: async (ch, pub) => {
         await this.#declareTopicExchange(ch, pub, exchange);
         // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.

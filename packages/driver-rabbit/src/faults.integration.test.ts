@@ -54,6 +54,23 @@ describe('RabbitMQ refusals (child process, Node defaults)', () => {
     assertHealthy(await run.done);
   });
 
+  it("the client's reply queue deleted under it: the client declares it and consumes again, calls go on", async () => {
+    const topic = uniq('replygone');
+    // The queue manager names the reply queue, so the test deletes this client's and no other's.
+    const processname = uniq('replygone');
+    const run = start({ exchange: uniq('replygone_x'), topic, driverOptions: { ...FAST_RECONNECT, use_queue_manager: true, hostname: 'faults', processname } });
+    expect((await op(run, 'server', 'server-start'))['ok']).toBe(true);
+    expect((await op(run, 'call', 'call'))['ok']).toBe(true);
+    const reply = `reply_faults:${processname}:2`;
+    expect((await withChannel((ch) => ch.checkQueue(reply))).consumerCount).toBe(1);
+    await withChannel((ch) => ch.deleteQueue(reply));
+    let ok = false;
+    for (let i = 0; i < 5 && !ok; i++) ok = (await op(run, 'call', 'call'))['ok'] === true;
+    expect(ok).toBe(true);
+    run.send('stop');
+    assertHealthy(await run.done);
+  });
+
   it('a queue declared first by a differently configured service (quorum vs classic): start() fails at once with PreconditionFailed, no retry loop', async () => {
     const topic = uniq('precondition');
     await withChannel((ch) => ch.assertQueue(topic, { durable: true, arguments: { 'x-queue-type': 'quorum' } }));

@@ -13,8 +13,11 @@ export interface PublishOptions {
   readonly deadline?: number | undefined;
   /** oslo's `retry`: reconnect cycles (undefined/null/negative: forever). */
   readonly retry?: number | null | undefined;
-  /** The caller gave up: stop waiting for a connection or a confirm. */
-  readonly signal?: AbortSignal | undefined;
+  /**
+   * Where the caller's signal is, read only on the slow path (no connection yet, a retry): core
+   * creates a send's AbortSignal lazily, and a publish on a live channel never needs one.
+   */
+  readonly abortOn?: { readonly signal?: AbortSignal | undefined } | undefined;
   /** Runs first on each channel (exchange declarations). */
   readonly prepare?: (ch: amqp.ConfirmChannel) => Promise<void>;
 }
@@ -69,12 +72,13 @@ export class Publisher {
     options: PublishOptions,
   ): Promise<void> {
     let attempts = 0;
-    const signal = options.signal;
+    const abortOn = options.abortOn;
     if (this.#compressor) body = this.#compressor.compress(body);
     for (;;) {
-      const channel = await this.connection.ready(options.retry, signal);
+      const channel = this.connection.channel ?? (await this.connection.ready(options.retry, abortOn?.signal));
       try {
         if (options.prepare) await options.prepare(channel);
+        const signal = attempts > 0 ? abortOn?.signal : undefined;
         if (signal?.aborted) throw abortReason(signal);
         let expiration = options.expiration;
         if (options.deadline !== undefined) {
@@ -88,6 +92,7 @@ export class Publisher {
         return;
       } catch (err) {
         if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
+        const signal = abortOn?.signal;
         if (signal?.aborted) throw abortReason(signal);
         attempts++;
         const retry = options.retry;
@@ -100,7 +105,11 @@ export class Publisher {
     }
   }
 
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string; signal?: AbortSignal | undefined }): Promise<void> {
+  /**
+   * One publish and its confirm. A blocked or frozen broker may hold the confirm: the caller is
+   * settled by core's deadline meanwhile, and the connection's close (heartbeats, cleanup) ends the wait.
+   */
+  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string }): Promise<void> {
     const key = `${exchange}\u0000${routingKey}`;
     const pending: Pending | undefined = options.mandatory ? { body, returned: false } : undefined;
     if (pending) {
@@ -109,13 +118,8 @@ export class Publisher {
       this.#mandatory.set(key, list);
     }
     const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) }, this.#compressor?.contentType);
-    const signal = options.signal;
     return new Promise<void>((resolve, reject) => {
-      // A blocked or frozen broker may never confirm: the caller's signal ends the wait.
-      const onAbort = () => reject(abortReason(signal!));
-      signal?.addEventListener('abort', onAbort, { once: true });
       const done = (err: unknown) => {
-        signal?.removeEventListener('abort', onAbort);
         if (pending) {
           const list = this.#mandatory.get(key)!;
           list.splice(list.indexOf(pending), 1);
