@@ -111,7 +111,7 @@ async function firstGoodCallAfter(run: ScenarioRun, since: number, timeoutMs: nu
 
 function summary(records: readonly ScenarioRecord[]): string {
   const settled = records.filter((r): r is SettledRecord => r.event === 'settled');
-  const calls = settled.filter((r) => r.op === 'call');
+  const calls = settled.filter((r) => r.op === 'call' || r.op === 'fresh-call');
   const casts = settled.filter((r) => r.op === 'cast');
   const errors = new Map<string, number>();
   for (const c of calls.filter((x) => !x.ok)) errors.set(`${c.error}: ${c.message?.slice(0, 80)}`, (errors.get(`${c.error}: ${c.message?.slice(0, 80)}`) ?? 0) + 1);
@@ -156,7 +156,7 @@ afterAll(async () => {
 }, 300_000);
 
 describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
-  it('keeps call and cast traffic healthy when the node in use is SIGKILLed and restarted', async () => {
+  it('keeps call and cast traffic healthy when the node in use is SIGKILLed and restarted (and a client started at that moment works)', async () => {
     const topic = uniq('cluster_kill');
     topics.push(topic);
     const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
@@ -167,8 +167,13 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     note(`SIGKILL ${victim.name} (connections: ${connections})`);
     const killedAt = Date.now();
     await rabbit.killNode(victim);
-    const recoveredAt = await firstGoodCallAfter(run, killedAt, 60_000).catch(() => Infinity);
-    note(`calls work again ${recoveredAt - killedAt} ms after the kill`);
+    // A client that starts right now (a service starting during the failover) must work too.
+    run.send('fresh-client');
+    const [recoveredAt, freshOkAt] = await Promise.all([
+      firstGoodCallAfter(run, killedAt, 60_000).catch(() => Infinity),
+      run.waitFor((x) => x.event === 'settled' && (x as SettledRecord).op === 'fresh-call' && (x as SettledRecord).ok, 60_000).then((r) => (r as SettledRecord).startedAt + (r as SettledRecord).elapsedMs, () => Infinity),
+    ]);
+    note(`calls work again ${recoveredAt - killedAt} ms after the kill; a client started at the kill: first call ok after ${freshOkAt - killedAt} ms`);
     await sleep(2000);
     await rabbit.startNode(victim);
     await rabbit.awaitCluster();
@@ -179,6 +184,7 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     const { drained, records } = await finish(run, topic);
     const info = summary(records);
     expect(recoveredAt - killedAt, `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
+    expect(freshOkAt - killedAt, `a client started at the kill made no successful call within ${KILL_RECOVERY_MS} ms\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
     // Once the node is back, calls keep working.
     const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
     expect(late.length, info).toBeGreaterThan(5);

@@ -3,9 +3,10 @@
 // Usage: node cluster-load.mjs <url> <topic>
 // Reports (testkit scenario records): `ready`; `settled` for every call (limit 3 s) and cast (with
 // its number `n`); `consumed` {n} for every cast the server handled; `driver` for driver warnings;
-// after the parent sends `stop`: `drained` {confirmed, consumed, missing} and exits 0.
+// `fresh-call` for the calls of a client started on the `fresh-client` command; after the parent sends
+// `stop`: `drained` {confirmed, consumed, missing} and exits 0.
 import { getRpcClient, getRpcServer, getRpcTransport } from '@oslo-messaging/core';
-import { report, sleep, timed, waitForCommand } from '@oslo-messaging/testkit/scenario';
+import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 
 const [url, topic] = process.argv.slice(2);
 if (!url || !topic) throw new Error('usage: cluster-load.mjs <url> <topic>');
@@ -78,9 +79,33 @@ async function castLoop() {
     await sleep(25);
   }
 }
-const loops = Promise.all([callLoop(1), callLoop(2), castLoop()]);
+const loops = [callLoop(1), callLoop(2), castLoop()];
 
-await waitForCommand('stop');
+// Commands: `fresh-client` starts a second client transport now (as a service starting during a
+// failover would) whose calls report as op `fresh-call`; `stop` ends the run.
+const freshTransports = [];
+for (;;) {
+  const command = await nextCommand();
+  if (command === 'fresh-client') {
+    const t = await getRpcTransport({ url, logger, controlExchange: `${topic}_x`, driverOptions: { rabbit_quorum_queue: true, amqp_durable_queues: true, heartbeat_timeout_threshold: 6 } });
+    freshTransports.push(t);
+    const fresh = getRpcClient(t, { topic }, { timeout: CALL_TIMEOUT });
+    loops.push(
+      (async () => {
+        while (running) {
+          const v = callSeq++;
+          const r = await tracked('fresh-call', CALL_TIMEOUT, () => fresh.call({}, 'echo', { v }), { v });
+          if (r.ok && r.value !== v) report('wrong-reply', { v, got: r.value });
+          await sleep(r.ok ? 40 : 10);
+        }
+      })(),
+    );
+    report('fresh-client', { at: Date.now() });
+    continue;
+  }
+  if (command === 'stop') break;
+  throw new Error(`unknown command ${JSON.stringify(command)}`);
+}
 running = false;
 report('stopping', { at: Date.now() });
 /** Bounds a step of the shutdown: an operation that never settles is reported, and the exit code says so. */
@@ -94,7 +119,7 @@ async function bounded(step, ms, promise) {
     report('hung', { step, now: Date.now(), inFlight: [...inFlight.values()].slice(0, 20) });
   }
 }
-await bounded('operations in flight', 20_000, loops);
+await bounded('operations in flight', 20_000, Promise.all(loops));
 // Every confirmed cast must reach the server: give the queue time to deliver what it holds.
 const deadline = Date.now() + 30_000;
 while ([...confirmed].some((n) => !consumed.has(n)) && Date.now() < deadline) await sleep(100);
@@ -104,7 +129,7 @@ await bounded('server stop', 20_000, (async () => {
   await server.stop();
   await server.wait();
 })());
-await bounded('transport cleanup', 20_000, transport.cleanup());
+await bounded('transport cleanup', 20_000, Promise.all([transport, ...freshTransports].map((t) => t.cleanup())));
 report('exit', { hung });
 if (hung) process.exit(3);
 // Nothing of ours is left but stdin: after cleanup the library must not keep the process alive.
