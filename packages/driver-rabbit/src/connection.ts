@@ -79,6 +79,8 @@ export class ManagedConnection {
   #connecting: Promise<void> | undefined;
   #closed = false;
   #failedCycles = 0;
+  /** Why the last connection attempt failed (for the error a caller out of retries gets). */
+  #lastError: Error | undefined;
   readonly #recipes = new Set<Recipe>();
   readonly #waiters = new Set<() => void>();
   readonly #onReturn = new Set<(msg: amqp.Message) => void>();
@@ -157,10 +159,64 @@ export class ManagedConnection {
       });
       if (!this.#channel && retry !== undefined && retry !== null && retry >= 0 && this.#failedCycles - startCycles > retry) {
         const h = this.#hosts[this.#hostIndex % this.#hosts.length]!;
-        throw new MessageDeliveryFailure(`Unable to connect to AMQP server on ${h.hostname}:${h.port} after ${retry} tries`);
+        // Upstream's message, with the reason (a TLS refusal, a login failure) and the URL's host name.
+        const why = this.#lastError ? `: ${this.#lastError.message}` : '';
+        throw new MessageDeliveryFailure(`Unable to connect to AMQP server on ${h.name}:${h.port} after ${retry} tries${why}`, { cause: this.#lastError });
       }
     }
   }
+
+  /** What a lost connection does (set by the connection that is open now). */
+  #lost: ((why: string) => void) | undefined;
+
+  /** Listens to a channel: errors logged, returns dispatched, its close (other than a replacement) loses the connection. */
+  #wireChannel(channel: amqp.ConfirmChannel, lost: (why: string) => void): void {
+    channel.on('error', (err: Error) => this.logger.warn(`AMQP channel error: ${err.message}`, { purpose: this.purpose }));
+    channel.on('return', (msg: amqp.Message) => {
+      for (const fn of this.#onReturn) fn(msg);
+    });
+    channel.on('close', () => {
+      if (this.#channel === channel) lost('channel closed');
+    });
+  }
+
+  #nextHost(): void {
+    this.#hostIndex = this.opts.kombu_failover_strategy === 'shuffle' ? Math.floor(Math.random() * this.#hosts.length) : this.#hostIndex + 1;
+  }
+
+  /**
+   * Replaces a channel the broker keeps refusing publishes on (e.g. nacks from a quorum queue
+   * whose leader died: RabbitMQ 3.10 nacks every later publish on that channel, while a new one
+   * works) with a new confirm channel on the same connection, re-running the recipes on it.
+   * Falls back to reconnecting when that fails. A no-op if `bad` is no longer the channel.
+   */
+  async replaceChannel(bad: amqp.ConfirmChannel): Promise<void> {
+    const model = this.#model;
+    const lost = this.#lost;
+    if (this.#channel !== bad || !model || !lost || this.#closed) return;
+    this.#replacing ??= (async () => {
+      try {
+        const fresh = await model.createConfirmChannel();
+        if (this.#model !== model || this.#channel !== bad) {
+          await fresh.close().catch(() => undefined);
+          return;
+        }
+        this.#wireChannel(fresh, lost);
+        const generation = ++this.#generation;
+        this.#channel = fresh;
+        this.logger.warn('The broker refused publishes on this channel: continuing on a new one', { purpose: this.purpose });
+        void bad.close().catch(() => undefined);
+        for (const recipe of this.#recipes) await recipe(fresh, generation);
+      } catch (err) {
+        lost(`could not replace a refusing channel: ${(err as Error).message}`);
+      } finally {
+        this.#replacing = undefined;
+      }
+    })();
+    await this.#replacing;
+  }
+
+  #replacing: Promise<void> | undefined;
 
   /** `kombu_reconnect_splay`: a random extra delay so that many clients do not reconnect in step. */
   #splay(): number {
@@ -187,8 +243,9 @@ export class ManagedConnection {
           this.#wake();
           return;
         } catch (err) {
+          this.#lastError = err as Error;
           this.logger.warn(`AMQP server on ${host.hostname}:${host.port} is unreachable: ${(err as Error).message}`, { purpose: this.purpose });
-          this.#hostIndex = this.opts.kombu_failover_strategy === 'shuffle' ? Math.floor(Math.random() * this.#hosts.length) : this.#hostIndex + 1;
+          this.#nextHost();
         }
       }
       this.#failedCycles++;
@@ -239,26 +296,25 @@ export class ManagedConnection {
       await model.close().catch(() => undefined);
       throw err;
     }
-    channel.on('error', (err: Error) => this.logger.warn(`AMQP channel error: ${err.message}`, { purpose: this.purpose }));
-    channel.on('return', (msg: amqp.Message) => {
-      for (const fn of this.#onReturn) fn(msg);
-    });
     const generation = ++this.#generation;
     const lost = (why: string) => {
+      if (this.#model !== model) return;
       stopWatchdog();
-      if (this.#generation !== generation || this.#channel !== channel) return;
       this.#channel = undefined;
       this.#model = undefined;
       this.#generation++;
       void model.close().catch(() => undefined);
       if (this.#closed) return;
       this.logger.warn(`Lost the AMQP connection (${why}); reconnecting`, { purpose: this.purpose });
+      // kombu's round-robin: the next attempt starts at the next host, not at the one that just failed.
+      this.#nextHost();
       void sleep((this.opts.kombu_reconnect_delay + this.#splay()) * 1000).then(() => {
         if (!this.#closed && !this.#channel) void this.#connect();
       });
     };
+    this.#lost = lost;
+    this.#wireChannel(channel, lost);
     model.on('close', () => lost('connection closed'));
-    channel.on('close', () => lost('channel closed'));
     this.#model = model;
     this.#channel = channel;
     try {

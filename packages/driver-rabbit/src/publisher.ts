@@ -99,8 +99,10 @@ export class Publisher {
         if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
           throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
         }
-        // The channel died under us: wait for the reconnection, then publish again.
-        await new Promise((r) => setTimeout(r, 50));
+        // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
+        // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
+        if ((err as Error).message === 'message nacked') await this.connection.replaceChannel(channel);
+        else await new Promise((r) => setTimeout(r, 50));
       }
     }
   }
