@@ -379,9 +379,27 @@ export class Amqp1Driver implements Driver {
         this.#resubscribers.add(resubscribe);
         const addresser = this.#resolvedAddresser;
         if (!addresser || !this.#links.up) {
-          // Down (or never up yet): subscribe once the addressing is known; rhea re-attaches links itself after a reconnect.
-          if (addresser) void subscribe(addresser).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe', { err }));
-          else this.addresser().then((a) => void (started && handles.length === 0 && subscribe(a).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe', { err }))), () => undefined);
+          // Not up yet (a transport still opening its connection, or a broker that is down): like oslo's listen,
+          // start completes once the links are attached, so that nothing sent after it (a fanout) is missed.
+          // stop() and cleanup end the wait (and core's stop gives a pending start a bounded time).
+          await new Promise<void>((resolve, reject) => {
+            const finish = () => {
+              cancelStart = undefined;
+              this.#onCleanup.delete(onCleanup);
+            };
+            const onCleanup = () => (finish(), reject(new TransportDriverError('The transport was cleaned up while the listener was starting')));
+            cancelStart = () => (finish(), resolve());
+            this.#onCleanup.add(onCleanup);
+            const attachAll = (a: Addresser) => {
+              if (!started || cancelStart === undefined) return;
+              subscribe(a).then(
+                () => (finish(), resolve()),
+                (err: unknown) => (finish(), reject(err)),
+              );
+            };
+            if (addresser) attachAll(addresser);
+            else this.addresser().then((a) => (handles.length === 0 ? attachAll(a) : undefined), (err: unknown) => (finish(), reject(err)));
+          });
           return;
         }
         // Up: wait for the links to attach (a refused link fails the start), but no longer than the connection

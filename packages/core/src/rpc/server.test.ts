@@ -18,6 +18,8 @@ let deliver: ((m: IncomingMessage) => void | Promise<void>) | undefined;
 let listenError: Error | undefined;
 /** When set, listen() waits for it (a broker that is down). */
 let listenGate: Promise<void> | undefined;
+/** When set, Listener.start() waits for it; the listener's stop() releases it (a driver that stops waiting). */
+let startGate: { promise: Promise<void>; release: () => void } | undefined;
 let pending: Set<Promise<void>>;
 let transport: Transport;
 
@@ -53,10 +55,12 @@ const driver = defineDriver({
       events.push(`listen ${target.topic}.${target.server}`);
       return {
         async start(onMessage) {
+          if (startGate) await startGate.promise;
           deliver = onMessage;
         },
         async stop() {
           events.push('listener.stop');
+          startGate?.release();
           deliver = undefined;
         },
         async cleanup() {
@@ -116,6 +120,7 @@ beforeEach(async () => {
   deliver = undefined;
   listenError = undefined;
   listenGate = undefined;
+  startGate = undefined;
   pending = new Set();
   transport = await transportWith();
 });
@@ -309,6 +314,21 @@ describe('server lifecycle', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('stop() during a listener start that waits for its broker tells the listener to stop waiting, and returns at once', async () => {
+    let release!: () => void;
+    startGate = { promise: new Promise((r) => (release = r)), release: () => release() };
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, []);
+    const started = server.start().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    const t0 = Date.now();
+    await server.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await started).toBeInstanceOf(ServerListenError);
+    await server.wait();
+    expect(events).toEqual(['listen t.s', 'listener.stop', 'listener.stop', 'listener.cleanup', 'executor.shutdown']);
+    expect(server.running).toBe(false);
   });
 
   it('a named executor that is not installed fails start with ExecutorLoadFailure', async () => {

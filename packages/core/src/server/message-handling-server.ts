@@ -40,6 +40,8 @@ export abstract class MessageHandlingServer {
   #stopRequested: { promise: Promise<void>; resolve: () => void } = deferred();
   /** stop() gave up on a start still in progress; the start undoes itself when it completes. */
   #abandonStart = false;
+  /** The listener whose start() is in progress (stop() tells it to stop waiting). */
+  #startingListener: Listener | undefined;
 
   protected constructor(
     /** The transport the server consumes from. */
@@ -123,7 +125,12 @@ export abstract class MessageHandlingServer {
       throw err;
     }
     const submit = (task: () => Promise<void>) => executor.submit(task);
-    await listener.start((message) => this.onIncoming(message, submit));
+    this.#startingListener = listener;
+    try {
+      await listener.start((message) => this.onIncoming(message, submit));
+    } finally {
+      this.#startingListener = undefined;
+    }
     this.#executor = executor;
     this.#listener = listener;
   }
@@ -131,15 +138,17 @@ export abstract class MessageHandlingServer {
   /** Stops consuming: no new message is dispatched once this resolves. In-flight work goes on. Idempotent. */
   async stop(): Promise<void> {
     if (this.#state === 'starting') {
-      // A start waiting for a broker that is down must not hold stop (and so wait and cleanup) forever.
-      const started = await boundedWait(this.#starting!.then(() => true, () => true), LISTENER_SHUTDOWN_LIMIT_MS, () =>
+      // Stopped while starting: the start is given up (it undoes itself when it completes, and rejects).
+      // A listener still waiting for its broker is told to stop waiting; core waits no longer than the
+      // shutdown limit, so a start blocked on a broker that is down cannot hold stop, wait or cleanup.
+      this.#abandonStart = true;
+      const pending = this.#startingListener;
+      if (pending) void this.#bounded(pending.stop(), 'stop a listener that is starting');
+      await boundedWait(this.#starting!.then(() => true, () => true), LISTENER_SHUTDOWN_LIMIT_MS, () =>
         this.logger.warn(`The server did not finish starting within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; stopping it anyway`),
       );
-      if (started === undefined) {
-        this.#abandonStart = true;
-        this.#stopRequested.resolve();
-        return;
-      }
+      this.#stopRequested.resolve();
+      return;
     }
     if (this.#state !== 'running') return this.#stopping;
     this.#state = 'stopping';
