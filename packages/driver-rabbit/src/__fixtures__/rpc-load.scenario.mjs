@@ -15,7 +15,7 @@ import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scena
 
 const cfg = JSON.parse(process.env.SCENARIO ?? '{}');
 const logger = cfg.verbose
-  ? { debug() {}, info() {}, warn: (m) => console.error(`${new Date().toISOString()} WARN ${m}`), error: (m, f) => console.error(`${new Date().toISOString()} ERROR ${m} ${f?.err?.message ?? ''}`) }
+  ? { debug() {}, info() {}, warn: (m) => console.error(`${new Date().toISOString()} WARN ${m}`), error: (m, f) => console.error(`${new Date().toISOString()} ERROR ${m}${f?.queue ? ` [queue ${f.queue}]` : ''} ${f?.err?.message ?? ''}`) }
   : silentLogger;
 const options = { url: cfg.url, controlExchange: cfg.exchange, driverOptions: cfg.driverOptions ?? {}, logger };
 const transport = await getRpcTransport(options);
