@@ -3,32 +3,16 @@
 // one connected. Servers and the client each run in their own process, as in production.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, startServer, stopServer, type ServerProcess } from './__fixtures__/processes.js';
+import { notes, processPool, stopServer } from './__fixtures__/processes.js';
 
 const REDIS = process.env['OSLO_TEST_REDIS'] ?? '127.0.0.1:6379';
 const URL_ = `zmq+redis://${REDIS}/?rpc_zmq_bind_address=127.0.0.1&zmq_host_cache_ttl=0.2`;
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
 
-const servers: ServerProcess[] = [];
-const clients: ClientProcess[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) s.run.child.kill('SIGKILL');
-  for (const c of clients.splice(0)) c.run.child.kill('SIGKILL');
-});
-
-async function server(topic: string, name: string): Promise<ServerProcess> {
-  const s = await startServer(URL_, topic, name);
-  servers.push(s);
-  return s;
-}
-
-async function client(): Promise<ClientProcess> {
-  const c = await ClientProcess.start(URL_, process.env['OSLO_ZMQ_DRIVER_MODULE'] ? { OSLO_ZMQ_DRIVER_MODULE: process.env['OSLO_ZMQ_DRIVER_MODULE'] } : undefined);
-  clients.push(c);
-  return c;
-}
-
-const notes = (s: ServerProcess) => s.run.records.filter((r) => r.event === 'note').length;
+const pool = processPool(URL_);
+afterEach(() => pool.killAll());
+const server = (topic: string, name: string) => pool.server(topic, name);
+const client = () => pool.client(process.env['OSLO_ZMQ_DRIVER_MODULE'] ? { OSLO_ZMQ_DRIVER_MODULE: process.env['OSLO_ZMQ_DRIVER_MODULE'] } : undefined);
 
 describe('zmq: load spreading over server processes', () => {
   it('20 calls on a topic with two server processes: each serves its share (sequential, concurrent, casts)', async () => {

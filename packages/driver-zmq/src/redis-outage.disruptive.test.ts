@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, startServer, stopServer, type ServerProcess } from './__fixtures__/processes.js';
+import { processPool, stopServer } from './__fixtures__/processes.js';
 
 const run = promisify(execFile);
 // zmq_target_update stays at its default (180 s): recovery must not wait for the periodic refresh.
@@ -46,26 +46,14 @@ async function startRedis(): Promise<void> {
   await until(redisUp, 10_000, 'Redis to start');
 }
 
-const servers: ServerProcess[] = [];
-const clients: ClientProcess[] = [];
+const pool = processPool(URL_);
 afterEach(async () => {
-  for (const s of servers.splice(0)) s.run.child.kill('SIGKILL');
-  for (const c of clients.splice(0)) c.run.child.kill('SIGKILL');
+  pool.killAll();
   await startRedis();
 });
 afterAll(startRedis);
-
-async function server(topic: string, name: string): Promise<ServerProcess> {
-  const s = await startServer(URL_, topic, name);
-  servers.push(s);
-  return s;
-}
-
-async function client(): Promise<ClientProcess> {
-  const c = await ClientProcess.start(URL_);
-  clients.push(c);
-  return c;
-}
+const server = (topic: string, name: string) => pool.server(topic, name);
+const client = () => pool.client();
 
 async function redisPid(): Promise<number> {
   const { stdout } = await run('redis-cli', ['-p', '6379', 'info', 'server'], { timeout: 2000 });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, Target } from '@oslo-messaging/core';
 import { RedisMatchmaker } from '@oslo-messaging/matchmaker-redis';
-import { ClientProcess, killServer, startServer, stopServer, type ServerProcess } from './__fixtures__/processes.js';
+import { killServer, notes, processPool, stopServer, type ClientProcess } from './__fixtures__/processes.js';
 
 const REDIS = process.env['OSLO_TEST_REDIS'] ?? '127.0.0.1:6379';
 // Entries outlive a killed server by 60 s, so the client must cope with a stale one.
@@ -15,29 +15,10 @@ const URL_ = `zmq+redis://${REDIS}/?rpc_zmq_bind_address=127.0.0.1&zmq_target_ex
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const servers: ServerProcess[] = [];
-const clients: ClientProcess[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.run.child.kill('SIGCONT');
-    s.run.child.kill('SIGKILL');
-  }
-  for (const c of clients.splice(0)) c.run.child.kill('SIGKILL');
-});
-
-async function server(topic: string, name: string): Promise<ServerProcess> {
-  const s = await startServer(URL_, topic, name);
-  servers.push(s);
-  return s;
-}
-
-async function client(): Promise<ClientProcess> {
-  const c = await ClientProcess.start(URL_);
-  clients.push(c);
-  return c;
-}
-
-const notes = (s: ServerProcess) => s.run.records.filter((r) => r.event === 'note').length;
+const pool = processPool(URL_);
+afterEach(() => pool.killAll());
+const server = (topic: string, name: string) => pool.server(topic, name);
+const client = () => pool.client();
 const settledAfter = (c: ClientProcess, id: string, t: number) => c.settled(id).filter((r) => Number(r['startedAt']) >= t);
 
 describe('zmq: servers that come and go (each in its own process)', () => {

@@ -120,3 +120,34 @@ export class ClientProcess {
     return result;
   }
 }
+
+/**
+ * The server and client processes one test file starts for `url`, each remembered so that
+ * `killAll()` (in afterEach) ends them: resumed first, in case a test froze one with SIGSTOP.
+ */
+export function processPool(url: string) {
+  const servers: ServerProcess[] = [];
+  const clients: ClientProcess[] = [];
+  return {
+    async server(topic: string, name: string): Promise<ServerProcess> {
+      const s = await startServer(url, topic, name);
+      servers.push(s);
+      return s;
+    },
+    async client(env?: Record<string, string>): Promise<ClientProcess> {
+      const c = await ClientProcess.start(url, env);
+      clients.push(c);
+      return c;
+    },
+    killAll(): void {
+      for (const s of servers.splice(0)) {
+        s.run.child.kill('SIGCONT');
+        s.run.child.kill('SIGKILL');
+      }
+      for (const c of clients.splice(0)) c.run.child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Casts a server process reported handling. */
+export const notes = (s: ServerProcess): number => s.run.records.filter((r) => r.event === 'note').length;
