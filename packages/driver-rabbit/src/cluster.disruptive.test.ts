@@ -157,15 +157,29 @@ afterAll(async () => {
   if (n) for (const t of topics) for (const q of [t, `${t}.srv1`]) await rabbit.ctl(n, ['delete_queue', q]).catch(() => undefined);
 }, 300_000);
 
+/** Starts the load in a child process and waits until it runs on quorum queues with a majority; returns the node in use. */
+async function startLoad(prefix: string) {
+  const topic = uniq(prefix);
+  topics.push(topic);
+  const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
+  const childPid = (await run.waitFor('ready', 90_000))['pid'] as number;
+  await awaitQuorum(topic);
+  await sleep(3000);
+  return { topic, run, ...(await nodeInUse(topic, childPid)) };
+}
+
+/** After the faulted node is back: calls started since then all succeed, and no confirmed cast was lost. */
+function expectHealthyAfter(records: readonly ScenarioRecord[], drained: ScenarioRecord, backAt: number, info: string): void {
+  const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
+  expect(late.length, info).toBeGreaterThan(5);
+  expect(late.filter((c) => !c.ok), info).toEqual([]);
+  expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
+  expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
+}
+
 describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
   it('keeps call and cast traffic healthy when the node in use is SIGKILLed and restarted (and a client started at that moment works)', async () => {
-    const topic = uniq('cluster_kill');
-    topics.push(topic);
-    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
-    const childPid = (await run.waitFor('ready', 90_000))['pid'] as number;
-    await awaitQuorum(topic);
-    await sleep(3000);
-    const { node: victim, connections } = await nodeInUse(topic, childPid);
+    const { topic, run, node: victim, connections } = await startLoad('cluster_kill');
     note(`SIGKILL ${victim.name} (connections: ${connections})`);
     const killedAt = Date.now();
     await rabbit.killNode(victim);
@@ -188,22 +202,12 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     expect(recoveredAt - killedAt, `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
     expect(freshOkAt - killedAt, `a client started at the kill made no successful call within ${KILL_RECOVERY_MS} ms\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
     // Once the node is back, calls keep working.
-    const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
-    expect(late.length, info).toBeGreaterThan(5);
-    expect(late.filter((c) => !c.ok), info).toEqual([]);
-    expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
-    expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
+    expectHealthyAfter(records, drained, backAt, info);
   }, 300_000);
 
   it('keeps call and cast traffic healthy when the node in use is frozen (SIGSTOP) and resumed', async () => {
-    const topic = uniq('cluster_pause');
-    topics.push(topic);
     await rabbit.awaitCluster();
-    const run = runScenario(FIXTURE, { args: [url, topic], killAfterMs: 240_000, env: { OSLO_SCENARIO_VERBOSE: '1' } });
-    const childPid = (await run.waitFor('ready', 90_000))['pid'] as number;
-    await awaitQuorum(topic);
-    await sleep(3000);
-    const { node: victim, connections } = await nodeInUse(topic, childPid);
+    const { topic, run, node: victim, connections } = await startLoad('cluster_pause');
     note(`SIGSTOP ${victim.name} (connections: ${connections})`);
     const pausedAt = Date.now();
     await rabbit.pauseNode(victim);
@@ -226,10 +230,6 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     const { drained, records } = await finish(run, topic);
     const info = summary(records);
     expect(recoveredAt - pausedAt, `calls did not work again within ${PAUSE_RECOVERY_MS} ms of the freeze\n${info}`).toBeLessThanOrEqual(PAUSE_RECOVERY_MS);
-    const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
-    expect(late.length, info).toBeGreaterThan(5);
-    expect(late.filter((c) => !c.ok), info).toEqual([]);
-    expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
-    expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
+    expectHealthyAfter(records, drained, backAt, info);
   }, 300_000);
 });
