@@ -47,9 +47,9 @@ const KILL_RECOVERY_MS = HEARTBEAT * 1000 + 5000;
  * plus a few seconds: the reconnect delay (1 s by default), the declarations on the new node (a classic
  * reply queue homed on the frozen node answers 404 only once the cluster declared it down, then it is
  * deleted and declared again), and the first round trip. Measured by the first successful call, which
- * can start only when the call in flight at recovery times out: one call timeout more (runs: 12-18 s).
+ * can start only when the call in flight at recovery times out: one call timeout more (runs: 12-19 s; bound 22 s).
  */
-const PAUSE_RECOVERY_MS = Math.max(HEARTBEAT, rabbit.NET_TICKTIME * 1.25) * 1000 + 7000 + CALL_TIMEOUT_MS;
+const PAUSE_RECOVERY_MS = Math.max(HEARTBEAT, rabbit.NET_TICKTIME * 1.25) * 1000 + 9000 + CALL_TIMEOUT_MS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
