@@ -4,12 +4,16 @@ import { getDefaultLogger, type Logger } from './logger.js';
 import { knownOptionNames, resolveOptions, type OsloConfig } from './config/options-resolver.js';
 import { defaultPluginRegistry, type PluginRegistry } from './plugins/registry.js';
 import { ENTRY_POINT_GROUPS } from './spi/entry-point.js';
-import type { Driver, DriverContext, DriverFactory } from './spi/driver.js';
+import type { Driver, DriverContext } from './spi/driver.js';
 import type { OptionSchema } from './spi/options.js';
-import type { MetricsCollector, MetricsCollectorFactory } from './spi/metrics.js';
+import type { MetricsCollector } from './spi/metrics.js';
 import { TransportURL } from './transport-url.js';
 import { createRemoteErrorCodec } from './wire/failure.js';
+import { buildIncomingMessage } from './wire/incoming.js';
+import { ReplyWaiters } from './wire/reply-waiters.js';
 import type { RemoteErrorCodec } from './spi/driver.js';
+import type { Target } from './target.js';
+import { DEFAULT_RPC_RESPONSE_TIMEOUT } from './defaults.js';
 
 /** Options of {@link getRpcTransport} and {@link getNotificationTransport}; names and units (seconds) follow oslo. */
 export interface TransportOptions {
@@ -54,7 +58,7 @@ export const CLEANUP_LIMIT_MS = 5000;
 
 const DEFAULT_SCHEMA = {
   control_exchange: { type: 'string', default: 'openstack', help: 'Default exchange of targets.' },
-  rpc_response_timeout: { type: 'float', default: 60, min: 0, help: 'Seconds to wait for a call reply.' },
+  rpc_response_timeout: { type: 'float', default: DEFAULT_RPC_RESPONSE_TIMEOUT, min: 0, help: 'Seconds to wait for a call reply.' },
   executor_thread_pool_size: { type: 'int', default: 64, min: 1, deprecatedNames: ['rpc_thread_pool_size'], help: 'Pool executor size.' },
   rpc_ping_enabled: { type: 'bool', default: false, help: 'Add an endpoint answering oslo_rpc_server_ping.' },
 } as const satisfies OptionSchema;
@@ -89,7 +93,20 @@ export class Transport {
     readonly remoteErrors: RemoteErrorCodec,
     /** The RPC metrics collector, when `[oslo_messaging_metrics] metrics_enabled` is on. */
     readonly metrics?: MetricsCollector,
+    /** The calls waiting for replies (the driver's `DriverContext.replies`); rejected at cleanup. @internal */
+    readonly replies: ReplyWaiters = new ReplyWaiters(logger, remoteErrors),
   ) {}
+
+  /**
+   * Where an RPC request for `target` goes on this transport's messaging system (a queue, an
+   * exchange, a subject), as the driver names it; for tracing and logs.
+   */
+  destinationName(target: Target): string {
+    const named = this.driver.destinationName?.(target);
+    if (named !== undefined) return named;
+    const topic = String(target.topic);
+    return target.fanout ? `${topic}_fanout` : target.server ? `${topic}.${target.server}` : topic;
+  }
 
   /** Whether {@link Transport.cleanup} was called: nothing is sent through this transport any more. */
   get cleanedUp(): boolean {
@@ -105,6 +122,7 @@ export class Transport {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     this.operations.close(new TransportDriverError('The transport was cleaned up'));
+    this.replies.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     if (this.metrics) {
       await boundedWait(
         this.metrics.close().catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err })),
@@ -154,8 +172,9 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
   };
   const driverName = url.driver;
   if (!driverName) throw new InvalidTransportURL(url.format(), 'No scheme specified');
-  const factory = (await plugins.load(ENTRY_POINT_GROUPS.drivers, driverName)) as DriverFactory;
+  const factory = await plugins.load(ENTRY_POINT_GROUPS.drivers, driverName);
   const remoteErrors = createRemoteErrorCodec(options.allowedRemoteExmods ?? []);
+  const replies = new ReplyWaiters(logger, remoteErrors);
   const understood = new Set<string>();
   const context: DriverContext = {
     url,
@@ -163,6 +182,8 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
     purpose,
     remoteErrors,
     logger,
+    replies,
+    incoming: buildIncomingMessage,
     options<S extends OptionSchema>(group: string, schema: S) {
       for (const n of knownOptionNames(schema)) understood.add(n);
       return resolveOptions(group, schema, { config, code: options.driverOptions, query: url.query });
@@ -185,14 +206,14 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
   // oslo.messaging measures RPC clients only: a notification transport needs no collector.
   if (purpose === 'rpc' && metricsEnabled(config)) {
     try {
-      const collector = (await plugins.load(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics')) as MetricsCollectorFactory;
+      const collector = await plugins.load(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics');
       metrics = await collector.create({ config, logger });
     } catch (err) {
       await driver.cleanup().catch(() => undefined);
       throw err;
     }
   }
-  return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors, metrics);
+  return new Transport(url, purpose, conf, driver, plugins, logger, remoteErrors, metrics, replies);
 }
 
 const METRICS_SWITCH = {

@@ -42,5 +42,5 @@ describe('assertVersion', () => {
 });
 
 describe('SPI_VERSION', () => {
-  it('is 1', () => expect(SPI_VERSION).toBe(1));
+  it('is 2', () => expect(SPI_VERSION).toBe(2));
 });

@@ -1,14 +1,14 @@
 import { MessagingException } from './errors.js';
 
 /** The SPI version this core implements; plugins declare the version they were built for. */
-export const SPI_VERSION = 1;
+export const SPI_VERSION = 2;
 
 const VERSION_RE = /^\d+\.\d+(\.\d+)?$/;
 
 /**
  * Throws unless `version` looks like `major.minor[.revision]` (oslo's rule for `prepare(version=)`).
  *
- * @throws {@link MessagingException} when it does not
+ * @throws {@link index!MessagingException} when it does not
  */
 export function assertVersion(version: string): void {
   if (!VERSION_RE.test(version)) {

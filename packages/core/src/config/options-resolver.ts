@@ -80,7 +80,7 @@ export interface OptionSources {
  * Resolves the options of one group: schema defaults < config file section < code < URL query.
  * Returns the values keyed by oslo's snake_case names, and the names it understood.
  *
- * @throws {@link ConfigurationError} when a value cannot be converted to its option's type or is out of range
+ * @throws {@link index!ConfigurationError} when a value cannot be converted to its option's type or is out of range
  */
 export function resolveOptions<S extends OptionSchema>(group: string, schema: S, sources: OptionSources): ResolvedOptions<S> {
   const out: Record<string, unknown> = {};

@@ -191,7 +191,7 @@ export class Notifier<Ctxt = Context> {
 }
 
 async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriver> {
-  const factory = (await s.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name)) as NotifierDriverFactory;
+  const factory = await s.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name);
   const context: NotifierDriverContext = {
     transport: s.transport && trackedSender(s.transport),
     topics: s.topics,

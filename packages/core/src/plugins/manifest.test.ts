@@ -67,8 +67,8 @@ describe('brands', () => {
       [defineMatchmaker({ name: 'm', create } as never), ENTRY_POINT_GROUPS.matchmakers],
     ] as const;
     for (const [value, group] of cases) {
-      expect(readBrand(value)).toEqual({ group, apiVersion: 1 });
-      expect((value as unknown as Record<symbol, unknown>)[Symbol.for('oslo.messaging.entryPoint')]).toEqual({ group, apiVersion: 1 });
+      expect(readBrand(value)).toEqual({ group, apiVersion: 2 });
+      expect((value as unknown as Record<symbol, unknown>)[Symbol.for('oslo.messaging.entryPoint')]).toEqual({ group, apiVersion: 2 });
       expect(Object.isFrozen(value)).toBe(true);
       expect(Object.getPrototypeOf(value)).toBeNull();
     }
@@ -85,10 +85,10 @@ describe('brands', () => {
 
   it('readBrand ignores values without a well-formed brand', () => {
     const B = Symbol.for('oslo.messaging.entryPoint');
-    for (const v of [null, undefined, 1, 'x', {}, { [B]: null }, { [B]: { group: D } }, { [B]: { apiVersion: 1 } }, { [B]: { group: D, apiVersion: '1' } }]) {
+    for (const v of [null, undefined, 1, 'x', {}, { [B]: null }, { [B]: { group: D } }, { [B]: { apiVersion: 2 } }, { [B]: { group: D, apiVersion: '1' } }]) {
       expect(readBrand(v)).toBeUndefined();
     }
-    const fn = Object.assign(() => 1, { [B]: { group: D, apiVersion: 1 } });
-    expect(readBrand(fn)).toEqual({ group: D, apiVersion: 1 });
+    const fn = Object.assign(() => 1, { [B]: { group: D, apiVersion: 2 } });
+    expect(readBrand(fn)).toEqual({ group: D, apiVersion: 2 });
   });
 });

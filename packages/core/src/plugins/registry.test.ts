@@ -44,7 +44,7 @@ const ALL = {
   'oslo-fixture-cjs': 'cjs',
   'oslo-fixture-no-package-json-export': 'no-package-json-export',
   'oslo-fixture-incompatible-peer': 'incompatible-peer',
-  'oslo-fixture-spi-v2': 'spi-v2',
+  'oslo-fixture-spi-v1': 'spi-v1',
   'oslo-fixture-broken-targets': 'broken-targets',
   'oslo-fixture-malformed-manifest': 'malformed-manifest',
 };
@@ -67,7 +67,7 @@ describe('discovery from the application package.json', () => {
   it('lists declared plugins without importing anything', () => {
     const before = fixtureImports();
     const fixtures = registry.list(D).filter((p) => p.packageName.startsWith('oslo-fixture'));
-    expect(fixtures.map((p) => p.name)).toEqual(['cjs', 'esm', 'esm-alias', 'future', 'noexport', 'nofile', 'sealed', 'spi2', 'throws', 'unbranded', 'wronggroup']);
+    expect(fixtures.map((p) => p.name)).toEqual(['cjs', 'esm', 'esm-alias', 'future', 'noexport', 'nofile', 'sealed', 'spi1', 'throws', 'unbranded', 'wronggroup']);
     expect(fixtures.find((p) => p.name === 'esm')).toEqual({
       group: D, name: 'esm', packageName: 'oslo-fixture-esm', version: '1.2.3', target: './lib/index.js#esmDriver',
     });
@@ -79,7 +79,7 @@ describe('discovery from the application package.json', () => {
   it('loads an ESM plugin that imports a relative file, and the transport uses it', async () => {
     const factory = (await registry.load(D, 'esm')) as DriverFactory;
     expect(factory.name).toBe('esm');
-    expect(readBrand(factory)).toEqual({ group: D, apiVersion: 1 });
+    expect(readBrand(factory)).toEqual({ group: D, apiVersion: 2 });
     const transport = await getRpcTransport({ url: 'esm://', plugins: registry, logger: silentLogger });
     try {
       expect(await getRpcClient(transport, { topic: 't' }).call({}, 'ping')).toEqual({ from: 'esm', method: 'ping' });
@@ -91,7 +91,7 @@ describe('discovery from the application package.json', () => {
   it('loads a CommonJS plugin', async () => {
     const factory = (await registry.load(D, 'cjs')) as DriverFactory;
     expect(factory.name).toBe('cjs');
-    expect(readBrand(factory)?.apiVersion).toBe(1);
+    expect(readBrand(factory)?.apiVersion).toBe(2);
   });
 
   it('loads a plugin whose exports do not include ./package.json', async () => {
@@ -121,10 +121,10 @@ describe('discovery from the application package.json', () => {
   });
 
   it('refuses a plugin built for another SPI version', async () => {
-    const err = await loadError(registry, 'spi2');
+    const err = await loadError(registry, 'spi1');
     expect(err).toBeInstanceOf(DriverLoadFailure);
-    expect(err.message).toContain('from oslo-fixture-spi-v2 was built for plugin SPI version 2');
-    expect(err.message).toContain('implements SPI version 1');
+    expect(err.message).toContain('from oslo-fixture-spi-v1 was built for plugin SPI version 1');
+    expect(err.message).toContain('implements SPI version 2');
   });
 
   it('says which file is missing', async () => {
@@ -262,7 +262,7 @@ describe('failures are not cached', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'late-app', dependencies: { 'late-plugin': '*' } }));
     const registry = new PluginRegistry({ appRoot: app });
     await expect(registry.load(D, 'late')).rejects.toThrow(/does not exist/);
-    writeFileSync(join(pkg, 'dist', 'index.js'), "export const late = { [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 1 }, name: 'late', create() {} };\n");
+    writeFileSync(join(pkg, 'dist', 'index.js'), "export const late = { [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 2 }, name: 'late', create() {} };\n");
     expect(((await registry.load(D, 'late')) as DriverFactory).name).toBe('late');
   });
 

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { DriverLoadFailure, ExecutorLoadFailure, PluginLoadFailure } from '../errors.js';
 import { ENTRY_POINT_GROUPS, readBrand, type EntryPointGroup } from '../spi/entry-point.js';
+import type { PluginOf } from '../spi/plugin-types.js';
 import { SPI_VERSION } from '../version.js';
 import { candidatePackages, KNOWN_PACKAGES } from './known-packages.js';
 import { readManifest, type ManifestEntry } from './manifest.js';
@@ -149,7 +150,12 @@ export class PluginRegistry {
    *   (notifier drivers, matchmakers), the promise rejecting, when no installed package provides the plugin, two
    *   do, its module fails to import or lacks the export, or it is refused (brand, SPI version, peer range on core)
    */
-  load(group: EntryPointGroup, name: string): Promise<unknown> {
+  load<G extends EntryPointGroup>(group: G, name: string): Promise<PluginOf<G>> {
+    return this.#load(group, name) as Promise<PluginOf<G>>;
+  }
+
+  /** The plugin, its brand checked against `group` (which is what makes {@link PluginRegistry.load}'s type true). */
+  #load(group: EntryPointGroup, name: string): Promise<unknown> {
     const key = `${group}:${name}`;
     const explicit = this.#explicit.get(key);
     if (explicit) return Promise.resolve(explicit.value);
@@ -308,7 +314,7 @@ export function registerPlugin(group: EntryPointGroup, name: string, value: unkn
  * @throws {@link DriverLoadFailure}, {@link ExecutorLoadFailure} or {@link PluginLoadFailure} (the promise rejecting)
  *   when it cannot be found, imported or accepted (see {@link PluginRegistry.load})
  */
-export function loadPlugin(group: EntryPointGroup, name: string): Promise<unknown> {
+export function loadPlugin<G extends EntryPointGroup>(group: G, name: string): Promise<PluginOf<G>> {
   return defaultPluginRegistry.load(group, name);
 }
 

@@ -6,22 +6,9 @@ import { assertSendable, Target, type TargetFields } from '../target.js';
 import type { Transport } from '../transport.js';
 import { assertVersion, versionIsCompatible } from '../version.js';
 import { typedClient, type RpcApi, type TypedClient } from './typed.js';
+import type { PrepareOptions, RPCClientOptions, RpcInvoker } from './client-api.js';
 
-/** Options of an RPC client; also what {@link RPCClient.prepare} can override. Times in seconds. */
-export interface RPCClientOptions<Ctxt = Context> {
-  /** Call timeout (default: the transport's `rpcResponseTimeout`, 60). */
-  readonly timeout?: number | undefined;
-  /** Highest version this client may send. */
-  readonly versionCap?: string | undefined;
-  /** Send retries: undefined/null/-1 forever, 0 none, N at most N. */
-  readonly retry?: number | null | undefined;
-  /** Ask the server for heartbeats and fail if none arrives for this long. */
-  readonly callMonitorTimeout?: number | undefined;
-  /** Fail at once if nobody is listening (RabbitMQ `mandatory`), oslo's `at_least_once`. */
-  readonly atLeastOnce?: boolean | undefined;
-  /** Turns arguments, results and the context into JSON and back (default {@link NoOpSerializer}). */
-  readonly serializer?: Serializer<Ctxt> | undefined;
-}
+export type { PrepareOptions, RPCClientOptions } from './client-api.js';
 
 /** The wire context and the request of one call or cast. */
 interface WireRequest {
@@ -50,14 +37,11 @@ class OperationSendOptions extends OperationBound implements SendOptions {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
-/** What `prepare` accepts: target overrides plus client options. */
-export type PrepareOptions = TargetFields & Omit<RPCClientOptions, 'serializer'>;
-
 /**
  * Invokes methods on RPC servers (Python: `RPCClient` / `_CallContext`). Immutable:
  * {@link RPCClient.prepare} returns a new client with overrides.
  */
-export class RPCClient<Ctxt = Context> {
+export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
   /** Where messages go: topic, and optionally exchange, namespace, version, server, fanout. */
   readonly target: Target;
   /** The client's options (timeout, versionCap, retry, ...). */
@@ -92,8 +76,8 @@ export class RPCClient<Ctxt = Context> {
    * A typed handle checked against an API contract: `client.proxy<ComputeAPI>().ping(ctxt, { arg })`.
    * See {@link TypedClient}; calls and casts go through this client unchanged.
    */
-  proxy<API extends RpcApi<API>>(): TypedClient<API, Ctxt> {
-    return typedClient<API, Ctxt>(this);
+  proxy<API extends RpcApi<API>>(): TypedClient<API, Ctxt, RPCClient<Ctxt>> {
+    return typedClient<API, Ctxt, RPCClient<Ctxt>>(this);
   }
 
   /** Whether a message at `version` (default: the target's) can be sent under the version cap. */

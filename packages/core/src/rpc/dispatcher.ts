@@ -73,9 +73,9 @@ export class RPCDispatcher {
    * Invokes the method the request names and returns its serialized result. Throws
    * `NoSuchMethod`, `UnsupportedVersion`, `MalformedMessage` or whatever the method throws.
    *
-   * @throws {@link NoSuchMethod} when an endpoint serves the namespace and version but not the method
-   * @throws {@link UnsupportedVersion} when no endpoint serves the namespace and version
-   * @throws {@link MalformedMessage} when the request has no method name or its arguments are not an object
+   * @throws {@link index!NoSuchMethod} when an endpoint serves the namespace and version but not the method
+   * @throws {@link index!UnsupportedVersion} when no endpoint serves the namespace and version
+   * @throws {@link index!MalformedMessage} when the request has no method name or its arguments are not an object
    */
   async dispatch(incoming: DispatchRequest): Promise<unknown> {
     const { message } = incoming;

@@ -56,6 +56,8 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
     } catch (err) {
       this.logger.warn('Failed to acknowledge an RPC request', { err });
     }
+    // oslo's servers see the caller's call-monitor timeout in the context, whatever the driver.
+    incoming.ctxt['client_timeout'] = incoming.clientTimeout ?? null;
     const stopHeartbeat = this.#startCallMonitorHeartbeat(incoming);
     let reply: { result: unknown } | { failure: unknown };
     try {

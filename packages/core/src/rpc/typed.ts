@@ -1,6 +1,6 @@
 import type { Context } from '../spi/driver.js';
 import type { Target, TargetFields } from '../target.js';
-import type { PrepareOptions, RPCClient } from './client.js';
+import type { PrepareOptions, RpcInvoker } from './client-api.js';
 
 /**
  * An RPC API contract: each method takes one keyword-arguments object and returns its result.
@@ -32,15 +32,15 @@ export type TypedCaster<API, Ctxt> = {
  * name, arguments and result are checked against `API`; `compute.cast.ping(...)` casts;
  * `compute.prepare({...})` returns a typed handle with overrides. Nothing changes on the wire.
  */
-export type TypedClient<API, Ctxt = Context> = {
+export type TypedClient<API, Ctxt = Context, Client extends RpcInvoker<Ctxt> = RpcInvoker<Ctxt>> = {
   readonly [K in MethodNames<API>]: (...params: Params<Ctxt, RpcArgs<API[K]>>) => Promise<RpcResult<API[K]>>;
 } & {
   /** The same methods as casts: `await compute.cast.reboot(ctxt, { instanceId })` resolves once sent. */
   readonly cast: TypedCaster<API, Ctxt>;
   /** A typed handle on `client.prepare(overrides)` (server, version, timeout, fanout, ...). */
-  prepare(overrides: PrepareOptions): TypedClient<API, Ctxt>;
+  prepare(overrides: PrepareOptions): TypedClient<API, Ctxt, Client>;
   /** The untyped client underneath. */
-  readonly client: RPCClient<Ctxt>;
+  readonly client: Client;
 };
 
 /**
@@ -74,14 +74,14 @@ function methodProxy<T extends object>(make: (method: string) => unknown, extra:
 }
 
 /** Builds a {@link TypedClient} over an RPC client; prefer `client.proxy<API>()`. */
-export function typedClient<API extends RpcApi<API>, Ctxt = Context>(client: RPCClient<Ctxt>): TypedClient<API, Ctxt> {
+export function typedClient<API extends RpcApi<API>, Ctxt = Context, Client extends RpcInvoker<Ctxt> = RpcInvoker<Ctxt>>(client: Client): TypedClient<API, Ctxt, Client> {
   const cast = methodProxy<TypedCaster<API, Ctxt>>((method) => (ctxt: Ctxt, args: Record<string, unknown> = {}) => client.cast(ctxt, method, args), {});
-  return methodProxy<TypedClient<API, Ctxt>>(
+  return methodProxy<TypedClient<API, Ctxt, Client>>(
     (method) => {
       if (RESERVED.has(method)) throw new TypeError(`"${method}" cannot be an RPC method name of a typed client`);
       return (ctxt: Ctxt, args: Record<string, unknown> = {}) => client.call(ctxt, method, args);
     },
-    { cast, client, prepare: (overrides: PrepareOptions) => typedClient<API, Ctxt>(client.prepare(overrides)) },
+    { cast, client, prepare: (overrides: PrepareOptions) => typedClient<API, Ctxt, Client>(client.prepare(overrides) as Client) },
   );
 }
 

@@ -11,7 +11,7 @@ export async function createExecutor(transport: Transport, executor: string | Ex
   const factory =
     typeof executor === 'object'
       ? executor
-      : ((await transport.plugins.load(ENTRY_POINT_GROUPS.executors, executor ?? DEFAULT_EXECUTOR)) as ExecutorFactory);
+      : await transport.plugins.load(ENTRY_POINT_GROUPS.executors, executor ?? DEFAULT_EXECUTOR);
   try {
     return factory.create({ poolSize: transport.conf.executorThreadPoolSize });
   } catch (err) {

@@ -1,6 +1,6 @@
 import { MessagingException, ServerListenError, TaskTimeout, TransportDriverError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { IncomingMessage, Listener } from '../spi/driver.js';
+import type { IncomingMessage, Listener, MessageSink } from '../spi/driver.js';
 import type { Executor, ExecutorFactory } from '../spi/executor.js';
 import type { Transport } from '../transport.js';
 import { createExecutor } from './executor-loader.js';
@@ -22,6 +22,8 @@ export interface WaitOptions {
   /** Log "Possible hang" after this many seconds (default 30, 0 disables), as oslo does. */
   readonly logAfter?: number | undefined;
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -113,6 +115,7 @@ export abstract class MessageHandlingServer {
   }
 
   async #doStart(): Promise<void> {
+    if (this.transport.cleanedUp) throw new ServerListenError('Failed to listen: the transport was cleaned up', undefined);
     const executor = await createExecutor(this.transport, this.serverOptions.executor);
     let listener: Listener;
     try {
@@ -127,12 +130,30 @@ export abstract class MessageHandlingServer {
     const submit = (task: () => Promise<void>) => executor.submit(task);
     this.#startingListener = listener;
     try {
-      await listener.start((message) => this.onIncoming(message, submit));
+      await listener.start(this.#sink(submit));
     } finally {
       this.#startingListener = undefined;
     }
     this.#executor = executor;
     this.#listener = listener;
+  }
+
+  /**
+   * What the listener delivers to: the one place that guards every driver's deliveries. A message
+   * arriving after the transport was cleaned up is dropped unsettled (the broker gives it to another
+   * consumer); a handler that throws or rejects is logged once; the promise never rejects.
+   */
+  #sink(submit: (task: () => Promise<void>) => Promise<void>): MessageSink {
+    const failed = (err: unknown): void => this.logger.error('Message handler failed', { err });
+    return (message) => {
+      if (this.transport.cleanedUp) return RESOLVED;
+      try {
+        return this.onIncoming(message, submit).catch(failed);
+      } catch (err) {
+        failed(err);
+        return RESOLVED;
+      }
+    };
   }
 
   /** Stops consuming: no new message is dispatched once this resolves. In-flight work goes on. Idempotent. */

@@ -3,6 +3,8 @@ import type { Target } from '../target.js';
 import type { TransportURL } from '../transport-url.js';
 import type { OptionSchema, ResolvedOptions } from './options.js';
 import type { EntryPointGroup } from './entry-point.js';
+import type { ReplyRegistry } from './replies.js';
+import type { PluginOf } from './plugin-types.js';
 
 /** A request context as it travels: a plain JSON object (oslo's `ctxt` dict). */
 export type Context = Record<string, unknown>;
@@ -81,10 +83,12 @@ export type Reply =
 /**
  * One message handed by a driver to a server. The driver has already decoded the wire format:
  * `message` is the RPC request (`method`, `args`, ...) or the notification dict, and `ctxt` the
- * unpacked context (for RPC including `client_timeout`, as in oslo).
+ * unpacked context. Build one with {@link DriverContext.incoming} (or implement it on a class of
+ * your own where a message must be cheap). Core owns `ctxt` from then on: an RPC server adds oslo's
+ * `client_timeout` to it (from `clientTimeout`) before dispatching.
  */
 export interface IncomingMessage {
-  /** The unpacked request context (for RPC including `client_timeout`). */
+  /** The unpacked request context (the `_context_*` keys of oslo's AMQP drivers). */
   readonly ctxt: Context;
   /** The RPC request (`method`, `args`, `namespace`, `version`) or the notification dict. */
   readonly message: Readonly<Record<string, unknown>>;
@@ -100,14 +104,36 @@ export interface IncomingMessage {
   requeue(): Promise<void>;
 }
 
+/** What a driver fills in to make an {@link IncomingMessage} with {@link DriverContext.incoming}; what it leaves out does nothing. */
+export interface IncomingMessageInit {
+  /** The unpacked request context. */
+  readonly ctxt: Context;
+  /** The RPC request or the notification dict. */
+  readonly message: Readonly<Record<string, unknown>>;
+  /** The caller's call-monitor timeout in seconds (RPC calls that asked for heartbeats); default `null`. */
+  readonly clientTimeout?: number | null | undefined;
+  /** Sends the reply of a call (absent for casts and notifications: replying does nothing). */
+  readonly reply?: ((reply: Reply) => Promise<void>) | undefined;
+  /** Sends a call-monitor heartbeat (absent: does nothing). */
+  readonly heartbeat?: (() => Promise<void>) | undefined;
+  /** Settles the message (absent: nothing to settle, e.g. a transport without acknowledgements). */
+  readonly acknowledge?: (() => void | Promise<void>) | undefined;
+  /** Gives the message back for redelivery (absent: does nothing). */
+  readonly requeue?: (() => void | Promise<void>) | undefined;
+}
+
 /**
- * Receives messages for one server or listener. A driver calls `onMessage` once per message; a
- * driver that can pull at its own pace waits for the returned promise (it resolves when the
- * executor has room) before delivering the next one.
+ * Where core hands a listener's messages. It never throws and its promise never rejects: core
+ * logs a failing handler once and drops messages that arrive after the transport was cleaned up.
+ * The promise resolves when the executor has room for the next message: a driver that can pull at
+ * its own pace waits for it; one that cannot ignores it (`void onMessage(m)`).
  */
+export type MessageSink = (message: IncomingMessage) => Promise<void>;
+
+/** Receives messages for one server or listener. */
 export interface Listener {
   /** Starts consuming and calls `onMessage` for each message; resolves once consuming (the queues exist). */
-  start(onMessage: (message: IncomingMessage) => void | Promise<void>): Promise<void>;
+  start(onMessage: MessageSink): Promise<void>;
   /** Stops consuming; no message is delivered after the promise resolves. Idempotent. */
   stop(): Promise<void>;
   /** Releases everything (connections, transient queues). Idempotent. */
@@ -133,7 +159,8 @@ export interface NotificationListenOptions {
  */
 export interface Driver {
   /**
-   * Sends an RPC request. For a call, resolves with the reply's result or rejects with the remote
+   * Sends an RPC request. Core calls it only while the transport is open, under the request's
+   * deadline (it settles the caller by then whatever the driver does). For a call, resolves with the reply's result or rejects with the remote
    * error (use {@link DriverContext.remoteErrors} to rebuild it), `MessagingTimeout`,
    * `MessageDeliveryFailure` or `MessageUndeliverable`. For a cast, resolves once sent.
    */
@@ -147,8 +174,14 @@ export interface Driver {
   listen(target: Target, options: ListenOptions): Promise<Listener>;
   /** Consumes notifications for each `[target, priority]` pair. */
   listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener>;
-  /** Closes every connection. Idempotent. */
+  /** Closes every connection. Idempotent. Core has already rejected every call waiting in {@link DriverContext.replies}. */
   cleanup(): Promise<void>;
+  /**
+   * The name of the place an RPC request for `target` is sent to on this messaging system (a queue,
+   * an exchange, a subject), for tracing and logs (OpenTelemetry's `messaging.destination.name`).
+   * Optional: core falls back to `topic`, `topic.server`, or `topic_fanout`.
+   */
+  destinationName?(target: Target): string;
 }
 
 /** Turns errors into oslo's failure format and back, honouring `allowedRemoteExmods`. */
@@ -172,13 +205,21 @@ export interface DriverContext {
   /** Where the driver logs. */
   readonly logger: Logger;
   /**
+   * The calls of this transport waiting for their replies: register a call with `wait` before
+   * sending it, report what arrives with `resolve`, `fail` and `heartbeat`. Core owns the timing and
+   * rejects every waiting call when the transport is cleaned up.
+   */
+  readonly replies: ReplyRegistry;
+  /** Builds the {@link IncomingMessage} handed to a listener's `onMessage`; what `init` leaves out does nothing. */
+  incoming(init: IncomingMessageInit): IncomingMessage;
+  /**
    * Resolves the driver's option group: defaults, then the config file section `group`, then
    * options given in code, then the URL query (which wins, as in oslo). Unknown URL keys and
    * values of the wrong type raise `ConfigurationError`.
    */
   options<S extends OptionSchema>(group: string, schema: S): ResolvedOptions<S>;
-  /** Loads another plugin (e.g. the ZeroMQ driver loading its matchmaker). */
-  loadPlugin(group: EntryPointGroup, name: string): Promise<unknown>;
+  /** Loads another plugin (e.g. the ZeroMQ driver loading its matchmaker), typed by its group. */
+  loadPlugin<G extends EntryPointGroup>(group: G, name: string): Promise<PluginOf<G>>;
 }
 
 /** The value a driver package exports for the `oslo.messaging.drivers` group. */

@@ -17,10 +17,10 @@ const ENVELOPE_HEAD = `{${JSON.stringify(VERSION_KEY)}:${JSON.stringify(ENVELOPE
 
 /**
  * Decodes a message body: an enveloped message (version 2.x) or, as oslo accepts, a bare JSON object
- * (v1 notifications, legacy senders). Throws {@link MalformedMessage} or {@link UnsupportedEnvelopeVersion}.
+ * (v1 notifications, legacy senders). Throws {@link index!MalformedMessage} or {@link index!UnsupportedEnvelopeVersion}.
  *
- * @throws {@link MalformedMessage} when the body is not JSON, not an object, or its `oslo.message` is not a JSON object
- * @throws {@link UnsupportedEnvelopeVersion} when `oslo.version` is not 2.x
+ * @throws {@link index!MalformedMessage} when the body is not JSON, not an object, or its `oslo.message` is not a JSON object
+ * @throws {@link index!UnsupportedEnvelopeVersion} when `oslo.version` is not 2.x
  */
 export function deserializeEnvelope(body: Uint8Array | string): Record<string, unknown> {
   const outer = parseJsonBody(body);

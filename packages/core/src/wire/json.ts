@@ -5,9 +5,9 @@ const MARK = '\u0000oslo-nonfinite:';
 
 /**
  * Parses JSON the way Python's `json` writes it: also accepts the bare `NaN`, `Infinity` and
- * `-Infinity` literals Python emits. Throws {@link MalformedMessage} on anything else that is not JSON.
+ * `-Infinity` literals Python emits. Throws {@link index!MalformedMessage} on anything else that is not JSON.
  *
- * @throws {@link MalformedMessage} when the text is not JSON
+ * @throws {@link index!MalformedMessage} when the text is not JSON
  */
 export function parseJson(text: string): unknown {
   try {
@@ -55,7 +55,7 @@ export function parseJson(text: string): unknown {
 /**
  * Parses bytes or text as UTF-8 JSON ({@link parseJson}).
  *
- * @throws {@link MalformedMessage} when the body is not JSON
+ * @throws {@link index!MalformedMessage} when the body is not JSON
  */
 export function parseJsonBody(body: Uint8Array | string): unknown {
   return parseJson(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));

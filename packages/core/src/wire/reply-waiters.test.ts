@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MessagingTimeout, RemoteError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { createRemoteErrorCodec, serializeRemoteException } from './failure.js';
+import { applyReply } from './amqp-dialect.js';
 import { ReplyWaiters } from './reply-waiters.js';
 
 afterEach(() => void vi.useRealTimers());
@@ -12,11 +13,11 @@ describe('ReplyWaiters', () => {
   it('resolves with the final reply and rejects with the remote failure', async () => {
     const w = make();
     const ok = w.wait('a', { timeout: 5 });
-    w.onReply({ _msg_id: 'a', result: { x: 1 }, failure: null, ending: true });
+    applyReply(w, { _msg_id: 'a', result: { x: 1 }, failure: null, ending: true }, silentLogger);
     expect(await ok).toEqual({ x: 1 });
     const bad = w.wait('b', { timeout: 5 });
     class Quota extends Error {}
-    w.onReply({ _msg_id: 'b', result: null, failure: serializeRemoteException(new Quota('no')), ending: true });
+    applyReply(w, { _msg_id: 'b', result: null, failure: serializeRemoteException(new Quota('no')), ending: true }, silentLogger);
     await expect(bad).rejects.toBeInstanceOf(RemoteError);
     expect(w.size).toBe(0);
   });
@@ -35,9 +36,9 @@ describe('ReplyWaiters', () => {
     const monitored = w.wait('m', { timeout: 60, callMonitorTimeout: 2 });
     for (let i = 0; i < 5; i++) {
       await vi.advanceTimersByTimeAsync(1500);
-      w.onReply({ _msg_id: 'm', result: null, failure: null, ending: false });
+      applyReply(w, { _msg_id: 'm', result: null, failure: null, ending: false }, silentLogger);
     }
-    w.onReply({ _msg_id: 'm', result: 'done', failure: null, ending: true });
+    applyReply(w, { _msg_id: 'm', result: 'done', failure: null, ending: true }, silentLogger);
     expect(await monitored).toBe('done');
     const silent = w.wait('s', { timeout: 60, callMonitorTimeout: 2 });
     const expectSilent = expect(silent).rejects.toThrow(/call monitor timed out/);
@@ -47,11 +48,34 @@ describe('ReplyWaiters', () => {
 
   it('ignores replies nobody waits for, and fails every waiter on rejectAll', async () => {
     const w = make();
-    w.onReply({ _msg_id: 'nobody', result: 1, ending: true });
+    applyReply(w, { _msg_id: 'nobody', result: 1, ending: true }, silentLogger);
     const a = w.wait('a', { timeout: 5 });
     const b = w.wait('b', { timeout: 5 });
     w.rejectAll(new Error('cleaned up'));
     await expect(a).rejects.toThrow('cleaned up');
     await expect(b).rejects.toThrow('cleaned up');
+  });
+
+  it('takes results, failures and heartbeats by message id, and says whether anybody waited', async () => {
+    vi.useFakeTimers();
+    const w = make();
+    const ok = w.wait('a', { timeout: 5, callMonitorTimeout: 1 });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(w.heartbeat('a')).toBe(true);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(w.resolve('a', 42)).toBe(true);
+    expect(await ok).toBe(42);
+    expect(w.resolve('a', 43)).toBe(false);
+    const remote = w.wait('r', { timeout: 5 });
+    class Quota extends Error {}
+    expect(w.fail('r', serializeRemoteException(new Quota('boom')))).toBe(true);
+    await expect(remote).rejects.toBeInstanceOf(RemoteError);
+    const local = w.wait('l', { timeout: 5 });
+    const sendFailed = new MessagingTimeout('could not send');
+    expect(w.fail('l', sendFailed)).toBe(true);
+    await expect(local).rejects.toBe(sendFailed);
+    expect(w.fail('nobody', new Error('x'))).toBe(false);
+    expect(w.heartbeat('nobody')).toBe(false);
+    expect(w.size).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
 import { MessagingTimeout } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
+import type { ReplyRegistry, ReplyWaitOptions } from '../spi/replies.js';
 import { DeadlineHeap, OperationBound, type AbortHook, type DeadlineEntry, type Operation } from '../operations.js';
-import { deserializeEnvelope } from './envelope.js';
+import { DEFAULT_RPC_RESPONSE_TIMEOUT } from '../defaults.js';
 
 const ignore = (): undefined => undefined;
 
@@ -54,12 +55,11 @@ function armMonitor(w: Waiter): void {
 const EMPTY_OPTIONS = {};
 
 /**
- * The calls of a transport that wait for replies, keyed by `_msg_id`: the overall timeout, the
- * call-monitor timer restarted by heartbeats, and oslo's reply rules (a `failure` rejects, an empty
- * non-final reply is a heartbeat, a final reply resolves). Drivers share it instead of each
- * re-implementing the timing.
+ * Core's {@link ReplyRegistry}: one per transport, given to its driver. Holds the overall deadline of
+ * each call (one heap, one timer), the call-monitor timer restarted by heartbeats, and the caller's
+ * abort hook; {@link ReplyWaiters.rejectAll} is called by `Transport.cleanup()`.
  */
-export class ReplyWaiters {
+export class ReplyWaiters implements ReplyRegistry {
   readonly #waiters = new Map<string, Waiter>();
   readonly #deadlines = new DeadlineHeap<Waiter>((w) => {
     let message: string | undefined;
@@ -89,11 +89,7 @@ export class ReplyWaiters {
    * `explainTimeout`, asked when the overall timeout strikes, may give a more useful message (e.g. "no
    * server took the call").
    */
-  wait(
-    msgId: string,
-    options: { timeout?: number | undefined; deadline?: number | undefined; callMonitorTimeout?: number | undefined; signal?: AbortSignal | undefined },
-    explainTimeout?: () => string | undefined,
-  ): Promise<unknown> {
+  wait(msgId: string, options: ReplyWaitOptions, explainTimeout?: () => string | undefined): Promise<unknown> {
     const opts = options ?? EMPTY_OPTIONS;
     const w = new Waiter(this.#waiters, this.#deadlines, msgId, opts.callMonitorTimeout, explainTimeout);
     const waiting = new Promise<unknown>((resolve, reject) => {
@@ -106,7 +102,7 @@ export class ReplyWaiters {
     const previous = this.#waiters.get(msgId);
     if (previous) settle(previous, new MessagingTimeout(`Another call took over message ID ${msgId}`), true);
     this.#waiters.set(msgId, w);
-    w.due = opts.deadline !== undefined ? opts.deadline : Date.now() + (opts.timeout ?? 60) * 1000;
+    w.due = opts.deadline !== undefined ? opts.deadline : Date.now() + (opts.timeout ?? DEFAULT_RPC_RESPONSE_TIMEOUT) * 1000;
     this.#deadlines.add(w);
     armMonitor(w);
     // Core's own sends carry their operation: hook into it rather than into an AbortSignal (no
@@ -135,29 +131,36 @@ export class ReplyWaiters {
     return waiting;
   }
 
-  /** Applies a decoded reply (`_msg_id`, `result`, `failure`, `ending`) to its waiting call. */
-  onReply(reply: Readonly<Record<string, unknown>>): void {
-    const msgId = reply['_msg_id'];
-    const w = typeof msgId === 'string' ? this.#waiters.get(msgId) : undefined;
-    if (!w) {
-      this.logger.info(`No calling threads waiting for msg_id : ${String(msgId)}`);
-      return;
-    }
-    if (reply['failure']) settle(w, this.remoteErrors.deserialize(reply['failure']), true);
-    else if (reply['result'] == null && !reply['ending']) armMonitor(w);
-    else settle(w, reply['result'] ?? null, false);
+  /** The final reply of `msgId`. */
+  resolve(msgId: string, result: unknown): boolean {
+    const w = this.#find(msgId);
+    if (!w) return false;
+    settle(w, result, false);
+    return true;
   }
 
-  /** Decodes a reply body (oslo envelope) and applies it; a malformed reply is logged and dropped. */
-  onReplyBody(body: Uint8Array | string): void {
-    let data: Record<string, unknown>;
-    try {
-      data = deserializeEnvelope(body);
-    } catch (err) {
-      this.logger.warn('Dropping a malformed reply', { err });
-      return;
-    }
-    this.onReply(data);
+  /** `msgId` failed: an Error as it is, anything else is oslo's serialized failure. */
+  fail(msgId: string, failure: unknown): boolean {
+    const local = failure instanceof Error;
+    const w = local ? this.#waiters.get(msgId) : this.#find(msgId);
+    if (!w) return false;
+    settle(w, local ? failure : this.remoteErrors.deserialize(failure), true);
+    return true;
+  }
+
+  /** A call-monitor heartbeat of `msgId`. */
+  heartbeat(msgId: string): boolean {
+    const w = this.#find(msgId);
+    if (!w) return false;
+    armMonitor(w);
+    return true;
+  }
+
+  /** The waiter of a reply that came from the wire; logs, as oslo does, a reply nobody waits for. */
+  #find(msgId: string): Waiter | undefined {
+    const w = this.#waiters.get(msgId);
+    if (!w) this.logger.info(`No calling threads waiting for msg_id : ${msgId}`);
+    return w;
   }
 
   /** Whether a call with this id is waiting (to refuse replies nobody waits for). */
@@ -165,13 +168,7 @@ export class ReplyWaiters {
     return this.#waiters.has(msgId);
   }
 
-  /** Fails one waiting call (e.g. its request could not be sent). */
-  reject(msgId: string, error: Error): void {
-    const w = this.#waiters.get(msgId);
-    if (w) settle(w, error, true);
-  }
-
-  /** Fails every waiting call (transport cleaned up). */
+  /** Fails every waiting call (the transport was cleaned up). Core's, not the driver's. */
   rejectAll(error: Error): void {
     for (const w of [...this.#waiters.values()]) settle(w, error, true);
   }

@@ -2,7 +2,7 @@
 // A hand-written CommonJS plugin for the plugin registry tests.
 const BRAND = Symbol.for('oslo.messaging.entryPoint');
 exports.cjsDriver = {
-  [BRAND]: { group: 'oslo.messaging.drivers', apiVersion: 1 },
+  [BRAND]: { group: 'oslo.messaging.drivers', apiVersion: 2 },
   name: 'cjs',
   create() {
     return {

@@ -4,13 +4,13 @@ globalThis.__osloFixtureImports = (globalThis.__osloFixtureImports ?? 0) + 1;
 const BRAND = Symbol.for('oslo.messaging.entryPoint');
 
 export const esmDriver = {
-  [BRAND]: { group: 'oslo.messaging.drivers', apiVersion: 1 },
+  [BRAND]: { group: 'oslo.messaging.drivers', apiVersion: 2 },
   name: 'esm',
   create: () => createDriver(),
 };
 
 export const esmExecutor = {
-  [BRAND]: { group: 'oslo.messaging.executors', apiVersion: 1 },
+  [BRAND]: { group: 'oslo.messaging.executors', apiVersion: 2 },
   name: 'esm-exec',
   create: () => ({ submit: async (task) => task(), shutdown: async () => {} }),
 };

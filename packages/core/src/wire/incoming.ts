@@ -1,0 +1,52 @@
+import type { Context, IncomingMessage, IncomingMessageInit, Reply } from '../spi/driver.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const NOTHING = (): Promise<void> => RESOLVED;
+
+/** Runs a settle function that may be synchronous, as a promise that never throws synchronously. */
+function settled(fn: () => void | Promise<void>): Promise<void> {
+  try {
+    return fn() ?? RESOLVED;
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** `DriverContext.incoming`'s product: one object of one shape per message, what the driver left out doing nothing. */
+class BuiltIncomingMessage implements IncomingMessage {
+  readonly ctxt: Context;
+  readonly message: Readonly<Record<string, unknown>>;
+  readonly clientTimeout: number | null;
+  readonly #init: IncomingMessageInit;
+
+  constructor(init: IncomingMessageInit) {
+    this.ctxt = init.ctxt;
+    this.message = init.message;
+    this.clientTimeout = init.clientTimeout ?? null;
+    this.#init = init;
+  }
+
+  reply(reply: Reply): Promise<void> {
+    const send = this.#init.reply;
+    return send ? send(reply) : RESOLVED;
+  }
+
+  heartbeat(): Promise<void> {
+    return (this.#init.heartbeat ?? NOTHING)();
+  }
+
+  acknowledge(): Promise<void> {
+    const ack = this.#init.acknowledge;
+    return ack ? settled(ack) : RESOLVED;
+  }
+
+  requeue(): Promise<void> {
+    const requeue = this.#init.requeue;
+    return requeue ? settled(requeue) : RESOLVED;
+  }
+}
+
+/** Builds an {@link IncomingMessage} from what a driver knows about a message (see `DriverContext.incoming`). */
+export function buildIncomingMessage(init: IncomingMessageInit): IncomingMessage {
+  return new BuiltIncomingMessage(init);
+}

@@ -1,0 +1,38 @@
+/**
+ * The last `size` message ids seen, to drop re-sent duplicates as oslo does (its drivers keep the
+ * last few `_unique_id`s): a ring buffer plus a set, O(1) per id.
+ */
+export class RecentIds {
+  readonly #ids = new Set<string>();
+  readonly #ring: Array<string | undefined>;
+  #next = 0;
+
+  constructor(
+    /** How many ids are remembered. */
+    readonly size: number,
+  ) {
+    this.#ring = new Array<string | undefined>(size);
+  }
+
+  /** Whether `id` is among the last ids recorded (an absent id never is). */
+  has(id: string | undefined): boolean {
+    return id !== undefined && this.#ids.has(id);
+  }
+
+  /** Records `id` (an absent id, or one already recorded, changes nothing). */
+  add(id: string | undefined): void {
+    if (id === undefined || this.#ids.has(id)) return;
+    const evicted = this.#ring[this.#next];
+    if (evicted !== undefined) this.#ids.delete(evicted);
+    this.#ring[this.#next] = id;
+    this.#next = (this.#next + 1) % this.size;
+    this.#ids.add(id);
+  }
+
+  /** Records `id`; `true` when it was recorded before (a duplicate). */
+  seen(id: string | undefined): boolean {
+    if (this.has(id)) return true;
+    this.add(id);
+    return false;
+  }
+}
