@@ -5,7 +5,7 @@
  * messages go back to the queue when their consumer is cancelled.
  */
 
-import { ENVELOPE_VERSION } from '@oslo-messaging/core';
+import { ENVELOPE_VERSION } from '@oslo-messaging/core/spi';
 
 /** A delivery handed to a consumer. */
 export interface Delivery {

@@ -10,9 +10,9 @@ import {
   Target,
   NotificationResult,
   silentLogger,
-  serializeEnvelope,
   type Transport,
 } from '@oslo-messaging/core';
+import { serializeEnvelope } from '@oslo-messaging/core/spi';
 
 const open: Transport[] = [];
 const vhost = () => `t-${Math.random().toString(36).slice(2)}`;

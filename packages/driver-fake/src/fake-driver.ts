@@ -1,39 +1,23 @@
-import { randomFillSync } from 'node:crypto';
+import { MessageUndeliverable, type Target } from '@oslo-messaging/core';
 import {
+  amqpDialect,
   deserializeEnvelope,
-  MessageUndeliverable,
-  packContext,
-  ReplyWaiters,
-  TransportDriverError,
   unpackContext,
+  uuidHex,
   type Context,
   type Driver,
   type DriverContext,
   type IncomingMessage,
   type Listener,
+  type MessageSink,
   type NotificationMessage,
   type Reply,
   type RpcRequest,
   type SendOptions,
-  type Target,
-} from '@oslo-messaging/core';
+} from '@oslo-messaging/core/spi';
 import { brokerFor, type Broker, type ConsumerCallback, type Delivery } from './broker.js';
 
-// uuid4().hex, as oslo's ids, from a pool of random bytes (randomUUID() plus removing its dashes
-// cost more than the rest of building a message).
-const POOL = Buffer.allocUnsafe(16 * 512);
-let poolOffset = POOL.length;
-function hex(): string {
-  if (poolOffset === POOL.length) {
-    randomFillSync(POOL);
-    poolOffset = 0;
-  }
-  const o = poolOffset;
-  poolOffset += 16;
-  POOL[o + 6] = (POOL[o + 6]! & 0x0f) | 0x40;
-  POOL[o + 8] = (POOL[o + 8]! & 0x3f) | 0x80;
-  return POOL.toString('hex', o, o + 16);
-}
+const { names } = amqpDialect;
 
 const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
 
@@ -50,16 +34,11 @@ class FakeRpcIncoming implements IncomingMessage {
   ) {}
 
   reply(reply: Reply): Promise<void> {
-    return this.driver.sendReply(
-      this,
-      reply.failure !== undefined
-        ? { result: null, failure: this.driver.serializeFailure(reply.failure), ending: true }
-        : { result: reply.result ?? null, failure: null, ending: true },
-    );
+    return this.driver.sendReply(this, reply);
   }
 
   heartbeat(): Promise<void> {
-    return this.driver.sendReply(this, { result: null, failure: null, ending: false });
+    return this.driver.sendReply(this, 'heartbeat');
   }
 
   acknowledge(): Promise<void> {
@@ -74,13 +53,13 @@ class FakeRpcIncoming implements IncomingMessage {
 }
 
 /**
- * The in-memory driver. Messages go through the same oslo wire encoding as on RabbitMQ (envelope,
- * `_context_*` keys, failure format), so what works here works on a broker.
+ * The in-memory driver. It speaks oslo's AMQP 0-9-1 dialect on an in-memory broker: the same
+ * exchanges, queues and message bodies (envelope, `_context_*` keys, failure format) as on
+ * RabbitMQ, so what works here works on a broker.
  */
 export class FakeDriver implements Driver {
   readonly #broker: Broker;
   readonly #ctx: DriverContext;
-  readonly #waiters: ReplyWaiters;
   readonly #cancels = new Set<() => void>();
   #replyQueue: string | undefined;
   #closed = false;
@@ -88,7 +67,6 @@ export class FakeDriver implements Driver {
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#broker = brokerFor(ctx.url.virtualHost ?? '');
-    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
   }
 
   #exchangeOf(target: Target): string {
@@ -97,7 +75,7 @@ export class FakeDriver implements Driver {
 
   #ensureReplyQueue(): string {
     if (this.#replyQueue) return this.#replyQueue;
-    const name = `reply_${hex()}`;
+    const name = names.replyQueue(uuidHex());
     const queue = this.#broker.declareQueue(name);
     const cancel = queue.consume((d) => this.#onReply(d));
     this.#cancels.add(cancel);
@@ -108,7 +86,7 @@ export class FakeDriver implements Driver {
   #onReply(delivery: Delivery): void {
     delivery.ack();
     const inner = delivery.inner;
-    if (inner === undefined) return this.#waiters.onReplyBody(delivery.body);
+    if (inner === undefined) return amqpDialect.applyReplyBody(this.#ctx.replies, delivery.body, this.#ctx.logger);
     let reply: Record<string, unknown>;
     try {
       reply = JSON.parse(inner) as Record<string, unknown>;
@@ -116,7 +94,11 @@ export class FakeDriver implements Driver {
       this.#ctx.logger.warn('Dropping a malformed reply', { err });
       return;
     }
-    this.#waiters.onReply(reply);
+    amqpDialect.applyReply(this.#ctx.replies, reply, this.#ctx.logger);
+  }
+
+  destinationName(target: Target): string {
+    return amqpDialect.rpcDestination(target);
   }
 
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
@@ -128,68 +110,48 @@ export class FakeDriver implements Driver {
   }
 
   #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-    const topic = target.topic!;
-    // Built key by key in the order oslo writes them (method, args, namespace, version, then the
-    // bookkeeping keys): an object made by spreading takes V8's slow JSON.stringify path, 4x slower.
-    const msg: Record<string, unknown> = { method: request.method, args: request.args };
-    if (request.namespace !== undefined) msg['namespace'] = request.namespace;
-    if (request.version !== undefined) msg['version'] = request.version;
-    let msgId: string | undefined;
-    if (options.waitForReply) {
-      msgId = hex();
-      msg['_msg_id'] = msgId;
-      msg['_reply_q'] = this.#ensureReplyQueue();
-      msg['_timeout'] = options.callMonitorTimeout ?? null;
-    }
-    msg['_unique_id'] = hex();
+    const msgId = options.waitForReply ? uuidHex() : undefined;
+    const replyTo = msgId !== undefined ? { msgId, replyQueue: this.#ensureReplyQueue(), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
     // The envelope is written only if someone reads the body (see Broker.publishEnveloped).
-    const inner = JSON.stringify(packContext(msg, ctxt));
+    const inner = JSON.stringify(amqpDialect.requestMessage(request, ctxt, uuidHex(), replyTo));
     const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
-    const waiting = msgId !== undefined ? this.#waiters.wait(msgId, options) : undefined;
-    let exchange: string;
-    let routingKey: string;
-    if (target.fanout) {
-      exchange = `${topic}_fanout`;
-      routingKey = '';
-      this.#broker.declareExchange(exchange, 'fanout');
-    } else {
-      exchange = this.#exchangeOf(target);
-      routingKey = target.server ? `${topic}.${target.server}` : topic;
-      this.#broker.declareExchange(exchange, 'topic');
-    }
-    const routed = this.#broker.publishEnveloped(exchange, routingKey, inner, expiresAt);
+    const waiting = msgId !== undefined ? this.#ctx.replies.wait(msgId, options) : undefined;
+    const route = amqpDialect.rpcRoute(target, this.#ctx.defaultExchange);
+    this.#broker.declareExchange(route.exchange, route.type);
+    const routed = this.#broker.publishEnveloped(route.exchange, route.routingKey, inner, expiresAt);
     if (routed === 0 && options.atLeastOnce) {
-      if (msgId !== undefined) this.#waiters.reject(msgId, new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey));
-      else throw new MessageUndeliverable('Message was not routed to any queue', exchange, routingKey);
+      const undeliverable = new MessageUndeliverable('Message was not routed to any queue', route.exchange, route.routingKey);
+      if (msgId === undefined) throw undeliverable;
+      this.#ctx.replies.fail(msgId, undeliverable);
     }
     return waiting ?? RESOLVED;
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2): Promise<void> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const exchange = this.#exchangeOf(target);
-    const routingKey = target.topic!;
+    const routingKey = String(target.topic);
     this.#broker.declareExchange(exchange, 'topic');
     // oslo's publisher declares the non-pool queue so notifications wait for a consumer.
     this.#broker.bind(this.#broker.declareQueue(routingKey), exchange, routingKey);
-    const msg = packContext({ ...message, _unique_id: hex() }, ctxt);
+    const msg = amqpDialect.notificationMessage(message, ctxt, uuidHex());
     if (version === 2) this.#broker.publishEnveloped(exchange, routingKey, JSON.stringify(msg));
     else this.#broker.publish(exchange, routingKey, JSON.stringify(msg));
   }
 
   async listen(target: Target): Promise<Listener> {
     const exchange = this.#exchangeOf(target);
-    const topic = target.topic!;
+    const topic = String(target.topic);
+    const server = names.serverQueue(topic, String(target.server));
+    const fanoutExchange = names.fanoutExchange(topic);
     const b = this.#broker;
     b.declareExchange(exchange, 'topic');
-    b.declareExchange(`${topic}_fanout`, 'fanout');
-    const topicQueue = b.declareQueue(topic);
+    b.declareExchange(fanoutExchange, 'fanout');
+    const topicQueue = b.declareQueue(names.topicQueue(topic));
     b.bind(topicQueue, exchange, topic);
-    const serverQueue = b.declareQueue(`${topic}.${target.server}`);
-    b.bind(serverQueue, exchange, `${topic}.${target.server}`);
-    const fanoutQueue = b.declareQueue(`${topic}_fanout_${hex()}`, { autoDelete: true });
-    b.bind(fanoutQueue, `${topic}_fanout`, topic);
+    const serverQueue = b.declareQueue(server);
+    b.bind(serverQueue, exchange, server);
+    const fanoutQueue = b.declareQueue(names.fanoutQueue(topic, uuidHex()), { autoDelete: true });
+    b.bind(fanoutQueue, fanoutExchange, topic);
     return this.#listener([topicQueue, serverQueue, fanoutQueue], (d) => this.#rpcIncoming(d));
   }
 
@@ -198,9 +160,9 @@ export class FakeDriver implements Driver {
     const queues = new Map<string, ReturnType<Broker['declareQueue']>>();
     for (const [target, priority] of targetsAndPriorities) {
       const exchange = this.#exchangeOf(target);
-      const routingKey = `${target.topic}.${priority}`;
+      const routingKey = names.notificationRoutingKey(String(target.topic), priority);
       b.declareExchange(exchange, 'topic');
-      const q = b.declareQueue(options.pool ?? routingKey);
+      const q = b.declareQueue(names.notificationQueue(routingKey, options.pool));
       b.bind(q, exchange, routingKey);
       queues.set(q.name, q);
     }
@@ -217,7 +179,7 @@ export class FakeDriver implements Driver {
       cancels = [];
     };
     return {
-      start: async (onMessage) => {
+      start: async (onMessage: MessageSink) => {
         for (const q of queues) {
           const cancel = q.consume((d) => {
             const incoming = decode(d);
@@ -246,18 +208,15 @@ export class FakeDriver implements Driver {
   #rpcIncoming(d: Delivery): IncomingMessage | undefined {
     const u = this.#decode(d);
     if (!u) return undefined;
-    // unpackContext made this context for us: add oslo's client_timeout to it rather than copy it.
-    const ctxt = u.ctxt;
-    ctxt['client_timeout'] = u.clientTimeout;
-    return new FakeRpcIncoming(this, d, ctxt, u.message, u.clientTimeout, u.msgId, u.replyQueue);
+    return new FakeRpcIncoming(this, d, u.ctxt, u.message, u.clientTimeout, u.msgId, u.replyQueue);
   }
 
   /** Publishes a reply (or heartbeat) of `incoming` to its caller's reply queue. @internal */
-  sendReply(incoming: FakeRpcIncoming, reply: { result: unknown; failure: unknown; ending: boolean }): Promise<void> {
+  sendReply(incoming: FakeRpcIncoming, reply: Reply | 'heartbeat'): Promise<void> {
     const { msgId, replyQueue } = incoming;
     if (!msgId || !replyQueue) return RESOLVED;
     try {
-      const inner = JSON.stringify({ result: reply.result, failure: reply.failure, ending: reply.ending, _msg_id: msgId, _unique_id: hex() });
+      const inner = JSON.stringify(amqpDialect.replyMessage(reply, msgId, uuidHex(), this.#ctx.remoteErrors));
       if (this.#broker.publishEnveloped('', replyQueue, inner) === 0) {
         return Promise.reject(new MessageUndeliverable(`Reply queue ${replyQueue} does not exist`, '', replyQueue));
       }
@@ -267,23 +226,10 @@ export class FakeDriver implements Driver {
     return RESOLVED;
   }
 
-  /** The failure format of an endpoint's error. @internal */
-  serializeFailure(error: unknown): string {
-    return this.#ctx.remoteErrors.serialize(error);
-  }
-
   #notificationIncoming(d: Delivery): IncomingMessage | undefined {
     const u = this.#decode(d);
     if (!u) return undefined;
-    return {
-      ctxt: u.ctxt,
-      message: u.message,
-      clientTimeout: null,
-      reply: async () => {},
-      heartbeat: async () => {},
-      acknowledge: async () => d.ack(),
-      requeue: async () => d.requeue(),
-    };
+    return this.#ctx.incoming({ ctxt: u.ctxt, message: u.message, acknowledge: () => d.ack(), requeue: () => d.requeue() });
   }
 
   async cleanup(): Promise<void> {
@@ -291,6 +237,5 @@ export class FakeDriver implements Driver {
     this.#closed = true;
     for (const c of this.#cancels) c();
     this.#cancels.clear();
-    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
   }
 }

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver } from '@oslo-messaging/core';
+import { defineDriver } from '@oslo-messaging/core/spi';
 import { FakeDriver } from './fake-driver.js';
 
 export { FakeDriver } from './fake-driver.js';
