@@ -4,7 +4,8 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { abortReason, MessageDeliveryFailure, TransportDriverError, type Logger, type ResolvedOptions, type TransportURL } from '@oslo-messaging/core';
+import { MessageDeliveryFailure, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
+import { abortReason, type ResolvedOptions } from '@oslo-messaging/core/spi';
 import { RetryOnNewChannel } from './declare-errors.js';
 import type { RABBIT_OPTIONS } from './options.js';
 

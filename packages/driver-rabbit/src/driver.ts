@@ -1,19 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import {
-  abortable,
-  boundedWait,
   ConfigurationError,
-  deserializeEnvelope,
   MessageUndeliverable,
   PreconditionFailed,
-  ReplyWaiters,
   TransportDriverError,
-  unpackContext,
   type Context,
+  type Target,
+} from '@oslo-messaging/core';
+import {
+  abortable,
+  amqpDialect,
+  boundedWait,
+  deserializeEnvelope,
+  RecentIds,
+  unpackContext,
+  uuidHex,
   type Driver,
   type DriverContext,
   type IncomingMessage,
+  type MessageSink,
   type Listener,
   type ListenOptions,
   type NotificationListenOptions,
@@ -22,24 +27,25 @@ import {
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
-  type Target,
-} from '@oslo-messaging/core';
+} from '@oslo-messaging/core/spi';
 import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher } from './publisher.js';
 import { SendPool } from './send-pool.js';
-import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
+import { notificationBody, replyBody, requestBody } from './messages.js';
 import { QueueManager } from './queue-manager.js';
-import { isDurable, names, queueArguments, rpcRoute, streamArguments } from './topology.js';
+import { isDurable, queueArguments, streamArguments } from './topology.js';
+
+const { names, rpcRoute } = amqpDialect;
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 
 /** How long a shutdown step (cancel a consumer, delete a transient queue) waits for a broker that may be frozen. */
 const BROKER_OP_LIMIT_MS = 2000;
 
-const hex = () => randomUUID().replaceAll('-', '');
+const hex = uuidHex;
 
 /** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
 function bodyOf(msg: amqp.Message): Buffer {
@@ -65,33 +71,12 @@ interface StreamOffsets {
 }
 const streamOffsets = (): StreamOffsets => ({ next: 'last' });
 
-/** Remembers the last few `_unique_id`s, to drop duplicates as oslo does (16 for RPC). */
-class RecentIds {
-  readonly #ids: string[] = [];
-  constructor(readonly size: number) {}
-  has(id: string | undefined): boolean {
-    return id !== undefined && this.#ids.includes(id);
-  }
-  add(id: string | undefined): void {
-    if (id === undefined || this.#ids.includes(id)) return;
-    this.#ids.push(id);
-    if (this.#ids.length > this.size) this.#ids.shift();
-  }
-  /** Records `id`; true when it was seen before. */
-  seen(id: string | undefined): boolean {
-    const was = this.has(id);
-    this.add(id);
-    return was;
-  }
-}
-
 /** The RabbitMQ driver: oslo.messaging 14's topology and wire format over amqplib. */
 export class RabbitDriver implements Driver {
   readonly #ctx: DriverContext;
   readonly #opts: Opts;
   readonly #pool: SendPool;
   readonly #connections = new Set<ManagedConnection>();
-  readonly #waiters: ReplyWaiters;
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
@@ -120,7 +105,6 @@ export class RabbitDriver implements Driver {
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
-    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     queueArguments(this.#opts, 'durable'); // validates option combinations now
     compressorFor(this.#opts.kombu_compression);
     if (this.#opts.rabbit_stream_fanout && this.#opts.rabbit_qos_prefetch_count <= 0) {
@@ -205,11 +189,14 @@ export class RabbitDriver implements Driver {
       this.#ctx.logger.warn('Dropping a malformed reply', { err });
       return;
     }
-    this.#waiters.onReplyBody(body);
+    amqpDialect.applyReplyBody(this.#ctx.replies, body, this.#ctx.logger);
+  }
+
+  destinationName(target: Target): string {
+    return amqpDialect.rpcDestination(target);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const route = rpcRoute(target, this.#ctx.defaultExchange);
     const msgId = options.waitForReply ? hex() : undefined;
     // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too
@@ -219,7 +206,7 @@ export class RabbitDriver implements Driver {
         ? { msgId, replyQueue: this.#replyQueueName ?? (await abortable(this.#ensureReplyQueue(), options.signal)), callMonitorTimeout: options.callMonitorTimeout ?? null }
         : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
-    const reply = msgId !== undefined ? this.#waiters.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
+    const reply = msgId !== undefined ? this.#ctx.replies.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
@@ -234,12 +221,11 @@ export class RabbitDriver implements Driver {
     });
     if (!reply) return publishing;
     // The reply may come (or the call time out) while the publish still waits for its confirm.
-    publishing.catch((err: unknown) => this.#waiters.reject(msgId!, err as Error));
+    publishing.catch((err: unknown) => this.#ctx.replies.fail(msgId!, err as Error));
     return reply;
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
     const body = notificationBody(message, ctxt, hex(), version);
@@ -339,7 +325,7 @@ export class RabbitDriver implements Driver {
     decode: (msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void) => IncomingMessage | undefined,
   ): Promise<Listener> {
     const conn = this.#connection(purpose);
-    let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
+    let onMessage: MessageSink | undefined;
     let tags: string[] = [];
     let stopped = false;
     const declare = async (ch: amqp.ConfirmChannel, q: QueueSpec) => {
@@ -428,7 +414,7 @@ export class RabbitDriver implements Driver {
             settle('reject');
             return;
           }
-          if (incoming && onMessage) void Promise.resolve(onMessage(incoming)).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
+          if (incoming && onMessage) void onMessage(incoming);
         }, { noAck: false, ...(consumerArgs ? { arguments: consumerArgs } : {}) });
         myTag = consumerTag;
         tags.push(consumerTag);
@@ -472,16 +458,17 @@ export class RabbitDriver implements Driver {
       settle('ack');
       return undefined;
     }
-    const reply = (fields: Readonly<Record<string, unknown>>) => this.#reply(u.msgId, u.replyQueue, fields);
-    return {
-      ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
+    const { msgId, replyQueue } = u;
+    return this.#ctx.incoming({
+      ctxt: u.ctxt,
       message: u.message,
       clientTimeout: u.clientTimeout,
-      reply: (r: Reply) => reply(replyFields(r, this.#ctx.remoteErrors)),
-      heartbeat: () => reply(HEARTBEAT_FIELDS),
-      acknowledge: async () => settle('ack'),
-      requeue: async () => settle('requeue'),
-    };
+      ...(msgId && replyQueue
+        ? { reply: (r: Reply) => this.#reply(msgId, replyQueue, r), heartbeat: () => this.#reply(msgId, replyQueue, 'heartbeat') }
+        : {}),
+      acknowledge: () => settle('ack'),
+      requeue: () => settle('requeue'),
+    });
   }
 
   #notificationIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
@@ -491,29 +478,25 @@ export class RabbitDriver implements Driver {
       settle('ack');
       return undefined;
     }
-    return {
+    return this.#ctx.incoming({
       ctxt: u.ctxt,
       message: u.message,
-      clientTimeout: null,
-      reply: async () => {},
-      heartbeat: async () => {},
-      acknowledge: async () => {
+      acknowledge: () => {
         recent.add(u.uniqueId);
         settle('ack');
       },
-      requeue: async () => settle('requeue'),
-    };
+      requeue: () => settle('requeue'),
+    });
   }
 
   /** Sends a reply, retrying every 0.25 s while the reply queue is missing (up to kombu_missing_consumer_retry_timeout). */
-  async #reply(msgId: string | undefined, replyQueue: string | undefined, fields: Readonly<Record<string, unknown>>): Promise<void> {
-    if (!msgId || !replyQueue) return;
+  async #reply(msgId: string, replyQueue: string, reply: Reply | 'heartbeat'): Promise<void> {
     const obsolete = this.#obsoleteReplyQueues.get(replyQueue);
     if (obsolete !== undefined && obsolete > Date.now()) {
       this.#ctx.logger.warn(`Reply queue ${replyQueue} is gone: dropping the reply to ${msgId}`);
       return;
     }
-    const data = replyBody(fields, msgId, hex());
+    const data = replyBody(reply, msgId, hex(), this.#ctx.remoteErrors);
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
     for (;;) {
       try {
@@ -535,7 +518,6 @@ export class RabbitDriver implements Driver {
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#pool.close({ now: this.#unresponsive });
     await Promise.all([...this.#connections].map((c) => c.close({ now: this.#unresponsive })));
     this.#connections.clear();

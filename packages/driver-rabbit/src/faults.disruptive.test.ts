@@ -3,7 +3,7 @@
 // and notification load, while the broker is stopped, killed, frozen or blocked for longer than the
 // calls' timeout. Disruptive: runs after the main suite, alone; the broker is always restored.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLEANUP_LIMIT_MS, LISTENER_SHUTDOWN_LIMIT_MS } from '@oslo-messaging/core';
+import { CLEANUP_LIMIT_MS, LISTENER_SHUTDOWN_LIMIT_MS } from '@oslo-messaging/core/spi';
 import { assertHealthy, runScenario } from '@oslo-messaging/testkit';
 import { beamPid, ctl, FAST_RECONNECT, portOpen, RABBIT_URL, restoreBroker, SCENARIO, sleep, underLoad, uniq } from './__fixtures__/faults.js';
 

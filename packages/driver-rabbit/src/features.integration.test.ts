@@ -5,7 +5,16 @@ import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import * as amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, getRpcClient, getRpcServer, getRpcTransport, MessagingTimeout, silentLogger, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import {
+  ConfigurationError,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  MessagingTimeout,
+  silentLogger,
+  type MessageHandlingServer,
+  type Transport,
+} from '@oslo-messaging/core';
 
 const RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;

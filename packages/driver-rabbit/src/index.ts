@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver } from '@oslo-messaging/core';
+import { defineDriver } from '@oslo-messaging/core/spi';
 import { RabbitDriver } from './driver.js';
 import { RABBIT_OPTIONS } from './options.js';
 

@@ -3,10 +3,12 @@
 // same decoded message out, keys in the same order. No broker needed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createRemoteErrorCodec, ValueError, type NotificationMessage, type RpcRequest } from '@oslo-messaging/core';
-import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
-import { publishProperties, rpcRoute } from './topology.js';
-import { Target } from '@oslo-messaging/core';
+import { Target, PythonErrors } from '@oslo-messaging/core';
+import { amqpDialect, createRemoteErrorCodec, type NotificationMessage, type RpcRequest } from '@oslo-messaging/core/spi';
+import { notificationBody, replyBody, requestBody } from './messages.js';
+import { publishProperties } from './topology.js';
+
+const { rpcRoute } = amqpDialect;
 
 interface Capture {
   readonly scenario: string;
@@ -85,19 +87,19 @@ describe('RPC replies', () => {
   it('a result: {result, failure: null, ending: true, _msg_id, _unique_id} to the default exchange', () => {
     const c = capture('rpc-call-reply');
     const py = inner('rpc-call-reply');
-    const body = replyBody(replyFields({ result: py['result'] }, createRemoteErrorCodec([])), py['_msg_id'] as string, py['_unique_id'] as string);
+    const body = replyBody({ result: py['result'] }, py['_msg_id'] as string, py['_unique_id'] as string, createRemoteErrorCodec([]));
     expectSameMessage(body, c.body_raw);
     expect(c.exchange).toBe('');
     expect(amqpProperties(publishProperties())).toEqual(c.properties);
   });
 
   it('a missing result is sent as null', () => {
-    expect(replyFields({}, createRemoteErrorCodec([]))).toEqual({ result: null, failure: null, ending: true });
+    expect(amqpDialect.replyMessage({}, 'm1', 'u1', createRemoteErrorCodec([]))).toEqual({ result: null, failure: null, ending: true, _msg_id: 'm1', _unique_id: 'u1' });
   });
 
   it('a failure: the failure is a JSON string with the keys Python writes, in its order', () => {
     const py = inner('rpc-reply-failure-builtin');
-    const body = replyBody(replyFields({ failure: new ValueError('bad value from python') }, createRemoteErrorCodec([])), py['_msg_id'] as string, py['_unique_id'] as string);
+    const body = replyBody({ failure: new PythonErrors.ValueError('bad value from python') }, py['_msg_id'] as string, py['_unique_id'] as string, createRemoteErrorCodec([]));
     const ours = decode(body).inner;
     expect(Object.keys(ours)).toEqual(Object.keys(py));
     expect(ours['result']).toBeNull();
@@ -116,7 +118,7 @@ describe('RPC replies', () => {
   });
 
   it('a heartbeat: {result: null, failure: null, ending: false}', () => {
-    const ours = decode(replyBody(HEARTBEAT_FIELDS, 'm1', 'u1')).inner;
+    const ours = decode(replyBody('heartbeat', 'm1', 'u1', createRemoteErrorCodec([]))).inner;
     expect(ours).toEqual({ result: null, failure: null, ending: false, _msg_id: 'm1', _unique_id: 'u1' });
   });
 });

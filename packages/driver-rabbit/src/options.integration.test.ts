@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, getRpcClient, getRpcServer, getRpcTransport, MessageUndeliverable, MessagingTimeout, silentLogger, type Transport } from '@oslo-messaging/core';
+import {
+  ConfigurationError,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  MessageUndeliverable,
+  MessagingTimeout,
+  silentLogger,
+  type Transport,
+} from '@oslo-messaging/core';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, resolveOptions } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import { resolveOptions } from '@oslo-messaging/core/spi';
 import { RABBIT_OPTIONS } from './options.js';
 
 const resolve = (sources: Parameters<typeof resolveOptions>[2]) => resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, sources);

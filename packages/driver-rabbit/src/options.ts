@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { defineOptions } from '@oslo-messaging/core';
+import { defineOptions } from '@oslo-messaging/core/spi';
 
 /** The `[oslo_messaging_rabbit]` options this driver understands (upstream 18.1 names and defaults). */
 export const RABBIT_OPTIONS = defineOptions({

@@ -1,5 +1,6 @@
 import type * as amqp from 'amqplib';
-import { abortReason, MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, PreconditionFailed, TransportDriverError } from '@oslo-messaging/core';
+import { MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, PreconditionFailed, TransportDriverError } from '@oslo-messaging/core';
+import { abortReason } from '@oslo-messaging/core/spi';
 import type { ManagedConnection } from './connection.js';
 import { compressorFor, type Compressor } from './compression.js';
 import { publishProperties } from './topology.js';

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getRpcClient, getRpcServer, getRpcTransport, MessageDeliveryFailure, silentLogger, type Logger, type Transport } from '@oslo-messaging/core';
+import {
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  MessageDeliveryFailure,
+  silentLogger,
+  type Logger,
+  type Transport,
+} from '@oslo-messaging/core';
 // @ts-expect-error -- a plain ESM script without types
 import * as nodes from '../../../scripts/rabbit-nodes.mjs';
 

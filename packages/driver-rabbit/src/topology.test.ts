@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, resolveOptions, Target } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import { resolveOptions } from '@oslo-messaging/core/spi';
 import { RABBIT_OPTIONS } from './options.js';
-import { isDurable, names, queueArguments, rpcRoute } from './topology.js';
+import { isDurable, queueArguments } from './topology.js';
 
 const opts = (code: Record<string, unknown> = {}) => resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, { code });
 const id = '8a4f128be49e4e4c962308b9722ed46f';
-
-describe('topology names (oslo 14)', () => {
-  it('names queues and exchanges as impl_rabbit does', () => {
-    expect(names.replyQueue(id)).toBe(`reply_${id}`);
-    expect(names.topicQueue('compute')).toBe('compute');
-    expect(names.serverQueue('compute', 'host1')).toBe('compute.host1');
-    expect(names.fanoutExchange('compute')).toBe('compute_fanout');
-    expect(names.fanoutQueue('compute', id)).toBe(`compute_fanout_${id}`);
-    expect(names.notificationRoutingKey('notifications', 'info')).toBe('notifications.info');
-    expect(names.notificationQueue('notifications.info', undefined)).toBe('notifications.info');
-    expect(names.notificationQueue('notifications.info', 'ceilometer')).toBe('ceilometer');
-  });
-
-  it('routes calls and casts to the control exchange, a server or the fanout exchange', () => {
-    expect(rpcRoute(new Target({ topic: 't' }), 'nova')).toEqual({ exchange: 'nova', type: 'topic', routingKey: 't' });
-    expect(rpcRoute(new Target({ topic: 't', exchange: 'cinder' }), 'nova')).toEqual({ exchange: 'cinder', type: 'topic', routingKey: 't' });
-    expect(rpcRoute(new Target({ topic: 't', server: 's1' }), 'nova')).toEqual({ exchange: 'nova', type: 'topic', routingKey: 't.s1' });
-    expect(rpcRoute(new Target({ topic: 't', fanout: true }), 'nova')).toEqual({ exchange: 't_fanout', type: 'fanout', routingKey: '' });
-  });
-});
 
 describe('queue arguments', () => {
   it('by default: x-expires (ms) on transient queues only', () => {

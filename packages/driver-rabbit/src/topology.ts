@@ -1,5 +1,5 @@
-import { ConfigurationError, type Target } from '@oslo-messaging/core';
-import type { ResolvedOptions } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import type { ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { RABBIT_OPTIONS } from './options.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
@@ -30,33 +30,6 @@ export function streamArguments(o: Opts): Record<string, unknown> {
 /** Durable flag of topic/server/notification queues and exchanges. */
 export function isDurable(o: Opts): boolean {
   return o.amqp_durable_queues || o.rabbit_quorum_queue;
-}
-
-/** Names of oslo 14's queues and exchanges. `id` is a uuid4 in hex (32 characters, no dashes). */
-export const names = {
-  /** The per-transport reply queue: `reply_<id>`. */
-  replyQueue: (id: string) => `reply_${id}`,
-  /** The queue shared by every server of a topic: `<topic>`. */
-  topicQueue: (topic: string) => topic,
-  /** One server's queue: `<topic>.<server>` (also its routing key). */
-  serverQueue: (topic: string, server: string) => `${topic}.${server}`,
-  /** The fanout exchange of a topic: `<topic>_fanout`. */
-  fanoutExchange: (topic: string) => `${topic}_fanout`,
-  /** One server's queue on the fanout exchange: `<topic>_fanout_<id>` (with the queue manager, id is `<host>:<process>:<n>`). */
-  fanoutQueue: (topic: string, id: string) => `${topic}_fanout_${id}`,
-  /** The one stream queue of a topic that every server reads (`rabbit_stream_fanout`): `<topic>_fanout`. */
-  fanoutStream: (topic: string) => `${topic}_fanout`,
-  /** A notification's routing key, and the queue of a listener without a pool: `<topic>.<priority>`. */
-  notificationRoutingKey: (topic: string, priority: string) => `${topic}.${priority}`,
-  /** The queue a listener consumes: the pool name when it has one (bound to every routing key). */
-  notificationQueue: (routingKey: string, pool: string | undefined) => pool ?? routingKey,
-} as const;
-
-/** Where an RPC request is published. */
-export function rpcRoute(target: Target, defaultExchange: string): { exchange: string; type: 'topic' | 'fanout'; routingKey: string } {
-  const topic = String(target.topic);
-  if (target.fanout) return { exchange: names.fanoutExchange(topic), type: 'fanout', routingKey: '' };
-  return { exchange: target.exchange ?? defaultExchange, type: 'topic', routingKey: target.server ? names.serverQueue(topic, target.server) : names.topicQueue(topic) };
 }
 
 /** AMQP properties oslo.messaging sets on every message. */

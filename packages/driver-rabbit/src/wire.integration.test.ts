@@ -4,7 +4,16 @@
 import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger, ValueError, type Transport } from '@oslo-messaging/core';
+import {
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+  silentLogger,
+  type Transport,
+  PythonErrors,
+} from '@oslo-messaging/core';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -115,7 +124,7 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
     const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
     open.push(t);
     const topic = uniq();
-    const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c: unknown, a: { payload: unknown }) => a.payload, fail: () => { throw new ValueError('bad value from python'); } }]);
+    const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c: unknown, a: { payload: unknown }) => a.payload, fail: () => { throw new PythonErrors.ValueError('bad value from python'); } }]);
     await server.start();
     const { queue: replyQ } = await ch.assertQueue(`reply_${uniq()}`, { exclusive: true });
     for (const [scenario, requestScenario] of [['rpc-call-reply', 'rpc-call-request'], ['rpc-reply-failure-builtin', 'rpc-call-request-fail']] as const) {

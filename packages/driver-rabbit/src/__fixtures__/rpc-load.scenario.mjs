@@ -9,7 +9,13 @@
 // Configuration: JSON in the SCENARIO environment variable (url, exchange, topic, callTimeout,
 // castTimeout, driverOptions, verbose).
 import {
-  getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger,
+  getNotificationListener,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+  silentLogger,
 } from '@oslo-messaging/core';
 import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 
