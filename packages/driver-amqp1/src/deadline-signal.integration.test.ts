@@ -3,7 +3,8 @@
 // waiting for a connection, for link credit, or for a reply — and the reply waiter is forgotten.
 // Drives the driver directly (core's client may settle first and hide it). In-process: an unhandled
 // rejection fails the run through vitest's own handler.
-import { getNotificationTransport, getRpcTransport, MessagingTimeout, silentLogger, Target, type Driver, type SendOptions, type Transport } from '@oslo-messaging/core';
+import { getNotificationTransport, getRpcTransport, MessagingTimeout, silentLogger, Target, type Transport } from '@oslo-messaging/core';
+import { type Driver, type SendOptions } from '@oslo-messaging/core/spi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 

@@ -4,21 +4,23 @@ import {
   MalformedMessage,
   MessageDeliveryFailure,
   MessagingTimeout,
-  ReplyWaiters,
   TransportDriverError,
   type Context,
+  type Target,
+} from '@oslo-messaging/core';
+import {
   type Driver,
   type DriverContext,
   type IncomingMessage,
   type Listener,
+  type MessageSink,
   type NotificationListenOptions,
   type NotificationMessage,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
-  type Target,
-} from '@oslo-messaging/core';
+} from '@oslo-messaging/core/spi';
 import { Addresser, chooseMode } from './addressing.js';
 import { setMaxListeners } from 'node:events';
 import { LinkManager, onAbort, timerFor, type ReceiverHandle, type SendOutcome } from './link-manager.js';
@@ -67,7 +69,6 @@ export class Amqp1Driver implements Driver {
   readonly #ctx: DriverContext;
   readonly #opts: Opts;
   readonly #links: LinkManager;
-  readonly #waiters: ReplyWaiters;
   readonly #preSettled: Set<string>;
   #addresser: Promise<Addresser> | undefined;
   /** The addresser once known (the hot path skips the promise and its deadline timer). */
@@ -88,7 +89,6 @@ export class Amqp1Driver implements Driver {
     this.#preSettled = new Set(opts.pre_settled);
     for (const p of this.#preSettled) if (!['rpc-call', 'rpc-reply', 'rpc-cast', 'notify'].includes(p)) ctx.logger.warn(`Ignoring unknown pre_settled value "${p}"`);
     this.#links = new LinkManager(ctx.url, opts, ctx.logger);
-    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     this.#links.onOpen((properties) => this.#onConnectionOpen(properties));
   }
 
@@ -253,7 +253,7 @@ export class Amqp1Driver implements Driver {
 
   #onReply(message: Message, delivery: Delivery): void {
     const msgId = message.correlation_id === undefined ? undefined : String(message.correlation_id);
-    if (msgId === undefined || !this.#waiters.has(msgId)) {
+    if (msgId === undefined || !this.#ctx.replies.has(msgId)) {
       this.#ctx.logger.warn(`Can't find receiver for response msg id=${String(msgId)}, dropping!`);
       delivery.modified({ delivery_failed: true, undeliverable_here: true });
       return;
@@ -267,12 +267,12 @@ export class Amqp1Driver implements Driver {
       return;
     }
     delivery.accept();
-    if (reply.heartbeat) this.#waiters.onReply({ _msg_id: msgId, result: null, failure: null, ending: false });
-    else this.#waiters.onReply({ _msg_id: msgId, result: reply.result, failure: reply.failure, ending: true });
+    if (reply.heartbeat) this.#ctx.replies.heartbeat(msgId);
+    else if (reply.failure) this.#ctx.replies.fail(msgId, reply.failure);
+    else this.#ctx.replies.resolve(msgId, reply.result);
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const call = options.waitForReply;
     const timeout = options.timeout;
     // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
@@ -293,18 +293,13 @@ export class Amqp1Driver implements Driver {
     message.message_id = msgId;
     message.reply_to = replies.address();
     // The reply is awaited until the call's deadline, not for a fresh timeout: connecting counted too.
-    const reply = this.#waiters.wait(msgId, { timeout: (deadline - Date.now()) / 1000, callMonitorTimeout: options.callMonitorTimeout });
-    // The caller gave up: forget the waiter (core has settled the caller already).
-    if (options.signal) {
-      const stopListening = onAbort(options.signal, () => this.#waiters.reject(msgId, abandoned(options.signal!, 'RPC call')));
-      reply.then(stopListening, stopListening);
-    }
-    this.#send(address, message, plan).catch((err: Error) => this.#waiters.reject(msgId, err));
+    // Core's options carry the deadline and the caller's abort hook; a direct caller gets the same from ours.
+    const reply = this.#ctx.replies.wait(msgId, options.deadline !== undefined ? options : { deadline, callMonitorTimeout: options.callMonitorTimeout, signal: options.signal });
+    this.#send(address, message, plan).catch((err: Error) => this.#ctx.replies.fail(msgId, err));
     return reply;
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     // Retried forever when `retry` is unset or negative (until cleanup), else within default_notify_timeout.
     const plan: SendPlan = { what: 'Notification', settled: this.#preSettled.has('notify'), deadline: this.#deadlineOf({ retry }, this.#opts.default_notify_timeout, false), timed: false, retry, signal, retries: 0 };
     // Like oslo, notifications ignore the target's exchange.
@@ -318,7 +313,7 @@ export class Amqp1Driver implements Driver {
   /** A server or listener on the addresses `addressesOf` gives for the current addressing mode. */
   async #listener(addressesOf: (addresser: Addresser) => string[], credit: number, incoming: (message: Message, delivery: Delivery, replies: AbortSignal) => IncomingMessage): Promise<Listener> {
     // Like oslo's listen, nothing here waits for the connection: links attach once it is up.
-    let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
+    let onMessage: MessageSink | undefined;
     let handles: ReceiverHandle[] = [];
     // Aborted once the listener is stopped and the connection is down (or at cleanup): replies still
     // waiting then are dropped instead of holding server.wait() for default_reply_timeout.
@@ -338,14 +333,7 @@ export class Amqp1Driver implements Driver {
         return;
       }
       if (!onMessage) return void delivery.release();
-      let handled: void | Promise<void>;
-      try {
-        handled = onMessage(m);
-      } catch (err) {
-        // Thrown inside rhea's 'message' event it would be an uncaught exception.
-        return void this.#ctx.logger.error('Message handler failed', { err });
-      }
-      void Promise.resolve(handled).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
+      void onMessage(m);
     };
     const unsubscribe = () => {
       for (const h of handles) (h.close(), this.#receivers.delete(h));
@@ -460,16 +448,16 @@ export class Amqp1Driver implements Driver {
         this.#ctx.logger.warn(`Could not send the ${what.toLowerCase()} to ${replyTo}`, { err });
       }
     };
-    return {
-      ctxt: { ...request.context, client_timeout: clientTimeout },
+    return this.#ctx.incoming({
+      ctxt: request.context,
       message: request.message,
       clientTimeout,
       reply: (r: Reply) => reply({ body: replyBody(r.failure !== undefined ? { failure: this.#ctx.remoteErrors.serialize(r.failure) } : { result: r.result }) }, 'RPC reply', this.#preSettled.has('rpc-reply'), this.#opts.default_reply_retry),
       // Worst effort, as oslo: an empty (null) body, pre-settled, no retry, and a TTL so stale ones do not pile up.
       heartbeat: () => reply({ body: null, ...(clientTimeout ? { ttl: Math.round(clientTimeout * 1000) } : {}) }, 'RPC heartbeat', true, 0),
-      acknowledge: async () => this.#settle(delivery, 'accept'),
-      requeue: async () => this.#settle(delivery, 'release'),
-    };
+      acknowledge: () => this.#settle(delivery, 'accept'),
+      requeue: () => this.#settle(delivery, 'release'),
+    });
   }
 
   /** Settles a delivery; on a connection that went away meanwhile there is nothing left to settle (the broker redelivers). */
@@ -483,21 +471,17 @@ export class Amqp1Driver implements Driver {
 
   #incomingNotification(message: Message, delivery: Delivery): IncomingMessage {
     const request = decodeRequest(message.body);
-    return {
+    return this.#ctx.incoming({
       ctxt: request.context,
       message: request.message,
-      clientTimeout: null,
-      reply: async () => {},
-      heartbeat: async () => {},
-      acknowledge: async () => this.#settle(delivery, 'accept'),
-      requeue: async () => this.#settle(delivery, 'release'),
-    };
+      acknowledge: () => this.#settle(delivery, 'accept'),
+      requeue: () => this.#settle(delivery, 'release'),
+    });
   }
 
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     for (const stop of [...this.#onCleanup]) stop();
     this.#resubscribers.clear();
     for (const h of this.#receivers) h.close();

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver } from '@oslo-messaging/core';
+import { defineDriver } from '@oslo-messaging/core/spi';
 import { Amqp1Driver } from './driver.js';
 import { AMQP1_OPTIONS } from './options.js';
 

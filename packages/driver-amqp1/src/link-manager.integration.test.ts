@@ -1,5 +1,6 @@
 // LinkManager against the Proton test broker: what the driver-level suites cannot see from outside.
-import { resolveOptions, silentLogger, TransportURL } from '@oslo-messaging/core';
+import { silentLogger, TransportURL } from '@oslo-messaging/core';
+import { resolveOptions } from '@oslo-messaging/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 import { LinkManager } from './link-manager.js';

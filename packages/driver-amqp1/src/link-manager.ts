@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import rhea, { type Connection, type ConnectionOptions, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
-import type { ResolvedOptions } from '@oslo-messaging/core';
+import type { ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { AMQP1_OPTIONS } from './options.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 

@@ -1,4 +1,5 @@
-import { deserializeEnvelope, MalformedMessage, parseJson, serializeEnvelope, type Context } from '@oslo-messaging/core';
+import { MalformedMessage, type Context } from '@oslo-messaging/core';
+import { deserializeEnvelope, parseJson, serializeEnvelope } from '@oslo-messaging/core/spi';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

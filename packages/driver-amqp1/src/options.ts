@@ -1,4 +1,4 @@
-import { defineOptions } from '@oslo-messaging/core';
+import { defineOptions } from '@oslo-messaging/core/spi';
 
 /** The `[oslo_messaging_amqp]` options (oslo.messaging 14 names and defaults), plus `rabbitmq` addressing. */
 export const AMQP1_OPTIONS = defineOptions({

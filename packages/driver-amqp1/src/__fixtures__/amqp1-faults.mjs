@@ -13,7 +13,16 @@
 // Every mode ends by cleaning up with operations pending and must then exit on its own (nothing keeps
 // the event loop alive: no reconnect timer, no socket).
 import { createServer } from 'node:net';
-import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, registerPlugin, ENTRY_POINT_GROUPS } from '@oslo-messaging/core';
+import {
+  getNotificationListener,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+  registerPlugin,
+} from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { report, sleep, timed, waitForCommand } from '@oslo-messaging/testkit/scenario';
 
 const [mode, url] = process.argv.slice(2);
