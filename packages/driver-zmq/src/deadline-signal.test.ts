@@ -7,7 +7,17 @@ import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Router } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getNotificationListener, getRpcServer, getRpcTransport, MessageDeliveryFailure, MessagingTimeout, silentLogger, Target, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import {
+  getNotificationListener,
+  getRpcServer,
+  getRpcTransport,
+  MessageDeliveryFailure,
+  MessagingTimeout,
+  silentLogger,
+  Target,
+  type MessageHandlingServer,
+  type Transport,
+} from '@oslo-messaging/core';
 import { DummyMatchmaker } from './dummy-matchmaker.js';
 
 const URL_ = 'zmq://?rpc_zmq_bind_address=127.0.0.1&wait_timeout=50&rpc_ack_timeout_base=1';

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { MessageDeliveryFailure, MessagingTimeout, Target, TransportDriverError, type Context } from '@oslo-messaging/core';
 import {
-  MessageDeliveryFailure,
-  MessagingTimeout,
-  ReplyWaiters,
-  Target,
-  TransportDriverError,
-  type Context,
   type Driver,
   type DriverContext,
   type IncomingMessage,
   type Listener,
+  type MessageSink,
   type Matchmaker,
   type NotificationListenOptions,
   type NotificationMessage,
@@ -18,7 +14,7 @@ import {
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
-} from '@oslo-messaging/core';
+} from '@oslo-messaging/core/spi';
 import { abandonedError, bounded, interrupted, pause, type Interruption, type Wakers } from './abort.js';
 import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type RequestType, type ResponseFrames } from './frames.js';
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
@@ -69,7 +65,6 @@ export class ZmqDriver implements Driver {
   readonly #opts: ZmqOptions;
   readonly #matchmaker: Matchmaker;
   readonly #hosts: HostCache;
-  readonly #waiters: ReplyWaiters;
   readonly #peers = new Map<string, Peer>();
   readonly #roundRobin = new Map<string, number>();
   readonly #routes = new LocalRoutes();
@@ -87,7 +82,6 @@ export class ZmqDriver implements Driver {
     this.#ctx = ctx;
     this.#opts = opts;
     this.#matchmaker = matchmaker;
-    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     this.#hosts = new HostCache(matchmaker, opts.zmq_host_cache_ttl * 1000, ctx.logger);
     this.#registrations = new Registrations(matchmaker, opts.zmq_target_expire, opts.zmq_target_update, ctx.logger);
     this.#sweeper = setInterval(() => this.#sweepIdlePeers(), 30_000);
@@ -97,10 +91,10 @@ export class ZmqDriver implements Driver {
       const now = Date.now();
       for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
       for (const [msgId, signal] of this.#abortableCalls) {
-        if (!this.#waiters.has(msgId)) this.#abortableCalls.delete(msgId);
+        if (!this.#ctx.replies.has(msgId)) this.#abortableCalls.delete(msgId);
         else if (signal.aborted) {
           this.#abortableCalls.delete(msgId);
-          this.#waiters.reject(msgId, abandonedError(signal, 'a call'));
+          this.#ctx.replies.fail(msgId, abandonedError(signal, 'a call'));
         }
       }
     }, Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)));
@@ -151,11 +145,12 @@ export class ZmqDriver implements Driver {
         return;
       case MessageType.HEARTBEAT:
         if (pending) (peer.pending.delete(response.msgId), pending.ack());
-        this.#waiters.onReply({ _msg_id: response.msgId, result: null, failure: null, ending: false });
+        this.#ctx.replies.heartbeat(response.msgId);
         return;
       case MessageType.REPLY:
         if (pending) (peer.pending.delete(response.msgId), pending.ack());
-        this.#waiters.onReply({ _msg_id: response.msgId, result: response.result, failure: response.failure, ending: true });
+        if (response.failure) this.#ctx.replies.fail(response.msgId, response.failure);
+        else this.#ctx.replies.resolve(response.msgId, response.result ?? null);
         return;
     }
   }
@@ -282,7 +277,6 @@ export class ZmqDriver implements Driver {
   }
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = String(target.topic);
     const signal = options.signal;
     const server = target.server ?? '';
@@ -316,16 +310,16 @@ export class ZmqDriver implements Driver {
     let delivered = false;
     // The reply waiter times out at the caller's deadline (core's, when it gave one).
     const waitOptions = options.deadline === undefined ? options : { timeout: timeoutMs / 1000, callMonitorTimeout: options.callMonitorTimeout };
-    const reply = this.#waiters.wait(msgId, waitOptions, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
+    const reply = this.#ctx.replies.wait(msgId, waitOptions, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
     // An aborted call's waiter is dropped by the sweep (no listener per call on the hot path); the
     // waiter's own timer ends it at the deadline anyway.
     if (signal !== undefined) this.#abortableCalls.set(msgId, signal);
     const slowPath = (avoid?: string) => {
-      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#waiters.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
+      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#ctx.replies.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
         .then((ok) => {
           if (ok) delivered = true;
-          else if (signal?.aborted) this.#waiters.reject(msgId, abandonedError(signal, what));
-        }, (err: Error) => this.#waiters.reject(msgId, err));
+          else if (signal?.aborted) this.#ctx.replies.fail(msgId, abandonedError(signal, what));
+        }, (err: Error) => this.#ctx.replies.fail(msgId, err));
     };
     // Fast path: the next server in the round robin (connected, or connected to now) takes the request
     // with no retry machinery; anything else (no cached hosts, a down peer, a refusal, a lost
@@ -352,7 +346,7 @@ export class ZmqDriver implements Driver {
       ack: () => (delivered = true),
       fail: (reason) => {
         status.reason = reason;
-        if (this.#waiters.has(msgId)) slowPath(address);
+        if (this.#ctx.replies.has(msgId)) slowPath(address);
       },
     });
     return reply;
@@ -378,7 +372,6 @@ export class ZmqDriver implements Driver {
   }
 
   async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, _version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const topic = String(target.topic);
     const what = `notifications ${topic}`;
     const stop: Interruption = { signal };
@@ -430,7 +423,7 @@ export class ZmqDriver implements Driver {
   /** A listener over local endpoints that registers `entries` in the matchmaker while started. */
   async #listener(kind: 'rpc' | 'notify', endpoints: Array<{ topic: string; group: string; target: Target; member: (address: string) => string; listenerType: string }>, incoming: (request: RequestFrames, identity: Buffer, server: ServerSocket, endpoint: LocalEndpoint) => IncomingMessage): Promise<Listener> {
     const server = await this.#serverSocket();
-    let onMessage: ((m: IncomingMessage) => void | Promise<void>) | undefined;
+    let onMessage: MessageSink | undefined;
     let running = false;
     const locals: LocalEndpoint[] = endpoints.map((e) => {
       const local: LocalEndpoint = {
@@ -441,7 +434,7 @@ export class ZmqDriver implements Driver {
             this.#ctx.logger.warn(`Dropping ${request.msgId}: its listener stopped`);
             return;
           }
-          void Promise.resolve(onMessage(incoming(request, identity, server, local))).catch((err: unknown) => this.#ctx.logger.error('Message handler failed', { err }));
+          void onMessage(incoming(request, identity, server, local));
         },
       };
       return local;
@@ -486,36 +479,25 @@ export class ZmqDriver implements Driver {
   #incomingRpc(request: RequestFrames, identity: Buffer, server: ServerSocket): IncomingMessage {
     const isCall = request.type === MessageType.CALL;
     const msgId = request.msgId;
-    return {
-      ctxt: { ...request.context, client_timeout: request.callMonitorTimeout },
-      message: request.request,
-      clientTimeout: request.callMonitorTimeout,
+    const init = { ctxt: request.context, message: request.request, clientTimeout: request.callMonitorTimeout };
+    if (!isCall) return this.#ctx.incoming(init);
+    return this.#ctx.incoming({
+      ...init,
       reply: async (r: Reply) => {
-        if (!isCall) return;
         const frames = r.failure !== undefined ? encodeReply(msgId, { failure: this.#ctx.remoteErrors.serialize(r.failure) }) : encodeReply(msgId, { result: r.result });
         await server.answer(identity, msgId, frames, `the reply to ${msgId}`);
       },
-      heartbeat: async () => {
-        if (isCall) await server.answer(identity, msgId, encodeHeartbeat(msgId), `a heartbeat for ${msgId}`);
-      },
-      acknowledge: async () => {},
-      requeue: async () => {},
-    };
+      heartbeat: () => server.answer(identity, msgId, encodeHeartbeat(msgId), `a heartbeat for ${msgId}`),
+    });
   }
 
   #incomingNotification(request: RequestFrames, identity: Buffer, _server: ServerSocket, endpoint: LocalEndpoint): IncomingMessage {
-    return {
+    return this.#ctx.incoming({
       ctxt: request.context,
       message: request.request,
-      clientTimeout: null,
-      reply: async () => {},
-      heartbeat: async () => {},
-      acknowledge: async () => {},
       // The message is already in this process: requeue hands it to a member of the same pool here.
-      requeue: async () => {
-        setImmediate(() => this.#routes.sibling(endpoint).deliver(request, identity));
-      },
-    };
+      requeue: () => void setImmediate(() => this.#routes.sibling(endpoint).deliver(request, identity)),
+    });
   }
 
   async cleanup(): Promise<void> {
@@ -525,7 +507,6 @@ export class ZmqDriver implements Driver {
     clearInterval(this.#ackSweeper);
     for (const wake of [...this.#wakers]) wake();
     this.#abortableCalls.clear();
-    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     await this.#registrations.close();
     const server = await this.#server?.catch(() => undefined);
     server?.close();

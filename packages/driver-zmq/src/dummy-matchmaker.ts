@@ -1,4 +1,5 @@
-import { matchmakerKeys, type Matchmaker, type Target } from '@oslo-messaging/core';
+import { type Target } from '@oslo-messaging/core';
+import { matchmakerKeys, type Matchmaker } from '@oslo-messaging/core/spi';
 
 type Table = Map<string, Map<string, number>>;
 const TABLE = Symbol.for('@oslo-messaging/driver-zmq/dummy-matchmaker');

@@ -1,4 +1,5 @@
-import { MalformedMessage, parseJson, type Context } from '@oslo-messaging/core';
+import { MalformedMessage, type Context } from '@oslo-messaging/core';
+import { parseJson } from '@oslo-messaging/core/spi';
 
 /** The protocol version, the first frame of every message. Bumped on any incompatible change. */
 export const PROTOCOL_VERSION = 'oz/1';

@@ -1,4 +1,5 @@
-import { Target, type Logger, type Matchmaker } from '@oslo-messaging/core';
+import { Target, type Logger } from '@oslo-messaging/core';
+import { type Matchmaker } from '@oslo-messaging/core/spi';
 import { EVERY_POOL } from './frames.js';
 
 /** Listener types, the first segment of matchmaker keys. */

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver, defineMatchmaker, ENTRY_POINT_GROUPS, type DriverContext, type Matchmaker, type MatchmakerFactory } from '@oslo-messaging/core';
+import { defineDriver, defineMatchmaker, ENTRY_POINT_GROUPS, type DriverContext, type Matchmaker, type MatchmakerFactory } from '@oslo-messaging/core/spi';
 import { DummyMatchmaker } from './dummy-matchmaker.js';
 import { ZmqDriver } from './driver.js';
 import { ZMQ_OPTIONS } from './options.js';
@@ -15,7 +15,7 @@ export { ZmqDriver } from './driver.js';
 export type { ZmqOptions } from './driver.js';
 export { ZMQ_OPTIONS } from './options.js';
 export { DummyMatchmaker } from './dummy-matchmaker.js';
-export { matchmakerKeys } from '@oslo-messaging/core';
+export { matchmakerKeys } from '@oslo-messaging/core/spi';
 export { PROTOCOL_VERSION, MessageType, EVERY_POOL, encodeRequest, decodeRequest, decodeResponse } from './frames.js';
 export type { RequestFrames, ResponseFrames, RequestType } from './frames.js';
 

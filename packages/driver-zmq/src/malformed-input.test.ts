@@ -3,7 +3,15 @@
 // unhandled rejection fails the run: vitest reports it; no process handler here hides one.)
 import { Dealer, Router } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getRpcClient, getRpcServer, getRpcTransport, MessagingTimeout, type Logger, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import {
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  MessagingTimeout,
+  type Logger,
+  type MessageHandlingServer,
+  type Transport,
+} from '@oslo-messaging/core';
 import { PROTOCOL_VERSION } from './frames.js';
 import type { ZmqDriver } from './driver.js';
 

@@ -1,4 +1,4 @@
-import { defineOptions } from '@oslo-messaging/core';
+import { defineOptions } from '@oslo-messaging/core/spi';
 
 /**
  * The `[oslo_messaging_zmq]` options this driver understands. Names and defaults follow oslo.messaging 8.1

@@ -1,4 +1,5 @@
-import type { Logger, Matchmaker, Target } from '@oslo-messaging/core';
+import type { Logger, Target } from '@oslo-messaging/core';
+import type { Matchmaker } from '@oslo-messaging/core/spi';
 
 /** How long close() waits for the matchmaker to take the unregistrations. */
 export const CLOSE_WAIT_MS = 2000;

@@ -2,7 +2,7 @@ import { Router } from 'zeromq';
 import { MalformedMessage, type Logger } from '@oslo-messaging/core';
 import { decodeRequest, encodeAck, encodeNack, MessageType, peekMessageId, splitMessages, type RequestFrames } from './frames.js';
 import type { LocalRoutes } from './local-routes.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentIds } from '@oslo-messaging/core/spi';
 import { SendQueue } from './send-queue.js';
 
 /** Where and how a process's server socket binds. */

@@ -10,7 +10,8 @@
 // matchmaker-redis> run other builds (to show that a test fails on old code); the harness passes the
 // test's environment on to every process.
 import { pathToFileURL } from 'node:url';
-import { createConsoleLogger, ENTRY_POINT_GROUPS, getRpcClient, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
+import { createConsoleLogger, getRpcClient, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 
 const [url] = process.argv.slice(2);

@@ -4,7 +4,8 @@
 // SIGTERM stops it gracefully (unregistering) and it must then exit by itself; SIGKILL leaves its
 // matchmaker entry behind. OSLO_ZMQ_DRIVER_MODULE / OSLO_ZMQ_REDIS_MODULE: see client.mjs.
 import { pathToFileURL } from 'node:url';
-import { createConsoleLogger, ENTRY_POINT_GROUPS, getRpcServer, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
+import { createConsoleLogger, getRpcServer, getRpcTransport, registerPlugin } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { report, sleep } from '@oslo-messaging/testkit/scenario';
 
 const [url, topic, server] = process.argv.slice(2);
