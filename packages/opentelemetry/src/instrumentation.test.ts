@@ -11,7 +11,7 @@ import {
   Notifier,
   silentLogger,
   Target,
-  ValueError,
+  PythonErrors,
 } from '@oslo-messaging/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OsloMessagingInstrumentation } from './index.js';
@@ -44,11 +44,11 @@ describe('OpenTelemetry instrumentation over the in-memory driver', () => {
   it('one trace spans client and server for a call, with messaging attributes and metrics', async () => {
     const transport = await getRpcTransport({ url: `fake:///otel-${Date.now()}`, logger: silentLogger });
     const target = new Target({ topic: 'traced', server: 'a' });
-    const server = getRpcServer(transport, target, inst.instrumentEndpoints(transport, target, [{ add: (_c: unknown, a: { x: number; y: number }) => a.x + a.y, fail: () => { throw new ValueError('no'); } }]));
+    const server = getRpcServer(transport, target, inst.instrumentEndpoints(transport, target, [{ add: (_c: unknown, a: { x: number; y: number }) => a.x + a.y, fail: () => { throw new PythonErrors.ValueError('no'); } }]));
     await server.start();
     const client = inst.instrumentClient(getRpcClient(transport, { topic: 'traced' }, { timeout: 5 }));
     expect(await client.call({ user_id: 'u' }, 'add', { x: 1, y: 2 })).toBe(3);
-    await expect(client.prepare({ server: 'a' }).call({}, 'fail')).rejects.toBeInstanceOf(ValueError);
+    await expect(client.prepare({ server: 'a' }).call({}, 'fail')).rejects.toBeInstanceOf(PythonErrors.ValueError);
     await server.stop();
     await server.wait();
     await transport.cleanup();

@@ -24,10 +24,6 @@ export function messagingSystem(transport: Transport): string {
   return d === 'rabbit' || d === 'kombu' ? 'rabbitmq' : d === 'amqp' ? 'amqp1' : d === 'zmq' ? 'zeromq' : d;
 }
 
-function destination(target: Target): string {
-  return target.fanout ? `${target.topic}_fanout` : target.server ? `${target.topic}.${target.server}` : String(target.topic);
-}
-
 /** Options of {@link OsloMessagingInstrumentation}. */
 export interface InstrumentationOptions {
   /** Default: the global tracer provider. */
@@ -110,7 +106,8 @@ export class OsloMessagingInstrumentation {
 
   /** @internal */
   traceSend<T>(client: RPCClient<unknown>, operation: 'call' | 'cast', method: string, work: () => Promise<T>): Promise<T> {
-    const dest = destination(client.target);
+    // The driver names the destination (a queue, an exchange, a subject): no copy of its naming rules here.
+    const dest = client.transport.destinationName(client.target);
     const attributes: Attributes = {
       'messaging.system': messagingSystem(client.transport),
       'messaging.destination.name': dest,
