@@ -1,4 +1,4 @@
-import type { Executor } from '@oslo-messaging/core';
+import type { Executor } from '@oslo-messaging/core/spi';
 
 /**
  * Runs at most `limit` tasks at once; further tasks wait in FIFO order. `submit` resolves when

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineExecutor } from '@oslo-messaging/core';
+import { defineExecutor } from '@oslo-messaging/core/spi';
 import { BoundedExecutor } from './bounded-executor.js';
 
 export { BoundedExecutor } from './bounded-executor.js';

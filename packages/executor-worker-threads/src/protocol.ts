@@ -1,4 +1,4 @@
-import type { Failure } from '@oslo-messaging/core';
+import type { Failure } from '@oslo-messaging/core/spi';
 
 /** Main thread → worker: run `method` of the endpoint exported as `exportName` from `module`. */
 export interface TaskMessage {

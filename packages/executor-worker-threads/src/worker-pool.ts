@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { deserializeRemoteException, MessagingException, type Failure } from '@oslo-messaging/core';
+import { MessagingException } from '@oslo-messaging/core';
+import { deserializeRemoteException, type Failure } from '@oslo-messaging/core/spi';
 import type { ResultMessage, TaskMessage } from './protocol.js';
 
 const WORKER_FILE = new URL('./worker.js', import.meta.url);

@@ -1,6 +1,7 @@
 // Runs inside each worker thread: loads endpoint modules on demand, calls methods, posts results.
 import { parentPort } from 'node:worker_threads';
-import { NoSuchMethod, toFailure } from '@oslo-messaging/core';
+import { NoSuchMethod } from '@oslo-messaging/core';
+import { toFailure } from '@oslo-messaging/core/spi';
 import type { ResultMessage, TaskMessage } from './protocol.js';
 
 const endpoints = new Map<string, Promise<Record<string, unknown>>>();

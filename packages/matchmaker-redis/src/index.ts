@@ -5,14 +5,15 @@
  *
  * @packageDocumentation
  */
-import { ConfigurationError, defineMatchmaker, type MatchmakerContext } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import { defineMatchmaker, type MatchmakerContext } from '@oslo-messaging/core/spi';
 import { REDIS_OPTIONS } from './options.js';
 import { RedisMatchmaker } from './redis-matchmaker.js';
 
 export { RedisMatchmaker } from './redis-matchmaker.js';
 export { REDIS_OPTIONS } from './options.js';
 /** oslo's key schema (core's `matchmakerKeys`), under the name this package exported first. */
-export { matchmakerKeys as redisKeys } from '@oslo-messaging/core';
+export { matchmakerKeys as redisKeys } from '@oslo-messaging/core/spi';
 
 function hostPort(spec: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(spec.trim());

@@ -1,4 +1,4 @@
-import { defineOptions } from '@oslo-messaging/core';
+import { defineOptions } from '@oslo-messaging/core/spi';
 
 /** The `[matchmaker_redis]` options (oslo.messaging 8.1 names and defaults). */
 export const REDIS_OPTIONS = defineOptions({

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { matchmakerKeys, TransportDriverError, type Logger, type Matchmaker, type Target } from '@oslo-messaging/core';
+import { TransportDriverError, type Logger, type Target } from '@oslo-messaging/core';
+import { matchmakerKeys, type Matchmaker } from '@oslo-messaging/core/spi';
 
 /** How long close() waits for a QUIT to be answered before dropping the connection. */
 export const QUIT_WAIT_MS = 1000;

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineMatchmaker, defineOptions } from '@oslo-messaging/core';
+import { defineMatchmaker, defineOptions } from '@oslo-messaging/core/spi';
 import { StaticMatchmaker } from './static-matchmaker.js';
 
 export { StaticMatchmaker } from './static-matchmaker.js';

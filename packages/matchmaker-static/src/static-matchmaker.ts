@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import type { Logger, Matchmaker, Target } from '@oslo-messaging/core';
+import type { Logger, Target } from '@oslo-messaging/core';
+import type { Matchmaker } from '@oslo-messaging/core/spi';
 import { readRing, type Ring } from './ring-file.js';
 
 /**

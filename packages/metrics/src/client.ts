@@ -3,7 +3,8 @@
  * client metrics buffered in memory and sent, one JSON datagram each, to the oslo.metrics exporter's
  * unix socket by a send loop that retries every second while the exporter is away.
  */
-import type { Logger, MetricsCollector, RpcClientInvocation } from '@oslo-messaging/core';
+import type { Logger } from '@oslo-messaging/core';
+import type { MetricsCollector, RpcClientInvocation } from '@oslo-messaging/core/spi';
 import { metricToJson, type LabelValue, type Metric, type MetricAction } from './metric.js';
 import type { MetricsOptions } from './options.js';
 import type { DatagramConnect, DatagramSocket } from './socket.js';

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineMetricsCollector, type Branded, type MetricsCollectorFactory } from '@oslo-messaging/core';
+import { defineMetricsCollector, type Branded, type MetricsCollectorFactory } from '@oslo-messaging/core/spi';
 import { OsloMetricsClient } from './client.js';
 import { resolveMetricsOptions } from './options.js';
 import { connectUnixDatagram, loadUnixDgram, type DatagramConnect } from './socket.js';

@@ -1,4 +1,5 @@
-import { defineOptions, resolveOptions, type OsloConfig, type ResolvedOptions } from '@oslo-messaging/core';
+import { type OsloConfig } from '@oslo-messaging/core';
+import { defineOptions, resolveOptions, type ResolvedOptions } from '@oslo-messaging/core/spi';
 
 /** The oslo.config group of the options below. */
 export const METRICS_GROUP = 'oslo_messaging_metrics';

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { defineNotifierDriver, type Branded, type Logger, type NotifierDriverFactory } from '@oslo-messaging/core';
+import { type Logger } from '@oslo-messaging/core';
+import { defineNotifierDriver, type Branded, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
 import { LogNotifierDriver, type NotificationLineWriter, type NotificationLogLevel } from './log-driver.js';
 
 export { LogNotifierDriver, DEFAULT_PRIORITY_LEVELS, LOGGER_BASE, formatNotificationLine } from './log-driver.js';

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ENTRY_POINT_GROUPS,
-  Notifier,
-  PluginRegistry,
-  readBrand,
-  silentLogger,
-  type LogFields,
-  type Logger,
-  type NotifierDriverContext,
-} from '@oslo-messaging/core';
+import { Notifier, PluginRegistry, silentLogger, type LogFields, type Logger } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, readBrand, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import { DEFAULT_PRIORITY_LEVELS, LogNotifierDriver, createLogNotifierDriver, logNotifierDriver, type NotificationLogRecord } from './index.js';
 
 type Line = { level: string; message: string; fields: LogFields | undefined; name?: string };

@@ -1,4 +1,5 @@
-import type { Context, Logger, NotificationMessage, NotifierDriver } from '@oslo-messaging/core';
+import type { Context, Logger } from '@oslo-messaging/core';
+import type { NotificationMessage, NotifierDriver } from '@oslo-messaging/core/spi';
 import { DEFAULT_SECRET, maskSecrets } from './mask-passwords.js';
 
 /** A level of core's {@link Logger}. */

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ENTRY_POINT_GROUPS,
   Notifier,
   PluginRegistry,
   getNotificationListener,
@@ -9,6 +8,7 @@ import {
   type NotificationServer,
   type Transport,
 } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { brokerFor } from '@oslo-messaging/driver-fake';
 import { messagingV1Driver, messagingV2Driver } from './index.js';
 

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { ConfigurationError, defineNotifierDriver, type NotifierDriverContext } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import { defineNotifierDriver, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import { MessagingNotifierDriver, type NotificationFormatVersion } from './messaging-driver.js';
 
 export { MessagingNotifierDriver } from './messaging-driver.js';

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
-  ENTRY_POINT_GROUPS,
   MessageDeliveryFailure,
   Notifier,
   PluginRegistry,
-  readBrand,
   silentLogger,
   type Context,
   type LogFields,
   type Logger,
-  type NotificationMessage,
-  type NotificationSender,
-  type NotifierDriverContext,
   type Target,
 } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, readBrand, type NotificationMessage, type NotificationSender, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import { MessagingNotifierDriver, messagingV1Driver, messagingV2Driver } from './index.js';
 
 interface Sent { topic: string | undefined; exchange: string | undefined; ctxt: Context; message: NotificationMessage; version: 1 | 2; retry: number | null | undefined }

@@ -1,11 +1,5 @@
-import {
-  MessageDeliveryFailure,
-  Target,
-  type Context,
-  type NotificationMessage,
-  type NotificationSender,
-  type NotifierDriver,
-} from '@oslo-messaging/core';
+import { MessageDeliveryFailure, Target, type Context } from '@oslo-messaging/core';
+import { type NotificationMessage, type NotificationSender, type NotifierDriver } from '@oslo-messaging/core/spi';
 
 /** The message format a {@link MessagingNotifierDriver} publishes: 1 = bare JSON (`messaging`), 2 = oslo's 2.0 envelope (`messagingv2`). */
 export type NotificationFormatVersion = 1 | 2;

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { defineNotifierDriver } from '@oslo-messaging/core';
+import { defineNotifierDriver } from '@oslo-messaging/core/spi';
 import { NoopNotifierDriver } from './noop-driver.js';
 
 export { NoopNotifierDriver } from './noop-driver.js';

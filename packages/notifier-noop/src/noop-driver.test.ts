@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ENTRY_POINT_GROUPS,
-  Notifier,
-  PluginRegistry,
-  readBrand,
-  type LogFields,
-  type Logger,
-  type NotifierDriverContext,
-} from '@oslo-messaging/core';
+import { Notifier, PluginRegistry, type LogFields, type Logger } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, readBrand, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import { NoopNotifierDriver, noopNotifierDriver } from './index.js';
 
 function recordingLogger(): Logger & { lines: Array<[string, string, LogFields | undefined]> } {

@@ -1,4 +1,4 @@
-import type { NotifierDriver } from '@oslo-messaging/core';
+import type { NotifierDriver } from '@oslo-messaging/core/spi';
 
 /** A notifier driver that accepts every notification and sends it nowhere (Python: `NoOpDriver`). */
 export class NoopNotifierDriver implements NotifierDriver {

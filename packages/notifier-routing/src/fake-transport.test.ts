@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ENTRY_POINT_GROUPS,
   Notifier,
   PluginRegistry,
   getNotificationListener,
@@ -14,6 +13,7 @@ import {
   type NotificationServer,
   type Transport,
 } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { routingNotifierDriver } from './index.js';
 
 // The whole path with real plugins: routes from `[oslo_messaging_notifications] routing_config`,

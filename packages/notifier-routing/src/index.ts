@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { ConfigurationError, defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core';
+import { ConfigurationError } from '@oslo-messaging/core';
+import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
 import {
   loadRoutingConfigFile,
   normalizeRoutingConfig,

@@ -4,19 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
-  ENTRY_POINT_GROUPS,
   MessageDeliveryFailure,
   Notifier,
   PluginRegistry,
-  defineNotifierDriver,
-  readBrand,
   silentLogger,
   type LogFields,
   type Logger,
-  type NotificationMessage,
-  type NotifierDriver,
-  type NotifierDriverContext,
 } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, defineNotifierDriver, readBrand, type NotificationMessage, type NotifierDriver, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import { RoutingNotifierDriver, createRoutingNotifierDriver, routingNotifierDriver } from './index.js';
 
 interface Received { driver: string; eventType: unknown; priority: string; retry: number | null | undefined }

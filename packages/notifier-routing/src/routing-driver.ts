@@ -1,10 +1,5 @@
-import {
-  MessageDeliveryFailure,
-  type Context,
-  type Logger,
-  type NotificationMessage,
-  type NotifierDriver,
-} from '@oslo-messaging/core';
+import { MessageDeliveryFailure, type Context, type Logger } from '@oslo-messaging/core';
+import { type NotificationMessage, type NotifierDriver } from '@oslo-messaging/core/spi';
 import { selectDrivers, type RoutingConfig } from './routing-config.js';
 
 /**

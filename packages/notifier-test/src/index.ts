@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core';
+import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
 import { defaultNotificationStore, NotificationStore } from './notification-store.js';
 import { TestNotifierDriver } from './test-driver.js';
 

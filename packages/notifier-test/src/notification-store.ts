@@ -1,4 +1,5 @@
-import type { Context, NotificationMessage } from '@oslo-messaging/core';
+import type { Context } from '@oslo-messaging/core';
+import type { NotificationMessage } from '@oslo-messaging/core/spi';
 
 /** One notification as the `test` driver received it: oslo's `(ctxt, message, priority, retry)` tuple. */
 export interface SentNotification {

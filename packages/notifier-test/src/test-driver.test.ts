@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENTRY_POINT_GROUPS, Notifier, PluginRegistry, readBrand, silentLogger, type NotifierDriverContext } from '@oslo-messaging/core';
+import { Notifier, PluginRegistry, silentLogger } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, readBrand, type NotifierDriverContext } from '@oslo-messaging/core/spi';
 import {
   NotificationStore,
   TestNotifierDriver,

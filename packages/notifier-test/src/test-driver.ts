@@ -1,4 +1,5 @@
-import type { Context, NotificationMessage, NotifierDriver } from '@oslo-messaging/core';
+import type { Context } from '@oslo-messaging/core';
+import type { NotificationMessage, NotifierDriver } from '@oslo-messaging/core/spi';
 import { NotificationStore, type SentNotification } from './notification-store.js';
 
 /**

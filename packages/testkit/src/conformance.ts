@@ -13,11 +13,11 @@ import {
   Notifier,
   RemoteError,
   silentLogger,
-  ValueError,
   type BatchNotification,
   type MessageHandlingServer,
   type Transport,
   type TransportOptions,
+  PythonErrors,
 } from '@oslo-messaging/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -174,13 +174,13 @@ export function runDriverConformanceSuite(options: ConformanceOptions): void {
         const t = await rpcTransport();
         const topic = uniq('errors');
         await started(getRpcServer(t, { topic, server: 's' }, [{
-          value: () => { throw new ValueError('bad value'); },
+          value: () => { throw new PythonErrors.ValueError('bad value'); },
           quota: () => { throw new QuotaExceeded('over quota'); },
           type: () => { throw new TypeError('wrong type'); },
         }]));
         const client = getRpcClient(t, { topic }, { timeout: 10 });
         const v = await client.call({}, 'value').catch((e: unknown) => e);
-        expect(v).toBeInstanceOf(ValueError);
+        expect(v).toBeInstanceOf(PythonErrors.ValueError);
         expect((v as Error).message).toBe('bad value');
         await expect(client.call({}, 'type')).rejects.toBeInstanceOf(TypeError);
         const q = await client.call({}, 'quota').catch((e: unknown) => e);

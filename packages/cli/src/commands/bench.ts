@@ -1,6 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import {
+  getNotificationListener,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+  type MessageHandlingServer,
+  type Transport,
+} from '@oslo-messaging/core';
 import { COMMON_HELP, numberOption, parse, transportOptions } from '../common.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';

@@ -1,4 +1,5 @@
-import { getNotificationTransport, isPriority, Notifier } from '@oslo-messaging/core';
+import { getNotificationTransport, Notifier } from '@oslo-messaging/core';
+import { isPriority } from '@oslo-messaging/core/spi';
 import { COMMON_HELP, jsonOption, parse, transportOptions } from '../common.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';

@@ -1,4 +1,5 @@
-import { ENTRY_POINT_GROUPS, listPlugins } from '@oslo-messaging/core';
+import { listPlugins } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 

@@ -3,19 +3,8 @@
 // parsed the way its argparse parser does and the notification built the way it builds it, so operators'
 // scripts run unchanged and consumers receive the same message.
 import { randomUUID } from 'node:crypto';
-import {
-  createConsoleLogger,
-  ConfigurationError,
-  ENTRY_POINT_GROUPS,
-  getNotificationTransport,
-  listPlugins,
-  pythonTimestamp,
-  type Logger,
-  type NotificationMessage,
-  type NotifierDriver,
-  type NotifierDriverFactory,
-  type Transport,
-} from '@oslo-messaging/core';
+import { createConsoleLogger, ConfigurationError, getNotificationTransport, listPlugins, type Logger, type Transport } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS, pythonTimestamp, type NotificationMessage, type NotifierDriver, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
 import { transportOptions } from '../common.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { getRpcServer, getRpcTransport, ValueError } from '@oslo-messaging/core';
+import { getRpcServer, getRpcTransport, PythonErrors } from '@oslo-messaging/core';
 import { COMMON_HELP, parse, transportOptions } from '../common.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -47,7 +47,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     },
     fail: (_c: unknown, { kind = 'value', message = 'requested failure' }: { kind?: string; message?: string }) => {
       log('fail', { kind, message });
-      throw kind === 'value' ? new ValueError(message) : new ServeFailure(message);
+      throw kind === 'value' ? new PythonErrors.ValueError(message) : new ServeFailure(message);
     },
     info: () => ({ server, topic: values.topic, pid: process.pid, url: transport.url.toString() }),
   };
