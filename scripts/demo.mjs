@@ -10,13 +10,13 @@ import {
   getRpcTransport,
   Notifier,
   RemoteError,
-  ValueError,
   listPlugins,
-  ENTRY_POINT_GROUPS,
   expectedExceptions,
   setDefaultLogger,
   createConsoleLogger,
+  PythonErrors,
 } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 
 // Servers log failed requests at ERROR, as oslo does; the demo shows them through the client
 // instead. Run with OSLO_MESSAGING_LOG_LEVEL=debug to see the library's own log lines.
@@ -37,8 +37,8 @@ class ComputeAPI {
     say(this.host, `refresh_cache (${reason})`);
   }
   // Declared as expected: logged at debug only; the caller still gets the ValueError.
-  resize = expectedExceptions(ValueError)((_ctxt, { flavor }) => {
-    throw new ValueError(`flavor ${flavor} is too small`);
+  resize = expectedExceptions(PythonErrors.ValueError)((_ctxt, { flavor }) => {
+    throw new PythonErrors.ValueError(`flavor ${flavor} is too small`);
   });
 }
 

@@ -48,7 +48,8 @@ describe('packed packages installed into a fresh application', () => {
   it('find the fake driver and the pool executor with no import of either', () => {
     writeFileSync(
       join(app, 'main.mjs'),
-      `import { getRpcTransport, getRpcServer, getRpcClient, listPlugins, ENTRY_POINT_GROUPS } from '@oslo-messaging/core';
+      `import { getRpcTransport, getRpcServer, getRpcClient, listPlugins } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 const transport = await getRpcTransport({ url: 'fake://' });
 const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ add: (_c, { x, y }) => x + y }], { executor: 'pool' });
 await server.start();

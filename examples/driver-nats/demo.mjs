@@ -11,10 +11,10 @@ import {
   getRpcTransport,
   Notifier,
   RemoteError,
-  ValueError,
   expectedExceptions,
   setDefaultLogger,
   createConsoleLogger,
+  PythonErrors,
 } from '@oslo-messaging/core';
 
 setDefaultLogger(createConsoleLogger(process.env.OSLO_MESSAGING_LOG_LEVEL ?? 'silent'));
@@ -44,8 +44,8 @@ class ComputeAPI {
     this.log.push(`refresh_cache ${this.host}`);
     say(this.host, `refresh_cache (${reason})`);
   }
-  resize = expectedExceptions(ValueError)((_ctxt, { flavor }) => {
-    throw new ValueError(`flavor ${flavor} is too small`);
+  resize = expectedExceptions(PythonErrors.ValueError)((_ctxt, { flavor }) => {
+    throw new PythonErrors.ValueError(`flavor ${flavor} is too small`);
   });
 }
 

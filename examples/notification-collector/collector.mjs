@@ -5,12 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import {
-  getBatchNotificationListener,
-  getNotificationListener,
-  getNotificationTransport,
-  NotificationFilter,
-} from '@oslo-messaging/core';
+import { getBatchNotificationListener, getNotificationListener, getNotificationTransport, NotificationFilter } from '@oslo-messaging/core';
 
 const url = process.env.TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const topic = process.env.NOTIFICATION_TOPIC ?? 'notifications';

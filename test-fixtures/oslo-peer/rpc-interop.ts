@@ -2,7 +2,7 @@
 // directions, against the real Python library (peer.py). Each driver's interop test supplies its
 // transports and Python peers; the scenarios are the same wherever the bytes travel.
 import { expect } from 'vitest';
-import { getRpcClient, getRpcServer, RemoteError, ValueError, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import { getRpcClient, getRpcServer, RemoteError, type MessageHandlingServer, type Transport, PythonErrors } from '@oslo-messaging/core';
 import type { pythonPeers } from './python-peer.js';
 
 export interface InteropContext {
@@ -28,7 +28,7 @@ export async function ourClientToPythonServers({ peers, rpc }: InteropContext): 
   expect(await client.call({ user_id: 'ts-user', roles: ['admin'] }, 'context')).toMatchObject({ user_id: 'ts-user', roles: ['admin'] });
 
   const value = await client.call({}, 'fail', { kind: 'value' }).catch((e: unknown) => e);
-  expect(value).toBeInstanceOf(ValueError);
+  expect(value).toBeInstanceOf(PythonErrors.ValueError);
   expect((value as Error).message).toBe('bad value from python');
   const custom = await client.call({}, 'fail', { kind: 'custom' }).catch((e: unknown) => e);
   expect(custom).toBeInstanceOf(RemoteError);
@@ -59,7 +59,7 @@ export async function pythonClientToOurServers({ peers, rpc, servers }: InteropC
       whoami: () => name,
       context: (ctxt: unknown) => ctxt,
       count: (_c: unknown, { payload }: { payload: string }) => void got[name]!.push(payload),
-      value_error: () => { throw new ValueError('bad value from typescript'); },
+      value_error: () => { throw new PythonErrors.ValueError('bad value from typescript'); },
       quota: () => { throw new QuotaExceeded('over quota'); },
     }]);
     await s.start();

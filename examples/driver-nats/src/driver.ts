@@ -1,22 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import {
-  abortable,
-  abortReason,
-  deserializeEnvelope,
   MessageDeliveryFailure,
   MessageUndeliverable,
   MessagingTimeout,
-  packContext,
-  ReplyWaiters,
-  serializeEnvelope,
   TransportDriverError,
-  unpackContext,
   type Context,
+  type Target,
+} from '@oslo-messaging/core';
+import {
+  abortable,
+  abortReason,
+  amqpDialect,
+  deserializeEnvelope,
+  packContext,
+  serializeEnvelope,
+  unpackContext,
   type Driver,
   type DriverContext,
   type IncomingMessage,
   type Listener,
+  type MessageSink,
   type ListenOptions,
   type NotificationListenOptions,
   type NotificationMessage,
@@ -24,8 +28,7 @@ import {
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
-  type Target,
-} from '@oslo-messaging/core';
+} from '@oslo-messaging/core/spi';
 import {
   AckPolicy,
   connect,
@@ -79,7 +82,6 @@ export class NatsDriver implements Driver {
   readonly #ctx: DriverContext;
   readonly #opts: Options;
   readonly #subjects: Subjects;
-  readonly #waiters: ReplyWaiters;
   readonly #closing = new AbortController();
   readonly #listeners = new Set<Listener>();
   /** Subject prefix of this transport's replies: `_reply_q` on the wire. */
@@ -96,7 +98,6 @@ export class NatsDriver implements Driver {
     this.#ctx = ctx;
     this.#opts = ctx.options('oslo_messaging_nats', NATS_OPTIONS);
     this.#subjects = new Subjects(ctx.url.virtualHost);
-    this.#waiters = new ReplyWaiters(ctx.logger, ctx.remoteErrors);
     // Every message waiting for the connection listens to it.
     setMaxListeners(0, this.#closing.signal);
   }
@@ -165,7 +166,7 @@ export class NatsDriver implements Driver {
   /** The client side of replies: one subscription per transport, made before the first call is sent. */
   #ensureReplies(nc: NatsConnection): Promise<void> {
     this.#replySub ??= (async () => {
-      nc.subscribe(this.#replySubject, { callback: (err, m) => err || this.#waiters.onReplyBody(m.data) });
+      nc.subscribe(this.#replySubject, { callback: (err, m) => err || amqpDialect.applyReplyBody(this.#ctx.replies, m.data, this.#ctx.logger) });
       // NATS answers a message nobody subscribes to with a "503 no responders" status on its reply subject.
       nc.subscribe(`${this.#replySubject}.nr.*`, {
         callback: (err, m) => {
@@ -173,7 +174,7 @@ export class NatsDriver implements Driver {
           const msgId = m.subject.slice(this.#replySubject.length + 4);
           this.#noResponders.add(msgId);
           const undeliverable = this.#undeliverableCalls.get(msgId);
-          if (undeliverable) this.#waiters.reject(msgId, undeliverable);
+          if (undeliverable) this.#ctx.replies.fail(msgId, undeliverable);
         },
       });
       await nc.flush();
@@ -306,7 +307,7 @@ export class NatsDriver implements Driver {
       // Registered first: the deadline, the call monitor and an aborted signal are the waiter's business.
       // The waiter keeps the deadline itself (so it can explain the timeout); it drops out when core gives up.
       const waiterSignal = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
-      const waiting = this.#waiters.wait(msgId, { ...options, signal: waiterSignal }, () =>
+      const waiting = this.#ctx.replies.wait(msgId, { ...options, signal: waiterSignal }, () =>
         this.#noResponders.delete(msgId) ? `No server listens on ${subject}: nobody took the call ${msgId}` : undefined,
       );
       void waiting.then(
@@ -319,7 +320,7 @@ export class NatsDriver implements Driver {
         await abortable(this.#ensureReplies(nc), signal);
         nc.publish(subject, serializeEnvelope(packContext(msg, ctxt)), { reply: `${this.#replySubject}.nr.${msgId}` });
       } catch (err) {
-        this.#waiters.reject(msgId, signal.aborted ? abortReason(signal) : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }));
+        this.#ctx.replies.fail(msgId, signal.aborted ? abortReason(signal) : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }));
       }
       return waiting;
     }
@@ -443,7 +444,7 @@ export class NatsDriver implements Driver {
   }
 
   /** Subscribes a listener's core subjects and starts pulling from its durable consumers. */
-  async #attach(r: Run, spec: ListenerSpec, onMessage: (message: IncomingMessage) => void | Promise<void>): Promise<void> {
+  async #attach(r: Run, spec: ListenerSpec, onMessage: MessageSink): Promise<void> {
     const nc = await this.#connection(this.#closing.signal);
     const deliver = (incoming: IncomingMessage | undefined) => (incoming && !r.stopped ? onMessage(incoming) : undefined);
     for (const { subject, queue } of spec.core) {
@@ -452,7 +453,7 @@ export class NatsDriver implements Driver {
           ...(queue ? { queue } : {}),
           callback: (err, m: Msg) => {
             if (err || r.stopped) return;
-            void Promise.resolve(deliver(spec.decode(m.data, NO_SETTLE))).catch((e: unknown) => this.#ctx.logger.error('Handling a message failed', { err: e }));
+            void deliver(spec.decode(m.data, NO_SETTLE));
           },
         }),
       );
@@ -494,50 +495,38 @@ export class NatsDriver implements Driver {
   #rpcIncoming(data: Uint8Array, settle: Settle): IncomingMessage | undefined {
     const u = this.#decode(data, settle);
     if (!u) return undefined;
-    const sendReply = async (reply: Record<string, unknown>) => {
-      if (!u.msgId || !u.replyQueue) return;
+    const { msgId, replyQueue } = u;
+    // oslo's reply shapes ({result, failure, ending, _msg_id, _unique_id}) come from core's dialect helpers.
+    const sendReply = async (reply: Reply | 'heartbeat') => {
+      if (!msgId || !replyQueue) return;
       const nc = this.#nc;
       if (!nc || nc.isClosed()) {
-        this.#ctx.logger.warn(`Cannot reply to ${u.msgId}: the connection is closed`);
+        this.#ctx.logger.warn(`Cannot reply to ${msgId}: the connection is closed`);
         return;
       }
-      nc.publish(u.replyQueue, serializeEnvelope({ ...reply, _msg_id: u.msgId, _unique_id: hex() }));
+      nc.publish(replyQueue, serializeEnvelope(amqpDialect.replyMessage(reply, msgId, hex(), this.#ctx.remoteErrors)));
     };
-    return {
-      ctxt: { ...u.ctxt, client_timeout: u.clientTimeout },
+    return this.#ctx.incoming({
+      ctxt: u.ctxt,
       message: u.message,
       clientTimeout: u.clientTimeout,
-      reply: (reply: Reply) =>
-        sendReply(
-          reply.failure !== undefined
-            ? { result: null, failure: this.#ctx.remoteErrors.serialize(reply.failure), ending: true }
-            : { result: reply.result ?? null, failure: null, ending: true },
-        ),
-      heartbeat: () => sendReply({ result: null, failure: null, ending: false }),
-      acknowledge: async () => settle.ack(),
-      requeue: async () => settle.nak(),
-    };
+      reply: (reply: Reply) => sendReply(reply),
+      heartbeat: () => sendReply('heartbeat'),
+      acknowledge: () => settle.ack(),
+      requeue: () => settle.nak(),
+    });
   }
 
   #notificationIncoming(data: Uint8Array, settle: Settle): IncomingMessage | undefined {
     const u = this.#decode(data, settle);
     if (!u) return undefined;
-    return {
-      ctxt: u.ctxt,
-      message: u.message,
-      clientTimeout: null,
-      reply: async () => {},
-      heartbeat: async () => {},
-      acknowledge: async () => settle.ack(),
-      requeue: async () => settle.nak(),
-    };
+    return this.#ctx.incoming({ ctxt: u.ctxt, message: u.message, acknowledge: () => settle.ack(), requeue: () => settle.nak() });
   }
 
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closing.abort(new TransportDriverError('The transport was cleaned up'));
     await Promise.all([...this.#listeners].map((l) => l.cleanup()));
-    this.#waiters.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     const nc = this.#nc;
     this.#nc = undefined;
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);

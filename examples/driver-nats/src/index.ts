@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver } from '@oslo-messaging/core';
+import { defineDriver } from '@oslo-messaging/core/spi';
 import { NatsDriver } from './driver.js';
 import { NATS_OPTIONS } from './options.js';
 

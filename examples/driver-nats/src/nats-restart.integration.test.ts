@@ -6,7 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier, silentLogger, type Transport } from '@oslo-messaging/core';
+import {
+  getNotificationListener,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+  silentLogger,
+  type Transport,
+} from '@oslo-messaging/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNats } from '../test/ensure-nats.js';
 

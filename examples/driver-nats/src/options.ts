@@ -1,4 +1,4 @@
-import { defineOptions } from '@oslo-messaging/core';
+import { defineOptions } from '@oslo-messaging/core/spi';
 
 /**
  * The `[oslo_messaging_nats]` options. Like every oslo driver option they can be given in an oslo.config

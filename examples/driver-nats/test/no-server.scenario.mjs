@@ -1,7 +1,8 @@
 // A service whose NATS server is not there, in a child process with Node's defaults (an unhandled
 // rejection kills it): calls and casts settle by their deadlines, and cleanup settles what still
 // waits for a connection. Driven by test/../src/nats-driver.integration.test.ts.
-import { ENTRY_POINT_GROUPS, getRpcClient, getRpcTransport, registerPlugin, silentLogger } from '@oslo-messaging/core';
+import { getRpcClient, getRpcTransport, registerPlugin, silentLogger } from '@oslo-messaging/core';
+import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 import { natsDriver } from '../dist/index.js';
 

@@ -11,9 +11,9 @@ import {
   getRpcServer,
   getRpcTransport,
   RemoteError,
-  ValueError,
   createConsoleLogger,
   setDefaultLogger,
+  PythonErrors,
 } from '@oslo-messaging/core';
 import { BaseAPI, ComputeManagerV5, ComputeManagerV6 } from './compute-manager.js';
 
@@ -67,7 +67,7 @@ console.log(`[ts] schedule_and_build_instances -> ${JSON.stringify(hosts)}`);
 try {
   await computeTask.call(ctxt, 'migrate_server', { instance: 'i-1', flavor: 'm1.nano' });
 } catch (err) {
-  console.log(`[ts] migrate_server -> ${err instanceof ValueError ? 'ValueError' : (err as Error).name}: ${(err as Error).message}`);
+  console.log(`[ts] migrate_server -> ${err instanceof PythonErrors.ValueError ? 'ValueError' : (err as Error).name}: ${(err as Error).message}`);
 }
 try {
   await computeTask.call(ctxt, 'rebuild_instance', { instance: 'i-9' });
