@@ -46,7 +46,8 @@ const pkg = {
   repository: { type: 'git', url: 'https://github.com/oslo-messaging/oslo-messaging-ts.git', directory: `packages/${name}` },
   publishConfig: { access: 'public' },
   ...(Object.keys(entryPoints).length > 0 ? { 'oslo.messaging': { schema: 1, entryPoints } } : {}),
-  peerDependencies: { '@oslo-messaging/core': `^${coreVersion}` },
+  // A peer range spans core's major (lerna never rewrites peers; pre-1.0 ^0.x would mean "this minor only").
+  peerDependencies: { '@oslo-messaging/core': `>=${coreVersion} <${Number(coreVersion.split('.')[0]) + 1}.0.0` },
   devDependencies: { '@oslo-messaging/core': `^${coreVersion}` },
 };
 mkdirSync(join(dir, 'src'), { recursive: true });
