@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Repo lint: every package keeps the house shape, so 18 small packages stay consistent.
-// Checks name/folder, ESM, exports (with ./package.json), types, files, engines, README sections,
+// Checks name/folder, ESM, exports (with ./package.json), types, files, engines, CHANGELOG.md, README sections,
 // core as a peer (never a dependency), ranges on workspace packages that survive a lerna bump, tsconfig references
 // matching workspace dependencies, and (after a build) that every entry point in the
 // "oslo.messaging" manifest exists, exports a value and carries the brand of its group.
@@ -11,6 +11,7 @@ import semver from 'semver';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BRAND = Symbol.for('oslo.messaging.entryPoint');
+const CHANGELOG_HEADER = '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n';
 
 export async function checkPackages({ importTargets = true } = {}) {
   const problems = [];
@@ -36,6 +37,10 @@ export async function checkPackages({ importTargets = true } = {}) {
       else if (!existsSync(join(dir, rel))) bad(`bin ${cmd} -> ${target}: file missing`);
       else if (!pkg.files?.some((f) => rel === f || rel.startsWith(`${f}/`))) bad(`bin ${cmd} -> ${target}: not in files`);
     }
+    if (!pkg.files?.includes('CHANGELOG.md')) bad('files must include CHANGELOG.md');
+    const changelog = existsSync(join(dir, 'CHANGELOG.md')) ? readFileSync(join(dir, 'CHANGELOG.md'), 'utf8') : '';
+    // lerna inserts each release's entry after this header (the Conventional Commits line); without it, at the top.
+    if (!changelog.startsWith(CHANGELOG_HEADER)) bad(`CHANGELOG.md must exist and start with lerna's header (${JSON.stringify(CHANGELOG_HEADER.split('\n')[0])} ... "commit guidelines.")`);
     const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
     if (!readme) bad('README.md is missing');
     else for (const section of ['## Install']) if (!readme.includes(section)) bad(`README.md lacks "${section}"`);
