@@ -37,12 +37,12 @@ afterAll(() => {
 });
 
 describe('packed packages installed into a fresh application', () => {
-  it('contain built code and READMEs but no tests or sources', () => {
+  it('contain built code, READMEs and CHANGELOGs but no tests or sources', () => {
     const files = readdirSync(join(app, 'node_modules/@oslo-messaging/driver-fake/dist'));
     expect(files).toContain('index.js');
     expect(files).toContain('index.d.ts');
     expect(files.some((f) => f.includes('.test.'))).toBe(false);
-    expect(readdirSync(join(app, 'node_modules/@oslo-messaging/driver-fake'))).toEqual(expect.arrayContaining(['README.md', 'package.json', 'dist']));
+    expect(readdirSync(join(app, 'node_modules/@oslo-messaging/driver-fake'))).toEqual(expect.arrayContaining(['README.md', 'CHANGELOG.md', 'package.json', 'dist']));
   });
 
   it('find the fake driver and the pool executor with no import of either', () => {
