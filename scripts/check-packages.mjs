@@ -11,6 +11,7 @@ import semver from 'semver';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BRAND = Symbol.for('oslo.messaging.entryPoint');
+const CORE_SPI_VERSION = Number(/export const SPI_VERSION = (\d+);/.exec(readFileSync(join(root, 'packages/core/src/version.ts'), 'utf8'))?.[1]);
 const CHANGELOG_HEADER = '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n';
 
 export async function checkPackages({ importTargets = true } = {}) {
@@ -53,6 +54,8 @@ export async function checkPackages({ importTargets = true } = {}) {
     const wsDeps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.devDependencies }).filter((d) => workspaceNames.has(d));
     for (const d of wsDeps) if (!refs.has(d)) bad(`tsconfig.json must reference ../${d.split('/')[1]} (a workspace dependency)`);
     const manifest = pkg['oslo.messaging'];
+    // The registry refuses a plugin whose package.json declares another SPI version (none declared = SPI 1).
+    if (manifest && manifest.spi !== CORE_SPI_VERSION) bad(`"oslo.messaging".spi must be ${CORE_SPI_VERSION}, the SPI version of packages/core/src/version.ts (got ${JSON.stringify(manifest.spi)})`);
     if (manifest && importTargets) {
       for (const [group, entries] of Object.entries(manifest.entryPoints ?? {})) {
         for (const [name, target] of Object.entries(entries)) {
@@ -100,7 +103,8 @@ const KINDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerD
  *   lerna does not version, e.g. examples/*) spans the target's whole major: it admits the next patch and the
  *   next minor and stops before the next major, like ">=0.1.0 <1.0.0". Pre-1.0 "^0.1.0" means "0.1.x only",
  *   which would make every core minor a breaking change for every plugin. Whether a plugin really fits a core
- *   is the SPI version check's job (packages/core/src/version.ts SPI_VERSION, checked by the plugin registry).
+ *   is the SPI version check's job: the "spi" a plugin's package.json declares must be core's SPI_VERSION
+ *   (packages/core/src/version.ts), checked by the plugin registry before it imports anything.
  *
  * @param {{ where: string, pkg: Record<string, any>, lernaManaged: boolean }[]} manifests
  * @returns {string[]} problems, one line each

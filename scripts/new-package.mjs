@@ -45,7 +45,7 @@ const pkg = {
   engines: { node: '>=20.19.0' },
   repository: { type: 'git', url: 'https://github.com/oslo-messaging/oslo-messaging-ts.git', directory: `packages/${name}` },
   publishConfig: { access: 'public' },
-  ...(Object.keys(entryPoints).length > 0 ? { 'oslo.messaging': { schema: 1, entryPoints } } : {}),
+  ...(Object.keys(entryPoints).length > 0 ? { 'oslo.messaging': { schema: 1, spi: 2, entryPoints } } : {}),
   // A peer range spans core's major (lerna never rewrites peers; pre-1.0 ^0.x would mean "this minor only").
   peerDependencies: { '@oslo-messaging/core': `>=${coreVersion} <${Number(coreVersion.split('.')[0]) + 1}.0.0` },
   devDependencies: { '@oslo-messaging/core': `^${coreVersion}` },

@@ -9,13 +9,20 @@ const D = ENTRY_POINT_GROUPS.drivers;
 describe('readManifest', () => {
   it('reads entry points, defaulting the export to "default"', () => {
     const entries = readManifest('pkg', {
-      [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { rabbit: './dist/index.js#rabbitDriver', kombu: './dist/index.js' }, [ENTRY_POINT_GROUPS.executors]: { pool: './dist/pool.js#pool' } } },
+      [MANIFEST_KEY]: { schema: 1, spi: 2, entryPoints: { [D]: { rabbit: './dist/index.js#rabbitDriver', kombu: './dist/index.js' }, [ENTRY_POINT_GROUPS.executors]: { pool: './dist/pool.js#pool' } } },
     });
     expect(entries).toEqual([
-      { group: D, name: 'rabbit', file: './dist/index.js', exportName: 'rabbitDriver' },
-      { group: D, name: 'kombu', file: './dist/index.js', exportName: 'default' },
-      { group: ENTRY_POINT_GROUPS.executors, name: 'pool', file: './dist/pool.js', exportName: 'pool' },
+      { group: D, name: 'rabbit', file: './dist/index.js', exportName: 'rabbitDriver', spi: 2 },
+      { group: D, name: 'kombu', file: './dist/index.js', exportName: 'default', spi: 2 },
+      { group: ENTRY_POINT_GROUPS.executors, name: 'pool', file: './dist/pool.js', exportName: 'pool', spi: 2 },
     ]);
+  });
+
+  it('reads the SPI version the package was built for: none declared means SPI 1 (packages made before the field)', () => {
+    expect(readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { x: './x.js' } } } })?.[0]?.spi).toBe(1);
+    for (const spi of [0, 1.5, '2', null]) {
+      expect(() => readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, spi, entryPoints: {} } })).toThrow('"oslo.messaging".spi must be a plugin SPI version');
+    }
   });
 
   it('returns undefined for a package that declares nothing', () => {

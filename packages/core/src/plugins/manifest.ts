@@ -13,13 +13,18 @@ export interface ManifestEntry {
   readonly file: string;
   /** Named export; `default` when the target has no `#name`. */
   readonly exportName: string;
+  /**
+   * The plugin SPI version the package was built for (`"spi"` in the block). Packages made before the
+   * field existed declare none: they were built for SPI 1.
+   */
+  readonly spi: number;
 }
 
 const GROUPS = new Set<string>(Object.values(ENTRY_POINT_GROUPS));
 
 /**
  * Reads the `"oslo.messaging"` block of a package.json:
- * `{ "schema": 1, "entryPoints": { "<group>": { "<name>": "./dist/x.js#export" } } }`.
+ * `{ "schema": 1, "spi": 2, "entryPoints": { "<group>": { "<name>": "./dist/x.js#export" } } }`.
  * Returns `undefined` when the package declares none; throws a descriptive Error when it is malformed.
  */
 export function readManifest(pkgName: string, packageJson: Record<string, unknown>): ManifestEntry[] | undefined {
@@ -27,8 +32,9 @@ export function readManifest(pkgName: string, packageJson: Record<string, unknow
   if (block === undefined) return undefined;
   const where = `${pkgName}: package.json "${MANIFEST_KEY}"`;
   if (typeof block !== 'object' || block === null) throw new Error(`${where} must be an object`);
-  const { schema, entryPoints } = block as { schema?: unknown; entryPoints?: unknown };
+  const { schema, spi = 1, entryPoints } = block as { schema?: unknown; spi?: unknown; entryPoints?: unknown };
   if (schema !== 1) throw new Error(`${where}.schema must be 1 (got ${JSON.stringify(schema)})`);
+  if (typeof spi !== 'number' || !Number.isInteger(spi) || spi < 1) throw new Error(`${where}.spi must be a plugin SPI version, a positive integer (got ${JSON.stringify(spi)})`);
   if (typeof entryPoints !== 'object' || entryPoints === null) throw new Error(`${where}.entryPoints must be an object`);
   const out: ManifestEntry[] = [];
   for (const [group, names] of Object.entries(entryPoints)) {
@@ -40,7 +46,7 @@ export function readManifest(pkgName: string, packageJson: Record<string, unknow
       if (extra.length > 0 || !file.startsWith('./') || file.split('/').includes('..')) {
         throw new Error(`${where}: target "${target}" of ${group}:${name} must look like "./path/in/package.js#exportName"`);
       }
-      out.push({ group: group as EntryPointGroup, name, file, exportName });
+      out.push({ group: group as EntryPointGroup, name, file, exportName, spi });
     }
   }
   return out;

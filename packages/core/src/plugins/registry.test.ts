@@ -258,7 +258,7 @@ describe('failures are not cached', () => {
     const app = makeApp({});
     const pkg = join(app, 'node_modules', 'late-plugin');
     mkdirSync(join(pkg, 'dist'), { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'late-plugin', version: '1.0.0', type: 'module', 'oslo.messaging': { schema: 1, entryPoints: { [D]: { late: './dist/index.js#late' } } } }));
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'late-plugin', version: '1.0.0', type: 'module', 'oslo.messaging': { schema: 1, spi: 2, entryPoints: { [D]: { late: './dist/index.js#late' } } } }));
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'late-app', dependencies: { 'late-plugin': '*' } }));
     const registry = new PluginRegistry({ appRoot: app });
     await expect(registry.load(D, 'late')).rejects.toThrow(/does not exist/);

@@ -178,6 +178,11 @@ export class PluginRegistry {
     const found = entries[0];
     if (!found) throw fail(group, name, this.#notFoundMessage(group, name));
     this.#checkPeerRange(group, name, found.pkg);
+    // The real gate: the brand is stamped by whichever core the plugin imports (this one, when core is a
+    // shared peer), so only the package's own declaration says which SPI it was written against.
+    if (found.entry.spi !== SPI_VERSION) {
+      throw fail(group, name, `The ${WHAT[group]} "${name}" from ${found.pkg.name} was built for plugin SPI version ${found.entry.spi} (its package.json "oslo.messaging".spi), but ${CORE_PACKAGE_NAME} ${CORE_VERSION} implements SPI version ${SPI_VERSION}; install a version of it made for this core`);
+    }
     const file = resolve(found.pkg.dir, found.entry.file);
     if (relative(found.pkg.dir, file).startsWith('..') || !existsSync(file)) {
       throw fail(group, name, `The ${WHAT[group]} "${name}" of ${found.pkg.name} points at ${found.entry.file}, which does not exist in ${found.pkg.dir}${sep}. Is the package built?`);
