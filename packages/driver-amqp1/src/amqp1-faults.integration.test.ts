@@ -39,11 +39,17 @@ class FaultyBroker {
   }
   async fault(kind: Fault) {
     if (kind === 'stop') await this.#broker?.stop();
-    else (this.#broker?.process.kill('SIGSTOP'), (this.#frozen = true));
+    else {
+      this.#broker?.process.kill('SIGSTOP');
+      this.#frozen = true;
+    }
   }
   async restore(kind: Fault) {
     if (kind === 'stop') await this.up();
-    else (this.#broker?.process.kill('SIGCONT'), (this.#frozen = false));
+    else {
+      this.#broker?.process.kill('SIGCONT');
+      this.#frozen = false;
+    }
   }
   async dispose() {
     if (this.#frozen) this.#broker?.process.kill('SIGCONT');
