@@ -160,7 +160,7 @@ export class Notifier<Ctxt = Context> {
     let wireCtxt: Context;
     try {
       const serializedPayload = await this.#serializer.serializeEntity(ctxt, payload);
-      wireCtxt = sanitizeNotificationContext(await this.#serializer.serializeContext(ctxt));
+      wireCtxt = sanitizeNotificationContext(this.#serializer.serializeContext(ctxt));
       message = {
         message_id: randomUUID(),
         publisher_id: this.publisherId ?? '',
