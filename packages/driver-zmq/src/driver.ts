@@ -144,17 +144,29 @@ export class ZmqDriver implements Driver {
     const pending = peer.pending.get(response.msgId);
     switch (response.type) {
       case MessageType.ACK:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         return;
       case MessageType.NACK:
-        if (pending) (peer.pending.delete(response.msgId), pending.fail(response.reason, false));
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.fail(response.reason, false);
+        }
         return;
       case MessageType.HEARTBEAT:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         this.#waiters.onReply({ _msg_id: response.msgId, result: null, failure: null, ending: false });
         return;
       case MessageType.REPLY:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         this.#waiters.onReply({ _msg_id: response.msgId, result: response.result, failure: response.failure, ending: true });
         return;
     }
