@@ -6,7 +6,6 @@ import {
   ConfigurationError,
   deserializeEnvelope,
   MessageUndeliverable,
-  PreconditionFailed,
   ReplyWaiters,
   TransportDriverError,
   unpackContext,
@@ -43,7 +42,9 @@ const hex = () => randomUUID().replaceAll('-', '');
 
 /** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
 function bodyOf(msg: amqp.Message): Buffer {
-  return decompressed(msg.content, (msg.properties.headers as Record<string, unknown> | undefined)?.['compression']);
+  // amqplib types header values as `any`: read them as `unknown`.
+  const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
+  return decompressed(msg.content, headers?.['compression']);
 }
 
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
@@ -407,7 +408,8 @@ export class RabbitDriver implements Driver {
             return;
           }
           if (q.stream) {
-            const offset = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-stream-offset'];
+            const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
+            const offset = headers?.['x-stream-offset'];
             if (typeof offset === 'number') q.stream.next = offset + 1;
           }
           const settle = (how: 'ack' | 'requeue' | 'reject') => {
