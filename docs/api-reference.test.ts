@@ -15,6 +15,7 @@ describe('API reference (TypeDoc)', () => {
     const out = mkdtempSync(join(tmpdir(), 'oslo-api-'));
     try {
       const r = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out, '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes (ESC [ ... m)
       const output = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
       expect(output.trim(), output).toBe('');
       expect(r.status, output).toBe(0);

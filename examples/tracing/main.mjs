@@ -63,7 +63,14 @@ await provider.forceFlush();
 // The trace as a tree: every span shares one trace id; the server's span is a child of the client's call
 // span, whose context crossed the Python process inside the oslo context dict.
 const spans = [
-  ...collected.getFinishedSpans().map((s) => ({ name: s.name, kind: s.kind, ...s.spanContext(), parentSpanId: s.parentSpanContext?.spanId, start: s.startTime, where: 'client' })),
+  ...collected.getFinishedSpans().map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    ...s.spanContext(),
+    parentSpanId: s.parentSpanContext?.spanId,
+    start: s.startTime,
+    where: 'client',
+  })),
   ...remoteSpans.map((s) => ({ ...s, where: 'server process' })),
 ];
 const traceIds = new Set(spans.map((s) => s.traceId));

@@ -11,8 +11,15 @@ const URL_ = process.env.OSLO_BENCH_AMQP1_URL ?? 'amqp://guest:guest@127.0.0.1:5
 
 /** Raw rhea: a server receiver on a queue answering to reply-to, a client with a reply queue and correlation ids. */
 async function rawSetup() {
-  const open = (role) => {
-    const conn = rhea.create_container().connect({ host: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', reconnect: false, tcp_no_delay: true });
+  const open = () => {
+    const conn = rhea.create_container().connect({
+      host: '127.0.0.1',
+      port: 5672,
+      username: 'guest',
+      password: 'guest',
+      reconnect: false,
+      tcp_no_delay: true,
+    });
     conn.on('error', () => undefined);
     return new Promise((resolve) => conn.once('connection_open', () => resolve(conn)));
   };

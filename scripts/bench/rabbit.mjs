@@ -76,7 +76,7 @@ async function python(mode) {
     const { stdout } = await promisify(execFile)('/usr/bin/python3', [PY, RABBIT_URL, mode, String(SECONDS)], { timeout: 120_000 });
     const r = JSON.parse(stdout.trim().split('\n').pop());
     return { rate: r.calls / r.seconds, p50: r.p50_ms, p99: r.p99_ms };
-  } catch (err) {
+  } catch {
     return undefined;
   }
 }

@@ -33,6 +33,7 @@ import {
   AckPolicy,
   connect,
   DeliverPolicy,
+  Events,
   nanos,
   RetentionPolicy,
   StorageType,
@@ -154,9 +155,9 @@ export class NatsDriver implements Driver {
   async #watch(nc: NatsConnection): Promise<void> {
     try {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') this.#ctx.logger.warn(`Disconnected from NATS ${String(s.data)}`);
-        else if (s.type === 'reconnect') this.#ctx.logger.info(`Reconnected to NATS ${String(s.data)}`);
-        else if (s.type === 'error') this.#ctx.logger.warn(`NATS error: ${String(s.data)}`);
+        if (s.type === Events.Disconnect) this.#ctx.logger.warn(`Disconnected from NATS ${String(s.data)}`);
+        else if (s.type === Events.Reconnect) this.#ctx.logger.info(`Reconnected to NATS ${String(s.data)}`);
+        else if (s.type === Events.Error) this.#ctx.logger.warn(`NATS error: ${String(s.data)}`);
       }
     } catch {
       // the status iterator ends with the connection

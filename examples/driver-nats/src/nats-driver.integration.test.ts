@@ -6,7 +6,6 @@ import {
   getRpcServer,
   getRpcTransport,
   MessageUndeliverable,
-  MessagingTimeout,
   Notifier,
   silentLogger,
   type MessageHandlingServer,

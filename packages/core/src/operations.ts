@@ -160,7 +160,7 @@ export class OperationBound {
 
   /** The operation `options` were made for, if core made them (a driver's copy is not). */
   static operationOf(options: object): Operation<any> | undefined {
-    return #op in options ? (options as OperationBound).#op : undefined;
+    return #op in options ? options.#op : undefined;
   }
 
   /** Gives `options` an own, enumerable `signal` (so spreading the options keeps it), created on first read. */

@@ -69,7 +69,7 @@ export class Target implements TargetFields {
     const next: Record<string, unknown> = {};
     for (const key of FIELDS) next[key] = key in overrides ? overrides[key] : this[key];
     if (overrides.legacyNamespaces !== undefined) next['legacyNamespaces'] = overrides.legacyNamespaces;
-    return new Target(next as TargetFields);
+    return new Target(next);
   }
 
   /** True when every field is equal. */
@@ -85,7 +85,7 @@ export class Target implements TargetFields {
     const out: Record<string, unknown> = {};
     for (const key of FIELDS) if (this[key] !== undefined) out[key] = this[key];
     if (this.legacyNamespaces.length > 0) out['legacyNamespaces'] = this.legacyNamespaces;
-    return out as TargetFields;
+    return out;
   }
 
   /** `<Target topic=compute, server=host1>`, as Python prints it. */

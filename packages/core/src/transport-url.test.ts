@@ -168,6 +168,7 @@ describe('TransportURL formatting', () => {
     expect(url.toString()).toBe('rabbit://u:****@h1:5672,u2:****@h2/vh');
     expect(JSON.stringify({ url })).toBe('{"url":"rabbit://u:****@h1:5672,u2:****@h2/vh"}');
     expect(url.format()).not.toContain('secret');
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template literal prints is the point
     expect(`${url}`).not.toContain('secret');
   });
 

@@ -6,7 +6,8 @@
 // tell) and thawed, down when the scenario starts, link credit never granted, and peers that hang up or
 // never answer (reconnect loops). Outages are longer than the calls' timeouts.
 import { fileURLToPath } from 'node:url';
-import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioResult, type ScenarioRun } from '@oslo-messaging/testkit';
+import { assertHealthy, runScenario, type ScenarioResult, type ScenarioRun } from '@oslo-messaging/testkit';
+import type { ScenarioRecord } from '@oslo-messaging/testkit/scenario';
 import { describe, expect, it } from 'vitest';
 import { freePort, startExampleBroker, startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 
@@ -38,11 +39,17 @@ class FaultyBroker {
   }
   async fault(kind: Fault) {
     if (kind === 'stop') await this.#broker?.stop();
-    else (this.#broker?.process.kill('SIGSTOP'), (this.#frozen = true));
+    else {
+      this.#broker?.process.kill('SIGSTOP');
+      this.#frozen = true;
+    }
   }
   async restore(kind: Fault) {
     if (kind === 'stop') await this.up();
-    else (this.#broker?.process.kill('SIGCONT'), (this.#frozen = false));
+    else {
+      this.#broker?.process.kill('SIGCONT');
+      this.#frozen = false;
+    }
   }
   async dispose() {
     if (this.#frozen) this.#broker?.process.kill('SIGCONT');

@@ -235,6 +235,7 @@ export class Amqp1Driver implements Driver {
   #replyLink(): Promise<ReceiverHandle> {
     if (this.#replies) return this.#replies;
     let pending: Promise<ReceiverHandle> | undefined;
+    // eslint-disable-next-line prefer-const -- assigned apart: TypeScript reads an IIFE's body (which reads it) as run inline
     pending = (async () => {
       const addresser = await this.addresser();
       const onReply = (message: Message, delivery: Delivery) => this.#onReply(message, delivery);
@@ -336,7 +337,10 @@ export class Amqp1Driver implements Driver {
       void onMessage(m);
     };
     const unsubscribe = () => {
-      for (const h of handles) (h.close(), this.#receivers.delete(h));
+      for (const h of handles) {
+        h.close();
+        this.#receivers.delete(h);
+      }
       handles = [];
     };
     const subscribe = (addresser: Addresser) => {

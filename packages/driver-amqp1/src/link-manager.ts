@@ -172,7 +172,10 @@ export class LinkManager {
         this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: describeError(error) });
       }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
-      for (const [d, settle] of [...this.#inFlight]) (this.#inFlight.delete(d), settle('lost'));
+      for (const [d, settle] of [...this.#inFlight]) {
+        this.#inFlight.delete(d);
+        settle('lost');
+      }
       for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
       // Also a failed attempt while down (refused, reset, idle): waiters count it against their retry budget.
       this.#wakeUpWaiters('attempt-failed');
@@ -273,7 +276,10 @@ export class LinkManager {
     const settle = (outcome: SendOutcome) => (ctx: EventContext) => {
       const d = ctx.delivery!;
       const f = this.#inFlight.get(d);
-      if (f) (this.#inFlight.delete(d), f(outcome));
+      if (f) {
+        this.#inFlight.delete(d);
+        f(outcome);
+      }
     };
     sender.on('accepted', settle('accepted'));
     sender.on('released', settle('released'));
@@ -288,7 +294,10 @@ export class LinkManager {
     sender.on('sender_close', () => {
       this.#endSessionOf(sender);
       if (this.#senders.get(key) === entry) this.#senders.delete(key);
-      for (const [d, f] of [...this.#inFlight]) if (d.link === sender) (this.#inFlight.delete(d), f('lost'));
+      for (const [d, f] of [...this.#inFlight]) if (d.link === sender) {
+        this.#inFlight.delete(d);
+        f('lost');
+      }
       wake();
     });
     this.#senders.set(key, entry);
@@ -333,7 +342,10 @@ export class LinkManager {
     return new Promise<SendOutcome>((resolve) => {
       const giveUp = () => {
         const f = this.#inFlight.get(delivery);
-        if (f) (this.#inFlight.delete(delivery), f('lost'));
+        if (f) {
+          this.#inFlight.delete(delivery);
+          f('lost');
+        }
       };
       const timer = timerFor(giveUp, deadlineMs - Date.now());
       const stopListening = onAbort(signal, giveUp);
@@ -377,7 +389,7 @@ export class LinkManager {
       });
       receiver.on('message', (ctx: EventContext) => onMessage(ctx.message!, ctx.delivery!));
       receiver.on('receiver_error', (ctx: EventContext) => {
-        const err = ctx.receiver?.error as { description?: string; message?: string } | undefined;
+        const err: { description?: string; message?: string } | undefined = ctx.receiver?.error;
         this.logger.warn(`AMQP 1.0 receiver link from ${describe()} failed`, { err: describeError(err) });
         if (!everOpen) refused?.(new Error(`The peer refused the link from ${describe()}: ${err?.description ?? err?.message ?? 'unknown error'}`));
       });
@@ -429,7 +441,10 @@ export class LinkManager {
     this.#closed = true;
     clearTimeout(this.#authRetry);
     clearInterval(this.#purger);
-    for (const [d, f] of [...this.#inFlight]) (this.#inFlight.delete(d), f('lost'));
+    for (const [d, f] of [...this.#inFlight]) {
+      this.#inFlight.delete(d);
+      f('lost');
+    }
     for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
     this.#wakeUpWaiters('closed');
     this.#onDown.clear();
@@ -439,11 +454,12 @@ export class LinkManager {
       state: { was_open?: boolean };
       socket?: unknown;
       abort_socket(socket: unknown): void;
+      set_reconnect(reconnect: boolean): void;
     };
     // rhea's set_reconnect(false) leaves an already scheduled reconnect in place: it would dial again.
     clearTimeout(internals.scheduled_reconnect);
     internals.scheduled_reconnect = undefined;
-    this.#connection.set_reconnect(false);
+    internals.set_reconnect(false);
     const wasUp = this.#up;
     if (!wasUp) internals.state.was_open = undefined; // down: nothing to close, and no reconnect to resume
     const closed = new Promise<void>((resolve) => {

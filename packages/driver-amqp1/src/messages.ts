@@ -21,7 +21,7 @@ export interface DecodedRequest {
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
   if (Buffer.isBuffer(body)) return body.toString('utf8');
-  if (isObject(body) && Buffer.isBuffer(body['content'])) return (body['content'] as Buffer).toString('utf8');
+  if (isObject(body) && Buffer.isBuffer(body['content'])) return body['content'].toString('utf8');
   throw new MalformedMessage(`AMQP 1.0 message body is not a JSON string (got ${body === undefined ? 'no body' : typeof body})`);
 }
 

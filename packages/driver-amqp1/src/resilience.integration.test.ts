@@ -14,7 +14,10 @@ const servers: MessageHandlingServer[] = [];
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 
 afterEach(async () => {
-  for (const s of servers.splice(0)) (await s.stop(), await s.wait());
+  for (const s of servers.splice(0)) {
+    await s.stop();
+    await s.wait();
+  }
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
   for (const b of brokers.splice(0)) await b.stop();
 });

@@ -145,7 +145,7 @@ function defer(fn: () => void): void {
       turnPending = true;
       setImmediate(endTurn);
     }
-    RESOLVED.then(fn);
+    void RESOLVED.then(fn); // fn does not throw: deliveries catch their handlers' errors
   } else setImmediate(fn);
 }
 
@@ -257,7 +257,7 @@ export class Queue {
     } catch {
       accepted = undefined;
     }
-    if (accepted && typeof (accepted as Promise<void>).then === 'function') (accepted as Promise<void>).then(consumer.release, consumer.release);
+    if (accepted && typeof accepted.then === 'function') accepted.then(consumer.release, consumer.release);
     else consumer.release();
   }
 }

@@ -2,7 +2,6 @@ import type * as amqp from 'amqplib';
 import {
   ConfigurationError,
   MessageUndeliverable,
-  PreconditionFailed,
   TransportDriverError,
   type Context,
   type Target,
@@ -49,7 +48,9 @@ const hex = uuidHex;
 
 /** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
 function bodyOf(msg: amqp.Message): Buffer {
-  return decompressed(msg.content, (msg.properties.headers as Record<string, unknown> | undefined)?.['compression']);
+  // amqplib types header values as `any`: read them as `unknown`.
+  const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
+  return decompressed(msg.content, headers?.['compression']);
 }
 
 /** A queue to consume: declared (and bound) by `declare` on each channel. */
@@ -393,7 +394,8 @@ export class RabbitDriver implements Driver {
             return;
           }
           if (q.stream) {
-            const offset = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-stream-offset'];
+            const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
+            const offset = headers?.['x-stream-offset'];
             if (typeof offset === 'number') q.stream.next = offset + 1;
           }
           const settle = (how: 'ack' | 'requeue' | 'reject') => {

@@ -46,7 +46,9 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
     pid = await beamPid();
     await underLoad({
       scenario: scenario(),
-      stage: async () => process.kill(pid!, 'SIGKILL'),
+      stage: async () => {
+        process.kill(pid!, 'SIGKILL');
+      },
       undo: async () => {
         await sleep(500);
         await import('node:child_process').then(({ spawn }) => new Promise<void>((resolve) => spawn('rabbitmq-server', ['-detached'], { stdio: 'ignore' }).on('exit', () => resolve())));

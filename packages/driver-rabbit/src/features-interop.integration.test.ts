@@ -13,7 +13,7 @@ const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 const open: Transport[] = [];
 const servers: MessageHandlingServer[] = [];
 const vhosts: string[] = [];
-let killPeers: Array<() => void> = [];
+const killPeers: Array<() => void> = [];
 
 afterEach(async () => {
   for (const s of servers.splice(0)) {

@@ -5,7 +5,6 @@ import { RABBIT_OPTIONS } from './options.js';
 import { isDurable, queueArguments } from './topology.js';
 
 const opts = (code: Record<string, unknown> = {}) => resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, { code });
-const id = '8a4f128be49e4e4c962308b9722ed46f';
 
 describe('queue arguments', () => {
   it('by default: x-expires (ms) on transient queues only', () => {

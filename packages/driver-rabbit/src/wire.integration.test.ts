@@ -131,7 +131,7 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
       // Python's captured request, re-addressed to our server and our spy reply queue.
       const req = decode(capture(requestScenario).body_raw).inner;
       req['_reply_q'] = replyQ;
-      ch.publish('openstack', topic, Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(req) })), capture(requestScenario).properties as amqp.Options.Publish);
+      ch.publish('openstack', topic, Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(req) })), capture(requestScenario).properties);
       let m: amqp.GetMessage | false = false;
       for (let i = 0; i < 200 && !m; i++) {
         m = await ch.get(replyQ, { noAck: true });

@@ -138,17 +138,29 @@ export class ZmqDriver implements Driver {
     const pending = peer.pending.get(response.msgId);
     switch (response.type) {
       case MessageType.ACK:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         return;
       case MessageType.NACK:
-        if (pending) (peer.pending.delete(response.msgId), pending.fail(response.reason, false));
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.fail(response.reason, false);
+        }
         return;
       case MessageType.HEARTBEAT:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         this.#ctx.replies.heartbeat(response.msgId);
         return;
       case MessageType.REPLY:
-        if (pending) (peer.pending.delete(response.msgId), pending.ack());
+        if (pending) {
+          peer.pending.delete(response.msgId);
+          pending.ack();
+        }
         if (response.failure) this.#ctx.replies.fail(response.msgId, response.failure);
         else this.#ctx.replies.resolve(response.msgId, response.result ?? null);
         return;

@@ -4,7 +4,7 @@ import { matchmakerKeys, type Matchmaker } from '@oslo-messaging/core/spi';
 type Table = Map<string, Map<string, number>>;
 const TABLE = Symbol.for('@oslo-messaging/driver-zmq/dummy-matchmaker');
 /** One table per process, shared by every copy of this module (like a broker per process). */
-const table = ((globalThis as Record<symbol, Table | undefined>)[TABLE] ??= new Map());
+const table = ((globalThis as Record<symbol, Table | undefined>)[TABLE] ??= new Map<string, Map<string, number>>());
 
 /**
  * oslo's `dummy` matchmaker: an in-process table with expiry. Every transport of one process sees the
@@ -19,7 +19,7 @@ export class DummyMatchmaker implements Matchmaker {
     for (const key of [keys.topic, keys.server]) {
       if (key === undefined) continue;
       let members = table.get(key);
-      if (!members) table.set(key, (members = new Map()));
+      if (!members) table.set(key, (members = new Map<string, number>()));
       members.set(address, expires);
     }
   }

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineDriver, defineMatchmaker, ENTRY_POINT_GROUPS, type DriverContext, type Matchmaker, type MatchmakerFactory } from '@oslo-messaging/core/spi';
+import { defineDriver, defineMatchmaker, ENTRY_POINT_GROUPS, type DriverContext, type Matchmaker } from '@oslo-messaging/core/spi';
 import { DummyMatchmaker } from './dummy-matchmaker.js';
 import { ZmqDriver } from './driver.js';
 import { ZMQ_OPTIONS } from './options.js';
@@ -24,7 +24,7 @@ async function loadMatchmaker(context: DriverContext, configured: string): Promi
   const fromScheme = context.url.transport.includes('+') ? context.url.transport.slice(context.url.transport.indexOf('+') + 1) : '';
   const name = fromScheme || configured;
   if (name === 'dummy') return new DummyMatchmaker();
-  const factory = (await context.loadPlugin(ENTRY_POINT_GROUPS.matchmakers, name)) as MatchmakerFactory;
+  const factory = await context.loadPlugin(ENTRY_POINT_GROUPS.matchmakers, name);
   return factory.create({ url: context.url, logger: context.logger, options: (group, schema) => context.options(group, schema) });
 }
 

@@ -28,7 +28,10 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) {
     if (o instanceof Dealer || o instanceof Router) o.close();
     else if ('cleanup' in o) await o.cleanup();
-    else (await o.stop(), await o.wait());
+    else {
+      await o.stop();
+      await o.wait();
+    }
   }
 });
 

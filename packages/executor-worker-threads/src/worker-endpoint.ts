@@ -61,5 +61,5 @@ export function workerEndpoint(spec: WorkerEndpointSpec): RpcEndpoint {
       }
       return fn;
     },
-  }) as RpcEndpoint;
+  });
 }

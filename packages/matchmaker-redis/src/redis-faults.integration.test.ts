@@ -34,7 +34,10 @@ class Proxy {
       upstream.on('error', drop).on('close', drop);
       client.pipe(upstream);
       upstream.pipe(client);
-      if (this.#frozen) (client.pause(), upstream.pause());
+      if (this.#frozen) {
+        client.pause();
+        upstream.pause();
+      }
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     this.port = (server.address() as { port: number }).port;
@@ -45,7 +48,10 @@ class Proxy {
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    for (const [a, b] of [...this.#pairs]) (a.destroy(), b.destroy());
+    for (const [a, b] of [...this.#pairs]) {
+      a.destroy();
+      b.destroy();
+    }
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
   }
 

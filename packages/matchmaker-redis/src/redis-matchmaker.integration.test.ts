@@ -88,7 +88,7 @@ describe('sentinel matchmaker', () => {
     sentinel = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
     const probe = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => 100 });
     probe.on('error', () => undefined);
-    await expect.poll(async () => (await probe.call('SENTINEL', 'get-master-addr-by-name', 'oslo-test').catch(() => null)) as unknown, { timeout: 10_000 }).toEqual([HOST, String(PORT)]);
+    await expect.poll(async () => (await probe.call('SENTINEL', 'get-master-addr-by-name', 'oslo-test').catch(() => null)), { timeout: 10_000 }).toEqual([HOST, String(PORT)]);
     probe.disconnect();
 
     const topic = uniq('sentinel');

@@ -2,6 +2,7 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, silentLogger, Target } from '@oslo-messaging/core';
+import type { Matchmaker } from '@oslo-messaging/core/spi';
 import { describe, expect, it } from 'vitest';
 import { parseRing } from './ring-file.js';
 import { StaticMatchmaker } from './static-matchmaker.js';
@@ -37,7 +38,8 @@ describe('StaticMatchmaker', () => {
     notifications: ['10.0.0.5:9502'],
     '*': ['10.0.0.100:9500'],
   });
-  const mm = new StaticMatchmaker(file, silentLogger);
+  // Typed as the SPI interface: the driver calls register() with its four arguments.
+  const mm: Matchmaker = new StaticMatchmaker(file, silentLogger);
 
   it('answers topics, topic.server entries, per-server maps and the * fallback', async () => {
     expect(await mm.getHosts(new Target({ topic: 'compute' }), 'ROUTER')).toEqual(['10.0.0.1:9501', '10.0.0.2:9501']);

@@ -167,7 +167,7 @@ export class OsloMessagingInstrumentation {
             'oslo_messaging.notification.priority': priority,
           };
           return inst.#traced(`notify ${eventType}`, SpanKind.PRODUCER, attributes, otelContext.active(), async () => {
-            const withTrace = isPlainObject(ctxt) ? (injectTraceContext(ctxt as Record<string, unknown>) as Ctxt) : ctxt;
+            const withTrace = isPlainObject(ctxt) ? (injectTraceContext(ctxt) as Ctxt) : ctxt;
             return (value as (c: Ctxt, e: string, p: unknown) => Promise<void>).call(target, withTrace, eventType, payload);
           }, true);
         };

@@ -65,7 +65,7 @@ describe.each(PEERS)('OpenTelemetry across a Python $label hop over RabbitMQ', (
       try {
         const client = inst.instrumentClient(getRpcClient(t, { topic, version: '1.1' }, { timeout: 15 }));
         expect(await client.call({ user_id: 'u' }, 'echo', { payload: 'traced' })).toBe('traced');
-        const ctxt = (await client.call({ user_id: 'u' }, 'context')) as Record<string, unknown>;
+        const ctxt = await client.call<Record<string, unknown>>({ user_id: 'u' }, 'context');
         expect(ctxt['user_id']).toBe('u');
         expect(String(ctxt['otel_traceparent'])).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
       } finally {

@@ -68,7 +68,7 @@ export function runScenario(script: string, options: ScenarioOptions = {}): Scen
   let partial = '';
   let exited = false;
   let killed = false;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     partial += chunk;
     let nl: number;
@@ -84,8 +84,8 @@ export function runScenario(script: string, options: ScenarioOptions = {}): Scen
       for (const w of [...watchers]) w();
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin!.on('error', () => undefined); // the child may exit before reading everything
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => undefined); // the child may exit before reading everything
   const killTimer = setTimeout(() => {
     killed = true;
     child.kill('SIGKILL');
@@ -102,7 +102,7 @@ export function runScenario(script: string, options: ScenarioOptions = {}): Scen
     child,
     records,
     done,
-    send: (line) => void child.stdin!.write(`${line}\n`),
+    send: (line) => void child.stdin.write(`${line}\n`),
     waitFor(match, timeoutMs = 60_000) {
       const test = typeof match === 'string' ? (r: ScenarioRecord) => r.event === match : match;
       return new Promise((resolve, reject) => {

@@ -220,6 +220,6 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
       io.out(`${r.mode.padEnd(7)}${String(r.concurrency).padStart(8)}${r.msgsPerSecond.toFixed(0).padStart(11)}${r.p50Ms.toFixed(2).padStart(9)}${r.p95Ms.toFixed(2).padStart(9)}${r.p99Ms.toFixed(2).padStart(9)}${String(r.sent).padStart(9)}${String(r.lost).padStart(7)}${String(r.duplicated).padStart(6)}`);
     }
   }
-  if (values.plot) writeFileSync(values.plot, plotSvg(results, `oslo-messaging bench: ${mode} over ${options.url ?? 'the configured transport'}`));
+  if (values.plot) writeFileSync(values.plot, plotSvg(results, `oslo-messaging bench: ${mode} over ${String(options.url ?? 'the configured transport')}`));
   return stop.stopped ? EXIT.INTERRUPTED : EXIT.OK;
 }

@@ -1,4 +1,4 @@
-import { getNotificationListener, getNotificationTransport, NotificationFilter, PRIORITIES, type NotificationEndpoint, type NotificationFilterCriteria } from '@oslo-messaging/core';
+import { getNotificationListener, getNotificationTransport, NotificationFilter, PRIORITIES, type NotificationEndpoint } from '@oslo-messaging/core';
 import { COMMON_HELP, parse, transportOptions } from '../common.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -40,7 +40,7 @@ function filterFrom(specs: string[]): NotificationFilter | undefined {
       (c[where as 'context'] ??= {})[key] = re;
     }
   }
-  return new NotificationFilter(c as NotificationFilterCriteria);
+  return new NotificationFilter(c);
 }
 
 export async function listenCommand(argv: string[], io: Io): Promise<number> {

@@ -4,7 +4,7 @@
 // scripts run unchanged and consumers receive the same message.
 import { randomUUID } from 'node:crypto';
 import { createConsoleLogger, ConfigurationError, getNotificationTransport, listPlugins, type Logger, type Transport } from '@oslo-messaging/core';
-import { ENTRY_POINT_GROUPS, pythonTimestamp, type NotificationMessage, type NotifierDriver, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
+import { ENTRY_POINT_GROUPS, pythonTimestamp, type NotificationMessage, type NotifierDriver } from '@oslo-messaging/core/spi';
 import { transportOptions } from '../common.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -224,7 +224,7 @@ export async function sendNotificationCommand(argv: string[], io: Io): Promise<n
 
 async function loadDriver(transport: Transport, name: string, topics: readonly string[], settings: Readonly<Record<string, unknown>>, logger: Logger, loading: Set<string>): Promise<NotifierDriver> {
   if (loading.has(name)) throw new ConfigurationError(`Notification driver ${name} cannot route to itself`);
-  const factory = (await transport.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name)) as NotifierDriverFactory;
+  const factory = await transport.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name);
   return factory.create({
     transport: {
       sendNotification: (target, ctxt, message, version, retry) =>

@@ -99,7 +99,7 @@ export class NotificationDispatcher {
     /** The endpoints, tried in order. */
     readonly endpoints: readonly NotificationEndpoint[],
     /** Deserializes contexts and payloads before dispatch. */
-    readonly serializer: Serializer<unknown> = new NoOpSerializer() as Serializer<unknown>,
+    readonly serializer: Serializer<unknown> = new NoOpSerializer(),
     private readonly logger: Logger,
   ) {}
 
@@ -110,11 +110,12 @@ export class NotificationDispatcher {
       this.logger.warn(`Unknown priority "${(n as { raw: string }).raw}"`);
       return NotificationResult.HANDLED;
     }
-    const note = n as BatchNotification;
+    const note = n;
     for (const endpoint of this.endpoints) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(endpoint) below
       const fn = endpoint[note.priority];
       if (typeof fn !== 'function') continue;
-      if (endpoint.filterRule && !endpoint.filterRule.match(ctxt, note.publisher_id, note.event_type, note.metadata as unknown as Record<string, unknown>, note.payload)) continue;
+      if (endpoint.filterRule && !endpoint.filterRule.match(ctxt, note.publisher_id, note.event_type, note.metadata, note.payload)) continue;
       try {
         const r = await fn.call(endpoint, note.ctxt, note.publisher_id, note.event_type, note.payload, note.metadata);
         if (r === NotificationResult.REQUEUE) return NotificationResult.REQUEUE;

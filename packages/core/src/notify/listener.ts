@@ -47,7 +47,7 @@ abstract class NotificationServerBase extends MessageHandlingServer {
     this.targets = targets.map((t) => Target.from(t));
     if (this.targets.length === 0) throw new ConfigurationError('A notification listener needs at least one target');
     this.targets.forEach(assertNotificationListenable);
-    this.serializer = (options.serializer ?? new NoOpSerializer()) as Serializer<unknown>;
+    this.serializer = options.serializer ?? new NoOpSerializer();
     this.allowRequeue = options.allowRequeue ?? false;
     this.#pool = options.pool;
     this.#priorities = endpointPriorities(endpoints);
@@ -146,7 +146,7 @@ export class BatchNotificationServer extends NotificationServerBase {
         if (note.priority === undefined) unknown.push(raw);
         else {
           const list = groups.get(note.priority) ?? [];
-          list.push({ raw, note: note as BatchNotification });
+          list.push({ raw, note });
           groups.set(note.priority, list);
         }
       } catch (err) {
@@ -158,6 +158,7 @@ export class BatchNotificationServer extends NotificationServerBase {
     for (const [priority, items] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
       let result: NotificationResult = NotificationResult.HANDLED;
       for (const endpoint of this.#endpoints) {
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(endpoint) below
         const fn = endpoint[priority];
         if (typeof fn !== 'function') continue;
         const selected = items
@@ -205,7 +206,7 @@ export class BatchNotificationServer extends NotificationServerBase {
  * @throws {@link InvalidTarget} when a target has no topic
  */
 export function getNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly NotificationEndpoint[], options: NotificationListenerOptions<Ctxt> = {}): NotificationServer {
-  return new NotificationServer(transport, targets, endpoints, options as NotificationListenerOptions<unknown>);
+  return new NotificationServer(transport, targets, endpoints, options);
 }
 
 /**
@@ -216,5 +217,5 @@ export function getNotificationListener<Ctxt = Context>(transport: Transport, ta
  * @throws {@link InvalidTarget} when a target has no topic
  */
 export function getBatchNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly BatchNotificationEndpoint[], options: BatchNotificationListenerOptions<Ctxt> = {}): BatchNotificationServer {
-  return new BatchNotificationServer(transport, targets, endpoints, options as BatchNotificationListenerOptions<unknown>);
+  return new BatchNotificationServer(transport, targets, endpoints, options);
 }

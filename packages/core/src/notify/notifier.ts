@@ -4,7 +4,7 @@ import { getDefaultLogger, type Logger } from '../logger.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
 import type { Context, NotificationMessage } from '../spi/driver.js';
-import type { NotificationSender, NotifierDriver, NotifierDriverContext, NotifierDriverFactory } from '../spi/notifier.js';
+import type { NotificationSender, NotifierDriver, NotifierDriverContext } from '../spi/notifier.js';
 import { defaultPluginRegistry, type PluginRegistry } from '../plugins/registry.js';
 import type { Transport } from '../transport.js';
 
@@ -160,7 +160,7 @@ export class Notifier<Ctxt = Context> {
     let wireCtxt: Context;
     try {
       const serializedPayload = await this.#serializer.serializeEntity(ctxt, payload);
-      wireCtxt = sanitizeNotificationContext(await this.#serializer.serializeContext(ctxt));
+      wireCtxt = sanitizeNotificationContext(this.#serializer.serializeContext(ctxt));
       message = {
         message_id: randomUUID(),
         publisher_id: this.publisherId ?? '',

@@ -71,7 +71,7 @@ describe('brands', () => {
       [defineDriver({ name: 'd', create }), D],
       [defineExecutor({ name: 'e', create }), ENTRY_POINT_GROUPS.executors],
       [defineNotifierDriver({ name: 'n', create }), ENTRY_POINT_GROUPS.notifyDrivers],
-      [defineMatchmaker({ name: 'm', create } as never), ENTRY_POINT_GROUPS.matchmakers],
+      [defineMatchmaker({ name: 'm', create }), ENTRY_POINT_GROUPS.matchmakers],
     ] as const;
     for (const [value, group] of cases) {
       expect(readBrand(value)).toEqual({ group, apiVersion: 2 });

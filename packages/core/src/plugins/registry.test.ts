@@ -10,7 +10,6 @@ import { DriverLoadFailure, ExecutorLoadFailure, PluginLoadFailure } from '../er
 import { silentLogger } from '../logger.js';
 import { getRpcClient } from '../rpc/client.js';
 import { defineDriver } from '../spi/define.js';
-import type { DriverFactory } from '../spi/driver.js';
 import { ENTRY_POINT_GROUPS, readBrand } from '../spi/entry-point.js';
 import { getRpcTransport } from '../transport.js';
 import { PluginRegistry } from './registry.js';
@@ -77,7 +76,7 @@ describe('discovery from the application package.json', () => {
   });
 
   it('loads an ESM plugin that imports a relative file, and the transport uses it', async () => {
-    const factory = (await registry.load(D, 'esm')) as DriverFactory;
+    const factory = await registry.load(D, 'esm');
     expect(factory.name).toBe('esm');
     expect(readBrand(factory)).toEqual({ group: D, apiVersion: 2 });
     const transport = await getRpcTransport({ url: 'esm://', plugins: registry, logger: silentLogger });
@@ -89,13 +88,13 @@ describe('discovery from the application package.json', () => {
   });
 
   it('loads a CommonJS plugin', async () => {
-    const factory = (await registry.load(D, 'cjs')) as DriverFactory;
+    const factory = await registry.load(D, 'cjs');
     expect(factory.name).toBe('cjs');
     expect(readBrand(factory)?.apiVersion).toBe(2);
   });
 
   it('loads a plugin whose exports do not include ./package.json', async () => {
-    expect(((await registry.load(D, 'sealed')) as DriverFactory).name).toBe('sealed');
+    expect((await registry.load(D, 'sealed')).name).toBe('sealed');
   });
 
   it('gives one export under two names (aliases), and executors from the same package', async () => {
@@ -155,7 +154,7 @@ describe('discovery from the application package.json', () => {
   it('reports a malformed manifest in warnings and still loads the other plugins', async () => {
     expect(registry.warnings).toEqual(['oslo-fixture-malformed-manifest: package.json "oslo.messaging".schema must be 1 (got 2)']);
     expect(registry.list(D).map((p) => p.name)).not.toContain('bad');
-    expect(((await registry.load(D, 'cjs')) as DriverFactory).name).toBe('cjs');
+    expect((await registry.load(D, 'cjs')).name).toBe('cjs');
   });
 
   it('names the package to install and the installed drivers when a driver is missing', async () => {
@@ -199,7 +198,7 @@ describe('conflicts and conventions', () => {
 
   it('finds an undeclared plugin installed under the conventional name oslo-messaging-driver-<name>', async () => {
     const registry = new PluginRegistry({ appRoot: makeApp({}, { 'oslo-messaging-driver-conv': 'conventional' }) });
-    expect(((await registry.load(D, 'conv')) as DriverFactory).name).toBe('conv');
+    expect((await registry.load(D, 'conv')).name).toBe('conv');
   });
 });
 
@@ -243,7 +242,7 @@ describe('the application root', () => {
     symlinkSync(join(FIXTURES, 'cjs'), join(app, 'node_modules', 'oslo-fixture-cjs'), 'dir');
     const registry = new PluginRegistry({ appRoot: pathToFileURL(join(app, 'src', 'main.js')).href });
     expect(registry.appRoot).toBe(app);
-    expect(((await registry.load(D, 'cjs')) as DriverFactory).name).toBe('cjs');
+    expect((await registry.load(D, 'cjs')).name).toBe('cjs');
   });
 
   it('can be a directory below the package root', () => {
@@ -263,7 +262,7 @@ describe('failures are not cached', () => {
     const registry = new PluginRegistry({ appRoot: app });
     await expect(registry.load(D, 'late')).rejects.toThrow(/does not exist/);
     writeFileSync(join(pkg, 'dist', 'index.js'), "export const late = { [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 2 }, name: 'late', create() {} };\n");
-    expect(((await registry.load(D, 'late')) as DriverFactory).name).toBe('late');
+    expect((await registry.load(D, 'late')).name).toBe('late');
   });
 
   it('refresh() picks up packages installed at run time', async () => {

@@ -69,7 +69,7 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     if (targetFields.version !== undefined) assertVersion(targetFields.version);
     const opts: Record<string, unknown> = { ...this.options };
     for (const [k, v] of Object.entries({ timeout, versionCap, retry, callMonitorTimeout, atLeastOnce })) if (k in overrides) opts[k] = v;
-    return new RPCClient<Ctxt>(this.transport, this.target.with(targetFields), opts as RPCClientOptions<Ctxt>);
+    return new RPCClient<Ctxt>(this.transport, this.target.with(targetFields), opts);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { MalformedMessage, NoSuchMethod, UnsupportedVersion } from '../errors.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import type { Context } from '../spi/driver.js';
-import { Target, type TargetFields } from '../target.js';
+import { Target } from '../target.js';
 import { versionIsCompatible } from '../version.js';
 import { DefaultRPCAccessPolicy, type RPCAccessPolicy } from './access-policy.js';
 
@@ -50,7 +50,7 @@ export class RPCDispatcher {
   constructor(
     endpoints: readonly RpcEndpoint[],
     /** Rebuilds arguments and the context, serializes results. */
-    readonly serializer: Serializer<unknown> = new NoOpSerializer() as Serializer<unknown>,
+    readonly serializer: Serializer<unknown> = new NoOpSerializer(),
     /** Which methods may be invoked. */
     readonly accessPolicy: RPCAccessPolicy = DefaultRPCAccessPolicy,
   ) {
@@ -59,7 +59,7 @@ export class RPCDispatcher {
       if (t !== undefined && (typeof t !== 'object' || t === null || typeof t === 'function')) {
         throw new TypeError(`Endpoint ${endpoint.constructor?.name ?? 'object'} has a "target" attribute that is not a Target`);
       }
-      const target = t === undefined ? new Target() : Target.from(t as TargetFields);
+      const target = t === undefined ? new Target() : Target.from(t);
       return { endpoint, target, namespaces: target.acceptedNamespaces, compatible: new Map<string, boolean>() };
     });
   }

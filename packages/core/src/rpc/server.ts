@@ -39,10 +39,10 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
       if (endpoints.some((e) => typeof (e as Record<string, unknown>)[PING_METHOD] === 'function')) {
         transport.logger.warn(`An endpoint already defines ${PING_METHOD}; not adding the ping endpoint`);
       } else {
-        all.push({ [PING_METHOD]: () => 'pong' } as RpcEndpoint);
+        all.push({ [PING_METHOD]: () => 'pong' });
       }
     }
-    this.dispatcher = new RPCDispatcher(all, options.serializer as Serializer<unknown> | undefined, options.accessPolicy);
+    this.dispatcher = new RPCDispatcher(all, options.serializer, options.accessPolicy);
   }
 
   protected createListener(): Promise<Listener> {
@@ -80,7 +80,7 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
       return;
     }
     try {
-      await incoming.reply(reply as never);
+      await incoming.reply(reply);
     } catch (err) {
       if (err instanceof MessageUndeliverable) this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
       else this.logger.error('Failed to send an RPC reply', { err });

@@ -19,7 +19,13 @@ export type RpcArgs<F> = F extends (args: infer A) => unknown ? A : never;
 /** The result of an API method (promises unwrapped). */
 export type RpcResult<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
 
-type Params<Ctxt, A> = [A] extends [undefined] ? [ctxt: Ctxt, args?: A] : {} extends A ? [ctxt: Ctxt, args?: A] : [ctxt: Ctxt, args: A];
+type Params<Ctxt, A> = [A] extends [undefined]
+  ? [ctxt: Ctxt, args?: A]
+  : // `{} extends A`: every property of A is optional, so the arguments may be left out.
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    {} extends A
+    ? [ctxt: Ctxt, args?: A]
+    : [ctxt: Ctxt, args: A];
 type MethodNames<API> = Extract<keyof API, string>;
 
 /** The casting half of a {@link TypedClient}: same methods, resolving once sent. */

@@ -38,7 +38,7 @@ export type Branded<T> = T & {
 export function brand<T extends object>(group: EntryPointGroup, factory: T): Branded<T> {
   return Object.freeze(Object.assign(Object.create(null) as object, factory, {
     [ENTRY_POINT_BRAND]: Object.freeze({ group, apiVersion: SPI_VERSION }),
-  })) as Branded<T>;
+  }));
 }
 
 /** Reads the brand of a value, or `undefined` if it has none. */

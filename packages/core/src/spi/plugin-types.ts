@@ -1,11 +1,10 @@
-import type { ENTRY_POINT_GROUPS } from './entry-point.js';
 import type { DriverFactory } from './driver.js';
 import type { ExecutorFactory } from './executor.js';
 import type { MatchmakerFactory } from './matchmaker.js';
 import type { MetricsCollectorFactory } from './metrics.js';
 import type { NotifierDriverFactory } from './notifier.js';
 
-/** What a plugin of each entry-point group ({@link ENTRY_POINT_GROUPS}) is: the factory its package exports. */
+/** What a plugin of each entry-point group (`ENTRY_POINT_GROUPS`) is: the factory its package exports. */
 export interface PluginTypes {
   /** Transport drivers. */
   'oslo.messaging.drivers': DriverFactory;

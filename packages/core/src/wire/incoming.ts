@@ -8,7 +8,7 @@ function settled(fn: () => void | Promise<void>): Promise<void> {
   try {
     return fn() ?? RESOLVED;
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err);
   }
 }
 

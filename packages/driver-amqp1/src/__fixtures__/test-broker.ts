@@ -27,11 +27,14 @@ export async function startTestBroker(port?: number): Promise<TestBroker> {
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the AMQP 1.0 test broker did not start: ${output}`)), 15_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
-      if (output.includes('ready')) (clearTimeout(timer), resolve());
+      if (output.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`the AMQP 1.0 test broker exited (${code}): ${output}`))));
   });
   return {
@@ -73,8 +76,8 @@ export async function startExampleBroker(port?: number): Promise<TestBroker> {
   const p = port ?? (await freePort());
   const child = spawn('/usr/bin/python3', [PROTON_EXAMPLE_BROKER, '-a', `127.0.0.1:${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   try {
     await waitForPort(p, 15_000, child, () => output);
   } catch (err) {

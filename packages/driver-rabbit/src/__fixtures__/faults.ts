@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioResult } from '@oslo-messaging/testkit';
+import { assertHealthy, runScenario, type ScenarioResult } from '@oslo-messaging/testkit';
+import type { ScenarioRecord } from '@oslo-messaging/testkit/scenario';
 import { expect } from 'vitest';
 
 const run = promisify(execFile);

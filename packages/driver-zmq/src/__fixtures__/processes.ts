@@ -3,7 +3,8 @@
 // sees it), with commands to the client and its records back.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertHealthy, runScenario, type ScenarioRecord, type ScenarioResult, type ScenarioRun } from '@oslo-messaging/testkit';
+import { assertHealthy, runScenario, type ScenarioResult, type ScenarioRun } from '@oslo-messaging/testkit';
+import type { ScenarioRecord } from '@oslo-messaging/testkit/scenario';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const SERVER_SCRIPT = join(HERE, 'server.mjs');
