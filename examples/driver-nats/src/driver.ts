@@ -24,6 +24,7 @@ import {
   type ListenOptions,
   type NotificationListenOptions,
   type NotificationMessage,
+  type NotificationSendOptions,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
@@ -345,7 +346,8 @@ export class NatsDriver implements Driver {
     return undefined;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    const { version, retry, signal } = options;
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const giveUp = giveUpSignal({ signal }, this.#closing.signal);
     const exchange = this.#exchangeOf(target);

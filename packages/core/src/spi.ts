@@ -22,7 +22,7 @@ export { CORE_VERSION } from './plugins/registry.js';
 // The SPI
 export type {
   Context, Driver, DriverContext, DriverFactory, IncomingMessage, IncomingMessageInit, Listener, ListenOptions, MessageSink,
-  NotificationListenOptions, NotificationMessage, RemoteErrorCodec, Reply, RpcRequest, SendOptions,
+  NotificationListenOptions, NotificationMessage, NotificationSendOptions, RemoteErrorCodec, Reply, RpcRequest, SendOptions,
 } from './spi/driver.js';
 export type { ReplyRegistry, ReplyWaitOptions } from './spi/replies.js';
 export type { Executor, ExecutorFactory, ExecutorOptions } from './spi/executor.js';

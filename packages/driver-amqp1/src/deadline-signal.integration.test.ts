@@ -57,7 +57,7 @@ describe('amqp1 driver: SendOptions.signal and deadline', () => {
   it('a notification retried forever stops when its signal aborts (6th parameter)', async () => {
     const driver = await driverAt(`amqp://127.0.0.1:${await freePort()}/`, 'notification');
     const message = { message_id: 'm', publisher_id: 'p', event_type: 'e', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00.000000' };
-    const { outcome, lagMs, reason } = await abortAfter(1500, (signal) => driver.sendNotification(new Target({ topic: 'n' }), {}, message, 2, null, signal));
+    const { outcome, lagMs, reason } = await abortAfter(1500, (signal) => driver.sendNotification(new Target({ topic: 'n' }), {}, message, { version: 2, retry: null, signal }));
     expect(outcome).toEqual({ ok: false, error: reason });
     expect(lagMs).toBeLessThan(200);
   });

@@ -16,6 +16,7 @@ import {
   type MessageSink,
   type NotificationListenOptions,
   type NotificationMessage,
+  type NotificationSendOptions,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
@@ -300,7 +301,8 @@ export class Amqp1Driver implements Driver {
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    const { version, retry, signal } = options;
     // Retried forever when `retry` is unset or negative (until cleanup), else within default_notify_timeout.
     const plan: SendPlan = { what: 'Notification', settled: this.#preSettled.has('notify'), deadline: this.#deadlineOf({ retry }, this.#opts.default_notify_timeout, false), timed: false, retry, signal, retries: 0 };
     // Like oslo, notifications ignore the target's exchange.

@@ -91,7 +91,7 @@ describe('fake driver', () => {
     const gate = new Promise<void>((r) => (release = r));
     const first = getNotificationListener(t, [{ topic: 'n' }], [{ info: async (_c: unknown, _p: string, e: string) => { seen.push(`first:${e}`); await gate; return NotificationResult.REQUEUE; } }], { allowRequeue: true });
     await first.start();
-    await t.driver.sendNotification(new Target({ topic: 'n.info' }), {}, { message_id: 'm1', publisher_id: 'p', event_type: 'evt', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00' }, 2);
+    await t.driver.sendNotification(new Target({ topic: 'n.info' }), {}, { message_id: 'm1', publisher_id: 'p', event_type: 'evt', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00' }, { version: 2 });
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
     await first.stop();
     release();

@@ -11,6 +11,7 @@ import {
   type Listener,
   type MessageSink,
   type NotificationMessage,
+  type NotificationSendOptions,
   type Reply,
   type RpcRequest,
   type SendOptions,
@@ -127,7 +128,7 @@ export class FakeDriver implements Driver {
     return waiting ?? RESOLVED;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, { version }: NotificationSendOptions): Promise<void> {
     const exchange = this.#exchangeOf(target);
     const routingKey = String(target.topic);
     this.#broker.declareExchange(exchange, 'topic');

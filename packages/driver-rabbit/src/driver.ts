@@ -22,6 +22,7 @@ import {
   type ListenOptions,
   type NotificationListenOptions,
   type NotificationMessage,
+  type NotificationSendOptions,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
@@ -226,13 +227,14 @@ export class RabbitDriver implements Driver {
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    const { version, retry } = options;
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
     const body = notificationBody(message, ctxt, hex(), version);
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
-      abortOn: { signal },
+      abortOn: options,
       prepare: async (ch, pub) => {
         await this.#declareTopicExchange(ch, pub, exchange);
         // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.

@@ -133,7 +133,7 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     const ac = new AbortController();
     let abortedAt = 0;
     const message = { message_id: randomUUID(), publisher_id: 'p', event_type: 'e', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00.000000' };
-    const sent = outcome(t.driver.sendNotification(new Target({ topic: `${topic}.info` }), {}, message, 2, undefined, ac.signal), () => abortedAt);
+    const sent = outcome(t.driver.sendNotification(new Target({ topic: `${topic}.info` }), {}, message, { version: 2, signal: ac.signal }), () => abortedAt);
     await sleep(200);
     abortedAt = Date.now();
     ac.abort(REASON);

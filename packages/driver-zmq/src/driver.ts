@@ -10,6 +10,7 @@ import {
   type Matchmaker,
   type NotificationListenOptions,
   type NotificationMessage,
+  type NotificationSendOptions,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
@@ -383,7 +384,8 @@ export class ZmqDriver implements Driver {
     if (failed.length === hosts.length) throw new MessageDeliveryFailure(`Fanout to ${topic} reached none of its ${hosts.length} server(s): ${(failed[0]!.reason as Error).message}`);
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, _version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void> {
+  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    const { retry, signal } = options;
     const topic = String(target.topic);
     const what = `notifications ${topic}`;
     const stop: Interruption = { signal };

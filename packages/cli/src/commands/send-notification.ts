@@ -228,7 +228,7 @@ async function loadDriver(transport: Transport, name: string, topics: readonly s
   return factory.create({
     transport: {
       sendNotification: (target, ctxt, message, version, retry) =>
-        transport.operations.run((signal) => transport.driver.sendNotification(target, ctxt, message, version, retry, signal)),
+        transport.operations.run((signal) => transport.driver.sendNotification(target, ctxt, message, { version, retry, signal })),
     },
     topics,
     settings,

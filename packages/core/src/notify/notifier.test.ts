@@ -9,7 +9,7 @@ import { Target } from '../target.js';
 import { Transport } from '../transport.js';
 import { TransportURL } from '../transport-url.js';
 import { createRemoteErrorCodec } from '../wire/failure.js';
-import type { Driver } from '../spi/driver.js';
+import type { Driver, NotificationSendOptions } from '../spi/driver.js';
 import { Notifier, pythonTimestamp, sanitizeNotificationContext } from './notifier.js';
 
 let logs: Array<[string, string]> = [];
@@ -103,8 +103,9 @@ describe('Notifier', () => {
     // Notifier drivers publish through the transport's driver, tracked so that cleanup rejects pending sends.
     await created[0]!.context.transport!.sendNotification(new Target({ topic: 'x.info' }), {}, {} as NotificationMessage, 2, 3);
     expect(forwarded).toHaveLength(1);
-    expect(forwarded[0]!.slice(3, 5)).toEqual([2, 3]);
-    expect(forwarded[0]![5]).toBeInstanceOf(AbortSignal);
+    const options = forwarded[0]![3] as NotificationSendOptions;
+    expect([options.version, options.retry]).toEqual([2, 3]);
+    expect(options.signal).toBeInstanceOf(AbortSignal);
     expect(created[0]!.context.settings).toBe(config.oslo_messaging_notifications);
     sent = [];
     await new Notifier(t, { driver: 'other', retry: -1 }).info({}, 'e', 1);

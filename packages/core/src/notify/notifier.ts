@@ -3,8 +3,9 @@ import { ConfigurationError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
-import type { Context, NotificationMessage } from '../spi/driver.js';
+import type { Context, NotificationMessage, NotificationSendOptions } from '../spi/driver.js';
 import type { NotificationSender, NotifierDriver, NotifierDriverContext } from '../spi/notifier.js';
+import { OperationBound, type Operation } from '../operations.js';
 import { defaultPluginRegistry, type PluginRegistry } from '../plugins/registry.js';
 import type { Transport } from '../transport.js';
 
@@ -205,10 +206,23 @@ async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriv
   return factory.create(context);
 }
 
+/** The options of one notification: its operation's, with a signal made only if the driver reads it. */
+class OperationNotificationOptions extends OperationBound implements NotificationSendOptions {
+  declare readonly signal: AbortSignal | undefined;
+  constructor(
+    op: Operation<void>,
+    readonly version: 1 | 2,
+    readonly retry: number | null | undefined,
+  ) {
+    super(op);
+    OperationBound.defineSignal(this);
+  }
+}
+
 /** The transport's driver as a notifier driver sees it: sends are tracked, so cleanup of the transport rejects them. */
 function trackedSender(transport: Transport): NotificationSender {
   return {
     sendNotification: (target, ctxt, message, version, retry) =>
-      transport.operations.run((signal) => transport.driver.sendNotification(target, ctxt, message, version, retry, signal)),
+      transport.operations.start<void>((op) => transport.driver.sendNotification(target, ctxt, message, new OperationNotificationOptions(op, version, retry))),
   };
 }

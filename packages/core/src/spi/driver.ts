@@ -65,6 +65,19 @@ export interface SendOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** How to send a notification. */
+export interface NotificationSendOptions {
+  /** The format: 1 (oslo's `messaging` notifier driver: bare JSON) or 2 (`messagingv2`: in oslo's envelope). */
+  readonly version: 1 | 2;
+  /** Send retries, as {@link SendOptions.retry}: `null`/`undefined`/negative = forever, `0` = one attempt. */
+  readonly retry?: number | null | undefined;
+  /**
+   * Aborted when the transport is cleaned up: stop waiting for a connection, stop retrying, drop the
+   * notification if not sent yet. Created the first time it is read (most sends never need it).
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** What a server replies: a result, or a failure (an error object the driver serializes). */
 export type Reply =
   | {
@@ -165,11 +178,8 @@ export interface Driver {
    * `MessageDeliveryFailure` or `MessageUndeliverable`. For a cast, resolves once sent.
    */
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown>;
-  /**
-   * Publishes a notification to `target` (topic = `<topic>.<priority>`), format version 1 or 2.
-   * `retry` as in {@link SendOptions.retry}; `signal` is aborted when the transport is cleaned up.
-   */
-  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null, signal?: AbortSignal): Promise<void>;
+  /** Publishes a notification to `target` (topic = `<topic>.<priority>`), in the format `options.version` says. */
+  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void>;
   /** Consumes RPC requests for a server target (topic, `topic.server`, and fanout). */
   listen(target: Target, options: ListenOptions): Promise<Listener>;
   /** Consumes notifications for each `[target, priority]` pair. */
