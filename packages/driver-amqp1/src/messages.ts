@@ -30,7 +30,9 @@ export function decodeRequest(body: unknown): DecodedRequest {
   if (!isObject(data)) throw new MalformedMessage('AMQP 1.0 request body is not a JSON object');
   const request = data['request'];
   if (!isObject(request)) throw new MalformedMessage('AMQP 1.0 request body has no "request" object');
-  const message = deserializeEnvelope(JSON.stringify(request));
+  // Only an enveloped request (v2 notifications) is decoded again; a plain one is used as parsed (no
+  // re-encoding per message, and non-finite numbers, which JSON.stringify turns into null, survive).
+  const message = 'oslo.version' in request && 'oslo.message' in request ? deserializeEnvelope(JSON.stringify(request)) : request;
   const context = data['context'] ?? {};
   if (!isObject(context)) throw new MalformedMessage('AMQP 1.0 request context is not an object');
   const cmt = data['call_monitor_timeout'];
