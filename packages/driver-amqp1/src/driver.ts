@@ -21,7 +21,7 @@ import {
 } from '@oslo-messaging/core';
 import { Addresser, chooseMode } from './addressing.js';
 import { setMaxListeners } from 'node:events';
-import { LinkManager, onAbort, timerFor, type ReceiverHandle, type SendOutcome } from './link-manager.js';
+import { ACCEPTED, LinkManager, onAbort, signalOf, timerFor, type ReceiverHandle, type SendOutcome, type SignalSource } from './link-manager.js';
 import { decodeReply, decodeRequest, replyBody, requestBody } from './messages.js';
 import type { AMQP1_OPTIONS } from './options.js';
 
@@ -29,6 +29,7 @@ type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 /** Longest a listener's start() waits for its links to attach (they go on attaching after that). */
 const ATTACH_WAIT_MS = 5000;
 const hex = () => randomUUID().replaceAll('-', '');
+const DONE: Promise<void> = Promise.resolve();
 /** Sleeps `ms`, or less when `signal` aborts. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -49,8 +50,11 @@ interface SendPlan {
    * message waits for one. null/negative = until the deadline (or forever without one).
    */
   readonly retry: number | null | undefined;
-  /** The caller gave up (core: deadline passed or transport cleaned up): stop and drop the message. */
-  readonly signal?: AbortSignal | undefined;
+  /**
+   * The caller gave up (core: deadline passed or transport cleaned up): stop and drop the message.
+   * A function is read only when the send has to wait (core creates a call's signal on first read).
+   */
+  readonly signal?: SignalSource;
   /** Retries used so far (shared by the steps of one send: connecting, then sending). */
   retries: number;
 }
@@ -139,7 +143,8 @@ export class Amqp1Driver implements Driver {
   /** Why a send stops now (cleaned up, abandoned by the caller, past its deadline), or undefined. */
   #stopReason(plan: SendPlan, where: string): Error | undefined {
     if (this.#closed) return new TransportDriverError(`${plan.what}${where} abandoned: the transport was cleaned up`);
-    if (plan.signal?.aborted) return abandoned(plan.signal, `${plan.what}${where}`);
+    const signal = signalOf(plan.signal);
+    if (signal?.aborted) return abandoned(signal, `${plan.what}${where}`);
     if (Date.now() >= plan.deadline) {
       const why = `${plan.what}${where} failed: timed out`;
       return plan.timed ? new MessagingTimeout(why) : new MessageDeliveryFailure(why);
@@ -159,7 +164,7 @@ export class Amqp1Driver implements Driver {
     for (;;) {
       const stop = this.#stopReason(plan, where);
       if (stop) throw stop;
-      const why = await this.#links.whenUp(plan.signal, plan.deadline);
+      const why = await this.#links.whenUp(signalOf(plan.signal), plan.deadline);
       if (why === 'up') return;
       if (why === 'attempt-failed') {
         if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: no connection to the messaging service after ${plan.retries + 1} attempt(s)`);
@@ -173,11 +178,23 @@ export class Amqp1Driver implements Driver {
    * while the retry budget and deadline allow; a rejection is `MessageDeliveryFailure`. Stops at once
    * (the message dropped if not written yet) when the caller's signal aborts or the transport is cleaned up.
    */
-  async #send(address: string, message: Message, plan: SendPlan): Promise<void> {
+  #send(address: string, message: Message, plan: SendPlan): Promise<void> {
+    // The fast path (connected, credit, accepted or pre-settled) runs no async function per message.
+    if (!this.#links.up) return this.#sendUntilAccepted(address, message, plan, undefined);
+    const sent = this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+    if (sent === ACCEPTED) return DONE;
+    return sent.then((outcome) => (outcome === 'accepted' ? undefined : this.#sendUntilAccepted(address, message, plan, outcome)));
+  }
+
+  /** The loop of {@link Amqp1Driver.#send}, from the outcome of a first attempt if there was one. */
+  async #sendUntilAccepted(address: string, message: Message, plan: SendPlan, first: SendOutcome | undefined): Promise<void> {
     const where = ` to ${address}`;
+    let outcome = first;
     for (;;) {
-      if (!this.#links.up) await this.#connected(plan, where);
-      const outcome: SendOutcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+      if (outcome === undefined) {
+        if (!this.#links.up) await this.#connected(plan, where);
+        outcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+      }
       if (outcome === 'accepted') return;
       if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what}${where} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
       const stop = this.#stopReason(plan, where);
@@ -185,7 +202,8 @@ export class Amqp1Driver implements Driver {
       if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: ${outcome} after ${plan.retries + 1} attempt(s)`);
       plan.retries++;
       // A released message waits link_retry_delay (oslo); a lost link waits for the reconnect instead.
-      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), plan.signal);
+      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), signalOf(plan.signal));
+      outcome = undefined;
     }
   }
 
@@ -203,7 +221,7 @@ export class Amqp1Driver implements Driver {
       };
       const stopNow = () => finish(() => reject(this.#stopReason(plan, where) ?? new TransportDriverError(`${plan.what}${where} abandoned`)));
       const timer = timerFor(stopNow, plan.deadline - Date.now());
-      const stopListening = onAbort(plan.signal, stopNow);
+      const stopListening = onAbort(signalOf(plan.signal), stopNow);
       this.#onCleanup.add(stopNow);
       promise.then(
         (v) => finish(() => resolve(v)),
@@ -277,7 +295,7 @@ export class Amqp1Driver implements Driver {
     const timeout = options.timeout;
     // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
     const deadline = this.#deadlineOf(options, this.#opts.default_send_timeout, call);
-    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: options.signal, retries: 0 };
+    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: () => options.signal, retries: 0 };
     const addresser = await this.#addresserFor(plan);
     const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
     const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: call ? options.callMonitorTimeout : null }) };
@@ -287,18 +305,16 @@ export class Amqp1Driver implements Driver {
       return undefined;
     }
     const replies = this.#replyHandle ?? (await this.#before(this.#replyLink(), plan, ' (attaching the reply link)'));
-    const stop = this.#stopReason(plan, '');
+    // Only the cheap checks: reading the caller's signal would create it (it aborts at the deadline or cleanup).
+    const stop = this.#closed || Date.now() >= deadline ? this.#stopReason(plan, '') : undefined;
     if (stop) throw stop;
     const msgId = hex();
     message.message_id = msgId;
     message.reply_to = replies.address();
     // The reply is awaited until the call's deadline, not for a fresh timeout: connecting counted too.
-    const reply = this.#waiters.wait(msgId, { timeout: (deadline - Date.now()) / 1000, callMonitorTimeout: options.callMonitorTimeout });
-    // The caller gave up: forget the waiter (core has settled the caller already).
-    if (options.signal) {
-      const stopListening = onAbort(options.signal, () => this.#waiters.reject(msgId, abandoned(options.signal!, 'RPC call')));
-      reply.then(stopListening, stopListening);
-    }
+    // Core's options carry the deadline and the operation (the waiter then hooks into it, no signal
+    // listener per call); when the caller gave up, core has settled it already and the waiter goes.
+    const reply = options.deadline !== undefined ? this.#waiters.wait(msgId, options) : this.#waiters.wait(msgId, { timeout: (deadline - Date.now()) / 1000, callMonitorTimeout: options.callMonitorTimeout, signal: options.signal });
     this.#send(address, message, plan).catch((err: Error) => this.#waiters.reject(msgId, err));
     return reply;
   }
