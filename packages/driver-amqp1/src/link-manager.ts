@@ -84,8 +84,10 @@ const describeError = (err: unknown): string => {
 
 /**
  * rhea writes every frame with its own socket write (a syscall each, with Nagle off): under load that is
- * the biggest part of the CPU. Corking the socket at the first frame of a tick and uncorking on the next
- * tick sends a tick's frames in one writev, adding no delay beyond the current tick. rhea calls
+ * the biggest part of the CPU. Corking the socket at the first frame and uncorking it once this turn of
+ * the event loop has run its callbacks and promise jobs (setImmediate) sends their frames in one writev:
+ * a server's accept with the reply its handler sent, a client's accept of a reply with the next request.
+ * That adds no wait for anything but the work already queued in this turn. rhea calls
  * `output()` after queueing each frame (and for heartbeats); a new socket after a reconnect is corked
  * in turn, and `end()` flushes a corked socket.
  */
@@ -99,7 +101,7 @@ function coalesceWrites(connection: Connection): void {
     if (socket && corked !== socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function') {
       corked = socket;
       socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         if (corked === socket) corked = undefined;
         socket.uncork!();
       });
