@@ -85,6 +85,7 @@ export class Amqp1Driver implements Driver {
   #closed = false;
   /** Waits to end at cleanup (a Set, not an AbortSignal: any number of waiters without listener warnings). */
   readonly #onCleanup = new Set<() => void>();
+  readonly #addresses = new WeakMap<Target, { readonly addresser: Addresser; readonly address: string }>();
 
   constructor(ctx: DriverContext, opts: Opts) {
     this.#ctx = ctx;
@@ -289,6 +290,15 @@ export class Amqp1Driver implements Driver {
     else this.#waiters.onReply({ _msg_id: msgId, result: reply.result, failure: reply.failure, ending: true });
   }
 
+  /** The RPC address of `target`, remembered per target object (a client sends to the same one). */
+  #rpcAddress(target: Target, addresser: Addresser): string {
+    const known = this.#addresses.get(target);
+    if (known?.addresser === addresser) return known.address;
+    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
+    this.#addresses.set(target, { addresser, address });
+    return address;
+  }
+
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const call = options.waitForReply;
@@ -296,9 +306,8 @@ export class Amqp1Driver implements Driver {
     // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
     const deadline = this.#deadlineOf(options, this.#opts.default_send_timeout, call);
     const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: () => options.signal, retries: 0 };
-    const addresser = await this.#addresserFor(plan);
-    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
-    const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: call ? options.callMonitorTimeout : null }) };
+    const address = this.#rpcAddress(target, this.#resolvedAddresser ?? (await this.#addresserFor(plan)));
+    const message: Message = { body: requestBody(request, ctxt, call && options.callMonitorTimeout != null ? { callMonitorTimeout: options.callMonitorTimeout } : undefined) };
     if (timeout) message.ttl = Math.round(timeout * 1000);
     if (!call) {
       await this.#send(address, message, plan);

@@ -3,8 +3,8 @@ import { deserializeEnvelope, MalformedMessage, parseJson, serializeEnvelope, ty
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The amqp-value body of a request or notification: `{"request", "context"[, "call_monitor_timeout"]}` as a JSON string. */
-export function requestBody(request: Readonly<Record<string, unknown>>, context: Context, options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {}): string {
-  const data: Record<string, unknown> = { request: options.envelope ? JSON.parse(serializeEnvelope(request)) : request, context };
+export function requestBody(request: object, context: Context, options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {}): string {
+  const data: Record<string, unknown> = { request: options.envelope ? JSON.parse(serializeEnvelope(request as Readonly<Record<string, unknown>>)) : request, context };
   if (options.callMonitorTimeout != null) data['call_monitor_timeout'] = options.callMonitorTimeout;
   return JSON.stringify(data);
 }
