@@ -110,8 +110,6 @@ function coalesceWrites(connection: Connection): void {
   };
 }
 
-const senderKey = (address: string, settled: boolean) => `${settled ? 's' : 'u'}|${address}`;
-
 /**
  * One AMQP 1.0 connection (rhea) with oslo's conventions: container id and Open properties, SASL and
  * TLS from the options, reconnect with backoff across the URL's hosts (rhea re-attaches links after a
@@ -122,7 +120,9 @@ export class LinkManager {
   readonly #connection: Connection;
   readonly #policy: ReconnectPolicy<TransportURL['hosts'][number]>;
   #authRetry: NodeJS.Timeout | undefined;
+  /** Cached sender links by address: unsettled ones, and pre-settled ones (no key string built per send). */
   readonly #senders = new Map<string, SenderEntry>();
+  readonly #settledSenders = new Map<string, SenderEntry>();
   readonly #inFlight = new Map<Delivery, InFlight>();
   readonly #inFlightDeadlines = new Deadlines<InFlight>((f) => this.#settleInFlight(f.delivery, 'lost'));
   readonly #purger: NodeJS.Timeout;
@@ -229,7 +229,7 @@ export class LinkManager {
       }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
       for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
-      for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+      for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
       // Also a failed attempt while down (refused, reset, idle): waiters count it against their retry budget.
       this.#wakeUpWaiters('attempt-failed');
       for (const f of [...this.#onDown]) f();
@@ -310,9 +310,13 @@ export class LinkManager {
     setImmediate(() => link.session.close());
   }
 
+  #allSenders(): SenderEntry[] {
+    return [...this.#senders.values(), ...this.#settledSenders.values()];
+  }
+
   #sender(address: string, settled: boolean): SenderEntry {
-    const key = senderKey(address, settled);
-    const existing = this.#senders.get(key);
+    const senders = settled ? this.#settledSenders : this.#senders;
+    const existing = senders.get(address);
     if (existing && !existing.sender.is_closed()) return existing;
     const sender = this.#session().open_sender({
       name: `openstack.org/om/sender/[${address}]/${randomUUID().replaceAll('-', '')}`,
@@ -339,11 +343,11 @@ export class LinkManager {
     });
     sender.on('sender_close', () => {
       this.#endSessionOf(sender);
-      if (this.#senders.get(key) === entry) this.#senders.delete(key);
+      if (senders.get(address) === entry) senders.delete(address);
       for (const d of [...this.#inFlight.keys()]) if (d.link === sender) this.#settleInFlight(d, 'lost');
       wake();
     });
-    this.#senders.set(key, entry);
+    senders.set(address, entry);
     return entry;
   }
 
@@ -479,10 +483,12 @@ export class LinkManager {
 
   #purgeIdleSenders(): void {
     const idleSince = Date.now() - this.opts.default_sender_link_timeout * 1000;
-    for (const [key, entry] of this.#senders) {
-      if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
-        this.#senders.delete(key);
-        entry.sender.close();
+    for (const senders of [this.#senders, this.#settledSenders]) {
+      for (const [address, entry] of senders) {
+        if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
+          senders.delete(address);
+          entry.sender.close();
+        }
       }
     }
   }
@@ -503,7 +509,7 @@ export class LinkManager {
     clearInterval(this.#purger);
     for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
     this.#inFlightDeadlines.stop();
-    for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+    for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
     this.#wakeUpWaiters('closed');
     this.#onDown.clear();
     this.#openFailed?.(new TransportDriverError('The AMQP 1.0 connection was closed before it opened'));
