@@ -83,6 +83,12 @@ const describeError = (err: unknown): string => {
 };
 
 /**
+ * The real setImmediate, taken when this module loads: an application's test that installs fake timers
+ * afterwards (vitest, sinon) must not hold every frame the connection writes until it advances them.
+ */
+const realSetImmediate = setImmediate;
+
+/**
  * rhea writes every frame with its own socket write (a syscall each, with Nagle off): under load that is
  * the biggest part of the CPU. Corking the socket at the first frame and uncorking it once this turn of
  * the event loop has run its callbacks and promise jobs (setImmediate) sends their frames in one writev:
@@ -92,6 +98,7 @@ const describeError = (err: unknown): string => {
  * in turn, and `end()` flushes a corked socket.
  */
 function coalesceWrites(connection: Connection): void {
+  const flushLater = realSetImmediate;
   type Corkable = { cork?: () => void; uncork?: () => void; destroyed?: boolean };
   const c = connection as unknown as { socket?: Corkable; output: () => void };
   const output = c.output;
@@ -101,7 +108,7 @@ function coalesceWrites(connection: Connection): void {
     if (socket && corked !== socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function') {
       corked = socket;
       socket.cork();
-      setImmediate(() => {
+      flushLater(() => {
         if (corked === socket) corked = undefined;
         socket.uncork!();
       });
