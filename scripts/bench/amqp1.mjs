@@ -16,9 +16,11 @@ export const name = 'amqp1';
 export const description = 'AMQP 1.0 via RabbitMQ 127.0.0.1:5672 (rabbitmq addressing): driver-amqp1 vs raw rhea, 100-byte payload';
 
 const ANCHOR = 'raw rhea';
-const ROUNDS = Number(process.env.OSLO_BENCH_AMQP1_ROUNDS ?? 3);
-/** Calls per round at each concurrency (about a second or two each on this machine). */
-const CALLS = { 1: Number(process.env.OSLO_BENCH_AMQP1_SEQ_CALLS ?? 2000), 10: Number(process.env.OSLO_BENCH_AMQP1_C10_CALLS ?? 6000), 100: Number(process.env.OSLO_BENCH_AMQP1_C100_CALLS ?? 12000) };
+const ROUNDS = Number(process.env.OSLO_BENCH_AMQP1_ROUNDS ?? 6);
+/** Cast rounds last OSLO_BENCH_SECONDS each. */
+const CAST_ROUNDS = 3;
+/** Calls per round at each concurrency (under a second each on this machine: many short alternated rounds ride out bursts of load better). */
+const CALLS = { 1: Number(process.env.OSLO_BENCH_AMQP1_SEQ_CALLS ?? 1000), 10: Number(process.env.OSLO_BENCH_AMQP1_C10_CALLS ?? 3000), 100: Number(process.env.OSLO_BENCH_AMQP1_C100_CALLS ?? 6000) };
 /** Calls per allocation window: few enough that no GC runs in it (sequential calls read many small socket chunks, whose buffers trigger one sooner). */
 const ALLOC_CALLS = { 1: 500, 10: 1500, 100: 1500 };
 const CHILD = fileURLToPath(new URL('./_amqp1-child.mjs', import.meta.url));
@@ -74,7 +76,7 @@ const pct = (o, a) => `${Math.round((100 * o) / a)}%`;
 /** The README block: one table of every row, and where it came from. */
 function readmeBlock(r, castR, alloc, when, broker) {
   const lines = [
-    `One run (${when}, ${broker} on loopback, node ${process.version}, 100-byte payload, best of ${ROUNDS} alternated rounds; CPU is the whole process: client, server and rhea):`,
+    `One run (${when}, ${broker} on loopback, node ${process.version}, 100-byte payload, best of ${ROUNDS} alternated rounds (casts: ${CAST_ROUNDS}); CPU is the whole process: client, server and rhea):`,
     '',
     '| row | ours | raw rhea | ours/raw |',
     '|---|---|---|---|',
@@ -99,7 +101,7 @@ export async function run({ log }) {
   const r = {};
   for (const c of [1, 10, 100]) r[c] = await rounds(o, w, c);
   const castR = { ours: undefined, raw: undefined };
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < CAST_ROUNDS; i++) {
     for (const [k, side] of [['ours', o], ['raw', w]]) {
       const m = await casts(side);
       const b = castR[k];
