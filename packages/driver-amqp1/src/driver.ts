@@ -24,7 +24,7 @@ import {
 } from '@oslo-messaging/core/spi';
 import { Addresser, chooseMode } from './addressing.js';
 import { setMaxListeners } from 'node:events';
-import { LinkManager, onAbort, timerFor, type ReceiverHandle, type SendOutcome } from './link-manager.js';
+import { ACCEPTED, LinkManager, onAbort, signalOf, timerFor, type ReceiverHandle, type SendOutcome, type SignalSource } from './link-manager.js';
 import { decodeReply, decodeRequest, replyBody, requestBody } from './messages.js';
 import type { AMQP1_OPTIONS } from './options.js';
 
@@ -32,6 +32,7 @@ type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 /** Longest a listener's start() waits for its links to attach (they go on attaching after that). */
 const ATTACH_WAIT_MS = 5000;
 const hex = () => randomUUID().replaceAll('-', '');
+const DONE: Promise<void> = Promise.resolve();
 /** Sleeps `ms`, or less when `signal` aborts. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -52,8 +53,11 @@ interface SendPlan {
    * message waits for one. null/negative = until the deadline (or forever without one).
    */
   readonly retry: number | null | undefined;
-  /** The caller gave up (core: deadline passed or transport cleaned up): stop and drop the message. */
-  readonly signal?: AbortSignal | undefined;
+  /**
+   * The caller gave up (core: deadline passed or transport cleaned up): stop and drop the message.
+   * A function is read only when the send has to wait (core creates a call's signal on first read).
+   */
+  readonly signal?: SignalSource;
   /** Retries used so far (shared by the steps of one send: connecting, then sending). */
   retries: number;
 }
@@ -83,6 +87,7 @@ export class Amqp1Driver implements Driver {
   #closed = false;
   /** Waits to end at cleanup (a Set, not an AbortSignal: any number of waiters without listener warnings). */
   readonly #onCleanup = new Set<() => void>();
+  readonly #addresses = new WeakMap<Target, { readonly addresser: Addresser; readonly address: string }>();
 
   constructor(ctx: DriverContext, opts: Opts) {
     this.#ctx = ctx;
@@ -140,7 +145,8 @@ export class Amqp1Driver implements Driver {
   /** Why a send stops now (cleaned up, abandoned by the caller, past its deadline), or undefined. */
   #stopReason(plan: SendPlan, where: string): Error | undefined {
     if (this.#closed) return new TransportDriverError(`${plan.what}${where} abandoned: the transport was cleaned up`);
-    if (plan.signal?.aborted) return abandoned(plan.signal, `${plan.what}${where}`);
+    const signal = signalOf(plan.signal);
+    if (signal?.aborted) return abandoned(signal, `${plan.what}${where}`);
     if (Date.now() >= plan.deadline) {
       const why = `${plan.what}${where} failed: timed out`;
       return plan.timed ? new MessagingTimeout(why) : new MessageDeliveryFailure(why);
@@ -160,7 +166,7 @@ export class Amqp1Driver implements Driver {
     for (;;) {
       const stop = this.#stopReason(plan, where);
       if (stop) throw stop;
-      const why = await this.#links.whenUp(plan.signal, plan.deadline);
+      const why = await this.#links.whenUp(signalOf(plan.signal), plan.deadline);
       if (why === 'up') return;
       if (why === 'attempt-failed') {
         if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: no connection to the messaging service after ${plan.retries + 1} attempt(s)`);
@@ -174,11 +180,23 @@ export class Amqp1Driver implements Driver {
    * while the retry budget and deadline allow; a rejection is `MessageDeliveryFailure`. Stops at once
    * (the message dropped if not written yet) when the caller's signal aborts or the transport is cleaned up.
    */
-  async #send(address: string, message: Message, plan: SendPlan): Promise<void> {
+  #send(address: string, message: Message, plan: SendPlan): Promise<void> {
+    // The fast path (connected, credit, accepted or pre-settled) runs no async function per message.
+    if (!this.#links.up) return this.#sendUntilAccepted(address, message, plan, undefined);
+    const sent = this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+    if (sent === ACCEPTED) return DONE;
+    return sent.then((outcome) => (outcome === 'accepted' ? undefined : this.#sendUntilAccepted(address, message, plan, outcome)));
+  }
+
+  /** The loop of {@link Amqp1Driver.#send}, from the outcome of a first attempt if there was one. */
+  async #sendUntilAccepted(address: string, message: Message, plan: SendPlan, first: SendOutcome | undefined): Promise<void> {
     const where = ` to ${address}`;
+    let outcome = first;
     for (;;) {
-      if (!this.#links.up) await this.#connected(plan, where);
-      const outcome: SendOutcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+      if (outcome === undefined) {
+        if (!this.#links.up) await this.#connected(plan, where);
+        outcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
+      }
       if (outcome === 'accepted') return;
       if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what}${where} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
       const stop = this.#stopReason(plan, where);
@@ -186,7 +204,8 @@ export class Amqp1Driver implements Driver {
       if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: ${outcome} after ${plan.retries + 1} attempt(s)`);
       plan.retries++;
       // A released message waits link_retry_delay (oslo); a lost link waits for the reconnect instead.
-      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), plan.signal);
+      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), signalOf(plan.signal));
+      outcome = undefined;
     }
   }
 
@@ -204,7 +223,7 @@ export class Amqp1Driver implements Driver {
       };
       const stopNow = () => finish(() => reject(this.#stopReason(plan, where) ?? new TransportDriverError(`${plan.what}${where} abandoned`)));
       const timer = timerFor(stopNow, plan.deadline - Date.now());
-      const stopListening = onAbort(plan.signal, stopNow);
+      const stopListening = onAbort(signalOf(plan.signal), stopNow);
       this.#onCleanup.add(stopNow);
       promise.then(
         (v) => finish(() => resolve(v)),
@@ -274,22 +293,31 @@ export class Amqp1Driver implements Driver {
     else this.#ctx.replies.resolve(msgId, reply.result);
   }
 
+  /** The RPC address of `target`, remembered per target object (a client sends to the same one). */
+  #rpcAddress(target: Target, addresser: Addresser): string {
+    const known = this.#addresses.get(target);
+    if (known?.addresser === addresser) return known.address;
+    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
+    this.#addresses.set(target, { addresser, address });
+    return address;
+  }
+
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     const call = options.waitForReply;
     const timeout = options.timeout;
     // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
     const deadline = this.#deadlineOf(options, this.#opts.default_send_timeout, call);
-    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: options.signal, retries: 0 };
-    const addresser = await this.#addresserFor(plan);
-    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
-    const message: Message = { body: requestBody({ ...request }, ctxt, { callMonitorTimeout: call ? options.callMonitorTimeout : null }) };
+    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: () => options.signal, retries: 0 };
+    const address = this.#rpcAddress(target, this.#resolvedAddresser ?? (await this.#addresserFor(plan)));
+    const message: Message = { body: requestBody(request, ctxt, call && options.callMonitorTimeout != null ? { callMonitorTimeout: options.callMonitorTimeout } : undefined) };
     if (timeout) message.ttl = Math.round(timeout * 1000);
     if (!call) {
       await this.#send(address, message, plan);
       return undefined;
     }
     const replies = this.#replyHandle ?? (await this.#before(this.#replyLink(), plan, ' (attaching the reply link)'));
-    const stop = this.#stopReason(plan, '');
+    // Only the cheap checks: reading the caller's signal would create it (it aborts at the deadline or cleanup).
+    const stop = this.#closed || Date.now() >= deadline ? this.#stopReason(plan, '') : undefined;
     if (stop) throw stop;
     const msgId = hex();
     message.message_id = msgId;

@@ -6,6 +6,7 @@ import rhea, { type Connection, type ConnectionOptions, type Delivery, type Even
 import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
 import type { ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { AMQP1_OPTIONS } from './options.js';
+import { Deadlines, type DeadlineEntry } from './deadlines.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
@@ -42,6 +43,31 @@ export interface ReceiverHandle {
   close(): void;
 }
 
+/**
+ * Where a send learns that its caller gave up: an `AbortSignal`, or a function giving it, read only
+ * when the send has to wait for credit (core creates a call's signal only when it is read: the fast
+ * path reads none). A send waiting for its disposition ends at its deadline or at close either way;
+ * an `AbortSignal` given as such ends it too.
+ */
+export type SignalSource = AbortSignal | (() => AbortSignal | undefined) | undefined;
+
+export const signalOf = (source: SignalSource): AbortSignal | undefined => (typeof source === 'function' ? source() : source);
+
+const LOST: Promise<SendOutcome> = Promise.resolve('lost');
+/** What `send` returns for a pre-settled message written at once (callers may compare with it). */
+export const ACCEPTED: Promise<SendOutcome> = Promise.resolve('accepted');
+
+/** A sent delivery waiting for the peer's disposition (at most until `due`). */
+class InFlight implements DeadlineEntry {
+  heapIndex = -1;
+  stopListening: (() => void) | undefined;
+  constructor(
+    readonly delivery: Delivery,
+    public due: number,
+    readonly resolve: (outcome: SendOutcome) => void,
+  ) {}
+}
+
 interface SenderEntry {
   readonly sender: Sender;
   lastUsed: number;
@@ -56,7 +82,40 @@ const describeError = (err: unknown): string => {
   return typeof message === 'string' ? message : String(err);
 };
 
-const senderKey = (address: string, settled: boolean) => `${settled ? 's' : 'u'}|${address}`;
+/**
+ * The real setImmediate, taken when this module loads: an application's test that installs fake timers
+ * afterwards (vitest, sinon) must not hold every frame the connection writes until it advances them.
+ */
+const realSetImmediate = setImmediate;
+
+/**
+ * rhea writes every frame with its own socket write (a syscall each, with Nagle off): under load that is
+ * the biggest part of the CPU. Corking the socket at the first frame and uncorking it once this turn of
+ * the event loop has run its callbacks and promise jobs (setImmediate) sends their frames in one writev:
+ * a server's accept with the reply its handler sent, a client's accept of a reply with the next request.
+ * That adds no wait for anything but the work already queued in this turn. rhea calls
+ * `output()` after queueing each frame (and for heartbeats); a new socket after a reconnect is corked
+ * in turn, and `end()` flushes a corked socket.
+ */
+function coalesceWrites(connection: Connection): void {
+  const flushLater = realSetImmediate;
+  type Corkable = { cork?: () => void; uncork?: () => void; destroyed?: boolean };
+  const c = connection as unknown as { socket?: Corkable; output: () => void };
+  const output = c.output;
+  let corked: Corkable | undefined;
+  c.output = function coalescedOutput(this: typeof c) {
+    const socket = this.socket;
+    if (socket && corked !== socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function') {
+      corked = socket;
+      socket.cork();
+      flushLater(() => {
+        if (corked === socket) corked = undefined;
+        socket.uncork!();
+      });
+    }
+    output.call(this);
+  };
+}
 
 /**
  * One AMQP 1.0 connection (rhea) with oslo's conventions: container id and Open properties, SASL and
@@ -68,8 +127,11 @@ export class LinkManager {
   readonly #connection: Connection;
   readonly #policy: ReconnectPolicy<TransportURL['hosts'][number]>;
   #authRetry: NodeJS.Timeout | undefined;
+  /** Cached sender links by address: unsettled ones, and pre-settled ones (no key string built per send). */
   readonly #senders = new Map<string, SenderEntry>();
-  readonly #inFlight = new Map<Delivery, (outcome: SendOutcome) => void>();
+  readonly #settledSenders = new Map<string, SenderEntry>();
+  readonly #inFlight = new Map<Delivery, InFlight>();
+  readonly #inFlightDeadlines = new Deadlines<InFlight>((f) => this.#settleInFlight(f.delivery, 'lost'));
   readonly #purger: NodeJS.Timeout;
   #opened: Promise<Record<string, unknown>>;
   #closed = false;
@@ -133,6 +195,7 @@ export class LinkManager {
       properties: { process: basename(process.argv[1] ?? 'node'), pid: process.pid, node: hostname() },
     } as unknown as ConnectionOptions; // rhea's typings lack tcp_no_delay and a reconnect function
     this.#connection = container.connect(options);
+    coalesceWrites(this.#connection);
     // rhea closes a connection gone silent with amqp:resource-limit-exceeded. Brokers on Proton's
     // MessagingHandler defaults (Debian's example broker, say) then call neither on_connection_closing
     // nor on_disconnected, and the dead connection's consumers go on taking messages into the void once
@@ -172,11 +235,8 @@ export class LinkManager {
         this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: describeError(error) });
       }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
-      for (const [d, settle] of [...this.#inFlight]) {
-        this.#inFlight.delete(d);
-        settle('lost');
-      }
-      for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+      for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
+      for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
       // Also a failed attempt while down (refused, reset, idle): waiters count it against their retry budget.
       this.#wakeUpWaiters('attempt-failed');
       for (const f of [...this.#onDown]) f();
@@ -257,9 +317,13 @@ export class LinkManager {
     setImmediate(() => link.session.close());
   }
 
+  #allSenders(): SenderEntry[] {
+    return [...this.#senders.values(), ...this.#settledSenders.values()];
+  }
+
   #sender(address: string, settled: boolean): SenderEntry {
-    const key = senderKey(address, settled);
-    const existing = this.#senders.get(key);
+    const senders = settled ? this.#settledSenders : this.#senders;
+    const existing = senders.get(address);
     if (existing && !existing.sender.is_closed()) return existing;
     const sender = this.#session().open_sender({
       name: `openstack.org/om/sender/[${address}]/${randomUUID().replaceAll('-', '')}`,
@@ -273,14 +337,7 @@ export class LinkManager {
       for (const w of entry.waiting.splice(0)) w();
     };
     sender.on('sendable', wake);
-    const settle = (outcome: SendOutcome) => (ctx: EventContext) => {
-      const d = ctx.delivery!;
-      const f = this.#inFlight.get(d);
-      if (f) {
-        this.#inFlight.delete(d);
-        f(outcome);
-      }
-    };
+    const settle = (outcome: SendOutcome) => (ctx: EventContext) => this.#settleInFlight(ctx.delivery!, outcome);
     sender.on('accepted', settle('accepted'));
     sender.on('released', settle('released'));
     sender.on('rejected', settle('rejected'));
@@ -293,14 +350,11 @@ export class LinkManager {
     });
     sender.on('sender_close', () => {
       this.#endSessionOf(sender);
-      if (this.#senders.get(key) === entry) this.#senders.delete(key);
-      for (const [d, f] of [...this.#inFlight]) if (d.link === sender) {
-        this.#inFlight.delete(d);
-        f('lost');
-      }
+      if (senders.get(address) === entry) senders.delete(address);
+      for (const d of [...this.#inFlight.keys()]) if (d.link === sender) this.#settleInFlight(d, 'lost');
       wake();
     });
-    this.#senders.set(key, entry);
+    senders.set(address, entry);
     return entry;
   }
 
@@ -310,10 +364,19 @@ export class LinkManager {
    * or `lost` when the link or connection went away, the manager closed, `signal` aborted or the
    * deadline passed first (a message given up before it was written is dropped).
    */
-  async send(address: string, message: Message, settled: boolean, deadlineMs: number, signal?: AbortSignal): Promise<SendOutcome> {
-    if (this.#closed || signal?.aborted) return 'lost';
+  send(address: string, message: Message, settled: boolean, deadlineMs: number, signal?: SignalSource): Promise<SendOutcome> {
+    if (this.#closed) return LOST;
+    const given = typeof signal === 'function' ? undefined : signal;
+    if (given?.aborted) return LOST;
     const entry = this.#sender(address, settled);
     entry.lastUsed = Date.now();
+    // With credit, written at once (no promise chain per message); else wait for it.
+    if (!entry.sender.sendable()) return this.#sendWhenSendable(entry, address, message, settled, deadlineMs, signal);
+    return this.#write(entry, address, message, settled, deadlineMs, given);
+  }
+
+  async #sendWhenSendable(entry: SenderEntry, address: string, message: Message, settled: boolean, deadlineMs: number, source: SignalSource): Promise<SendOutcome> {
+    const signal = signalOf(source);
     // Re-checked synchronously right before sending: many senders may wake on one 'sendable', and
     // sending past the session window overflows rhea's buffer.
     while (!entry.sender.sendable()) {
@@ -331,26 +394,34 @@ export class LinkManager {
         entry.waiting.push(wake);
       });
     }
+    return this.#write(entry, address, message, settled, deadlineMs, signal);
+  }
+
+  #write(entry: SenderEntry, address: string, message: Message, settled: boolean, deadlineMs: number, signal: AbortSignal | undefined): Promise<SendOutcome> {
     let delivery: Delivery;
     try {
       delivery = entry.sender.send(message);
     } catch (err) {
       this.logger.warn(`AMQP 1.0 send to ${address} failed`, { err });
-      return 'lost';
+      return LOST;
     }
-    if (settled) return 'accepted';
+    if (settled) return ACCEPTED;
     return new Promise<SendOutcome>((resolve) => {
-      const giveUp = () => {
-        const f = this.#inFlight.get(delivery);
-        if (f) {
-          this.#inFlight.delete(delivery);
-          f('lost');
-        }
-      };
-      const timer = timerFor(giveUp, deadlineMs - Date.now());
-      const stopListening = onAbort(signal, giveUp);
-      this.#inFlight.set(delivery, (outcome) => (clearTimeout(timer), stopListening(), resolve(outcome)));
+      const f = new InFlight(delivery, deadlineMs, resolve);
+      this.#inFlight.set(delivery, f);
+      if (Number.isFinite(deadlineMs)) this.#inFlightDeadlines.add(f);
+      if (signal) f.stopListening = onAbort(signal, () => this.#settleInFlight(delivery, 'lost'));
     });
+  }
+
+  /** Ends the wait of a sent delivery (its disposition, or `lost`); nothing if it has ended already. */
+  #settleInFlight(delivery: Delivery, outcome: SendOutcome): void {
+    const f = this.#inFlight.get(delivery);
+    if (!f) return;
+    this.#inFlight.delete(delivery);
+    this.#inFlightDeadlines.remove(f);
+    f.stopListening?.();
+    f.resolve(outcome);
   }
 
   /**
@@ -419,10 +490,12 @@ export class LinkManager {
 
   #purgeIdleSenders(): void {
     const idleSince = Date.now() - this.opts.default_sender_link_timeout * 1000;
-    for (const [key, entry] of this.#senders) {
-      if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
-        this.#senders.delete(key);
-        entry.sender.close();
+    for (const senders of [this.#senders, this.#settledSenders]) {
+      for (const [address, entry] of senders) {
+        if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
+          senders.delete(address);
+          entry.sender.close();
+        }
       }
     }
   }
@@ -441,11 +514,9 @@ export class LinkManager {
     this.#closed = true;
     clearTimeout(this.#authRetry);
     clearInterval(this.#purger);
-    for (const [d, f] of [...this.#inFlight]) {
-      this.#inFlight.delete(d);
-      f('lost');
-    }
-    for (const entry of this.#senders.values()) for (const w of entry.waiting.splice(0)) w();
+    for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
+    this.#inFlightDeadlines.stop();
+    for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
     this.#wakeUpWaiters('closed');
     this.#onDown.clear();
     this.#openFailed?.(new TransportDriverError('The AMQP 1.0 connection was closed before it opened'));

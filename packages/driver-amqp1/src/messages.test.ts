@@ -17,6 +17,12 @@ describe('AMQP 1.0 message bodies (oslo marshal_request / marshal_response)', ()
     expect(decodeRequest(body).message).toEqual({ event_type: 'x', payload: { a: 1 } });
   });
 
+  it('a plain request is used as parsed: non-finite numbers (Python json writes Infinity, NaN) survive', () => {
+    const decoded = decodeRequest('{"request": {"method": "m", "args": {"x": Infinity, "y": -Infinity, "z": [1, {"w": "s"}]}}, "context": {}}');
+    expect(decoded.message).toEqual({ method: 'm', args: { x: Infinity, y: -Infinity, z: [1, { w: 's' }] } });
+    expect(() => decodeRequest('{"request": {"oslo.version": "3.0", "oslo.message": "{}"}, "context": {}}')).toThrow(/envelope version/);
+  });
+
   it('replies: response, failure, and a body-less heartbeat', () => {
     expect(decodeReply(replyBody({ result: [1] }))).toEqual({ heartbeat: false, result: [1], failure: null });
     expect(JSON.parse(replyBody({ failure: '{"class": "ValueError"}' }))).toEqual({ failure: '{"class": "ValueError"}' });

@@ -4,8 +4,8 @@ import { deserializeEnvelope, parseJson, serializeEnvelope } from '@oslo-messagi
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The amqp-value body of a request or notification: `{"request", "context"[, "call_monitor_timeout"]}` as a JSON string. */
-export function requestBody(request: Readonly<Record<string, unknown>>, context: Context, options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {}): string {
-  const data: Record<string, unknown> = { request: options.envelope ? JSON.parse(serializeEnvelope(request)) : request, context };
+export function requestBody(request: object, context: Context, options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {}): string {
+  const data: Record<string, unknown> = { request: options.envelope ? JSON.parse(serializeEnvelope(request as Readonly<Record<string, unknown>>)) : request, context };
   if (options.callMonitorTimeout != null) data['call_monitor_timeout'] = options.callMonitorTimeout;
   return JSON.stringify(data);
 }
@@ -31,7 +31,9 @@ export function decodeRequest(body: unknown): DecodedRequest {
   if (!isObject(data)) throw new MalformedMessage('AMQP 1.0 request body is not a JSON object');
   const request = data['request'];
   if (!isObject(request)) throw new MalformedMessage('AMQP 1.0 request body has no "request" object');
-  const message = deserializeEnvelope(JSON.stringify(request));
+  // Only an enveloped request (v2 notifications) is decoded again; a plain one is used as parsed (no
+  // re-encoding per message, and non-finite numbers, which JSON.stringify turns into null, survive).
+  const message = 'oslo.version' in request && 'oslo.message' in request ? deserializeEnvelope(JSON.stringify(request)) : request;
   const context = data['context'] ?? {};
   if (!isObject(context)) throw new MalformedMessage('AMQP 1.0 request context is not an object');
   const cmt = data['call_monitor_timeout'];
