@@ -35,6 +35,8 @@ export type { OptionSources } from './config/options-resolver.js';
 
 // Deadlines and shutdown limits every plugin works under
 export { abortable, abortReason, boundedWait, DEADLINE_SLACK_MS } from './operations.js';
+export { DeadlineHeap } from './deadline-heap.js';
+export type { DeadlineEntry } from './deadline-heap.js';
 export { CLEANUP_LIMIT_MS } from './transport.js';
 export { LISTENER_SHUTDOWN_LIMIT_MS } from './server/message-handling-server.js';
 

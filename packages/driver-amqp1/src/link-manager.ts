@@ -4,9 +4,8 @@ import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import rhea, { type Connection, type ConnectionOptions, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
-import type { ResolvedOptions } from '@oslo-messaging/core/spi';
+import { DeadlineHeap, type DeadlineEntry, type ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { AMQP1_OPTIONS } from './options.js';
-import { Deadlines, type DeadlineEntry } from './deadlines.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
@@ -131,7 +130,7 @@ export class LinkManager {
   readonly #senders = new Map<string, SenderEntry>();
   readonly #settledSenders = new Map<string, SenderEntry>();
   readonly #inFlight = new Map<Delivery, InFlight>();
-  readonly #inFlightDeadlines = new Deadlines<InFlight>((f) => this.#settleInFlight(f.delivery, 'lost'));
+  readonly #inFlightDeadlines = new DeadlineHeap<InFlight>((f) => this.#settleInFlight(f.delivery, 'lost'));
   readonly #purger: NodeJS.Timeout;
   #opened: Promise<Record<string, unknown>>;
   #closed = false;

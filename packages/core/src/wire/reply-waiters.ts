@@ -2,7 +2,8 @@ import { MessagingTimeout } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
 import type { ReplyRegistry, ReplyWaitOptions } from '../spi/replies.js';
-import { DeadlineHeap, OperationBound, type AbortHook, type DeadlineEntry, type Operation } from '../operations.js';
+import { DeadlineHeap, type DeadlineEntry } from '../deadline-heap.js';
+import { OperationBound, type AbortHook, type Operation } from '../operations.js';
 import { DEFAULT_RPC_RESPONSE_TIMEOUT } from '../defaults.js';
 
 const ignore = (): undefined => undefined;

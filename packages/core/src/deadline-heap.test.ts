@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Deadlines, type DeadlineEntry } from './deadlines.js';
+import { DeadlineHeap, type DeadlineEntry } from './deadline-heap.js';
 
 interface E extends DeadlineEntry {
   readonly name: string;
 }
 const entry = (name: string, due: number): E => ({ name, due, heapIndex: -1 });
 
-describe('Deadlines (one timer for the in-flight sends)', () => {
+describe('DeadlineHeap (many deadlines, one timer)', () => {
   beforeEach(() => void vi.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => void vi.useRealTimers());
 
   it('expires each entry at its due time, in order, and never a removed one', () => {
     const expired: string[] = [];
-    const d = new Deadlines<E>((e) => expired.push(`${e.name}@${Date.now() - 1_000_000}`));
+    const d = new DeadlineHeap<E>((e) => expired.push(`${e.name}@${Date.now() - 1_000_000}`));
     const now = Date.now();
     const es = [entry('c', now + 300), entry('a', now + 100), entry('e', now + 500), entry('b', now + 200), entry('d', now + 400), entry('x', now + 150)];
     for (const e of es) d.add(e);
@@ -32,7 +32,7 @@ describe('Deadlines (one timer for the in-flight sends)', () => {
 
   it('keeps the heap order under many adds and removes', () => {
     const expired: number[] = [];
-    const d = new Deadlines<E>((e) => expired.push(e.due));
+    const d = new DeadlineHeap<E>((e) => expired.push(e.due));
     const now = Date.now();
     const es = Array.from({ length: 200 }, (_, i) => entry(String(i), now + 1 + ((i * 7919) % 1000)));
     for (const e of es) d.add(e);
@@ -44,7 +44,7 @@ describe('Deadlines (one timer for the in-flight sends)', () => {
 
   it('stop() ends the timer: nothing expires any more', () => {
     const expire = vi.fn();
-    const d = new Deadlines<E>(expire);
+    const d = new DeadlineHeap<E>(expire);
     d.add(entry('a', Date.now() + 10));
     d.stop();
     vi.advanceTimersByTime(100);
