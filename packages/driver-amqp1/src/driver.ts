@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Delivery, Message } from 'rhea';
 import {
   MalformedMessage,
@@ -9,6 +8,7 @@ import {
   type Target,
 } from '@oslo-messaging/core';
 import {
+  uuidHex,
   type Driver,
   type DriverContext,
   type IncomingMessage,
@@ -31,7 +31,7 @@ import type { AMQP1_OPTIONS } from './options.js';
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 /** Longest a listener's start() waits for its links to attach (they go on attaching after that). */
 const ATTACH_WAIT_MS = 5000;
-const hex = () => randomUUID().replaceAll('-', '');
+const hex = uuidHex;
 const DONE: Promise<void> = Promise.resolve();
 /** Sleeps `ms`, or less when `signal` aborts. */
 const sleep = (ms: number, signal?: AbortSignal) =>
