@@ -4,8 +4,9 @@
 //   ours  driver-rabbit through core: oslo's topology and wire format (topic exchange, persistent
 //         messages, publisher confirms, acks, mandatory replies through the default exchange to a
 //         reply queue), and a notifier and listener for the notification row;
-//   raw   raw amqplib doing the same broker work by hand (topic exchange, persistent, confirms on
-//         requests and replies, acks, mandatory replies, a declared reply queue), a JSON body;
+//   raw   raw amqplib doing the same broker work by hand (topic exchange, persistent messages on
+//         non-durable queues, confirms on requests and replies, acks, mandatory replies, a declared
+//         reply queue, a TTL on requests), a JSON body;
 //   bare  the ceiling of amqplib request/reply on this broker: the default exchange, RabbitMQ's direct
 //         reply-to (amq.rabbitmq.reply-to), no publisher confirms, no mandatory flag, transient
 //         messages, no acks (noAck consumers).
@@ -40,41 +41,70 @@ export async function oursSetup() {
   };
 }
 
-/** Raw amqplib doing the same broker work as oslo's topology, by hand. */
-export async function rawSetup() {
+/** What of oslo's broker work an amqplib side does (every flag on: raw; every flag off: bare). */
+export const RAW_FEATURES = Object.freeze({ topic: true, persistent: true, confirms: true, acks: true, mandatory: true, replyQueue: true, ttl: true });
+export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FEATURES).map((k) => [k, false])));
+
+/**
+ * amqplib request/reply by hand, doing the broker work `f` says: `topic` (requests through a topic
+ * exchange, else the default exchange), `persistent` (delivery mode 2, to a non-durable queue as oslo's
+ * topic queues are by default), `confirms` (publisher confirms on requests and replies; a nack fails the
+ * call, the reply is not held back for the confirm, as ours), `acks` (consumers ack, else noAck),
+ * `mandatory` (replies), `replyQueue` (a declared reply queue, else direct reply-to), `ttl` (a call's
+ * request expires, as oslo's 30 s). A JSON body with the payload, no oslo envelope.
+ */
+export async function amqplibSetup(f) {
   const serverConn = await amqp.connect(AMQP, { noDelay: true });
   const clientConn = await amqp.connect(AMQP, { noDelay: true });
-  const sch = await serverConn.createConfirmChannel();
-  const cch = await clientConn.createConfirmChannel();
-  const rch = await clientConn.createChannel();
-  // Requests go through a topic exchange to a bound queue, as oslo's.
-  const q = `rawbench_${randomUUID().slice(0, 8)}`;
-  const x = `${q}_x`;
-  await sch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
-  await sch.assertQueue(q, { autoDelete: true });
-  await sch.bindQueue(q, x, q);
+  const channel = (c) => (f.confirms ? c.createConfirmChannel() : c.createChannel());
+  const sch = await channel(serverConn);
+  const cch = await channel(clientConn);
+  const q = `amqpbench_${randomUUID().slice(0, 8)}`;
+  const x = f.topic ? `${q}_x` : '';
+  await sch.assertQueue(q, { durable: false, autoDelete: true });
+  if (f.topic) {
+    await sch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
+    await sch.bindQueue(q, x, q);
+  }
+  const deliveryMode = f.persistent ? 2 : 1;
+  const noop = () => {};
   let casts = 0;
   await sch.consume(q, (m) => {
-    sch.ack(m);
+    if (f.acks) sch.ack(m);
     const body = JSON.parse(m.content.toString());
-    if (m.properties.replyTo) sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), { correlationId: m.properties.correlationId, mandatory: true }, () => {});
-    else casts++;
-  });
-  const { queue: replyQ } = await rch.assertQueue('', { exclusive: true });
+    if (m.properties.replyTo) {
+      const props = { contentType: 'application/json', deliveryMode, correlationId: m.properties.correlationId, ...(f.mandatory ? { mandatory: true } : {}) };
+      sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), props, ...(f.confirms ? [noop] : []));
+    } else casts++;
+  }, { noAck: !f.acks });
   const waiters = new Map();
-  await rch.consume(replyQ, (m) => {
-    rch.ack(m);
-    waiters.get(m.properties.correlationId)?.(JSON.parse(m.content.toString()));
+  const onReply = (rch) => (m) => {
+    if (f.acks) rch.ack(m);
+    const w = waiters.get(m.properties.correlationId);
     waiters.delete(m.properties.correlationId);
-  });
-  const publish = (body, props) => new Promise((res, rej) => cch.publish(x, q, Buffer.from(JSON.stringify(body)), { contentType: 'application/json', deliveryMode: 2, ...props }, (err) => (err ? rej(err) : res())));
-  const cast = () => publish({ payload: PAYLOAD }, {});
+    w?.resolve(JSON.parse(m.content.toString()));
+  };
+  let replyTo = 'amq.rabbitmq.reply-to';
+  if (f.replyQueue) {
+    const rch = await clientConn.createChannel();
+    replyTo = (await rch.assertQueue('', { exclusive: true })).queue;
+    await rch.consume(replyTo, onReply(rch), { noAck: !f.acks });
+  } else {
+    // Direct reply-to: consumed with noAck on the channel the requests are published on.
+    await cch.consume(replyTo, onReply(cch), { noAck: true });
+  }
+  const body = () => Buffer.from(JSON.stringify({ payload: PAYLOAD }));
+  const publish = (props, onConfirm) => cch.publish(x, q, body(), { contentType: 'application/json', deliveryMode, ...props }, ...(f.confirms ? [onConfirm] : []));
+  const cast = () => (f.confirms ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res()))) : (publish({}), Promise.resolve()));
   return {
-    call: async () => {
+    call: () => {
       const id = randomUUID();
-      const reply = new Promise((r) => waiters.set(id, r));
-      await publish({ payload: PAYLOAD }, { replyTo: replyQ, correlationId: id, expiration: '30000' });
-      return reply;
+      return new Promise((resolve, reject) => {
+        waiters.set(id, { resolve });
+        publish({ replyTo, correlationId: id, ...(f.ttl ? { expiration: '30000' } : {}) }, (err) => {
+          if (err && waiters.delete(id)) reject(err);
+        });
+      });
     },
     cast,
     casts: () => casts,
@@ -87,46 +117,11 @@ export async function rawSetup() {
   };
 }
 
+/** Raw amqplib doing the same broker work as oslo's topology, by hand. */
+export const rawSetup = () => amqplibSetup(RAW_FEATURES);
+
 /** The ceiling: the least broker work a request/reply over amqplib can do. */
-export async function bareSetup() {
-  const serverConn = await amqp.connect(AMQP, { noDelay: true });
-  const clientConn = await amqp.connect(AMQP, { noDelay: true });
-  const sch = await serverConn.createChannel();
-  const cch = await clientConn.createChannel();
-  const q = `barebench_${randomUUID().slice(0, 8)}`;
-  await sch.assertQueue(q, { durable: false, autoDelete: true });
-  let casts = 0;
-  await sch.consume(q, (m) => {
-    const body = JSON.parse(m.content.toString());
-    if (m.properties.replyTo) sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), { correlationId: m.properties.correlationId });
-    else casts++;
-  }, { noAck: true });
-  const waiters = new Map();
-  // Direct reply-to: consumed with noAck on the channel the requests are published on.
-  await cch.consume('amq.rabbitmq.reply-to', (m) => {
-    waiters.get(m.properties.correlationId)?.(JSON.parse(m.content.toString()));
-    waiters.delete(m.properties.correlationId);
-  }, { noAck: true });
-  const cast = async () => {
-    cch.publish('', q, Buffer.from(JSON.stringify({ payload: PAYLOAD })), { contentType: 'application/json' });
-  };
-  return {
-    call: () => {
-      const id = randomUUID();
-      const reply = new Promise((r) => waiters.set(id, r));
-      cch.publish('', q, Buffer.from(JSON.stringify({ payload: PAYLOAD })), { contentType: 'application/json', replyTo: 'amq.rabbitmq.reply-to', correlationId: id });
-      return reply;
-    },
-    cast,
-    casts: () => casts,
-    notify: cast,
-    notes: () => casts,
-    close: async () => {
-      await serverConn.close();
-      await clientConn.close();
-    },
-  };
-}
+export const bareSetup = () => amqplibSetup(BARE_FEATURES);
 
 export const SIDES = { ours: oursSetup, raw: rawSetup, bare: bareSetup };
 
