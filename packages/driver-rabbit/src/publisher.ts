@@ -18,8 +18,8 @@ export interface PublishOptions {
    * creates a send's AbortSignal lazily, and a publish on a live channel never needs one.
    */
   readonly abortOn?: { readonly signal?: AbortSignal | undefined } | undefined;
-  /** Runs first on each channel (exchange declarations). */
-  readonly prepare?: (ch: amqp.ConfirmChannel) => Promise<void>;
+  /** Runs first on each channel (exchange declarations), given the publisher that publishes. */
+  readonly prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void>;
 }
 
 interface Pending {
@@ -77,7 +77,7 @@ export class Publisher {
     for (;;) {
       const channel = this.connection.channel ?? (await this.connection.ready(options.retry, abortOn?.signal));
       try {
-        if (options.prepare) await options.prepare(channel);
+        if (options.prepare) await options.prepare(channel, this);
         const signal = attempts > 0 ? abortOn?.signal : undefined;
         if (signal?.aborted) throw abortReason(signal);
         let expiration = options.expiration;
@@ -88,7 +88,7 @@ export class Publisher {
           // On the first, prompt attempt the TTL is the timeout itself, byte for byte as oslo sends it.
           if (expiration === undefined || Number(expiration) - left > 1000) expiration = String(Math.max(1, Math.trunc(left)));
         }
-        await this.#publishOnce(channel, exchange, routingKey, body, { ...options, ...(expiration !== undefined ? { expiration } : {}) });
+        await this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration);
         return;
       } catch (err) {
         if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
@@ -111,15 +111,15 @@ export class Publisher {
    * One publish and its confirm. A blocked or frozen broker may hold the confirm: the caller is
    * settled by core's deadline meanwhile, and the connection's close (heartbeats, cleanup) ends the wait.
    */
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string }): Promise<void> {
-    const key = `${exchange}\u0000${routingKey}`;
-    const pending: Pending | undefined = options.mandatory ? { body, returned: false } : undefined;
+  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined): Promise<void> {
+    const key = mandatory ? `${exchange}\u0000${routingKey}` : '';
+    const pending: Pending | undefined = mandatory ? { body, returned: false } : undefined;
     if (pending) {
       const list = this.#mandatory.get(key) ?? [];
       list.push(pending);
       this.#mandatory.set(key, list);
     }
-    const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) }, this.#compressor?.contentType);
+    const props = publishProperties(expiration, mandatory, this.#compressor?.contentType);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {

@@ -1,4 +1,3 @@
-import type * as amqp from 'amqplib';
 import { TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
 import { Publisher, type PublishOptions } from './publisher.js';
@@ -52,20 +51,14 @@ export class SendPool {
   }
 
   /** Publishes through the least busy connection (see {@link Publisher.publish}). */
-  async publish(
-    exchange: string,
-    routingKey: string,
-    body: Buffer,
-    options: Omit<PublishOptions, 'prepare'> & { prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> },
-  ): Promise<void> {
+  async publish(exchange: string, routingKey: string, body: Buffer, options: PublishOptions): Promise<void> {
     const entry = this.#pick();
     entry.inFlight++;
     try {
-      const { prepare, ...rest } = options;
-      await entry.publisher.publish(exchange, routingKey, body, prepare ? { ...rest, prepare: (ch) => prepare(ch, entry.publisher) } : rest);
+      await entry.publisher.publish(exchange, routingKey, body, options);
     } finally {
-      entry.inFlight--;
-      entry.idleSince = Date.now();
+      // Idle since the last publish on it settled (the reaper reads it only when nothing is in flight).
+      if (--entry.inFlight === 0) entry.idleSince = Date.now();
     }
   }
 
