@@ -151,9 +151,12 @@ export class RabbitDriver implements Driver {
     return this.#pool.size;
   }
 
-  async #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> {
+  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> | undefined {
+    // Declared already (every publish but the first on a channel): nothing to build, nothing to wait for.
+    const key = `x:${exchange}`;
+    if (pub.declared(key)) return undefined;
     const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
-    await pub.ensure(ch, `x:${exchange}`, async (c) => {
+    return pub.ensure(ch, key, async (c) => {
       try {
         await c.assertExchange(exchange, 'topic', options);
       } catch (err) {
