@@ -26,6 +26,8 @@ export interface PublishOptions {
 }
 
 interface Pending {
+  readonly exchange: string;
+  readonly routingKey: string;
   readonly body: Buffer;
   returned: boolean;
 }
@@ -37,7 +39,12 @@ interface Pending {
  */
 export class Publisher {
   readonly #declared = new Map<number, Set<string>>();
-  readonly #mandatory = new Map<string, Pending[]>();
+  /**
+   * Mandatory publishes waiting for their confirm, oldest first (confirms come in order, so the one
+   * settling is usually the first). An array, not a map of lists: a call's reply is mandatory, and a
+   * map entry made and deleted per reply reallocated the map's table every few calls.
+   */
+  readonly #mandatory: Pending[] = [];
   readonly #compressor: Compressor | undefined;
   /** Publishes not settled yet (the send pool picks the publisher with the fewest). */
   inFlight = 0;
@@ -47,9 +54,8 @@ export class Publisher {
   constructor(readonly connection: ManagedConnection) {
     this.#compressor = compressorFor(connection.opts.kombu_compression);
     connection.onReturn((msg) => {
-      const key = `${msg.fields.exchange}\u0000${msg.fields.routingKey}`;
-      const list = this.#mandatory.get(key);
-      const p = list?.find((x) => !x.returned && x.body.equals(msg.content));
+      const { exchange, routingKey } = msg.fields;
+      const p = this.#mandatory.find((x) => !x.returned && x.exchange === exchange && x.routingKey === routingKey && x.body.equals(msg.content));
       if (p) p.returned = true;
     });
   }
@@ -133,20 +139,15 @@ export class Publisher {
    * settled by core's deadline meanwhile, and the connection's close (heartbeats, cleanup) ends the wait.
    */
   #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined): Promise<void> {
-    const key = mandatory ? `${exchange}\u0000${routingKey}` : '';
-    const pending: Pending | undefined = mandatory ? { body, returned: false } : undefined;
-    if (pending) {
-      const list = this.#mandatory.get(key) ?? [];
-      list.push(pending);
-      this.#mandatory.set(key, list);
-    }
+    const pending: Pending | undefined = mandatory ? { exchange, routingKey, body, returned: false } : undefined;
+    if (pending) this.#mandatory.push(pending);
     const props = publishProperties(expiration, mandatory, this.#compressor?.contentType);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {
-          const list = this.#mandatory.get(key)!;
-          list.splice(list.indexOf(pending), 1);
-          if (list.length === 0) this.#mandatory.delete(key);
+          const list = this.#mandatory;
+          if (list[0] === pending) list.shift();
+          else list.splice(list.indexOf(pending), 1);
         }
         if (err) reject(err instanceof Error ? new TransportDriverError(err.message, { cause: err }) : new TransportDriverError('Publish was not confirmed'));
         else if (pending?.returned) reject(new MessageUndeliverable(`The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`, exchange, routingKey));
