@@ -249,13 +249,18 @@ export class RabbitDriver implements Driver {
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
       abortOn: { signal },
-      prepare: async (ch, pub) => {
-        await this.#declareTopicExchange(ch, pub, exchange);
-        // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
-        await pub.ensure(ch, `q:${exchange}:${routingKey}`, async (c) => {
-          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
-          await c.bindQueue(routingKey, exchange, routingKey);
-        });
+      prepare: (ch, pub) => {
+        const queueKey = `q:${exchange}:${routingKey}`;
+        // Both declared already (every notification but the first on a channel): nothing to wait for.
+        if (pub.declared(queueKey) && pub.declared(`x:${exchange}`)) return undefined;
+        return (async () => {
+          await this.#declareTopicExchange(ch, pub, exchange);
+          // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
+          await pub.ensure(ch, queueKey, async (c) => {
+            await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+            await c.bindQueue(routingKey, exchange, routingKey);
+          });
+        })();
       },
     });
   }
