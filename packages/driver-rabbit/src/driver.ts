@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import {
   abortable,
@@ -30,7 +29,7 @@ import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher } from './publisher.js';
 import { SendPool } from './send-pool.js';
-import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
+import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody, uuid4Hex } from './messages.js';
 import { QueueManager } from './queue-manager.js';
 import { isDurable, names, queueArguments, rpcRoute, streamArguments } from './topology.js';
 
@@ -39,7 +38,7 @@ type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 /** How long a shutdown step (cancel a consumer, delete a transient queue) waits for a broker that may be frozen. */
 const BROKER_OP_LIMIT_MS = 2000;
 
-const hex = () => randomUUID().replaceAll('-', '');
+const hex = uuid4Hex;
 
 /** A message's body, decompressed when a peer compressed it (kombu's `compression` header). */
 function bodyOf(msg: amqp.Message): Buffer {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRemoteErrorCodec, ValueError, type NotificationMessage, type RpcRequest } from '@oslo-messaging/core';
-import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody } from './messages.js';
+import { HEARTBEAT_FIELDS, notificationBody, replyBody, replyFields, requestBody, uuid4Hex } from './messages.js';
 import { publishProperties, rpcRoute } from './topology.js';
 import { Target } from '@oslo-messaging/core';
 
@@ -132,4 +132,12 @@ describe('notifications', () => {
       expect(amqpProperties(publishProperties())).toEqual(c.properties);
     });
   }
+});
+
+describe('uuid4Hex', () => {
+  it('gives uuid4().hex ids (version 4, RFC 4122 variant), all different across pool refills', () => {
+    const ids = Array.from({ length: 2000 }, () => uuid4Hex());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });

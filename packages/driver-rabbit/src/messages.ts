@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { packContext, serializeEnvelope, type Context, type NotificationMessage, type RemoteErrorCodec, type Reply, type RpcRequest } from '@oslo-messaging/core';
 
 /** What a call adds to its request so the server can answer (absent on casts). */
@@ -47,4 +48,25 @@ export function replyBody(fields: Readonly<Record<string, unknown>>, msgId: stri
 export function notificationBody(message: NotificationMessage, ctxt: Context, uniqueId: string, version: 1 | 2): Buffer {
   const msg = packContext({ ...message, _unique_id: uniqueId }, ctxt);
   return Buffer.from(version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg));
+}
+
+// Random bytes for ids, refilled 512 ids at a time.
+const POOL = Buffer.allocUnsafe(16 * 512);
+let poolOffset = POOL.length;
+
+/**
+ * A uuid4 in hex, as Python's `uuid.uuid4().hex` (32 characters, version 4, RFC 4122 variant): oslo's
+ * message ids, unique ids and reply/fanout queue suffixes. From a pool of random bytes: three per call,
+ * and `randomUUID().replaceAll('-', '')` cost 0.7 µs each.
+ */
+export function uuid4Hex(): string {
+  if (poolOffset === POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const o = poolOffset;
+  poolOffset += 16;
+  POOL[o + 6] = (POOL[o + 6]! & 0x0f) | 0x40;
+  POOL[o + 8] = (POOL[o + 8]! & 0x3f) | 0x80;
+  return POOL.toString('hex', o, o + 16);
 }
