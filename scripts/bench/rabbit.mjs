@@ -6,7 +6,7 @@
 // share one heap and event loop), and each alone in a process of its own (_rabbit-child.mjs). Rates
 // are noisy on a shared machine; CPU µs per operation (client and server, both in the measuring
 // process) is the steadier figure. Every ratio is ours/anchor: above 1 is better for rates, below 1
-// for CPU. At the end it prints a markdown block for driver-rabbit's README.
+// for CPU. At the end it prints a markdown block for driver-rabbit's README (between bench:rabbit markers).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { DEBIAN, pythonBench, upstream } from './_python-peers.mjs';
 import { RABBIT_URL, ROWS, SIDES } from './_rabbit-setups.mjs';
 
 export const name = 'rabbit';
-export const description = 'RabbitMQ 127.0.0.1:5672: driver-rabbit vs raw amqplib, bare amqplib ceiling, Python oslo.messaging 14.0.3 / 18.1.0';
+export const description = 'RabbitMQ: driver-rabbit vs raw amqplib, bare amqplib ceiling, Python oslo.messaging 14.0.3 and 18.1.0';
 
 const ROUNDS = Number(process.env.OSLO_BENCH_RABBIT_ROUNDS ?? 3);
 const CHILD = fileURLToPath(new URL('./_rabbit-child.mjs', import.meta.url));
@@ -91,8 +91,8 @@ export async function run({ log }) {
   for (const r of ROWS) {
     rows.push({ row: `${r.row}: CPU, separate processes`, unit: `µs/${r.unit === 'calls/s' ? 'call' : 'msg'}`, lowerIsBetter: true, ours: solo.ours[r.key].cpuUs, anchors: { [RAW]: solo.raw[r.key].cpuUs, [BARE]: solo.bare[r.key].cpuUs } });
   }
-  log('');
-  for (const line of readmeBlock(alt, solo, py)) log(line);
+  // Unindented, so it pastes as it is over the block in packages/driver-rabbit/README.md.
+  process.stdout.write(`\n${readmeBlock(alt, solo, py).join('\n')}\n\n`);
   return rows;
 }
 
