@@ -4,11 +4,12 @@ export const SECONDS = Number(process.env.OSLO_BENCH_SECONDS ?? 1.5);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-/** Runs `op` from `concurrency` loops for SECONDS; returns ops/s and latency percentiles (ms). */
+/** Runs `op` from `concurrency` loops for SECONDS; returns ops/s, CPU µs per op (this process) and latency percentiles (ms). */
 export async function drive(op, concurrency) {
   for (let i = 0; i < 50; i++) await op();
   const lat = [];
   const deadline = performance.now() + SECONDS * 1000;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < deadline) {
@@ -18,8 +19,9 @@ export async function drive(op, concurrency) {
     }
   }));
   const took = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   lat.sort((x, y) => x - y);
-  return { rate: lat.length / took, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  return { rate: lat.length / took, cpuUs: (cpu.user + cpu.system) / lat.length, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
 }
 
 /** Counts messages from send to handler for SECONDS with a bounded window in flight. */
@@ -35,6 +37,42 @@ export async function endToEnd(send, received, window = 200) {
   }
   while (received() < sent) await new Promise((r) => setTimeout(r, 1));
   return sent / ((performance.now() - start) / 1000);
+}
+
+/** {@link endToEnd} with the CPU µs per message this process spent (sender and receiver both). */
+export async function endToEndStats(send, received, window = 200) {
+  const cpu0 = process.cpuUsage();
+  const n0 = received();
+  const t0 = performance.now();
+  const rate = await endToEnd(send, received, window);
+  const n = Math.max(1, received() - n0);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate, cpuUs: (cpu.user + cpu.system) / n, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Alternates every side of `measures` (`{ side: () => Promise<{rate, cpuUs?, p50?, p99?}> }`) for `rounds`
+ * rounds, the order rotating each round; keeps per side the best of each figure (highest rate, lowest CPU
+ * and latencies), so a burst of load on a shared machine hits one round, not the ratio.
+ */
+export async function alternateAll(measures, rounds = 3) {
+  const sides = Object.keys(measures);
+  const best = {};
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(i + j) % sides.length];
+      best[side] = keepBest(best[side], await measures[side]());
+    }
+  }
+  return best;
+}
+
+/** The best of two measurements of one side, figure by figure. */
+export function keepBest(a, b) {
+  if (!a) return b;
+  const out = { ...a, rate: Math.max(a.rate, b.rate) };
+  for (const k of ['cpuUs', 'p50', 'p99']) if (a[k] !== undefined && b[k] !== undefined) out[k] = Math.min(a[k], b[k]);
+  return out;
 }
 
 /** Alternates ours and the anchor for `rounds` rounds and keeps each side's best round (robust to noise bursts). */

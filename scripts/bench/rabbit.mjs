@@ -1,107 +1,136 @@
-// RabbitMQ: our driver against raw amqplib (the same confirm-publish/ack/reply work, by hand) and
-// Python oslo.messaging 14, all measured in this run against the same broker.
+// RabbitMQ: our driver against raw amqplib doing the same confirm-publish/ack/reply work by hand, the
+// bare ceiling of amqplib request/reply (default exchange, direct reply-to, no confirms, no mandatory
+// flag: what is left is oslo's protocol's own broker work), and Python oslo.messaging 14.0.3 (Debian)
+// and 18.1.0 (upstream), all against the same broker in this run (sides: _rabbit-setups.mjs).
+// The Node sides are measured twice: alternating in one process (rounds rotate ours/raw/bare; all three
+// share one heap and event loop), and each alone in a process of its own (_rabbit-child.mjs). Rates
+// are noisy on a shared machine; CPU µs per operation (client and server, both in the measuring
+// process) is the steadier figure. Every ratio is ours/anchor: above 1 is better for rates, below 1
+// for CPU. At the end it prints a markdown block for driver-rabbit's README (between bench:rabbit markers).
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import * as amqp from 'amqplib';
-import { getNotificationListener, getNotificationTransport, Notifier, silentLogger } from '@oslo-messaging/core';
-import { alternate, drive, endToEnd, latency as lat, osloRpcBench, PAYLOAD, SECONDS } from './_measure.mjs';
+import { alternateAll, latency as lat, SECONDS } from './_measure.mjs';
+import { DEBIAN, pythonBench, upstream } from './_python-peers.mjs';
+import { RABBIT_URL, ROWS, SIDES } from './_rabbit-setups.mjs';
 
 export const name = 'rabbit';
-export const description = 'RabbitMQ 127.0.0.1:5672: driver-rabbit vs raw amqplib vs Python oslo.messaging 14';
+export const description = 'RabbitMQ: driver-rabbit vs raw amqplib, bare amqplib ceiling, Python oslo.messaging 14.0.3 and 18.1.0';
 
-const RABBIT_URL = process.env.OSLO_BENCH_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
-const AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
-const PY = fileURLToPath(new URL('../../test-fixtures/oslo-peer/bench.py', import.meta.url));
+const ROUNDS = Number(process.env.OSLO_BENCH_RABBIT_ROUNDS ?? 3);
+const CHILD = fileURLToPath(new URL('./_rabbit-child.mjs', import.meta.url));
+const RAW = 'raw amqplib';
+const BARE = 'bare amqplib ceiling';
 
-// ---- setups: ours and raw amqplib side by side, so rounds can alternate ----------------------
-async function oursSetup() {
-  const rpc = await osloRpcBench(RABBIT_URL);
-  const nt = await getNotificationTransport({ url: RABBIT_URL, logger: silentLogger });
-  let notes = 0;
-  const ntopic = `benchn_${randomUUID().slice(0, 8)}`;
-  const listener = getNotificationListener(nt, [{ topic: ntopic }], [{ info: () => void notes++ }]);
-  await listener.start();
-  const notifier = new Notifier(nt, { publisherId: 'bench', topics: [ntopic] });
-  return {
-    ...rpc,
-    notify: () => notifier.info({}, 'bench.event', PAYLOAD),
-    notes: () => notes,
-    close: async () => { await rpc.close(); await listener.stop(); await listener.wait(); await nt.cleanup(); },
-  };
-}
-
-// Raw amqplib doing the same broker work by hand.
-async function rawSetup() {
-  const serverConn = await amqp.connect(AMQP, { noDelay: true });
-  const clientConn = await amqp.connect(AMQP, { noDelay: true });
-  const sch = await serverConn.createConfirmChannel();
-  const cch = await clientConn.createConfirmChannel();
-  const rch = await clientConn.createChannel();
-  // Same broker work as oslo's topology: requests go through a topic exchange to a bound queue.
-  const q = `rawbench_${randomUUID().slice(0, 8)}`;
-  const x = `${q}_x`;
-  await sch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
-  await sch.assertQueue(q, { autoDelete: true });
-  await sch.bindQueue(q, x, q);
-  let casts = 0;
-  await sch.consume(q, (m) => {
-    sch.ack(m);
-    const body = JSON.parse(m.content.toString());
-    if (m.properties.replyTo) sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), { correlationId: m.properties.correlationId, mandatory: true }, () => {});
-    else casts++;
-  });
-  const { queue: replyQ } = await rch.assertQueue('', { exclusive: true });
-  const waiters = new Map();
-  await rch.consume(replyQ, (m) => { rch.ack(m); waiters.get(m.properties.correlationId)?.(JSON.parse(m.content.toString())); waiters.delete(m.properties.correlationId); });
-  const publish = (body, props) => new Promise((res, rej) => cch.publish(x, q, Buffer.from(JSON.stringify(body)), { contentType: 'application/json', deliveryMode: 2, ...props }, (err) => (err ? rej(err) : res())));
-  return {
-    call: async () => {
-      const id = randomUUID();
-      const reply = new Promise((r) => waiters.set(id, r));
-      await publish({ payload: PAYLOAD }, { replyTo: replyQ, correlationId: id, expiration: '30000' });
-      return reply;
-    },
-    cast: () => publish({ payload: PAYLOAD }, {}),
-    casts: () => casts,
-    close: async () => { await serverConn.close(); await clientConn.close(); },
-  };
-}
-
-async function python(mode) {
-  if (!existsSync('/usr/bin/python3')) return undefined;
-  try {
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', [PY, RABBIT_URL, mode, String(SECONDS)], { timeout: 120_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop());
-    return { rate: r.calls / r.seconds, p50: r.p50_ms, p99: r.p99_ms };
-  } catch {
-    return undefined;
+/** Each side alone in its own process, one after the other. */
+async function separate() {
+  const out = {};
+  for (const side of Object.keys(SIDES)) {
+    const { stdout } = await promisify(execFile)(process.execPath, [CHILD, side, String(ROUNDS)], { timeout: 600_000, env: process.env });
+    out[side] = JSON.parse(stdout.trim().split('\n').pop()).rows;
   }
+  return out;
+}
+
+/** Alternating rounds of every side in this process, row by row. */
+async function alternating() {
+  const s = {};
+  for (const [side, setup] of Object.entries(SIDES)) s[side] = await setup();
+  const out = {};
+  for (const r of ROWS) {
+    const best = await alternateAll(Object.fromEntries(Object.keys(s).map((side) => [side, () => r.measure(s[side])])), ROUNDS);
+    out[r.key] = best;
+  }
+  for (const side of Object.values(s)) await side.close();
+  return out;
+}
+
+async function pythons(log) {
+  if (!existsSync('/usr/bin/python3')) {
+    log('no /usr/bin/python3: no Python anchors');
+    return [];
+  }
+  const peers = [DEBIAN];
+  try {
+    peers.push(await upstream());
+  } catch (err) {
+    log(`upstream oslo.messaging 18.1.0 not available: ${err.message}`);
+  }
+  const out = [];
+  for (const peer of peers) {
+    const got = {};
+    for (const [key, mode] of [['seq', 'seq'], ['c10', 'par10']]) {
+      try {
+        // Upstream 18.1 sleeps 0.5 s between polls of a call's reply (ReplyWaiters.get, lp-2035113): a
+        // 1.5 s window holds a handful of calls, so it gets a longer one.
+        got[key] = await pythonBench(peer, RABBIT_URL, mode, peer.version === '18.1.0' ? Math.max(SECONDS, 5) : SECONDS);
+      } catch (err) {
+        log(`${peer.label} ${mode} failed: ${err.message.split('\n')[0]}`);
+      }
+    }
+    out.push({ label: peer.label, ...got });
+  }
+  return out;
 }
 
 export async function run({ log }) {
-  const o = await oursSetup();
-  const w = await rawSetup();
-  const seq = await alternate(() => drive(o.call, 1), () => drive(w.call, 1));
-  const c10 = await alternate(() => drive(o.call, 10), () => drive(w.call, 10));
-  const c100 = await alternate(() => drive(o.call, 100), () => drive(w.call, 100));
-  const cast = await alternate(async () => ({ rate: await endToEnd(o.cast, o.casts) }), async () => ({ rate: await endToEnd(w.cast, w.casts) }));
-  const notify = await alternate(async () => ({ rate: await endToEnd(o.notify, o.notes) }), async () => ({ rate: await endToEnd(w.cast, w.casts) }));
-  await o.close();
-  await w.close();
-  const ours = { seq: seq.ours, c10: c10.ours, c100: c100.ours, cast: cast.ours.rate, notify: notify.ours.rate };
-  const raw = { seq: seq.raw, c10: c10.raw, c100: c100.raw, cast: cast.raw.rate, notify: notify.raw.rate };
-  const pySeq = await python('seq');
-  const pyPar = await python('par10');
-  if (!pySeq) log('Python oslo.messaging 14 not available: no Python anchor');
-  const withPy = (anchors, py) => (py ? { ...anchors, 'python oslo.messaging': py.rate } : anchors);
-  return [
-    { row: 'sequential call', unit: 'calls/s', ours: ours.seq.rate, anchors: withPy({ 'raw amqplib': raw.seq.rate }, pySeq), extra: { ours: lat(ours.seq), raw: lat(raw.seq), ...(pySeq ? { python: lat(pySeq) } : {}) } },
-    { row: 'calls, 10 concurrent callers', unit: 'calls/s', ours: ours.c10.rate, anchors: withPy({ 'raw amqplib': raw.c10.rate }, pyPar), extra: { ours: lat(ours.c10) } },
-    { row: 'calls, 100 concurrent callers', unit: 'calls/s', ours: ours.c100.rate, anchors: { 'raw amqplib': raw.c100.rate }, extra: { ours: lat(ours.c100) } },
-    { row: 'cast end-to-end', unit: 'msgs/s', ours: ours.cast, anchors: { 'raw amqplib': raw.cast } },
-    { row: 'notification end-to-end', unit: 'msgs/s', ours: ours.notify, anchors: { 'raw amqplib': raw.notify } },
-  ];
+  const alt = await alternating();
+  const solo = await separate();
+  const py = await pythons(log);
+  const rows = [];
+  for (const r of ROWS) {
+    const a = alt[r.key];
+    const anchors = { [RAW]: a.raw.rate, [BARE]: a.bare.rate };
+    for (const p of py) if (p[r.key]) anchors[p.label] = p[r.key].rate;
+    const extra = a.ours.p50 !== undefined ? { ours: lat(a.ours), raw: lat(a.raw), bare: lat(a.bare), ...Object.fromEntries(py.filter((p) => p[r.key]).map((p) => [p.label, lat(p[r.key])])) } : undefined;
+    rows.push({ row: r.row, unit: r.unit, ours: a.ours.rate, anchors, ...(extra ? { extra } : {}) });
+    const sp = solo.ours[r.key];
+    rows.push({ row: `${r.row}, separate processes`, unit: r.unit, ours: sp.rate, anchors: { [RAW]: solo.raw[r.key].rate, [BARE]: solo.bare[r.key].rate }, ...(sp.p50 !== undefined ? { extra: { ours: lat(sp), raw: lat(solo.raw[r.key]), bare: lat(solo.bare[r.key]) } } : {}) });
+  }
+  for (const r of ROWS) {
+    rows.push({ row: `${r.row}: CPU, separate processes`, unit: `µs/${r.unit === 'calls/s' ? 'call' : 'msg'}`, lowerIsBetter: true, ours: solo.ours[r.key].cpuUs, anchors: { [RAW]: solo.raw[r.key].cpuUs, [BARE]: solo.bare[r.key].cpuUs } });
+  }
+  // Unindented, so it pastes as it is over the block in packages/driver-rabbit/README.md.
+  process.stdout.write(`\n${readmeBlock(alt, solo, py).join('\n')}\n\n`);
+  return rows;
 }
+
+const f = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+const ratio = (a, b) => (b ? (a / b).toFixed(2) : '–');
+
+/** The markdown block driver-rabbit's README shows (paste between its bench markers). */
+function readmeBlock(alt, solo, py) {
+  const day = new Date().toISOString().slice(0, 10);
+  const lines = [
+    '<!-- bench:rabbit:start -->',
+    `One run (${day}, node ${process.version}, RabbitMQ on loopback, 100-byte payloads, ${ROUNDS} rounds of ${SECONDS} s per side, best round kept). ` +
+      'Rates; in brackets ours/anchor (above 1: ours is faster). "alt." = the three Node sides alternating in one process, "sep." = each alone in its own process.',
+    '',
+    `| row | ours alt. | ${RAW} alt. | ${BARE} alt. | ours sep. | ${RAW} sep. | ${BARE} sep. |`,
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of ROWS) {
+    const a = alt[r.key];
+    const s = (side) => solo[side][r.key];
+    lines.push(`| ${r.row} (${r.unit}) | ${f(a.ours.rate)} | ${f(a.raw.rate)} (${ratio(a.ours.rate, a.raw.rate)}) | ${f(a.bare.rate)} (${ratio(a.ours.rate, a.bare.rate)}) | ${f(s('ours').rate)} | ${f(s('raw').rate)} (${ratio(s('ours').rate, s('raw').rate)}) | ${f(s('bare').rate)} (${ratio(s('ours').rate, s('bare').rate)}) |`);
+  }
+  lines.push('', '| CPU per operation, separate processes (client + server) | ours | raw amqplib | bare ceiling |', '|---|---|---|---|');
+  for (const r of ROWS) lines.push(`| ${r.row} | ${s1(solo.ours[r.key].cpuUs)} µs | ${s1(solo.raw[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.raw[r.key].cpuUs)}) | ${s1(solo.bare[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.bare[r.key].cpuUs)}) |`);
+  lines.push('', '| latency, alternating (p50 / p99 ms) | ours | raw amqplib | bare ceiling |', '|---|---|---|---|');
+  for (const r of ROWS.filter((x) => alt[x.key].ours.p50 !== undefined)) {
+    const a = alt[r.key];
+    lines.push(`| ${r.row} | ${a.ours.p50.toFixed(2)} / ${a.ours.p99.toFixed(2)} | ${a.raw.p50.toFixed(2)} / ${a.raw.p99.toFixed(2)} | ${a.bare.p50.toFixed(2)} / ${a.bare.p99.toFixed(2)} |`);
+  }
+  if (py.length) {
+    lines.push('', '| Python anchors (Python client and server, same broker) | ours alt. | ' + py.map((p) => p.label).join(' | ') + ' |', `|---|---|${py.map(() => '---|').join('')}`);
+    for (const key of ['seq', 'c10']) {
+      const r = ROWS.find((x) => x.key === key);
+      const o = alt[key].ours.rate;
+      lines.push(`| ${r.row} (${r.unit}) | ${f(o)} | ${py.map((p) => (p[key] ? `${f(p[key].rate)} (ours ${ratio(o, p[key].rate)}x), p50 ${p[key].p50.toFixed(2)} ms` : '–')).join(' | ')} |`);
+    }
+  }
+  lines.push('<!-- bench:rabbit:end -->');
+  return lines;
+}
+const s1 = (v) => v.toFixed(1);

@@ -1,7 +1,11 @@
 #!/usr/bin/python3
-"""Python oslo.messaging 14 anchor for `npm run bench -- rabbit`: sequential and concurrent calls
-to a Python server, for a fixed duration. Prints one JSON line: {"mode", "calls", "seconds", "p50_ms", "p99_ms"}."""
+"""Python oslo.messaging anchor for `npm run bench -- rabbit` (Debian's 14.0.3, or upstream 18.1.0 on
+PYTHONPATH with PBR_VERSION): sequential and concurrent calls to a Python server, for a fixed duration.
+Prints one JSON line: {"mode", "calls", "seconds", "p50_ms", "p99_ms", "oslo_messaging", "path"}
+(the version imported, from package metadata beside it or else $PBR_VERSION, and from where)."""
+import importlib.metadata
 import json
+import os
 import sys
 import threading
 import time
@@ -13,6 +17,14 @@ import oslo_messaging as om
 URL = sys.argv[1]
 MODE = sys.argv[2]          # seq | par10
 SECONDS = float(sys.argv[3])
+
+
+def oslo_messaging_version():
+    path = os.path.dirname(om.__file__)
+    for dist in importlib.metadata.distributions(path=[os.path.dirname(path)]):
+        if (dist.metadata['Name'] or '').lower().replace('_', '.') == 'oslo.messaging':
+            return dist.version, path
+    return os.environ.get('PBR_VERSION'), path
 
 
 class Endpoint(object):
@@ -49,8 +61,10 @@ def main():
         t.join()
     took = time.monotonic() - start
     lat.sort()
+    version, path = oslo_messaging_version()
     print(json.dumps({'mode': MODE, 'calls': len(lat), 'seconds': took,
-                      'p50_ms': lat[len(lat) // 2] * 1000, 'p99_ms': lat[int(len(lat) * 0.99)] * 1000}), flush=True)
+                      'p50_ms': lat[len(lat) // 2] * 1000, 'p99_ms': lat[int(len(lat) * 0.99)] * 1000,
+                      'oslo_messaging': version, 'path': path}), flush=True)
     server.stop()
     server.wait()
     transport.cleanup()

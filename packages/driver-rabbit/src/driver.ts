@@ -1,11 +1,5 @@
 import type * as amqp from 'amqplib';
-import {
-  ConfigurationError,
-  MessageUndeliverable,
-  TransportDriverError,
-  type Context,
-  type Target,
-} from '@oslo-messaging/core';
+import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Target } from '@oslo-messaging/core';
 import {
   abortable,
   amqpDialect,
@@ -137,9 +131,12 @@ export class RabbitDriver implements Driver {
     return this.#pool.size;
   }
 
-  async #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> {
+  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> | undefined {
+    // Declared already (every publish but the first on a channel): nothing to build, nothing to wait for.
+    const key = `x:${exchange}`;
+    if (pub.declared(key)) return undefined;
     const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
-    await pub.ensure(ch, `x:${exchange}`, async (c) => {
+    return pub.ensure(ch, key, async (c) => {
       try {
         await c.assertExchange(exchange, 'topic', options);
       } catch (err) {
@@ -235,13 +232,18 @@ export class RabbitDriver implements Driver {
     await this.#pool.publish(exchange, routingKey, body, {
       retry,
       abortOn: options,
-      prepare: async (ch, pub) => {
-        await this.#declareTopicExchange(ch, pub, exchange);
-        // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
-        await pub.ensure(ch, `q:${exchange}:${routingKey}`, async (c) => {
-          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
-          await c.bindQueue(routingKey, exchange, routingKey);
-        });
+      prepare: (ch, pub) => {
+        const queueKey = `q:${exchange}:${routingKey}`;
+        // Both declared already (every notification but the first on a channel): nothing to wait for.
+        if (pub.declared(queueKey) && pub.declared(`x:${exchange}`)) return undefined;
+        return (async () => {
+          await this.#declareTopicExchange(ch, pub, exchange);
+          // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
+          await pub.ensure(ch, queueKey, async (c) => {
+            await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+            await c.bindQueue(routingKey, exchange, routingKey);
+          });
+        })();
       },
     });
   }

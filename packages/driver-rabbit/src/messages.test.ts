@@ -56,7 +56,7 @@ describe('RPC requests', () => {
       const request = { method: py['method'], args: py['args'], version: py['version'] } as RpcRequest;
       const body = requestBody(request, ctxt, py['_unique_id'] as string, { msgId: py['_msg_id'] as string, replyQueue: py['_reply_q'] as string, callMonitorTimeout: null });
       expectSameMessage(body, capture(scenario).body_raw);
-      expect(amqpProperties(publishProperties({ expiration: String(10 * 1000) }))).toEqual(capture(scenario).properties);
+      expect(amqpProperties(publishProperties(String(10 * 1000)))).toEqual(capture(scenario).properties);
     });
   }
 

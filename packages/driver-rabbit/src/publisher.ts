@@ -19,11 +19,16 @@ export interface PublishOptions {
    * creates a send's AbortSignal lazily, and a publish on a live channel never needs one.
    */
   readonly abortOn?: { readonly signal?: AbortSignal | undefined } | undefined;
-  /** Runs first on each channel (exchange declarations). */
-  readonly prepare?: (ch: amqp.ConfirmChannel) => Promise<void>;
+  /**
+   * Runs first on each channel (exchange declarations), given the publisher that publishes; returns
+   * nothing when there is nothing to wait for (everything declared already: the usual publish).
+   */
+  readonly prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> | undefined;
 }
 
 interface Pending {
+  readonly exchange: string;
+  readonly routingKey: string;
   readonly body: Buffer;
   returned: boolean;
 }
@@ -35,21 +40,37 @@ interface Pending {
  */
 export class Publisher {
   readonly #declared = new Map<number, Set<string>>();
-  readonly #mandatory = new Map<string, Pending[]>();
+  /**
+   * Mandatory publishes waiting for their confirm, oldest first (confirms come in order, so the one
+   * settling is usually the first). An array, not a map of lists: a call's reply is mandatory, and a
+   * map entry made and deleted per reply reallocated the map's table every few calls.
+   */
+  readonly #mandatory: Pending[] = [];
   readonly #compressor: Compressor | undefined;
+  /** Publishes not settled yet (the send pool picks the publisher with the fewest). */
+  inFlight = 0;
+  /** When the last publish settled with none left in flight (the send pool's idle TTL). */
+  idleSince = Date.now();
 
   constructor(readonly connection: ManagedConnection) {
     this.#compressor = compressorFor(connection.opts.kombu_compression);
     connection.onReturn((msg) => {
-      const key = `${msg.fields.exchange}\u0000${msg.fields.routingKey}`;
-      const list = this.#mandatory.get(key);
-      const p = list?.find((x) => !x.returned && x.body.equals(msg.content));
+      const { exchange, routingKey } = msg.fields;
+      const p = this.#mandatory.find((x) => !x.returned && x.exchange === exchange && x.routingKey === routingKey && x.body.equals(msg.content));
       if (p) p.returned = true;
     });
   }
 
-  /** Declares (once per channel) what `declare` declares, keyed by `key`. */
-  async ensure(channel: amqp.ConfirmChannel, key: string, declare: (ch: amqp.ConfirmChannel) => Promise<unknown>): Promise<void> {
+  /** Whether `key` was declared on this connection's current channel generation ({@link ensure}). */
+  declared(key: string): boolean {
+    return this.#declared.get(this.connection.generation)?.has(key) === true;
+  }
+
+  /**
+   * Declares (once per channel) what `declare` declares, keyed by `key`; returns nothing when it is
+   * declared already, so the usual publish does not wait a turn for it.
+   */
+  ensure(channel: amqp.ConfirmChannel, key: string, declare: (ch: amqp.ConfirmChannel) => Promise<unknown>): Promise<void> | undefined {
     const gen = this.connection.generation;
     let set = this.#declared.get(gen);
     if (!set) {
@@ -57,9 +78,9 @@ export class Publisher {
       set = new Set();
       this.#declared.set(gen, set);
     }
-    if (set.has(key)) return;
-    await declare(channel);
-    set.add(key);
+    if (set.has(key)) return undefined;
+    const declaring = set;
+    return declare(channel).then(() => void declaring.add(key));
   }
 
   /**
@@ -75,36 +96,42 @@ export class Publisher {
     let attempts = 0;
     const abortOn = options.abortOn;
     if (this.#compressor) body = this.#compressor.compress(body);
-    for (;;) {
-      const channel = this.connection.channel ?? (await this.connection.ready(options.retry, abortOn?.signal));
-      try {
-        if (options.prepare) await options.prepare(channel);
-        const signal = attempts > 0 ? abortOn?.signal : undefined;
-        if (signal?.aborted) throw abortReason(signal);
-        let expiration = options.expiration;
-        if (options.deadline !== undefined) {
-          // A call's message lives only as long as its caller waits: the time spent reconnecting counts.
-          const left = options.deadline - Date.now();
-          if (left <= 0) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
-          // On the first, prompt attempt the TTL is the timeout itself, byte for byte as oslo sends it.
-          if (expiration === undefined || Number(expiration) - left > 1000) expiration = String(Math.max(1, Math.trunc(left)));
+    this.inFlight++;
+    try {
+      for (;;) {
+        const channel = this.connection.channel ?? (await this.connection.ready(options.retry, abortOn?.signal));
+        try {
+          const preparing = options.prepare?.(channel, this);
+          if (preparing) await preparing;
+          const signal = attempts > 0 ? abortOn?.signal : undefined;
+          if (signal?.aborted) throw abortReason(signal);
+          let expiration = options.expiration;
+          if (options.deadline !== undefined) {
+            // A call's message lives only as long as its caller waits: the time spent reconnecting counts.
+            const left = options.deadline - Date.now();
+            if (left <= 0) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
+            // On the first, prompt attempt the TTL is the timeout itself, byte for byte as oslo sends it.
+            if (expiration === undefined || Number(expiration) - left > 1000) expiration = String(Math.max(1, Math.trunc(left)));
+          }
+          await this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration);
+          return;
+        } catch (err) {
+          if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
+          const signal = abortOn?.signal;
+          if (signal?.aborted) throw abortReason(signal);
+          attempts++;
+          const retry = options.retry;
+          if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
+            throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
+          }
+          // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
+          // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
+          if ((err as Error).message === 'message nacked') await this.connection.replaceChannel(channel);
+          else await new Promise((r) => setTimeout(r, 50));
         }
-        await this.#publishOnce(channel, exchange, routingKey, body, { ...options, ...(expiration !== undefined ? { expiration } : {}) });
-        return;
-      } catch (err) {
-        if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
-        const signal = abortOn?.signal;
-        if (signal?.aborted) throw abortReason(signal);
-        attempts++;
-        const retry = options.retry;
-        if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
-          throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
-        }
-        // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
-        // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
-        if ((err as Error).message === 'message nacked') await this.connection.replaceChannel(channel);
-        else await new Promise((r) => setTimeout(r, 50));
       }
+    } finally {
+      if (--this.inFlight === 0) this.idleSince = Date.now();
     }
   }
 
@@ -112,21 +139,16 @@ export class Publisher {
    * One publish and its confirm. A blocked or frozen broker may hold the confirm: the caller is
    * settled by core's deadline meanwhile, and the connection's close (heartbeats, cleanup) ends the wait.
    */
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, options: { mandatory?: boolean; expiration?: string }): Promise<void> {
-    const key = `${exchange}\u0000${routingKey}`;
-    const pending: Pending | undefined = options.mandatory ? { body, returned: false } : undefined;
-    if (pending) {
-      const list = this.#mandatory.get(key) ?? [];
-      list.push(pending);
-      this.#mandatory.set(key, list);
-    }
-    const props = publishProperties({ ...(options.expiration !== undefined ? { expiration: options.expiration } : {}), ...(options.mandatory ? { mandatory: true } : {}) }, this.#compressor?.contentType);
+  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined): Promise<void> {
+    const pending: Pending | undefined = mandatory ? { exchange, routingKey, body, returned: false } : undefined;
+    if (pending) this.#mandatory.push(pending);
+    const props = publishProperties(expiration, mandatory, this.#compressor?.contentType);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {
-          const list = this.#mandatory.get(key)!;
-          list.splice(list.indexOf(pending), 1);
-          if (list.length === 0) this.#mandatory.delete(key);
+          const list = this.#mandatory;
+          if (list[0] === pending) list.shift();
+          else list.splice(list.indexOf(pending), 1);
         }
         if (err) reject(err instanceof Error ? new TransportDriverError(err.message, { cause: err }) : new TransportDriverError('Publish was not confirmed'));
         else if (pending?.returned) reject(new MessageUndeliverable(`The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`, exchange, routingKey));

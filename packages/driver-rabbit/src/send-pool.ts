@@ -1,13 +1,11 @@
-import type * as amqp from 'amqplib';
 import { TransportDriverError } from '@oslo-messaging/core';
 import type { ManagedConnection } from './connection.js';
 import { Publisher, type PublishOptions } from './publisher.js';
 
 interface Entry {
   readonly connection: ManagedConnection;
+  /** Counts its publishes waiting for confirms, and when it last had none ({@link Publisher.inFlight}). */
   readonly publisher: Publisher;
-  inFlight: number;
-  idleSince: number;
 }
 
 /** Publishes waiting for confirms on one connection before the pool opens another. */
@@ -42,38 +40,31 @@ export class SendPool {
   #pick(): Entry {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     let best = this.#entries[0];
-    for (const e of this.#entries) if (!best || e.inFlight < best.inFlight) best = e;
-    if (!best || (best.inFlight >= GROW_AT && this.#entries.length < this.maxSize)) {
+    for (const e of this.#entries) if (!best || e.publisher.inFlight < best.publisher.inFlight) best = e;
+    if (!best || (best.publisher.inFlight >= GROW_AT && this.#entries.length < this.maxSize)) {
       const connection = this.open();
-      best = { connection, publisher: new Publisher(connection), inFlight: 0, idleSince: Date.now() };
+      best = { connection, publisher: new Publisher(connection) };
       this.#entries.push(best);
     }
     return best;
   }
 
   /** Publishes through the least busy connection (see {@link Publisher.publish}). */
-  async publish(
-    exchange: string,
-    routingKey: string,
-    body: Buffer,
-    options: Omit<PublishOptions, 'prepare'> & { prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> },
-  ): Promise<void> {
-    const entry = this.#pick();
-    entry.inFlight++;
+  publish(exchange: string, routingKey: string, body: Buffer, options: PublishOptions): Promise<void> {
+    let entry: Entry;
     try {
-      const { prepare, ...rest } = options;
-      await entry.publisher.publish(exchange, routingKey, body, prepare ? { ...rest, prepare: (ch) => prepare(ch, entry.publisher) } : rest);
-    } finally {
-      entry.inFlight--;
-      entry.idleSince = Date.now();
+      entry = this.#pick();
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return entry.publisher.publish(exchange, routingKey, body, options);
   }
 
   #reap(): void {
     const now = Date.now();
     for (const e of [...this.#entries]) {
       if (this.#entries.length <= Math.max(1, this.minSize)) return;
-      if (e.inFlight === 0 && now - e.idleSince > this.ttlSeconds * 1000) {
+      if (e.publisher.inFlight === 0 && now - e.publisher.idleSince > this.ttlSeconds * 1000) {
         this.#entries.splice(this.#entries.indexOf(e), 1);
         void e.connection.close();
       }

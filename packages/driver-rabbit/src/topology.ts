@@ -32,14 +32,16 @@ export function isDurable(o: Opts): boolean {
   return o.amqp_durable_queues || o.rabbit_quorum_queue;
 }
 
-/** AMQP properties oslo.messaging sets on every message. */
-export function publishProperties(extra: { expiration?: string; mandatory?: boolean } = {}, compression?: string) {
-  return {
+/** AMQP properties oslo.messaging sets on every message (one object per publish: no spreads on the hot path). */
+export function publishProperties(expiration?: string, mandatory?: boolean, compression?: string) {
+  const props: { contentType: string; contentEncoding: string; deliveryMode: number; priority: number; headers: Record<string, unknown>; expiration?: string; mandatory?: boolean } = {
     contentType: 'application/json',
     contentEncoding: 'utf-8',
     deliveryMode: 2,
     priority: 0,
     headers: compression ? { compression } : {},
-    ...extra,
   };
+  if (expiration !== undefined) props.expiration = expiration;
+  if (mandatory) props.mandatory = true;
+  return props;
 }

@@ -1,0 +1,136 @@
+// The three Node sides of the RabbitMQ scenario (scripts/bench/rabbit.mjs), shared with the child that
+// measures one side alone in its own process (_rabbit-child.mjs). Each side has a server (echo calls,
+// count casts) and a client in one process, on two connections to the same broker:
+//   ours  driver-rabbit through core: oslo's topology and wire format (topic exchange, persistent
+//         messages, publisher confirms, acks, mandatory replies through the default exchange to a
+//         reply queue), and a notifier and listener for the notification row;
+//   raw   raw amqplib doing the same broker work by hand (topic exchange, persistent messages on
+//         non-durable queues, confirms on requests and replies, acks, mandatory replies, a declared
+//         reply queue, a TTL on requests), a JSON body;
+//   bare  the ceiling of amqplib request/reply on this broker: the default exchange, RabbitMQ's direct
+//         reply-to (amq.rabbitmq.reply-to), no publisher confirms, no mandatory flag, transient
+//         messages, no acks (noAck consumers).
+// For raw and bare the notification row is their cast (a notification is the same broker work).
+import { randomUUID } from 'node:crypto';
+import * as amqp from 'amqplib';
+import { getNotificationListener, getNotificationTransport, Notifier, silentLogger } from '@oslo-messaging/core';
+import { drive, endToEndStats, osloRpcBench, PAYLOAD } from './_measure.mjs';
+
+export const RABBIT_URL = process.env.OSLO_BENCH_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
+const AMQP = RABBIT_URL.replace(/^rabbit:/, 'amqp:');
+
+/** Our driver through core. */
+export async function oursSetup() {
+  const rpc = await osloRpcBench(RABBIT_URL);
+  const nt = await getNotificationTransport({ url: RABBIT_URL, logger: silentLogger });
+  let notes = 0;
+  const ntopic = `benchn_${randomUUID().slice(0, 8)}`;
+  const listener = getNotificationListener(nt, [{ topic: ntopic }], [{ info: () => void notes++ }]);
+  await listener.start();
+  const notifier = new Notifier(nt, { publisherId: 'bench', topics: [ntopic] });
+  return {
+    ...rpc,
+    notify: () => notifier.info({}, 'bench.event', PAYLOAD),
+    notes: () => notes,
+    close: async () => {
+      await rpc.close();
+      await listener.stop();
+      await listener.wait();
+      await nt.cleanup();
+    },
+  };
+}
+
+/** What of oslo's broker work an amqplib side does (every flag on: raw; every flag off: bare). */
+export const RAW_FEATURES = Object.freeze({ topic: true, persistent: true, confirms: true, acks: true, mandatory: true, replyQueue: true, ttl: true });
+export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FEATURES).map((k) => [k, false])));
+
+/**
+ * amqplib request/reply by hand, doing the broker work `f` says: `topic` (requests through a topic
+ * exchange, else the default exchange), `persistent` (delivery mode 2, to a non-durable queue as oslo's
+ * topic queues are by default), `confirms` (publisher confirms on requests and replies; a nack fails the
+ * call, the reply is not held back for the confirm, as ours), `acks` (consumers ack, else noAck),
+ * `mandatory` (replies), `replyQueue` (a declared reply queue, else direct reply-to), `ttl` (a call's
+ * request expires, as oslo's 30 s). A JSON body with the payload, no oslo envelope.
+ */
+export async function amqplibSetup(f) {
+  const serverConn = await amqp.connect(AMQP, { noDelay: true });
+  const clientConn = await amqp.connect(AMQP, { noDelay: true });
+  const channel = (c) => (f.confirms ? c.createConfirmChannel() : c.createChannel());
+  const sch = await channel(serverConn);
+  const cch = await channel(clientConn);
+  const q = `amqpbench_${randomUUID().slice(0, 8)}`;
+  const x = f.topic ? `${q}_x` : '';
+  await sch.assertQueue(q, { durable: false, autoDelete: true });
+  if (f.topic) {
+    await sch.assertExchange(x, 'topic', { durable: false, autoDelete: true });
+    await sch.bindQueue(q, x, q);
+  }
+  const deliveryMode = f.persistent ? 2 : 1;
+  const noop = () => {};
+  let casts = 0;
+  await sch.consume(q, (m) => {
+    if (f.acks) sch.ack(m);
+    const body = JSON.parse(m.content.toString());
+    if (m.properties.replyTo) {
+      const props = { contentType: 'application/json', deliveryMode, correlationId: m.properties.correlationId, ...(f.mandatory ? { mandatory: true } : {}) };
+      sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), props, ...(f.confirms ? [noop] : []));
+    } else casts++;
+  }, { noAck: !f.acks });
+  const waiters = new Map();
+  const onReply = (rch) => (m) => {
+    if (f.acks) rch.ack(m);
+    const w = waiters.get(m.properties.correlationId);
+    waiters.delete(m.properties.correlationId);
+    w?.resolve(JSON.parse(m.content.toString()));
+  };
+  let replyTo = 'amq.rabbitmq.reply-to';
+  if (f.replyQueue) {
+    const rch = await clientConn.createChannel();
+    replyTo = (await rch.assertQueue('', { exclusive: true })).queue;
+    await rch.consume(replyTo, onReply(rch), { noAck: !f.acks });
+  } else {
+    // Direct reply-to: consumed with noAck on the channel the requests are published on.
+    await cch.consume(replyTo, onReply(cch), { noAck: true });
+  }
+  const body = () => Buffer.from(JSON.stringify({ payload: PAYLOAD }));
+  const publish = (props, onConfirm) => cch.publish(x, q, body(), { contentType: 'application/json', deliveryMode, ...props }, ...(f.confirms ? [onConfirm] : []));
+  const cast = () => (f.confirms ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res()))) : (publish({}), Promise.resolve()));
+  return {
+    call: () => {
+      const id = randomUUID();
+      return new Promise((resolve, reject) => {
+        waiters.set(id, { resolve });
+        publish({ replyTo, correlationId: id, ...(f.ttl ? { expiration: '30000' } : {}) }, (err) => {
+          if (err && waiters.delete(id)) reject(err);
+        });
+      });
+    },
+    cast,
+    casts: () => casts,
+    notify: cast,
+    notes: () => casts,
+    close: async () => {
+      await serverConn.close();
+      await clientConn.close();
+    },
+  };
+}
+
+/** Raw amqplib doing the same broker work as oslo's topology, by hand. */
+export const rawSetup = () => amqplibSetup(RAW_FEATURES);
+
+/** The ceiling: the least broker work a request/reply over amqplib can do. */
+export const bareSetup = () => amqplibSetup(BARE_FEATURES);
+
+export const SIDES = { ours: oursSetup, raw: rawSetup, bare: bareSetup };
+
+/** The rows every side measures: key, label, unit, and how one round of it is measured on side `s`. */
+export const ROWS = [
+  { key: 'seq', row: 'sequential call', unit: 'calls/s', measure: (s) => drive(s.call, 1) },
+  { key: 'c10', row: 'calls, 10 concurrent callers', unit: 'calls/s', measure: (s) => drive(s.call, 10) },
+  { key: 'c100', row: 'calls, 100 concurrent callers', unit: 'calls/s', measure: (s) => drive(s.call, 100) },
+  { key: 'cast1', row: 'casts, one at a time', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.cast, s.casts, 1) },
+  { key: 'cast100', row: 'casts, 100 in flight', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.cast, s.casts, 100) },
+  { key: 'notify', row: 'notifications, 100 in flight', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.notify, s.notes, 100) },
+];
