@@ -6,10 +6,11 @@
 //         reply queue), and a notifier and listener for the notification row;
 //   raw   raw amqplib doing the same broker work by hand (topic exchange, persistent messages on
 //         non-durable queues, confirms on requests and replies, acks, mandatory replies, a declared
-//         reply queue, a TTL on requests), a JSON body;
+//         reply queue, a TTL on requests), and oslo's wire format: the request and reply dicts with
+//         oslo's keys, each in oslo's 2.0 envelope (JSON in a JSON string), written and read by hand;
 //   bare  the ceiling of amqplib request/reply on this broker: the default exchange, RabbitMQ's direct
 //         reply-to (amq.rabbitmq.reply-to), no publisher confirms, no mandatory flag, transient
-//         messages, no acks (noAck consumers).
+//         messages, no acks (noAck consumers), a plain JSON body.
 // For raw and bare the notification row is their cast (a notification is the same broker work).
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
@@ -42,7 +43,7 @@ export async function oursSetup() {
 }
 
 /** What of oslo's broker work an amqplib side does (every flag on: raw; every flag off: bare). */
-export const RAW_FEATURES = Object.freeze({ topic: true, persistent: true, confirms: true, acks: true, mandatory: true, replyQueue: true, ttl: true });
+export const RAW_FEATURES = Object.freeze({ topic: true, persistent: true, confirms: true, acks: true, mandatory: true, replyQueue: true, ttl: true, envelope: true });
 export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FEATURES).map((k) => [k, false])));
 
 /**
@@ -51,7 +52,8 @@ export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FE
  * topic queues are by default), `confirms` (publisher confirms on requests and replies; a nack fails the
  * call, the reply is not held back for the confirm, as ours), `acks` (consumers ack, else noAck),
  * `mandatory` (replies), `replyQueue` (a declared reply queue, else direct reply-to), `ttl` (a call's
- * request expires, as oslo's 30 s). A JSON body with the payload, no oslo envelope.
+ * request expires, as oslo's 30 s), `envelope` (oslo's request and reply dicts, each in oslo's 2.0
+ * envelope: the same JSON work as oslo's wire format; else a plain JSON body with the payload).
  */
 export async function amqplibSetup(f) {
   const serverConn = await amqp.connect(AMQP, { noDelay: true });
@@ -67,14 +69,21 @@ export async function amqplibSetup(f) {
     await sch.bindQueue(q, x, q);
   }
   const deliveryMode = f.persistent ? 2 : 1;
+  // oslo's envelope: {"oslo.version": "2.0", "oslo.message": "<the dict as JSON>"}, both ways.
+  const encode = (dict) => Buffer.from(f.envelope ? JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(dict) }) : JSON.stringify(dict));
+  const decode = (buf) => {
+    const outer = JSON.parse(buf.toString());
+    return f.envelope ? JSON.parse(outer['oslo.message']) : outer;
+  };
   const noop = () => {};
   let casts = 0;
   await sch.consume(q, (m) => {
     if (f.acks) sch.ack(m);
-    const body = JSON.parse(m.content.toString());
+    const body = decode(m.content);
     if (m.properties.replyTo) {
       const props = { contentType: 'application/json', deliveryMode, correlationId: m.properties.correlationId, ...(f.mandatory ? { mandatory: true } : {}) };
-      sch.publish('', m.properties.replyTo, Buffer.from(JSON.stringify({ result: body.payload })), props, ...(f.confirms ? [noop] : []));
+      const reply = f.envelope ? { result: body.args.payload, failure: null, ending: true, _msg_id: body._msg_id, _unique_id: randomUUID().replaceAll('-', '') } : { result: body.payload };
+      sch.publish('', m.properties.replyTo, encode(reply), props, ...(f.confirms ? [noop] : []));
     } else casts++;
   }, { noAck: !f.acks });
   const waiters = new Map();
@@ -82,7 +91,7 @@ export async function amqplibSetup(f) {
     if (f.acks) rch.ack(m);
     const w = waiters.get(m.properties.correlationId);
     waiters.delete(m.properties.correlationId);
-    w?.resolve(JSON.parse(m.content.toString()));
+    w?.resolve(decode(m.content).result);
   };
   let replyTo = 'amq.rabbitmq.reply-to';
   if (f.replyQueue) {
@@ -93,8 +102,9 @@ export async function amqplibSetup(f) {
     // Direct reply-to: consumed with noAck on the channel the requests are published on.
     await cch.consume(replyTo, onReply(cch), { noAck: true });
   }
-  const body = () => Buffer.from(JSON.stringify({ payload: PAYLOAD }));
-  const publish = (props, onConfirm) => cch.publish(x, q, body(), { contentType: 'application/json', deliveryMode, ...props }, ...(f.confirms ? [onConfirm] : []));
+  const body = (id) =>
+    encode(f.envelope ? { method: 'echo', args: { payload: PAYLOAD }, ...(id ? { _msg_id: id, _reply_q: replyTo, _timeout: null } : {}), _unique_id: randomUUID().replaceAll('-', '') } : { payload: PAYLOAD });
+  const publish = (props, onConfirm) => cch.publish(x, q, body(props.correlationId), { contentType: 'application/json', deliveryMode, ...props }, ...(f.confirms ? [onConfirm] : []));
   const cast = () => (f.confirms ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res()))) : (publish({}), Promise.resolve()));
   return {
     call: () => {
