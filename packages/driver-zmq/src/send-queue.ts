@@ -31,8 +31,9 @@ export class SendQueue<M> {
 
   /**
    * Like {@link send} without a promise: `onError` hears about a failure (the hot path of calls).
-   * `live`, asked just before the message is written, drops it (silently) when it says false: the
-   * sender gave up on a message still queued behind a connection that is not up.
+   * `live`, asked before the message is written after a wait for the connection, drops it (silently)
+   * when it says false: the sender gave up on a message still queued behind a connection that was not
+   * up. (Not asked when the connection was up: the message leaves in the turn it was queued, or the next.)
    */
   push(message: M, onError: (err: Error) => void, live?: () => boolean): void {
     this.#enqueue(message, undefined, onError, live);
@@ -62,10 +63,12 @@ export class SendQueue<M> {
 
   async #drain(): Promise<void> {
     this.#writing = true;
+    let waited = false;
     try {
       while (this.#items.length > 0) {
         const waiting = this.ready?.();
         if (waiting !== undefined) {
+          waited = true;
           try {
             await waiting;
           } catch (err) {
@@ -75,7 +78,7 @@ export class SendQueue<M> {
         }
         let batch = this.#items.length <= this.maxBatch ? this.#items : this.#items.slice(0, this.maxBatch);
         this.#items = this.#items.length <= this.maxBatch ? [] : this.#items.slice(this.maxBatch);
-        if (batch.some((b) => b.live !== undefined && !b.live())) {
+        if (waited && batch.some((b) => b.live !== undefined && !b.live())) {
           batch = batch.filter((b) => b.live === undefined || b.live());
           if (batch.length === 0) continue;
         }

@@ -1,6 +1,6 @@
 import { Router } from 'zeromq';
 import { MalformedMessage, type Logger } from '@oslo-messaging/core';
-import { decodeRequest, encodeAck, encodeNack, MessageType, peekMessageId, splitMessages, type RequestFrames } from './frames.js';
+import { eachMessage, encodeAck, encodeNack, MessageType, peekMessageId, requestAt, type RequestFrames } from './frames.js';
 import type { LocalRoutes } from './local-routes.js';
 import { RecentIds } from './recent-ids.js';
 import { SendQueue } from './send-queue.js';
@@ -148,25 +148,31 @@ export class ServerSocket {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [identity, ...frames] of this.#router) {
+      for await (const frames of this.#router) {
+        const identity = frames[0];
         if (identity === undefined) continue;
-        const { messages, rest, error } = splitMessages(frames);
-        for (const m of messages) this.#handle(identity, m);
-        if (error) this.#refuseMalformed(identity, rest, error);
+        const bad = eachMessage(frames, 1, this.#onMessage);
+        if (bad) this.#refuseMalformed(identity, bad.rest, bad.error);
       }
     } catch (err) {
       if (!this.#closed) this.logger.error('The ZeroMQ server socket stopped receiving', { err });
     }
   }
 
-  #handle(identity: Buffer, frames: Buffer[]): void {
+  /** One logical message of the multipart message `frames` (`frames[0]`: the caller's identity). */
+  readonly #onMessage = (type: string, msgId: string, frames: readonly Buffer[], at: number, end: number): void => {
+    const identity = frames[0]!;
     let request: RequestFrames;
     try {
-      request = decodeRequest(frames);
+      request = requestAt(type, msgId, frames, at, end);
     } catch (err) {
-      this.#refuseMalformed(identity, frames, err);
+      this.#refuseMalformed(identity, frames.slice(at, end), err);
       return;
     }
+    this.#handle(identity, request);
+  };
+
+  #handle(identity: Buffer, request: RequestFrames): void {
     const endpoints = this.routes.resolve(request);
     if (endpoints.length === 0) {
       const what = request.server ? `${request.topic}/${request.server}` : request.topic;
