@@ -50,8 +50,14 @@ export class ServerSocket {
 
   /** Writes a batch as one multipart message per caller; a caller that went away fails only its own messages. */
   async #write(batch: ReadonlyArray<{ identity: Buffer; frames: string[] }>): Promise<Array<Error | undefined> | undefined> {
-    if (batch.length === 1) {
-      await this.#router.send([batch[0]!.identity, ...batch[0]!.frames]);
+    const first = batch[0]!.identity;
+    let one = true;
+    for (let i = 1; i < batch.length && one; i++) one = batch[i]!.identity === first || batch[i]!.identity.equals(first);
+    if (one) {
+      // Usually: every message of the batch goes to the same caller (one client process).
+      const frames: Array<Buffer | string> = [first];
+      for (const m of batch) for (const f of m.frames) frames.push(f);
+      await this.#router.send(frames);
       return undefined;
     }
     const groups = new Map<string, { identity: Buffer; frames: Array<Buffer | string>; indexes: number[] }>();
