@@ -76,8 +76,6 @@ export class ZmqDriver implements Driver {
   #closed = false;
   /** Interruptible waits in progress, woken by cleanup. */
   readonly #wakers: Wakers = new Set();
-  /** Calls sent with an abort signal, by message id: the sweep drops the waiter of an aborted one. */
-  readonly #abortableCalls = new Map<string, AbortSignal>();
 
   constructor(ctx: DriverContext, opts: ZmqOptions, matchmaker: Matchmaker) {
     this.#ctx = ctx;
@@ -91,13 +89,6 @@ export class ZmqDriver implements Driver {
     this.#ackSweeper = setInterval(() => {
       const now = Date.now();
       for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
-      for (const [msgId, signal] of this.#abortableCalls) {
-        if (!this.#ctx.replies.has(msgId)) this.#abortableCalls.delete(msgId);
-        else if (signal.aborted) {
-          this.#abortableCalls.delete(msgId);
-          this.#ctx.replies.fail(msgId, abandonedError(signal, 'a call'));
-        }
-      }
     }, Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)));
     this.#ackSweeper.unref();
   }
@@ -210,7 +201,7 @@ export class ZmqDriver implements Driver {
       const ackBy = Date.now() + ackTimeoutMs;
       this.#sendAwaitingAck(peer, msgId, frames, {
         deadline: stop.until !== undefined && stop.until < ackBy ? stop.until : ackBy,
-        signal: stop.signal,
+        abortable: stop,
         ack: () => resolve(ACKED),
         fail: (reason, retryable) => resolve(stop.signal?.aborted === true ? ABORTED : { outcome: retryable ? 'failed' : 'refused', reason }),
       });
@@ -227,7 +218,7 @@ export class ZmqDriver implements Driver {
       if (peer.pending.get(msgId) !== entry) return;
       peer.pending.delete(msgId);
       entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
-    }, () => peer.pending.get(msgId) === entry && entry.signal?.aborted !== true);
+    }, () => peer.pending.get(msgId) === entry && entry.abortable?.signal?.aborted !== true);
   }
 
   /**
@@ -291,16 +282,21 @@ export class ZmqDriver implements Driver {
 
   async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     const topic = String(target.topic);
-    const signal = options.signal;
     const server = target.server ?? '';
     const what = server ? `topic ${topic}, server ${server}` : `topic ${topic}`;
-    if (signal?.aborted) throw abandonedError(signal, what);
+    // A call does not read `options.signal` on its fast path (core makes it on first read): its reply
+    // waiter hooks into core's operation (or listens to the caller's signal) and says if it is over.
+    if (!options.waitForReply || target.fanout) {
+      const signal = options.signal;
+      if (signal?.aborted) throw abandonedError(signal, what);
+    }
     if (target.fanout) return this.#fanout(target, ctxt, request, options);
     const msgId = randomUUID();
     const type: RequestType = options.waitForReply ? MessageType.CALL : MessageType.CAST;
     const frames = encodeRequest(type, msgId, topic, server, ctxt, request, options.waitForReply ? options.callMonitorTimeout : null);
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
     if (!options.waitForReply) {
+      const signal = options.signal;
       const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
       const stop: Interruption = { signal, until: options.deadline };
       const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
@@ -316,18 +312,17 @@ export class ZmqDriver implements Driver {
     const now = Date.now();
     const deadline = options.deadline ?? now + (options.timeout ?? 60) * 1000;
     const timeoutMs = Math.max(0, deadline - now);
-    const stop: Interruption = { signal, until: deadline };
     // A call keeps looking for a server until its own timeout; if none took the request by then, the
     // timeout says so (once delivered, silence is the usual MessagingTimeout).
     const status = { reason: '' };
     let delivered = false;
-    // The reply waiter times out at the caller's deadline (core's, when it gave one).
-    const waitOptions = options.deadline === undefined ? options : { timeout: timeoutMs / 1000, callMonitorTimeout: options.callMonitorTimeout };
-    const reply = this.#ctx.replies.wait(msgId, waitOptions, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
-    // An aborted call's waiter is dropped by the sweep (no listener per call on the hot path); the
-    // waiter's own timer ends it at the deadline anyway.
-    if (signal !== undefined) this.#abortableCalls.set(msgId, signal);
+    // The reply waiter times out at the caller's deadline (core's, when it gave one) and is dropped
+    // when the caller gives up: it hooks into core's operation itself, or listens to a caller's signal.
+    const reply = this.#ctx.replies.wait(msgId, options, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
+    if (!this.#ctx.replies.has(msgId)) return reply; // given up already: nothing to send
     const slowPath = (avoid?: string) => {
+      const signal = options.signal;
+      const stop: Interruption = { signal, until: deadline };
       this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#ctx.replies.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
         .then((ok) => {
           if (ok) delivered = true;
@@ -355,7 +350,7 @@ export class ZmqDriver implements Driver {
     }
     this.#sendAwaitingAck(peer, msgId, frames, {
       deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
-      signal,
+      abortable: options,
       ack: () => (delivered = true),
       fail: (reason) => {
         status.reason = reason;
@@ -520,7 +515,6 @@ export class ZmqDriver implements Driver {
     clearInterval(this.#sweeper);
     clearInterval(this.#ackSweeper);
     for (const wake of [...this.#wakers]) wake();
-    this.#abortableCalls.clear();
     await this.#registrations.close();
     const server = await this.#server?.catch(() => undefined);
     server?.close();

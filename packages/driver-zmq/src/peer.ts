@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import type { Logger } from '@oslo-messaging/core';
-import { decodeResponse, splitMessages, type ResponseFrames } from './frames.js';
+import { eachMessage, responseAt, type ResponseFrames } from './frames.js';
 import { SendQueue } from './send-queue.js';
 
 /** What a peer reports to the driver. */
@@ -15,8 +15,11 @@ export interface PeerEvents {
 export interface PendingDelivery {
   /** When to give up waiting for the ACK (ms since epoch). */
   readonly deadline: number;
-  /** The sender's abort signal: checked by the sweep (no listener per message on the hot path). */
-  readonly signal?: AbortSignal | undefined;
+  /**
+   * What holds the sender's abort signal (its send options): checked by the sweep (no listener per
+   * message on the hot path), and read only then, since core makes the signal on first read.
+   */
+  readonly abortable?: { readonly signal?: AbortSignal | undefined } | undefined;
   ack(): void;
   /** The peer refused it (`NACK`) or went away before acknowledging it. */
   fail(reason: string, retryable: boolean): void;
@@ -140,33 +143,35 @@ export class Peer {
     try {
       for await (const frames of this.socket) {
         this.#down = false;
-        const { messages, rest, error } = splitMessages(frames);
-        for (const m of messages) {
-          let response: ResponseFrames;
-          try {
-            response = decodeResponse(m);
-          } catch (err) {
-            this.logger.warn(`Dropping a malformed message from ${this.address}`, { err });
-            continue;
-          }
-          try {
-            this.events.onResponse(response, this);
-          } catch (err) {
-            // One bad reply (say, a failure that cannot be decoded) must not end this receive loop.
-            this.logger.warn(`Could not handle a message from ${this.address}`, { err });
-          }
-        }
-        if (error) this.logger.warn(`Dropping a malformed message from ${this.address}`, { err: error, frames: rest.length });
+        const bad = eachMessage(frames, 0, this.#onMessage);
+        if (bad) this.logger.warn(`Dropping a malformed message from ${this.address}`, { err: bad.error, frames: bad.rest.length });
       }
     } catch (err) {
       if (!this.#closed) this.logger.warn(`Receiving from ${this.address} failed`, { err });
     }
   }
 
+  /** One logical message received (made once: no closure per message). */
+  readonly #onMessage = (type: string, msgId: string, frames: readonly Buffer[], at: number, end: number): void => {
+    let response: ResponseFrames;
+    try {
+      response = responseAt(type, msgId, frames, at, end);
+    } catch (err) {
+      this.logger.warn(`Dropping a malformed message from ${this.address}`, { err });
+      return;
+    }
+    try {
+      this.events.onResponse(response, this);
+    } catch (err) {
+      // One bad reply (say, a failure that cannot be decoded) must not end this receive loop.
+      this.logger.warn(`Could not handle a message from ${this.address}`, { err });
+    }
+  };
+
   /** Fails the deliveries whose ACK is overdue or whose sender gave up (called by the driver's sweep). */
   expire(now: number): void {
     for (const [id, p] of this.pending) {
-      if (p.signal?.aborted === true) {
+      if (p.abortable?.signal?.aborted === true) {
         this.pending.delete(id);
         p.fail('the caller stopped waiting', false);
         continue;

@@ -1,6 +1,6 @@
 import { Router } from 'zeromq';
 import { MalformedMessage, type Logger } from '@oslo-messaging/core';
-import { decodeRequest, encodeAck, encodeNack, MessageType, peekMessageId, splitMessages, type RequestFrames } from './frames.js';
+import { eachMessage, encodeAck, encodeNack, MessageType, peekMessageId, requestAt, type RequestFrames } from './frames.js';
 import type { LocalRoutes } from './local-routes.js';
 import { RecentIds } from '@oslo-messaging/core/spi';
 import { SendQueue } from './send-queue.js';
@@ -50,8 +50,14 @@ export class ServerSocket {
 
   /** Writes a batch as one multipart message per caller; a caller that went away fails only its own messages. */
   async #write(batch: ReadonlyArray<{ identity: Buffer; frames: string[] }>): Promise<Array<Error | undefined> | undefined> {
-    if (batch.length === 1) {
-      await this.#router.send([batch[0]!.identity, ...batch[0]!.frames]);
+    const first = batch[0]!.identity;
+    let one = true;
+    for (let i = 1; i < batch.length && one; i++) one = batch[i]!.identity === first || batch[i]!.identity.equals(first);
+    if (one) {
+      // Usually: every message of the batch goes to the same caller (one client process).
+      const frames: Array<Buffer | string> = [first];
+      for (const m of batch) for (const f of m.frames) frames.push(f);
+      await this.#router.send(frames);
       return undefined;
     }
     const groups = new Map<string, { identity: Buffer; frames: Array<Buffer | string>; indexes: number[] }>();
@@ -148,25 +154,31 @@ export class ServerSocket {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [identity, ...frames] of this.#router) {
+      for await (const frames of this.#router) {
+        const identity = frames[0];
         if (identity === undefined) continue;
-        const { messages, rest, error } = splitMessages(frames);
-        for (const m of messages) this.#handle(identity, m);
-        if (error) this.#refuseMalformed(identity, rest, error);
+        const bad = eachMessage(frames, 1, this.#onMessage);
+        if (bad) this.#refuseMalformed(identity, bad.rest, bad.error);
       }
     } catch (err) {
       if (!this.#closed) this.logger.error('The ZeroMQ server socket stopped receiving', { err });
     }
   }
 
-  #handle(identity: Buffer, frames: Buffer[]): void {
+  /** One logical message of the multipart message `frames` (`frames[0]`: the caller's identity). */
+  readonly #onMessage = (type: string, msgId: string, frames: readonly Buffer[], at: number, end: number): void => {
+    const identity = frames[0]!;
     let request: RequestFrames;
     try {
-      request = decodeRequest(frames);
+      request = requestAt(type, msgId, frames, at, end);
     } catch (err) {
-      this.#refuseMalformed(identity, frames, err);
+      this.#refuseMalformed(identity, frames.slice(at, end), err);
       return;
     }
+    this.#handle(identity, request);
+  };
+
+  #handle(identity: Buffer, request: RequestFrames): void {
     const endpoints = this.routes.resolve(request);
     if (endpoints.length === 0) {
       const what = request.server ? `${request.topic}/${request.server}` : request.topic;
