@@ -5,19 +5,21 @@ import {
   type Driver,
   type DriverContext,
   type IncomingMessage,
+  type IncomingMessageInit,
   type Listener,
   type MessageSink,
   type Matchmaker,
   type NotificationListenOptions,
   type NotificationMessage,
   type NotificationSendOptions,
+  type RemoteErrorCodec,
   type Reply,
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
 } from '@oslo-messaging/core/spi';
 import { abandonedError, bounded, interrupted, pause, type Interruption, type Wakers } from './abort.js';
-import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type RequestType, type ResponseFrames } from './frames.js';
+import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type ResponseFrames } from './frames.js';
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
 import { ZMQ_OPTIONS } from './options.js';
@@ -58,6 +60,78 @@ interface DeliveryPlan {
 }
 
 /**
+ * One call on its way, in one object: the fast path's acknowledgement entry (its `ack` and `fail`),
+ * the status the timeout message explains, and what the slow path needs if it takes over. (Instead of
+ * a handful of closures per call.)
+ */
+class OutgoingCall implements PendingDelivery {
+  /** The fast path's ACK deadline (set when it sends). */
+  deadline = 0;
+  /** Why the last attempt failed (`DeliveryPlan.status`). */
+  reason = '';
+  delivered = false;
+  /** Where the fast path sent it. */
+  address = '';
+
+  constructor(
+    readonly driver: ZmqDriver,
+    readonly target: Target,
+    readonly what: string,
+    readonly msgId: string,
+    readonly frames: string[],
+    /** The send options, also the `abortable` the ACK sweep reads the signal from (only then: core makes it lazily). */
+    readonly options: SendOptions,
+    readonly callDeadline: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  get abortable(): SendOptions {
+    return this.options;
+  }
+
+  ack(): void {
+    this.delivered = true;
+  }
+
+  fail(reason: string): void {
+    this.reason = reason;
+    this.driver.retryCall(this);
+  }
+
+  /** For the reply waiter's timeout: a call that no server took says so. */
+  readonly explain = (): string | undefined => (this.delivered ? undefined : `No live server for ${this.what} took the call within ${(this.options.timeout ?? this.timeoutMs / 1000)} s (${this.reason || 'no server is registered'})`);
+}
+
+/** What `ctx.incoming` needs of a call received, in one object (its reply and heartbeat are methods, not closures). */
+class IncomingCall implements IncomingMessageInit {
+  readonly ctxt: Context;
+  readonly message: Record<string, unknown>;
+  readonly clientTimeout: number | null;
+
+  constructor(
+    readonly request: RequestFrames,
+    readonly identity: Buffer,
+    readonly server: ServerSocket,
+    readonly remoteErrors: RemoteErrorCodec,
+  ) {
+    this.ctxt = request.context;
+    this.message = request.request;
+    this.clientTimeout = request.callMonitorTimeout;
+  }
+
+  reply(r: Reply): Promise<void> {
+    const msgId = this.request.msgId;
+    const frames = r.failure !== undefined ? encodeReply(msgId, { failure: this.remoteErrors.serialize(r.failure) }) : encodeReply(msgId, { result: r.result });
+    return this.server.answer(this.identity, msgId, frames, 'the reply to');
+  }
+
+  heartbeat(): Promise<void> {
+    const msgId = this.request.msgId;
+    return this.server.answer(this.identity, msgId, encodeHeartbeat(msgId), 'a heartbeat for');
+  }
+}
+
+/**
  * Brokerless transport over ZeroMQ: each serving process binds one ROUTER socket and announces itself
  * in the matchmaker; clients keep one DEALER per server process. See the package README for the protocol.
  */
@@ -76,6 +150,8 @@ export class ZmqDriver implements Driver {
   #closed = false;
   /** Interruptible waits in progress, woken by cleanup. */
   readonly #wakers: Wakers = new Set();
+  /** `#what()` of the topics called without a server name. */
+  readonly #topicNames = new Map<string, string>();
 
   constructor(ctx: DriverContext, opts: ZmqOptions, matchmaker: Matchmaker) {
     this.#ctx = ctx;
@@ -280,61 +356,69 @@ export class ZmqDriver implements Driver {
     return retry != null && retry >= 0 ? retry : this.#opts.rpc_retry_attempts;
   }
 
-  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+  send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    // Not an async function: a call returns its reply waiter's promise as it is (no wrapper promise).
+    try {
+      return options.waitForReply && !target.fanout ? this.#call(target, ctxt, request, options) : this.#cast(target, ctxt, request, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** `topic …[, server …]`, the round-robin key and what error messages name (one string per topic while no server is named). */
+  #what(topic: string, server: string): string {
+    if (server) return `topic ${topic}, server ${server}`;
+    let what = this.#topicNames.get(topic);
+    if (what === undefined) this.#topicNames.set(topic, (what = `topic ${topic}`));
+    return what;
+  }
+
+  async #cast(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<undefined> {
     const topic = String(target.topic);
     const server = target.server ?? '';
-    const what = server ? `topic ${topic}, server ${server}` : `topic ${topic}`;
-    // A call does not read `options.signal` on its fast path (core makes it on first read): its reply
-    // waiter hooks into core's operation (or listens to the caller's signal) and says if it is over.
-    if (!options.waitForReply || target.fanout) {
-      const signal = options.signal;
-      if (signal?.aborted) throw abandonedError(signal, what);
-    }
-    if (target.fanout) return this.#fanout(target, ctxt, request, options);
+    const what = this.#what(topic, server);
+    const signal = options.signal;
+    if (signal?.aborted) throw abandonedError(signal, what);
+    if (target.fanout) return this.#fanout(target, ctxt, request, options) as Promise<undefined>;
     const msgId = randomUUID();
-    const type: RequestType = options.waitForReply ? MessageType.CALL : MessageType.CAST;
-    const frames = encodeRequest(type, msgId, topic, server, ctxt, request, options.waitForReply ? options.callMonitorTimeout : null);
+    const frames = encodeRequest(MessageType.CAST, msgId, topic, server, ctxt, request, null);
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
-    if (!options.waitForReply) {
-      const signal = options.signal;
-      const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
-      const stop: Interruption = { signal, until: options.deadline };
-      const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
-      try {
-        await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
-      } catch (err) {
-        // Nobody took it within check_timeout: a delivery failure (the caller's own deadline: a timeout).
-        if (err instanceof MessagingTimeout && !interrupted(stop)) throw new MessageDeliveryFailure(err.message, { cause: err });
-        throw err;
-      }
-      return undefined;
+    const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
+    const stop: Interruption = { signal, until: options.deadline };
+    const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
+    try {
+      await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+    } catch (err) {
+      // Nobody took it within check_timeout: a delivery failure (the caller's own deadline: a timeout).
+      if (err instanceof MessagingTimeout && !interrupted(stop)) throw new MessageDeliveryFailure(err.message, { cause: err });
+      throw err;
     }
+    return undefined;
+  }
+
+  /**
+   * A call. It does not read `options.signal` on its fast path (core makes it on first read): its reply
+   * waiter hooks into core's operation (or listens to the caller's signal) and says if it is over.
+   */
+  #call(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    const topic = String(target.topic);
+    const server = target.server ?? '';
+    const what = this.#what(topic, server);
+    const msgId = randomUUID();
+    const frames = encodeRequest(MessageType.CALL, msgId, topic, server, ctxt, request, options.callMonitorTimeout);
     const now = Date.now();
     const deadline = options.deadline ?? now + (options.timeout ?? 60) * 1000;
-    const timeoutMs = Math.max(0, deadline - now);
-    // A call keeps looking for a server until its own timeout; if none took the request by then, the
-    // timeout says so (once delivered, silence is the usual MessagingTimeout).
-    const status = { reason: '' };
-    let delivered = false;
     // The reply waiter times out at the caller's deadline (core's, when it gave one) and is dropped
     // when the caller gives up: it hooks into core's operation itself, or listens to a caller's signal.
-    const reply = this.#ctx.replies.wait(msgId, options, () => (delivered ? undefined : `No live server for ${what} took the call within ${(options.timeout ?? timeoutMs / 1000)} s (${status.reason || 'no server is registered'})`));
+    const call = new OutgoingCall(this, target, what, msgId, frames, options, deadline, Math.max(0, deadline - now));
+    const reply = this.#ctx.replies.wait(msgId, options, call.explain);
     if (!this.#ctx.replies.has(msgId)) return reply; // given up already: nothing to send
-    const slowPath = (avoid?: string) => {
-      const signal = options.signal;
-      const stop: Interruption = { signal, until: deadline };
-      this.#deliver({ what, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#ctx.replies.has(msgId), status, ...(avoid !== undefined ? { avoid } : {}) })
-        .then((ok) => {
-          if (ok) delivered = true;
-          else if (signal?.aborted) this.#ctx.replies.fail(msgId, abandonedError(signal, what));
-        }, (err: Error) => this.#ctx.replies.fail(msgId, err));
-    };
     // Fast path: the next server in the round robin (connected, or connected to now) takes the request
     // with no retry machinery; anything else (no cached hosts, a down peer, a refusal, a lost
     // connection, no ACK) falls back to #deliver, which avoids the server that just failed.
-    const cached = hosts(false);
+    const cached = this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, false);
     if (!Array.isArray(cached) || cached.length === 0) {
-      slowPath();
+      this.#slowPath(call, undefined);
       return reply;
     }
     const address = this.#choose(what, cached);
@@ -342,22 +426,35 @@ export class ZmqDriver implements Driver {
     try {
       peer = this.#peer(address);
     } catch (err) {
-      status.reason = `cannot connect to ${address}: ${(err as Error).message}`;
+      call.reason = `cannot connect to ${address}: ${(err as Error).message}`;
     }
     if (peer === undefined || peer.down) {
-      slowPath();
+      this.#slowPath(call, undefined);
       return reply;
     }
-    this.#sendAwaitingAck(peer, msgId, frames, {
-      deadline: Date.now() + this.#opts.rpc_ack_timeout_base * 1000,
-      abortable: options,
-      ack: () => (delivered = true),
-      fail: (reason) => {
-        status.reason = reason;
-        if (this.#ctx.replies.has(msgId)) slowPath(address);
-      },
-    });
+    call.address = address;
+    call.deadline = Date.now() + this.#opts.rpc_ack_timeout_base * 1000;
+    this.#sendAwaitingAck(peer, msgId, frames, call);
     return reply;
+  }
+
+  /** A call the fast path could not place (or whose attempt failed at `avoid`): the full delivery loop. */
+  #slowPath(call: OutgoingCall, avoid: string | undefined): void {
+    const { what, msgId, options, callDeadline: deadline } = call;
+    const topic = String(call.target.topic);
+    const signal = options.signal;
+    const stop: Interruption = { signal, until: deadline };
+    const hosts = (fresh: boolean) => this.#hosts.lookup(topic, call.target.server, LISTENER_TYPE.rpc, false, fresh);
+    this.#deliver({ what, hosts, frames: () => call.frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#ctx.replies.has(msgId), status: call, ...(avoid !== undefined ? { avoid } : {}) })
+      .then((ok) => {
+        if (ok) call.delivered = true;
+        else if (signal?.aborted) this.#ctx.replies.fail(msgId, abandonedError(signal, what));
+      }, (err: Error) => this.#ctx.replies.fail(msgId, err));
+  }
+
+  /** The fast path's attempt failed (NACK, lost connection, no ACK): the slow path takes over while the call waits. */
+  retryCall(call: OutgoingCall): void {
+    if (this.#ctx.replies.has(call.msgId)) this.#slowPath(call, call.address);
   }
 
   async #fanout(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<void> {
@@ -486,18 +583,8 @@ export class ZmqDriver implements Driver {
   }
 
   #incomingRpc(request: RequestFrames, identity: Buffer, server: ServerSocket): IncomingMessage {
-    const isCall = request.type === MessageType.CALL;
-    const msgId = request.msgId;
-    const init = { ctxt: request.context, message: request.request, clientTimeout: request.callMonitorTimeout };
-    if (!isCall) return this.#ctx.incoming(init);
-    return this.#ctx.incoming({
-      ...init,
-      reply: async (r: Reply) => {
-        const frames = r.failure !== undefined ? encodeReply(msgId, { failure: this.#ctx.remoteErrors.serialize(r.failure) }) : encodeReply(msgId, { result: r.result });
-        await server.answer(identity, msgId, frames, `the reply to ${msgId}`);
-      },
-      heartbeat: () => server.answer(identity, msgId, encodeHeartbeat(msgId), `a heartbeat for ${msgId}`),
-    });
+    if (request.type !== MessageType.CALL) return this.#ctx.incoming({ ctxt: request.context, message: request.request, clientTimeout: request.callMonitorTimeout });
+    return this.#ctx.incoming(new IncomingCall(request, identity, server, this.#ctx.remoteErrors));
   }
 
   #incomingNotification(request: RequestFrames, identity: Buffer, _server: ServerSocket, endpoint: LocalEndpoint): IncomingMessage {

@@ -33,6 +33,7 @@ interface Cached {
 export class HostCache {
   readonly #cache = new Map<string, Cached>();
   readonly #asking = new Map<string, Promise<string[]>>();
+  readonly #keys = new Map<string, Map<string, Map<string, Map<string, string>>>>();
   #failing = false;
   #recoveredAt = -Infinity;
 
@@ -49,13 +50,26 @@ export class HostCache {
    * answer). `fresh` waits for a new answer (after a failure, or while no server is known).
    */
   lookup(topic: string, server: string | undefined, listenerType: string, fanout: boolean, fresh = false): string[] | Promise<string[]> {
-    const key = `${fanout ? 'f' : 'h'}\0${listenerType}\0${topic}\0${server ?? ''}`;
+    const key = this.#key(fanout ? 'f' : 'h', listenerType, topic, server ?? '');
     const hit = this.#cache.get(key);
     if (hit && !fresh) {
       if (Date.now() - hit.at >= this.ttlMs && !this.#asking.has(key)) void this.#ask(key, topic, server, listenerType, fanout);
       if (hit.hosts.length > 0 || Date.now() - hit.at < this.ttlMs) return hit.hosts;
     }
     return this.#ask(key, topic, server, listenerType, fanout);
+  }
+
+  /** The cache key of a lookup, made once per (kind, listener type, topic, server): no string per call. */
+  #key(kind: string, listenerType: string, topic: string, server: string): string {
+    let byType = this.#keys.get(kind);
+    if (byType === undefined) this.#keys.set(kind, (byType = new Map<string, Map<string, Map<string, string>>>()));
+    let byTopic = byType.get(listenerType);
+    if (byTopic === undefined) byType.set(listenerType, (byTopic = new Map<string, Map<string, string>>()));
+    let byServer = byTopic.get(topic);
+    if (byServer === undefined) byTopic.set(topic, (byServer = new Map<string, string>()));
+    let key = byServer.get(server);
+    if (key === undefined) byServer.set(server, (key = `${kind}\0${listenerType}\0${topic}\0${server}`));
+    return key;
   }
 
   /** One lookup per key at a time; never rejects: on failure, the last known hosts (or none). */

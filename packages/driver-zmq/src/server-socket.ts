@@ -17,6 +17,7 @@ export interface BindOptions {
   readonly lingerMs: number;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
 const isAddressInUse = (err: unknown) => (err as { code?: string }).code === 'EADDRINUSE';
 
 /** A call answered (or heartbeating) within this many ms needs no separate ACK: the reply is one. */
@@ -130,10 +131,18 @@ export class ServerSocket {
     return this.#queue.send({ identity, frames }).catch((err: unknown) => this.logger.warn(`The caller went away: dropping ${what}`, { err }));
   }
 
-  /** Sends the reply or heartbeat of call `msgId`, which also acknowledges it. */
-  answer(identity: Buffer, msgId: string, frames: string[], what: string): Promise<void> {
+  /**
+   * Sends the reply or heartbeat of call `msgId`, which also acknowledges it. Queued without a promise
+   * (a reply per call is the hot path): resolved at once, and a caller that went away is logged.
+   */
+  answer(identity: Buffer, msgId: string, frames: string[], what: 'the reply to' | 'a heartbeat for'): Promise<void> {
     this.#unackedCalls.delete(msgId);
-    return this.sendTo(identity, frames, what);
+    if (this.#closed) {
+      this.logger.warn(`Server socket closed: dropping ${what} ${msgId}`);
+      return RESOLVED;
+    }
+    this.#queue.push({ identity, frames }, (err: Error) => this.logger.warn(`The caller went away: dropping ${what} ${msgId}`, { err }));
+    return RESOLVED;
   }
 
   #acknowledgeCallLater(identity: Buffer, msgId: string): void {

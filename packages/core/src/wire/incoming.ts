@@ -1,7 +1,6 @@
 import type { Context, IncomingMessage, IncomingMessageInit, Reply } from '../spi/driver.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const NOTHING = (): Promise<void> => RESOLVED;
 
 /** Runs a settle function that may be synchronous, as a promise that never throws synchronously. */
 function settled(fn: () => void | Promise<void>): Promise<void> {
@@ -26,13 +25,16 @@ class BuiltIncomingMessage implements IncomingMessage {
     this.#init = init;
   }
 
+  // Called as methods of the init (not detached): a driver may pass one object per message whose
+  // `reply` and `heartbeat` are methods of its class, instead of two closures per message.
   reply(reply: Reply): Promise<void> {
-    const send = this.#init.reply;
-    return send ? send(reply) : RESOLVED;
+    const init = this.#init;
+    return init.reply !== undefined ? init.reply(reply) : RESOLVED;
   }
 
   heartbeat(): Promise<void> {
-    return (this.#init.heartbeat ?? NOTHING)();
+    const init = this.#init;
+    return init.heartbeat !== undefined ? init.heartbeat() : RESOLVED;
   }
 
   acknowledge(): Promise<void> {
