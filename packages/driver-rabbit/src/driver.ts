@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Target } from '@oslo-messaging/core';
+import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Logger, type Target } from '@oslo-messaging/core';
 import {
   abortable,
   amqpDialect,
@@ -11,6 +11,7 @@ import {
   type Driver,
   type DriverContext,
   type IncomingMessage,
+  type IncomingMessageInit,
   type MessageSink,
   type Listener,
   type ListenOptions,
@@ -26,7 +27,7 @@ import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
-import type { Publisher } from './publisher.js';
+import type { Publisher, PublishOptions } from './publisher.js';
 import { SendPool } from './send-pool.js';
 import { notificationBody, replyBody, requestBody } from './messages.js';
 import { QueueManager } from './queue-manager.js';
@@ -66,6 +67,71 @@ interface StreamOffsets {
   next: number | 'last';
 }
 const streamOffsets = (): StreamOffsets => ({ next: 'last' });
+
+/** How a delivered message is settled: only on the channel that delivered it. */
+class Delivery {
+  constructor(
+    readonly conn: ManagedConnection,
+    readonly generation: number,
+    readonly ch: amqp.ConfirmChannel,
+    readonly msg: amqp.ConsumeMessage,
+    readonly logger: Logger,
+  ) {}
+
+  settle(how: 'ack' | 'requeue' | 'reject'): void {
+    // An ack is only valid on the channel that delivered the message.
+    if (this.conn.generation !== this.generation || this.conn.channel !== this.ch) return;
+    try {
+      if (how === 'ack') this.ch.ack(this.msg);
+      else this.ch.reject(this.msg, how === 'requeue');
+    } catch (err) {
+      this.logger.warn('Failed to settle a message', { err });
+    }
+  }
+}
+
+type Replier = (msgId: string, replyQueue: string, reply: Reply | 'heartbeat') => Promise<void>;
+
+/** An RPC cast as core's IncomingMessageInit: methods on a prototype, not closures per message. */
+class CastInit implements IncomingMessageInit {
+  constructor(
+    readonly ctxt: Context,
+    readonly message: Readonly<Record<string, unknown>>,
+    readonly clientTimeout: number | null,
+    readonly delivery: Delivery,
+  ) {}
+
+  acknowledge(): void {
+    this.delivery.settle('ack');
+  }
+
+  requeue(): void {
+    this.delivery.settle('requeue');
+  }
+}
+
+/** An RPC call: a cast that replies to `replyQueue`. */
+class CallInit extends CastInit {
+  constructor(
+    ctxt: Context,
+    message: Readonly<Record<string, unknown>>,
+    clientTimeout: number | null,
+    delivery: Delivery,
+    readonly msgId: string,
+    readonly replyQueue: string,
+    readonly replier: Replier,
+  ) {
+    super(ctxt, message, clientTimeout, delivery);
+  }
+
+  reply(r: Reply): Promise<void> {
+    return this.replier(this.msgId, this.replyQueue, r);
+  }
+
+  heartbeat(): Promise<void> {
+    return this.replier(this.msgId, this.replyQueue, 'heartbeat');
+  }
+}
 
 /** The RabbitMQ driver: oslo.messaging 14's topology and wire format over amqplib. */
 export class RabbitDriver implements Driver {
@@ -131,9 +197,21 @@ export class RabbitDriver implements Driver {
     return this.#pool.size;
   }
 
-  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> | undefined {
+  /** The `prepare` of a publish to a topic exchange, one per exchange (not a closure per publish). */
+  readonly #topicPrepares = new Map<string, (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined>();
+
+  #topicPrepare(exchange: string): (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined {
+    let prepare = this.#topicPrepares.get(exchange);
+    if (!prepare) {
+      const key = `x:${exchange}`;
+      prepare = (ch, pub) => this.#declareTopicExchange(ch, pub, exchange, key);
+      this.#topicPrepares.set(exchange, prepare);
+    }
+    return prepare;
+  }
+
+  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string, key = `x:${exchange}`): Promise<void> | undefined {
     // Declared already (every publish but the first on a channel): nothing to build, nothing to wait for.
-    const key = `x:${exchange}`;
     if (pub.declared(key)) return undefined;
     const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
     return pub.ensure(ch, key, async (c) => {
@@ -211,12 +289,12 @@ export class RabbitDriver implements Driver {
       retry: options.retry,
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
-      ...(options.waitForReply && options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      prepare: (ch, pub) =>
+      expiration: options.waitForReply && options.timeout !== undefined ? String(Math.trunc(options.timeout * 1000)) : undefined,
+      deadline: options.waitForReply ? options.deadline : undefined,
+      prepare:
         route.type === 'fanout'
-          ? pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
-          : this.#declareTopicExchange(ch, pub, route.exchange),
+          ? (ch, pub) => pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
+          : this.#topicPrepare(route.exchange),
     });
     if (!reply) return publishing;
     // The reply may come (or the call time out) while the publish still waits for its confirm.
@@ -289,7 +367,7 @@ export class RabbitDriver implements Driver {
     // Random fanout queues go with their server; stable ones (queue manager) and the shared stream stay
     // for the next run or the other servers, and expire by policy, as upstream.
     const deleteOnCleanup = stream || this.#queueManager ? [] : [fanoutQueue];
-    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, settle) => this.#rpcIncoming(msg, settle, recent));
+    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, delivery) => this.#rpcIncoming(msg, delivery, recent));
   }
 
   async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
@@ -315,7 +393,7 @@ export class RabbitDriver implements Driver {
       },
     }));
     const recent = new RecentIds(64);
-    return this.#consumer('notification-listener', queues, undefined, [], (msg, settle) => this.#notificationIncoming(msg, settle, recent));
+    return this.#consumer('notification-listener', queues, undefined, [], (msg, delivery) => this.#notificationIncoming(msg, delivery, recent));
   }
 
   /**
@@ -327,7 +405,7 @@ export class RabbitDriver implements Driver {
     queues: QueueSpec[],
     prefetch: number | undefined,
     deleteOnCleanup: string[],
-    decode: (msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void) => IncomingMessage | undefined,
+    decode: (msg: amqp.ConsumeMessage, delivery: Delivery) => IncomingMessage | undefined,
   ): Promise<Listener> {
     const conn = this.#connection(purpose);
     let onMessage: MessageSink | undefined;
@@ -402,22 +480,13 @@ export class RabbitDriver implements Driver {
             const offset = headers?.['x-stream-offset'];
             if (typeof offset === 'number') q.stream.next = offset + 1;
           }
-          const settle = (how: 'ack' | 'requeue' | 'reject') => {
-            // An ack is only valid on the channel that delivered the message.
-            if (conn.generation !== generation || conn.channel !== ch) return;
-            try {
-              if (how === 'ack') ch.ack(msg);
-              else ch.reject(msg, how === 'requeue');
-            } catch (err) {
-              this.#ctx.logger.warn('Failed to settle a message', { err });
-            }
-          };
+          const delivery = new Delivery(conn, generation, ch, msg, this.#ctx.logger);
           let incoming: IncomingMessage | undefined;
           try {
-            incoming = decode(msg, settle);
+            incoming = decode(msg, delivery);
           } catch (err) {
             this.#ctx.logger.error('Rejecting a malformed message', { queue: q.name, err });
-            settle('reject');
+            delivery.settle('reject');
             return;
           }
           if (incoming && onMessage) void onMessage(incoming);
@@ -456,32 +525,31 @@ export class RabbitDriver implements Driver {
     };
   }
 
-  #rpcIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+  /** Sends a reply or heartbeat of an incoming call (one function for every call). */
+  readonly #replier: Replier = (msgId, replyQueue, reply) => this.#reply(msgId, replyQueue, reply);
+
+  #rpcIncoming(msg: amqp.ConsumeMessage, delivery: Delivery, recent: RecentIds): IncomingMessage | undefined {
     const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     if (typeof u.message['method'] !== 'string') throw new Error('RPC request has no method');
     if (recent.seen(u.uniqueId)) {
       this.#ctx.logger.info(`Duplicate message detected: ignoring ${u.uniqueId}`);
-      settle('ack');
+      delivery.settle('ack');
       return undefined;
     }
     const { msgId, replyQueue } = u;
-    return this.#ctx.incoming({
-      ctxt: u.ctxt,
-      message: u.message,
-      clientTimeout: u.clientTimeout,
-      ...(msgId && replyQueue
-        ? { reply: (r: Reply) => this.#reply(msgId, replyQueue, r), heartbeat: () => this.#reply(msgId, replyQueue, 'heartbeat') }
-        : {}),
-      acknowledge: () => settle('ack'),
-      requeue: () => settle('requeue'),
-    });
+    const clientTimeout = u.clientTimeout ?? null;
+    return this.#ctx.incoming(
+      msgId && replyQueue
+        ? new CallInit(u.ctxt, u.message, clientTimeout, delivery, msgId, replyQueue, this.#replier)
+        : new CastInit(u.ctxt, u.message, clientTimeout, delivery),
+    );
   }
 
-  #notificationIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+  #notificationIncoming(msg: amqp.ConsumeMessage, delivery: Delivery, recent: RecentIds): IncomingMessage | undefined {
     const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     // Like oslo, a notification counts as seen once acknowledged: a requeued one comes back.
     if (recent.has(u.uniqueId)) {
-      settle('ack');
+      delivery.settle('ack');
       return undefined;
     }
     return this.#ctx.incoming({
@@ -489,34 +557,50 @@ export class RabbitDriver implements Driver {
       message: u.message,
       acknowledge: () => {
         recent.add(u.uniqueId);
-        settle('ack');
+        delivery.settle('ack');
       },
-      requeue: () => settle('requeue'),
+      requeue: () => delivery.settle('requeue'),
     });
   }
 
+  /** The publish options of every reply. */
+  #replyOptions: PublishOptions | undefined;
+
   /** Sends a reply, retrying every 0.25 s while the reply queue is missing (up to kombu_missing_consumer_retry_timeout). */
-  async #reply(msgId: string, replyQueue: string, reply: Reply | 'heartbeat'): Promise<void> {
+  #reply(msgId: string, replyQueue: string, reply: Reply | 'heartbeat'): Promise<void> {
     const obsolete = this.#obsoleteReplyQueues.get(replyQueue);
     if (obsolete !== undefined && obsolete > Date.now()) {
       this.#ctx.logger.warn(`Reply queue ${replyQueue} is gone: dropping the reply to ${msgId}`);
-      return;
+      return Promise.resolve();
     }
-    const data = replyBody(reply, msgId, hex(), this.#ctx.remoteErrors);
+    let data: Buffer;
+    try {
+      data = replyBody(reply, msgId, hex(), this.#ctx.remoteErrors);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const options = (this.#replyOptions ??= { mandatory: this.#opts.direct_mandatory_flag });
+    // The usual reply goes out at once: no async frame; the retry loop only after a failure.
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
+    return this.#pool.publish('', replyQueue, data, options).then(undefined, (err: unknown) => this.#replyAgain(err, replyQueue, data, options, deadline));
+  }
+
+  /** {@link #reply} after a failed publish: again every 0.25 s while the reply queue is missing, until `deadline`. */
+  async #replyAgain(err: unknown, replyQueue: string, data: Buffer, options: PublishOptions, deadline: number): Promise<void> {
     for (;;) {
-      try {
-        await this.#pool.publish('', replyQueue, data, { mandatory: this.#opts.direct_mandatory_flag });
-        return;
-      } catch (err) {
-        if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
-          if (err instanceof MessageUndeliverable) {
-            if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
-            this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
-          }
-          throw err;
+      if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
+        if (err instanceof MessageUndeliverable) {
+          if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
+          this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
         }
-        await new Promise((r) => setTimeout(r, 250));
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      try {
+        await this.#pool.publish('', replyQueue, data, options);
+        return;
+      } catch (e) {
+        err = e;
       }
     }
   }
