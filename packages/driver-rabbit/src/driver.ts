@@ -273,15 +273,29 @@ export class RabbitDriver implements Driver {
     return amqpDialect.rpcDestination(target);
   }
 
-  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    const route = rpcRoute(target, this.#ctx.defaultExchange);
-    const msgId = options.waitForReply ? hex() : undefined;
+  send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    // Not an async function: the usual send returns the reply's (or the publish's) promise itself,
+    // without a promise of its own resolved with it (two more turns, two more promises per call).
+    if (options.waitForReply && this.#replyQueueName === undefined) return this.#sendOnceReplyQueue(target, ctxt, request, options);
+    try {
+      return this.#send(target, ctxt, request, options, this.#replyQueueName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link send} of a call before the reply queue is declared. */
+  async #sendOnceReplyQueue(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too
     // (read only then: core creates the signal lazily, and the usual call has its reply queue already).
-    const replyTo =
-      msgId !== undefined
-        ? { msgId, replyQueue: this.#replyQueueName ?? (await abortable(this.#ensureReplyQueue(), options.signal)), callMonitorTimeout: options.callMonitorTimeout ?? null }
-        : undefined;
+    const replyQueue = await abortable(this.#ensureReplyQueue(), options.signal);
+    return this.#send(target, ctxt, request, options, replyQueue);
+  }
+
+  #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions, replyQueue: string | undefined): Promise<unknown> {
+    const route = rpcRoute(target, this.#ctx.defaultExchange);
+    const msgId = options.waitForReply ? hex() : undefined;
+    const replyTo = msgId !== undefined ? { msgId, replyQueue: replyQueue!, callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
     const reply = msgId !== undefined ? this.#ctx.replies.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
@@ -302,12 +316,18 @@ export class RabbitDriver implements Driver {
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    // Not an async function: the publish's promise is the notification's.
     const { version, retry } = options;
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
-    const body = notificationBody(message, ctxt, hex(), version);
-    await this.#pool.publish(exchange, routingKey, body, {
+    let body: Buffer;
+    try {
+      body = notificationBody(message, ctxt, hex(), version);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#pool.publish(exchange, routingKey, body, {
       retry,
       abortOn: options,
       prepare: (ch, pub) => {
