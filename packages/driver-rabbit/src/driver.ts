@@ -90,9 +90,12 @@ class Delivery {
   }
 }
 
+/** What a publish runs first on each channel ({@link PublishOptions.prepare}). */
+type Prepare = (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined;
+
 type Replier = (msgId: string, replyQueue: string, reply: Reply | 'heartbeat') => Promise<void>;
 
-/** An RPC cast as core's IncomingMessageInit: methods on a prototype, not closures per message. */
+/** A message nobody replies to (an RPC cast; the base of the others) as core's IncomingMessageInit: methods on a prototype, not closures per message. */
 class CastInit implements IncomingMessageInit {
   constructor(
     readonly ctxt: Context,
@@ -130,6 +133,25 @@ class CallInit extends CastInit {
 
   heartbeat(): Promise<void> {
     return this.replier(this.msgId, this.replyQueue, 'heartbeat');
+  }
+}
+
+/** A notification: like oslo, it counts as seen once acknowledged (a requeued one comes back). */
+class NotificationInit extends CastInit {
+  constructor(
+    ctxt: Context,
+    message: Readonly<Record<string, unknown>>,
+    clientTimeout: null,
+    delivery: Delivery,
+    readonly recent: RecentIds,
+    readonly uniqueId: string | undefined,
+  ) {
+    super(ctxt, message, clientTimeout, delivery);
+  }
+
+  override acknowledge(): void {
+    this.recent.add(this.uniqueId);
+    this.delivery.settle('ack');
   }
 }
 
@@ -330,20 +352,34 @@ export class RabbitDriver implements Driver {
     return this.#pool.publish(exchange, routingKey, body, {
       retry,
       abortOn: options,
-      prepare: (ch, pub) => {
-        const queueKey = `q:${exchange}:${routingKey}`;
-        // Both declared already (every notification but the first on a channel): nothing to wait for.
-        if (pub.declared(queueKey) && pub.declared(`x:${exchange}`)) return undefined;
-        return (async () => {
-          await this.#declareTopicExchange(ch, pub, exchange);
-          // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
-          await pub.ensure(ch, queueKey, async (c) => {
-            await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
-            await c.bindQueue(routingKey, exchange, routingKey);
-          });
-        })();
-      },
+      prepare: this.#notificationPrepare(exchange, routingKey),
     });
+  }
+
+  /** The `prepare` of notifications to one exchange and topic, one per pair (not a closure and two keys per notification). */
+  readonly #notificationPrepares = new Map<string, Map<string, Prepare>>();
+
+  #notificationPrepare(exchange: string, routingKey: string): Prepare {
+    let byTopic = this.#notificationPrepares.get(exchange);
+    if (!byTopic) this.#notificationPrepares.set(exchange, (byTopic = new Map<string, Prepare>()));
+    let prepare = byTopic.get(routingKey);
+    if (prepare) return prepare;
+    const queueKey = `q:${exchange}:${routingKey}`;
+    const exchangeKey = `x:${exchange}`;
+    prepare = (ch, pub) => {
+      // Both declared already (every notification but the first on a channel): nothing to wait for.
+      if (pub.declared(queueKey) && pub.declared(exchangeKey)) return undefined;
+      return (async () => {
+        await this.#declareTopicExchange(ch, pub, exchange, exchangeKey);
+        // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
+        await pub.ensure(ch, queueKey, async (c) => {
+          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+          await c.bindQueue(routingKey, exchange, routingKey);
+        });
+      })();
+    };
+    byTopic.set(routingKey, prepare);
+    return prepare;
   }
 
   // ---- server side -------------------------------------------------------------------------
@@ -572,15 +608,7 @@ export class RabbitDriver implements Driver {
       delivery.settle('ack');
       return undefined;
     }
-    return this.#ctx.incoming({
-      ctxt: u.ctxt,
-      message: u.message,
-      acknowledge: () => {
-        recent.add(u.uniqueId);
-        delivery.settle('ack');
-      },
-      requeue: () => delivery.settle('requeue'),
-    });
+    return this.#ctx.incoming(new NotificationInit(u.ctxt, u.message, null, delivery, recent, u.uniqueId));
   }
 
   /** The publish options of every reply. */
