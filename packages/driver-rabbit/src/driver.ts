@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Target } from '@oslo-messaging/core';
+import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Logger, type Target } from '@oslo-messaging/core';
 import {
   abortable,
   amqpDialect,
@@ -11,6 +11,7 @@ import {
   type Driver,
   type DriverContext,
   type IncomingMessage,
+  type IncomingMessageInit,
   type MessageSink,
   type Listener,
   type ListenOptions,
@@ -26,7 +27,7 @@ import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
-import type { Publisher } from './publisher.js';
+import type { Publisher, PublishOptions } from './publisher.js';
 import { SendPool } from './send-pool.js';
 import { notificationBody, replyBody, requestBody } from './messages.js';
 import { QueueManager } from './queue-manager.js';
@@ -66,6 +67,93 @@ interface StreamOffsets {
   next: number | 'last';
 }
 const streamOffsets = (): StreamOffsets => ({ next: 'last' });
+
+/** How a delivered message is settled: only on the channel that delivered it. */
+class Delivery {
+  constructor(
+    readonly conn: ManagedConnection,
+    readonly generation: number,
+    readonly ch: amqp.ConfirmChannel,
+    readonly msg: amqp.ConsumeMessage,
+    readonly logger: Logger,
+  ) {}
+
+  settle(how: 'ack' | 'requeue' | 'reject'): void {
+    // An ack is only valid on the channel that delivered the message.
+    if (this.conn.generation !== this.generation || this.conn.channel !== this.ch) return;
+    try {
+      if (how === 'ack') this.ch.ack(this.msg);
+      else this.ch.reject(this.msg, how === 'requeue');
+    } catch (err) {
+      this.logger.warn('Failed to settle a message', { err });
+    }
+  }
+}
+
+/** What a publish runs first on each channel ({@link PublishOptions.prepare}). */
+type Prepare = (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined;
+
+type Replier = (msgId: string, replyQueue: string, reply: Reply | 'heartbeat') => Promise<void>;
+
+/** A message nobody replies to (an RPC cast; the base of the others) as core's IncomingMessageInit: methods on a prototype, not closures per message. */
+class CastInit implements IncomingMessageInit {
+  constructor(
+    readonly ctxt: Context,
+    readonly message: Readonly<Record<string, unknown>>,
+    readonly clientTimeout: number | null,
+    readonly delivery: Delivery,
+  ) {}
+
+  acknowledge(): void {
+    this.delivery.settle('ack');
+  }
+
+  requeue(): void {
+    this.delivery.settle('requeue');
+  }
+}
+
+/** An RPC call: a cast that replies to `replyQueue`. */
+class CallInit extends CastInit {
+  constructor(
+    ctxt: Context,
+    message: Readonly<Record<string, unknown>>,
+    clientTimeout: number | null,
+    delivery: Delivery,
+    readonly msgId: string,
+    readonly replyQueue: string,
+    readonly replier: Replier,
+  ) {
+    super(ctxt, message, clientTimeout, delivery);
+  }
+
+  reply(r: Reply): Promise<void> {
+    return this.replier(this.msgId, this.replyQueue, r);
+  }
+
+  heartbeat(): Promise<void> {
+    return this.replier(this.msgId, this.replyQueue, 'heartbeat');
+  }
+}
+
+/** A notification: like oslo, it counts as seen once acknowledged (a requeued one comes back). */
+class NotificationInit extends CastInit {
+  constructor(
+    ctxt: Context,
+    message: Readonly<Record<string, unknown>>,
+    clientTimeout: null,
+    delivery: Delivery,
+    readonly recent: RecentIds,
+    readonly uniqueId: string | undefined,
+  ) {
+    super(ctxt, message, clientTimeout, delivery);
+  }
+
+  override acknowledge(): void {
+    this.recent.add(this.uniqueId);
+    this.delivery.settle('ack');
+  }
+}
 
 /** The RabbitMQ driver: oslo.messaging 14's topology and wire format over amqplib. */
 export class RabbitDriver implements Driver {
@@ -131,9 +219,21 @@ export class RabbitDriver implements Driver {
     return this.#pool.size;
   }
 
-  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string): Promise<void> | undefined {
+  /** The `prepare` of a publish to a topic exchange, one per exchange (not a closure per publish). */
+  readonly #topicPrepares = new Map<string, (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined>();
+
+  #topicPrepare(exchange: string): (ch: amqp.ConfirmChannel, pub: Publisher) => Promise<void> | undefined {
+    let prepare = this.#topicPrepares.get(exchange);
+    if (!prepare) {
+      const key = `x:${exchange}`;
+      prepare = (ch, pub) => this.#declareTopicExchange(ch, pub, exchange, key);
+      this.#topicPrepares.set(exchange, prepare);
+    }
+    return prepare;
+  }
+
+  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string, key = `x:${exchange}`): Promise<void> | undefined {
     // Declared already (every publish but the first on a channel): nothing to build, nothing to wait for.
-    const key = `x:${exchange}`;
     if (pub.declared(key)) return undefined;
     const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
     return pub.ensure(ch, key, async (c) => {
@@ -195,15 +295,29 @@ export class RabbitDriver implements Driver {
     return amqpDialect.rpcDestination(target);
   }
 
-  async send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
-    const route = rpcRoute(target, this.#ctx.defaultExchange);
-    const msgId = options.waitForReply ? hex() : undefined;
+  send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+    // Not an async function: the usual send returns the reply's (or the publish's) promise itself,
+    // without a promise of its own resolved with it (two more turns, two more promises per call).
+    if (options.waitForReply && this.#replyQueueName === undefined) return this.#sendOnceReplyQueue(target, ctxt, request, options);
+    try {
+      return this.#send(target, ctxt, request, options, this.#replyQueueName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link send} of a call before the reply queue is declared. */
+  async #sendOnceReplyQueue(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too
     // (read only then: core creates the signal lazily, and the usual call has its reply queue already).
-    const replyTo =
-      msgId !== undefined
-        ? { msgId, replyQueue: this.#replyQueueName ?? (await abortable(this.#ensureReplyQueue(), options.signal)), callMonitorTimeout: options.callMonitorTimeout ?? null }
-        : undefined;
+    const replyQueue = await abortable(this.#ensureReplyQueue(), options.signal);
+    return this.#send(target, ctxt, request, options, replyQueue);
+  }
+
+  #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions, replyQueue: string | undefined): Promise<unknown> {
+    const route = rpcRoute(target, this.#ctx.defaultExchange);
+    const msgId = options.waitForReply ? hex() : undefined;
+    const replyTo = msgId !== undefined ? { msgId, replyQueue: replyQueue!, callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
     const reply = msgId !== undefined ? this.#ctx.replies.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
@@ -211,12 +325,12 @@ export class RabbitDriver implements Driver {
       retry: options.retry,
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      ...(options.waitForReply && options.timeout !== undefined ? { expiration: String(Math.trunc(options.timeout * 1000)) } : {}),
-      ...(options.waitForReply && options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      prepare: (ch, pub) =>
+      expiration: options.waitForReply && options.timeout !== undefined ? String(Math.trunc(options.timeout * 1000)) : undefined,
+      deadline: options.waitForReply ? options.deadline : undefined,
+      prepare:
         route.type === 'fanout'
-          ? pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
-          : this.#declareTopicExchange(ch, pub, route.exchange),
+          ? (ch, pub) => pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
+          : this.#topicPrepare(route.exchange),
     });
     if (!reply) return publishing;
     // The reply may come (or the call time out) while the publish still waits for its confirm.
@@ -224,28 +338,48 @@ export class RabbitDriver implements Driver {
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+    // Not an async function: the publish's promise is the notification's.
     const { version, retry } = options;
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
     const routingKey = String(target.topic);
-    const body = notificationBody(message, ctxt, hex(), version);
-    await this.#pool.publish(exchange, routingKey, body, {
+    let body: Buffer;
+    try {
+      body = notificationBody(message, ctxt, hex(), version);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#pool.publish(exchange, routingKey, body, {
       retry,
       abortOn: options,
-      prepare: (ch, pub) => {
-        const queueKey = `q:${exchange}:${routingKey}`;
-        // Both declared already (every notification but the first on a channel): nothing to wait for.
-        if (pub.declared(queueKey) && pub.declared(`x:${exchange}`)) return undefined;
-        return (async () => {
-          await this.#declareTopicExchange(ch, pub, exchange);
-          // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
-          await pub.ensure(ch, queueKey, async (c) => {
-            await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
-            await c.bindQueue(routingKey, exchange, routingKey);
-          });
-        })();
-      },
+      prepare: this.#notificationPrepare(exchange, routingKey),
     });
+  }
+
+  /** The `prepare` of notifications to one exchange and topic, one per pair (not a closure and two keys per notification). */
+  readonly #notificationPrepares = new Map<string, Map<string, Prepare>>();
+
+  #notificationPrepare(exchange: string, routingKey: string): Prepare {
+    let byTopic = this.#notificationPrepares.get(exchange);
+    if (!byTopic) this.#notificationPrepares.set(exchange, (byTopic = new Map<string, Prepare>()));
+    let prepare = byTopic.get(routingKey);
+    if (prepare) return prepare;
+    const queueKey = `q:${exchange}:${routingKey}`;
+    const exchangeKey = `x:${exchange}`;
+    prepare = (ch, pub) => {
+      // Both declared already (every notification but the first on a channel): nothing to wait for.
+      if (pub.declared(queueKey) && pub.declared(exchangeKey)) return undefined;
+      return (async () => {
+        await this.#declareTopicExchange(ch, pub, exchange, exchangeKey);
+        // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
+        await pub.ensure(ch, queueKey, async (c) => {
+          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+          await c.bindQueue(routingKey, exchange, routingKey);
+        });
+      })();
+    };
+    byTopic.set(routingKey, prepare);
+    return prepare;
   }
 
   // ---- server side -------------------------------------------------------------------------
@@ -289,7 +423,7 @@ export class RabbitDriver implements Driver {
     // Random fanout queues go with their server; stable ones (queue manager) and the shared stream stay
     // for the next run or the other servers, and expire by policy, as upstream.
     const deleteOnCleanup = stream || this.#queueManager ? [] : [fanoutQueue];
-    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, settle) => this.#rpcIncoming(msg, settle, recent));
+    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, delivery) => this.#rpcIncoming(msg, delivery, recent));
   }
 
   async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
@@ -315,7 +449,7 @@ export class RabbitDriver implements Driver {
       },
     }));
     const recent = new RecentIds(64);
-    return this.#consumer('notification-listener', queues, undefined, [], (msg, settle) => this.#notificationIncoming(msg, settle, recent));
+    return this.#consumer('notification-listener', queues, undefined, [], (msg, delivery) => this.#notificationIncoming(msg, delivery, recent));
   }
 
   /**
@@ -327,7 +461,7 @@ export class RabbitDriver implements Driver {
     queues: QueueSpec[],
     prefetch: number | undefined,
     deleteOnCleanup: string[],
-    decode: (msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void) => IncomingMessage | undefined,
+    decode: (msg: amqp.ConsumeMessage, delivery: Delivery) => IncomingMessage | undefined,
   ): Promise<Listener> {
     const conn = this.#connection(purpose);
     let onMessage: MessageSink | undefined;
@@ -402,22 +536,13 @@ export class RabbitDriver implements Driver {
             const offset = headers?.['x-stream-offset'];
             if (typeof offset === 'number') q.stream.next = offset + 1;
           }
-          const settle = (how: 'ack' | 'requeue' | 'reject') => {
-            // An ack is only valid on the channel that delivered the message.
-            if (conn.generation !== generation || conn.channel !== ch) return;
-            try {
-              if (how === 'ack') ch.ack(msg);
-              else ch.reject(msg, how === 'requeue');
-            } catch (err) {
-              this.#ctx.logger.warn('Failed to settle a message', { err });
-            }
-          };
+          const delivery = new Delivery(conn, generation, ch, msg, this.#ctx.logger);
           let incoming: IncomingMessage | undefined;
           try {
-            incoming = decode(msg, settle);
+            incoming = decode(msg, delivery);
           } catch (err) {
             this.#ctx.logger.error('Rejecting a malformed message', { queue: q.name, err });
-            settle('reject');
+            delivery.settle('reject');
             return;
           }
           if (incoming && onMessage) void onMessage(incoming);
@@ -456,67 +581,74 @@ export class RabbitDriver implements Driver {
     };
   }
 
-  #rpcIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+  /** Sends a reply or heartbeat of an incoming call (one function for every call). */
+  readonly #replier: Replier = (msgId, replyQueue, reply) => this.#reply(msgId, replyQueue, reply);
+
+  #rpcIncoming(msg: amqp.ConsumeMessage, delivery: Delivery, recent: RecentIds): IncomingMessage | undefined {
     const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     if (typeof u.message['method'] !== 'string') throw new Error('RPC request has no method');
     if (recent.seen(u.uniqueId)) {
       this.#ctx.logger.info(`Duplicate message detected: ignoring ${u.uniqueId}`);
-      settle('ack');
+      delivery.settle('ack');
       return undefined;
     }
     const { msgId, replyQueue } = u;
-    return this.#ctx.incoming({
-      ctxt: u.ctxt,
-      message: u.message,
-      clientTimeout: u.clientTimeout,
-      ...(msgId && replyQueue
-        ? { reply: (r: Reply) => this.#reply(msgId, replyQueue, r), heartbeat: () => this.#reply(msgId, replyQueue, 'heartbeat') }
-        : {}),
-      acknowledge: () => settle('ack'),
-      requeue: () => settle('requeue'),
-    });
+    const clientTimeout = u.clientTimeout ?? null;
+    return this.#ctx.incoming(
+      msgId && replyQueue
+        ? new CallInit(u.ctxt, u.message, clientTimeout, delivery, msgId, replyQueue, this.#replier)
+        : new CastInit(u.ctxt, u.message, clientTimeout, delivery),
+    );
   }
 
-  #notificationIncoming(msg: amqp.ConsumeMessage, settle: (how: 'ack' | 'requeue' | 'reject') => void, recent: RecentIds): IncomingMessage | undefined {
+  #notificationIncoming(msg: amqp.ConsumeMessage, delivery: Delivery, recent: RecentIds): IncomingMessage | undefined {
     const u = unpackContext(deserializeEnvelope(bodyOf(msg)));
     // Like oslo, a notification counts as seen once acknowledged: a requeued one comes back.
     if (recent.has(u.uniqueId)) {
-      settle('ack');
+      delivery.settle('ack');
       return undefined;
     }
-    return this.#ctx.incoming({
-      ctxt: u.ctxt,
-      message: u.message,
-      acknowledge: () => {
-        recent.add(u.uniqueId);
-        settle('ack');
-      },
-      requeue: () => settle('requeue'),
-    });
+    return this.#ctx.incoming(new NotificationInit(u.ctxt, u.message, null, delivery, recent, u.uniqueId));
   }
 
+  /** The publish options of every reply. */
+  #replyOptions: PublishOptions | undefined;
+
   /** Sends a reply, retrying every 0.25 s while the reply queue is missing (up to kombu_missing_consumer_retry_timeout). */
-  async #reply(msgId: string, replyQueue: string, reply: Reply | 'heartbeat'): Promise<void> {
+  #reply(msgId: string, replyQueue: string, reply: Reply | 'heartbeat'): Promise<void> {
     const obsolete = this.#obsoleteReplyQueues.get(replyQueue);
     if (obsolete !== undefined && obsolete > Date.now()) {
       this.#ctx.logger.warn(`Reply queue ${replyQueue} is gone: dropping the reply to ${msgId}`);
-      return;
+      return Promise.resolve();
     }
-    const data = replyBody(reply, msgId, hex(), this.#ctx.remoteErrors);
+    let data: Buffer;
+    try {
+      data = replyBody(reply, msgId, hex(), this.#ctx.remoteErrors);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const options = (this.#replyOptions ??= { mandatory: this.#opts.direct_mandatory_flag });
+    // The usual reply goes out at once: no async frame; the retry loop only after a failure.
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
+    return this.#pool.publish('', replyQueue, data, options).then(undefined, (err: unknown) => this.#replyAgain(err, replyQueue, data, options, deadline));
+  }
+
+  /** {@link #reply} after a failed publish: again every 0.25 s while the reply queue is missing, until `deadline`. */
+  async #replyAgain(err: unknown, replyQueue: string, data: Buffer, options: PublishOptions, deadline: number): Promise<void> {
     for (;;) {
-      try {
-        await this.#pool.publish('', replyQueue, data, { mandatory: this.#opts.direct_mandatory_flag });
-        return;
-      } catch (err) {
-        if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
-          if (err instanceof MessageUndeliverable) {
-            if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
-            this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
-          }
-          throw err;
+      if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
+        if (err instanceof MessageUndeliverable) {
+          if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
+          this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
         }
-        await new Promise((r) => setTimeout(r, 250));
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      try {
+        await this.#pool.publish('', replyQueue, data, options);
+        return;
+      } catch (e) {
+        err = e;
       }
     }
   }

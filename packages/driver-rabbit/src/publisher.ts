@@ -9,7 +9,7 @@ import { publishProperties } from './topology.js';
 export interface PublishOptions {
   readonly mandatory?: boolean;
   /** Per-message TTL in ms (string, as AMQP has it). */
-  readonly expiration?: string;
+  readonly expiration?: string | undefined;
   /** When set, publishing gives up once it has passed, and a publish delayed by more than a second gets the time left as its TTL. */
   readonly deadline?: number | undefined;
   /** oslo's `retry`: reconnect cycles (undefined/null/negative: forever). */
@@ -47,6 +47,9 @@ export class Publisher {
    */
   readonly #mandatory: Pending[] = [];
   readonly #compressor: Compressor | undefined;
+  /** The properties of a publish without a TTL (amqplib reads them, never changes them): made once. */
+  readonly #plainProps: ReturnType<typeof publishProperties>;
+  readonly #mandatoryProps: ReturnType<typeof publishProperties>;
   /** Publishes not settled yet (the send pool picks the publisher with the fewest). */
   inFlight = 0;
   /** When the last publish settled with none left in flight (the send pool's idle TTL). */
@@ -54,6 +57,8 @@ export class Publisher {
 
   constructor(readonly connection: ManagedConnection) {
     this.#compressor = compressorFor(connection.opts.kombu_compression);
+    this.#plainProps = publishProperties(undefined, false, this.#compressor?.contentType);
+    this.#mandatoryProps = publishProperties(undefined, true, this.#compressor?.contentType);
     connection.onReturn((msg) => {
       const { exchange, routingKey } = msg.fields;
       const p = this.#mandatory.find((x) => !x.returned && x.exchange === exchange && x.routingKey === routingKey && x.body.equals(msg.content));
@@ -87,62 +92,102 @@ export class Publisher {
    * Publishes `body` and resolves when the broker confirmed it. `prepare` runs first on each
    * channel (exchange declarations). `retry` counts reconnect cycles, as oslo's `retry`.
    */
-  async publish(
+  publish(exchange: string, routingKey: string, body: Buffer, options: PublishOptions): Promise<void> {
+    if (this.#compressor) body = this.#compressor.compress(body);
+    this.inFlight++;
+    // The usual publish: a live channel, everything declared, the deadline not passed. It costs one
+    // promise (no async frame, no await); a failure goes on in the retry loop.
+    const channel = this.connection.channel;
+    if (channel) {
+      const preparing = options.prepare?.(channel, this);
+      const expiration = preparing === undefined ? this.#expiration(options) : null;
+      if (expiration !== null) return this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration, options);
+      return this.#publishLoop(exchange, routingKey, body, options, preparing);
+    }
+    return this.#publishLoop(exchange, routingKey, body, options, undefined);
+  }
+
+  /** A publish settled: one fewer in flight. */
+  #settled(): void {
+    if (--this.inFlight === 0) this.idleSince = Date.now();
+  }
+
+  /**
+   * The TTL of a publish now (`null`: the deadline passed). A call's message lives only as long as its
+   * caller waits: the time spent reconnecting counts. On a prompt attempt the TTL is the timeout
+   * itself, byte for byte as oslo sends it.
+   */
+  #expiration(options: PublishOptions): string | undefined | null {
+    const expiration = options.expiration;
+    if (options.deadline === undefined) return expiration;
+    const left = options.deadline - Date.now();
+    if (left <= 0) return null;
+    return expiration === undefined || Number(expiration) - left > 1000 ? String(Math.max(1, Math.trunc(left))) : expiration;
+  }
+
+  /**
+   * The retry loop of {@link publish}, which counted the publish in {@link inFlight} already. Starts
+   * with the first attempt (`preparing`: the first channel's preparation, begun already), or after a
+   * first attempt on `failedOn` failed with `failed`.
+   */
+  async #publishLoop(
     exchange: string,
     routingKey: string,
     body: Buffer,
     options: PublishOptions,
+    preparing: Promise<void> | undefined,
+    failed?: { readonly err: unknown; readonly on: amqp.ConfirmChannel },
   ): Promise<void> {
     let attempts = 0;
     const abortOn = options.abortOn;
-    if (this.#compressor) body = this.#compressor.compress(body);
-    this.inFlight++;
     try {
+      if (failed) await this.#afterFailure(failed.err, failed.on, exchange, routingKey, options, ++attempts);
       for (;;) {
         const channel = this.connection.channel ?? (await this.connection.ready(options.retry, abortOn?.signal));
         try {
-          const preparing = options.prepare?.(channel, this);
-          if (preparing) await preparing;
+          const prepared = preparing ?? options.prepare?.(channel, this);
+          preparing = undefined;
+          if (prepared) await prepared;
           const signal = attempts > 0 ? abortOn?.signal : undefined;
           if (signal?.aborted) throw abortReason(signal);
-          let expiration = options.expiration;
-          if (options.deadline !== undefined) {
-            // A call's message lives only as long as its caller waits: the time spent reconnecting counts.
-            const left = options.deadline - Date.now();
-            if (left <= 0) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
-            // On the first, prompt attempt the TTL is the timeout itself, byte for byte as oslo sends it.
-            if (expiration === undefined || Number(expiration) - left > 1000) expiration = String(Math.max(1, Math.trunc(left)));
-          }
-          await this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration);
+          const expiration = this.#expiration(options);
+          if (expiration === null) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
+          await this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration, undefined);
           return;
         } catch (err) {
-          if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
-          const signal = abortOn?.signal;
-          if (signal?.aborted) throw abortReason(signal);
-          attempts++;
-          const retry = options.retry;
-          if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
-            throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
-          }
-          // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
-          // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
-          if ((err as Error).message === 'message nacked') await this.connection.replaceChannel(channel);
-          else await new Promise((r) => setTimeout(r, 50));
+          await this.#afterFailure(err, channel, exchange, routingKey, options, ++attempts);
         }
       }
     } finally {
-      if (--this.inFlight === 0) this.idleSince = Date.now();
+      this.#settled();
     }
+  }
+
+  /** After attempt `attempts` on `channel` failed with `err`: throws when that is final, else waits for the next attempt. */
+  async #afterFailure(err: unknown, channel: amqp.ConfirmChannel, exchange: string, routingKey: string, options: PublishOptions, attempts: number): Promise<void> {
+    if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
+    const signal = options.abortOn?.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    const retry = options.retry;
+    if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
+      throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
+    }
+    // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
+    // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
+    if ((err as Error).message === 'message nacked') await this.connection.replaceChannel(channel);
+    else await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
    * One publish and its confirm. A blocked or frozen broker may hold the confirm: the caller is
    * settled by core's deadline meanwhile, and the connection's close (heartbeats, cleanup) ends the wait.
+   * `first` (the fast path of {@link publish}): a failure goes on in the retry loop, and the
+   * publish leaves {@link inFlight} when it settles.
    */
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined): Promise<void> {
+  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined, first: PublishOptions | undefined): Promise<void> {
     const pending: Pending | undefined = mandatory ? { exchange, routingKey, body, returned: false } : undefined;
     if (pending) this.#mandatory.push(pending);
-    const props = publishProperties(expiration, mandatory, this.#compressor?.contentType);
+    const props = expiration === undefined ? (mandatory ? this.#mandatoryProps : this.#plainProps) : publishProperties(expiration, mandatory, this.#compressor?.contentType);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {
@@ -150,12 +195,18 @@ export class Publisher {
           if (list[0] === pending) list.shift();
           else list.splice(list.indexOf(pending), 1);
         }
-        if (err) reject(err instanceof Error ? new TransportDriverError(err.message, { cause: err }) : new TransportDriverError('Publish was not confirmed'));
-        else if (pending?.returned) reject(new MessageUndeliverable(`The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`, exchange, routingKey));
+        if (err) {
+          const failure = err instanceof Error ? new TransportDriverError(err.message, { cause: err }) : new TransportDriverError('Publish was not confirmed');
+          if (first) this.#publishLoop(exchange, routingKey, body, first, undefined, { err: failure, on: channel }).then(resolve, reject);
+          else reject(failure);
+          return;
+        }
+        if (first) this.#settled();
+        if (pending?.returned) reject(new MessageUndeliverable(`The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`, exchange, routingKey));
         else resolve();
       };
       try {
-        channel.publish(exchange, routingKey, body, props, (err) => done(err));
+        channel.publish(exchange, routingKey, body, props, done);
       } catch (err) {
         done(err);
       }

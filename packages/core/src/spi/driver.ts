@@ -117,7 +117,11 @@ export interface IncomingMessage {
   requeue(): Promise<void>;
 }
 
-/** What a driver fills in to make an {@link IncomingMessage} with {@link DriverContext.incoming}; what it leaves out does nothing. */
+/**
+ * What a driver fills in to make an {@link IncomingMessage} with {@link DriverContext.incoming}; what it
+ * leaves out does nothing. Its functions are called as its methods, so it may be a class instance (one
+ * object per message, no closures).
+ */
 export interface IncomingMessageInit {
   /** The unpacked request context. */
   readonly ctxt: Context;

@@ -2,10 +2,13 @@ import type { Context, IncomingMessage, IncomingMessageInit, Reply } from '../sp
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Runs a settle function that may be synchronous, as a promise that never throws synchronously. */
-function settled(fn: () => void | Promise<void>): Promise<void> {
+/**
+ * Runs a settle function of `init` that may be synchronous, as a promise that never throws
+ * synchronously. Called as a method: a driver's init may be a class instance whose methods use `this`.
+ */
+function settled(init: IncomingMessageInit, which: 'acknowledge' | 'requeue'): Promise<void> {
   try {
-    return fn() ?? RESOLVED;
+    return init[which]?.() ?? RESOLVED;
   } catch (err) {
     return Promise.reject(err);
   }
@@ -25,26 +28,21 @@ class BuiltIncomingMessage implements IncomingMessage {
     this.#init = init;
   }
 
-  // Called as methods of the init (not detached): a driver may pass one object per message whose
-  // `reply` and `heartbeat` are methods of its class, instead of two closures per message.
+  // The init's functions are called as its methods (see settled).
   reply(reply: Reply): Promise<void> {
-    const init = this.#init;
-    return init.reply !== undefined ? init.reply(reply) : RESOLVED;
+    return this.#init.reply?.(reply) ?? RESOLVED;
   }
 
   heartbeat(): Promise<void> {
-    const init = this.#init;
-    return init.heartbeat !== undefined ? init.heartbeat() : RESOLVED;
+    return this.#init.heartbeat?.() ?? RESOLVED;
   }
 
   acknowledge(): Promise<void> {
-    const ack = this.#init.acknowledge;
-    return ack ? settled(ack) : RESOLVED;
+    return settled(this.#init, 'acknowledge');
   }
 
   requeue(): Promise<void> {
-    const requeue = this.#init.requeue;
-    return requeue ? settled(requeue) : RESOLVED;
+    return settled(this.#init, 'requeue');
   }
 }
 
