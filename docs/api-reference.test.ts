@@ -14,7 +14,11 @@ describe('API reference (TypeDoc)', () => {
   it('builds with zero warnings: every export of core documented, every link valid', () => {
     const out = mkdtempSync(join(tmpdir(), 'oslo-api-'));
     try {
-      const r = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out, '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(
+        process.execPath,
+        [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out, '--logLevel', 'Warn'],
+        { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      );
       // eslint-disable-next-line no-control-regex -- strips ANSI colour codes (ESC [ ... m)
       const output = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
       expect(output.trim(), output).toBe('');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { chartSvg } from './bench/_chart.mjs';
 
 describe('bench chart', () => {
-  it('draws a bar per value on the row\'s own scale, with ours/anchor, escaped', () => {
+  it("draws a bar per value on the row's own scale, with ours/anchor, escaped", () => {
     const svg = (chartSvg as (t: string, s: string, rows: unknown[]) => string)('fake: <in-process>', 'run', [
       { row: 'sequential call', unit: 'calls/s', ours: 200, anchors: { 'Moleculer & co': 100 } },
       { row: 'CPU', unit: 'µs/call', lowerIsBetter: true, ours: 5, anchors: { 'Moleculer & co': 10 } },

@@ -14,8 +14,12 @@ import { writeChart } from './bench/_chart.mjs';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'bench');
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const chartDir = process.argv.find((a) => a.startsWith('--chart-dir='))?.slice('--chart-dir='.length) ?? join(dir, '..', '..', 'docs', 'bench');
-const files = readdirSync(dir).filter((f) => f.endsWith('.mjs') && !f.startsWith('_')).sort();
+const chartDir =
+  process.argv.find((a) => a.startsWith('--chart-dir='))?.slice('--chart-dir='.length) ??
+  join(dir, '..', '..', 'docs', 'bench');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs') && !f.startsWith('_'))
+  .sort();
 const results = [];
 for (const f of files) {
   const mod = await import(pathToFileURL(join(dir, f)).href);
@@ -25,9 +29,14 @@ for (const f of files) {
     const rows = await mod.run({ log: (m) => process.stdout.write(`  ${m}\n`) });
     for (const r of rows) {
       const anchors = Object.entries(r.anchors ?? {})
-        .map(([k, v]) => `${k} ${fmt(v)} (ours/${k} ${v ? (r.ours / v).toFixed(2) : '-'}${r.lowerIsBetter ? ', lower is better' : ''})`)
+        .map(
+          ([k, v]) =>
+            `${k} ${fmt(v)} (ours/${k} ${v ? (r.ours / v).toFixed(2) : '-'}${r.lowerIsBetter ? ', lower is better' : ''})`,
+        )
         .join(' | ');
-      process.stdout.write(`  ${r.row.padEnd(50)} ours ${fmt(r.ours)} ${r.unit}${anchors ? ` | ${anchors}` : ''}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}\n`);
+      process.stdout.write(
+        `  ${r.row.padEnd(50)} ours ${fmt(r.ours)} ${r.unit}${anchors ? ` | ${anchors}` : ''}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}\n`,
+      );
       results.push({ scenario: mod.name, ...r });
     }
     if (!process.argv.includes('--no-chart')) {

@@ -40,17 +40,26 @@ export function commitProblems(message, scopes) {
   if (!TYPES.includes(type)) problems.push(`"${header}": type "${type}" is not one of ${TYPES.join(', ')}`);
   if (scope !== undefined) {
     for (const s of scope.split(',').map((x) => x.trim())) {
-      if (!scopes.includes(s)) problems.push(`"${header}": scope "${s}" is not a package folder (${scopes.filter((x) => !OTHER_SCOPES.includes(x)).join(', ')}) nor one of ${OTHER_SCOPES.join(', ')}`);
+      if (!scopes.includes(s))
+        problems.push(
+          `"${header}": scope "${s}" is not a package folder (${scopes.filter((x) => !OTHER_SCOPES.includes(x)).join(', ')}) nor one of ${OTHER_SCOPES.join(', ')}`,
+        );
     }
   }
-  if (new RegExp(`(^|[;,.] )(${TYPES.join('|')})(\\([^()]*\\))?!?: `).test(subject)) problems.push(`"${header}": two types in one header; lerna lists it once, under the first: make two commits`);
-  if (/^BREAKING[ -]CHANGE:/m.test(message) && !/^BREAKING[ -]CHANGE: \S/m.test(message)) problems.push(`"${header}": a BREAKING CHANGE: footer says what breaks`);
+  if (new RegExp(`(^|[;,.] )(${TYPES.join('|')})(\\([^()]*\\))?!?: `).test(subject))
+    problems.push(`"${header}": two types in one header; lerna lists it once, under the first: make two commits`);
+  if (/^BREAKING[ -]CHANGE:/m.test(message) && !/^BREAKING[ -]CHANGE: \S/m.test(message))
+    problems.push(`"${header}": a BREAKING CHANGE: footer says what breaks`);
   return problems;
 }
 
 function latestReleaseTag() {
   try {
-    return execFileSync('git', ['describe', '--tags', '--abbrev=0', '--match', '@oslo-messaging/*@*'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['describe', '--tags', '--abbrev=0', '--match', '@oslo-messaging/*@*'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -61,7 +70,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   if (!range) {
     const tag = latestReleaseTag();
     if (!tag) {
-      process.stderr.write('no release tag (<name>@<version>) yet: pass a range, e.g. npm run check:commits -- origin/main..HEAD\n');
+      process.stderr.write(
+        'no release tag (<name>@<version>) yet: pass a range, e.g. npm run check:commits -- origin/main..HEAD\n',
+      );
       process.exit(2);
     }
     range = `${tag}..HEAD`;
@@ -70,7 +81,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const scopes = [...packageScopes(), ...OTHER_SCOPES];
   const problems = [];
   let count = 0;
-  for (const rec of log.split('\x1e').map((r) => r.trim()).filter(Boolean)) {
+  for (const rec of log
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)) {
     const [sha, message] = rec.split('\0');
     count++;
     for (const p of commitProblems(message.trim(), scopes)) problems.push(`${sha.slice(0, 10)} ${p}`);

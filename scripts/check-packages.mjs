@@ -11,8 +11,11 @@ import semver from 'semver';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BRAND = Symbol.for('oslo.messaging.entryPoint');
-const CORE_SPI_VERSION = Number(/export const SPI_VERSION = (\d+);/.exec(readFileSync(join(root, 'packages/core/src/version.ts'), 'utf8'))?.[1]);
-const CHANGELOG_HEADER = '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n';
+const CORE_SPI_VERSION = Number(
+  /export const SPI_VERSION = (\d+);/.exec(readFileSync(join(root, 'packages/core/src/version.ts'), 'utf8'))?.[1],
+);
+const CHANGELOG_HEADER =
+  '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n';
 
 export async function checkPackages({ importTargets = true } = {}) {
   const problems = [];
@@ -25,37 +28,54 @@ export async function checkPackages({ importTargets = true } = {}) {
     const bad = (m) => problems.push(`packages/${folder}: ${m}`);
     if (pkg.name !== `@oslo-messaging/${folder}`) bad(`name must be @oslo-messaging/${folder}`);
     if (pkg.type !== 'module') bad('type must be "module"');
-    if (pkg.exports?.['.']?.types !== './dist/index.d.ts' || pkg.exports?.['.']?.default !== './dist/index.js') bad('exports["."] must be { types: ./dist/index.d.ts, default: ./dist/index.js }');
+    if (pkg.exports?.['.']?.types !== './dist/index.d.ts' || pkg.exports?.['.']?.default !== './dist/index.js')
+      bad('exports["."] must be { types: ./dist/index.d.ts, default: ./dist/index.js }');
     if (pkg.exports?.['./package.json'] !== './package.json') bad('exports must include "./package.json"');
     if (pkg.types !== './dist/index.d.ts') bad('types must be ./dist/index.d.ts');
     if (!Array.isArray(pkg.files) || !pkg.files.includes('dist')) bad('files must include dist');
     if (!pkg.engines?.node) bad('engines.node must be set');
     if (!semver.valid(pkg.version)) bad(`version ${pkg.version} is not semver`);
     // npm links a bin at install time only if its file exists then: in a fresh clone dist/ does not.
-    for (const [cmd, target] of Object.entries(typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}))) {
+    for (const [cmd, target] of Object.entries(
+      typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}),
+    )) {
       const rel = String(target).replace(/^\.\//, '');
-      if (rel.startsWith('dist/')) bad(`bin ${cmd} -> ${target}: a bin must be a committed file, not build output (npm does not link it before the build)`);
+      if (rel.startsWith('dist/'))
+        bad(
+          `bin ${cmd} -> ${target}: a bin must be a committed file, not build output (npm does not link it before the build)`,
+        );
       else if (!existsSync(join(dir, rel))) bad(`bin ${cmd} -> ${target}: file missing`);
-      else if (!pkg.files?.some((f) => rel === f || rel.startsWith(`${f}/`))) bad(`bin ${cmd} -> ${target}: not in files`);
+      else if (!pkg.files?.some((f) => rel === f || rel.startsWith(`${f}/`)))
+        bad(`bin ${cmd} -> ${target}: not in files`);
     }
     if (!pkg.files?.includes('CHANGELOG.md')) bad('files must include CHANGELOG.md');
     const changelog = existsSync(join(dir, 'CHANGELOG.md')) ? readFileSync(join(dir, 'CHANGELOG.md'), 'utf8') : '';
     // lerna inserts each release's entry after this header (the Conventional Commits line); without it, at the top.
-    if (!changelog.startsWith(CHANGELOG_HEADER)) bad(`CHANGELOG.md must exist and start with lerna's header (${JSON.stringify(CHANGELOG_HEADER.split('\n')[0])} ... "commit guidelines.")`);
+    if (!changelog.startsWith(CHANGELOG_HEADER))
+      bad(
+        `CHANGELOG.md must exist and start with lerna's header (${JSON.stringify(CHANGELOG_HEADER.split('\n')[0])} ... "commit guidelines.")`,
+      );
     const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
     if (!readme) bad('README.md is missing');
     else for (const section of ['## Install']) if (!readme.includes(section)) bad(`README.md lacks "${section}"`);
     if (folder !== 'core') {
-      if (pkg.dependencies?.['@oslo-messaging/core']) bad('@oslo-messaging/core must be a peerDependency, not a dependency');
+      if (pkg.dependencies?.['@oslo-messaging/core'])
+        bad('@oslo-messaging/core must be a peerDependency, not a dependency');
       if (!pkg.peerDependencies?.['@oslo-messaging/core']) bad('@oslo-messaging/core must be a peerDependency');
     }
     const tsconfig = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'));
     const refs = new Set((tsconfig.references ?? []).map((r) => `@oslo-messaging/${r.path.replace('../', '')}`));
-    const wsDeps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.devDependencies }).filter((d) => workspaceNames.has(d));
-    for (const d of wsDeps) if (!refs.has(d)) bad(`tsconfig.json must reference ../${d.split('/')[1]} (a workspace dependency)`);
+    const wsDeps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.devDependencies }).filter((d) =>
+      workspaceNames.has(d),
+    );
+    for (const d of wsDeps)
+      if (!refs.has(d)) bad(`tsconfig.json must reference ../${d.split('/')[1]} (a workspace dependency)`);
     const manifest = pkg['oslo.messaging'];
     // The registry refuses a plugin whose package.json declares another SPI version (none declared = SPI 1).
-    if (manifest && manifest.spi !== CORE_SPI_VERSION) bad(`"oslo.messaging".spi must be ${CORE_SPI_VERSION}, the SPI version of packages/core/src/version.ts (got ${JSON.stringify(manifest.spi)})`);
+    if (manifest && manifest.spi !== CORE_SPI_VERSION)
+      bad(
+        `"oslo.messaging".spi must be ${CORE_SPI_VERSION}, the SPI version of packages/core/src/version.ts (got ${JSON.stringify(manifest.spi)})`,
+      );
     if (manifest && importTargets) {
       for (const [group, entries] of Object.entries(manifest.entryPoints ?? {})) {
         for (const [name, target] of Object.entries(entries)) {
@@ -68,7 +88,8 @@ export async function checkPackages({ importTargets = true } = {}) {
           const mod = await import(pathToFileURL(abs).href);
           const value = mod[exp];
           if (value === undefined) bad(`entry point ${group}:${name} -> ${target}: no export "${exp}"`);
-          else if (value[BRAND]?.group !== group) bad(`entry point ${group}:${name} -> ${target}: value lacks the brand of ${group}`);
+          else if (value[BRAND]?.group !== group)
+            bad(`entry point ${group}:${name} -> ${target}: value lacks the brand of ${group}`);
         }
       }
     }
@@ -86,7 +107,11 @@ export function workspaceManifests(rootDir = root) {
       const file = join(rootDir, parent, f, 'package.json');
       if (!existsSync(file)) continue;
       const where = `${parent}/${f}`;
-      out.push({ where, pkg: JSON.parse(readFileSync(file, 'utf8')), lernaManaged: lernaGlobs.includes(`${parent}/*`) || lernaGlobs.includes(where) });
+      out.push({
+        where,
+        pkg: JSON.parse(readFileSync(file, 'utf8')),
+        lernaManaged: lernaGlobs.includes(`${parent}/*`) || lernaGlobs.includes(where),
+      });
     }
   }
   return out;
@@ -123,18 +148,23 @@ export function internalRangeProblems(manifests) {
           continue;
         }
         if (!semver.satisfies(v, range)) {
-          bad(kind === 'peerDependencies'
-            ? `does not include the workspace ${dep} ${v} (an invalid peer: core's plugin registry refuses to load it, and npm refuses to install the released pair)`
-            : `does not include the workspace ${dep} ${v} (npm would look for it in the registry)`);
+          bad(
+            kind === 'peerDependencies'
+              ? `does not include the workspace ${dep} ${v} (an invalid peer: core's plugin registry refuses to load it, and npm refuses to install the released pair)`
+              : `does not include the workspace ${dep} ${v} (npm would look for it in the registry)`,
+          );
           continue;
         }
         if (kind !== 'peerDependencies' && lernaManaged) continue;
-        const why = kind === 'peerDependencies' ? 'lerna does not rewrite peer ranges' : 'lerna does not version this package';
+        const why =
+          kind === 'peerDependencies' ? 'lerna does not rewrite peer ranges' : 'lerna does not version this package';
         const span = `>=${v} <${semver.inc(v, 'major')}`;
         for (const next of [semver.inc(v, 'patch'), semver.inc(v, 'minor')]) {
-          if (!semver.satisfies(next, range)) bad(`excludes ${next}; ${why}, so it must span the major, e.g. "${span}"`);
+          if (!semver.satisfies(next, range))
+            bad(`excludes ${next}; ${why}, so it must span the major, e.g. "${span}"`);
         }
-        if (semver.satisfies(semver.inc(v, 'major'), range)) bad(`admits the next major ${semver.inc(v, 'major')}; a major is a breaking change, e.g. "${span}"`);
+        if (semver.satisfies(semver.inc(v, 'major'), range))
+          bad(`admits the next major ${semver.inc(v, 'major')}; a major is a breaking change, e.g. "${span}"`);
       }
     }
   }

@@ -42,7 +42,12 @@ class ComputeAPI {
   });
 }
 
-console.log('installed drivers:', listPlugins(ENTRY_POINT_GROUPS.drivers).map((p) => p.name).join(', '));
+console.log(
+  'installed drivers:',
+  listPlugins(ENTRY_POINT_GROUPS.drivers)
+    .map((p) => p.name)
+    .join(', '),
+);
 
 const transport = await getRpcTransport({ url: 'fake://', controlExchange: 'nova' });
 const servers = ['compute-1', 'compute-2'].map((host) =>
@@ -57,7 +62,10 @@ say('client', 'call ping on the topic (round-robin over both servers)');
 for (const n of [1, 2]) say('client', `  -> ${JSON.stringify(await client.call(ctxt, 'ping', { arg: n }))}`);
 
 say('client', 'call ping on compute-2 only');
-say('client', `  -> ${JSON.stringify(await client.prepare({ server: 'compute-2' }).call(ctxt, 'ping', { arg: 'direct' }))}`);
+say(
+  'client',
+  `  -> ${JSON.stringify(await client.prepare({ server: 'compute-2' }).call(ctxt, 'ping', { arg: 'direct' }))}`,
+);
 
 say('client', 'cast refresh_cache with fanout (every server gets it)');
 await client.prepare({ fanout: true }).cast(ctxt, 'refresh_cache', { reason: 'demo' });
@@ -85,17 +93,26 @@ await transport.cleanup();
 const ntransport = await getNotificationTransport({ url: 'fake://' });
 const received = [];
 const listeners = ['billing', 'billing', 'audit'].map((pool, i) =>
-  getNotificationListener(ntransport, [{ topic: 'notifications' }], [
-    {
-      info(_ctxt, publisherId, eventType, payload) {
-        received.push(pool);
-        say(`${pool}#${i}`, `${eventType} from ${publisherId}: ${JSON.stringify(payload)}`);
+  getNotificationListener(
+    ntransport,
+    [{ topic: 'notifications' }],
+    [
+      {
+        info(_ctxt, publisherId, eventType, payload) {
+          received.push(pool);
+          say(`${pool}#${i}`, `${eventType} from ${publisherId}: ${JSON.stringify(payload)}`);
+        },
       },
-    },
-  ], { pool }),
+    ],
+    { pool },
+  ),
 );
 await Promise.all(listeners.map((l) => l.start()));
-const notifier = new Notifier(ntransport, { publisherId: 'compute.host1', driver: 'messagingv2', topics: ['notifications'] });
+const notifier = new Notifier(ntransport, {
+  publisherId: 'compute.host1',
+  driver: 'messagingv2',
+  topics: ['notifications'],
+});
 for (const id of ['i-1', 'i-2']) await notifier.info(ctxt, 'compute.instance.create.end', { instance_id: id });
 const deadline = Date.now() + 5000;
 while (received.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -103,4 +120,7 @@ if (received.length < 4) throw new Error(`only ${received.length} of 4 notificat
 await Promise.all(listeners.map((l) => l.stop()));
 await Promise.all(listeners.map((l) => l.wait()));
 await ntransport.cleanup();
-say('demo', `done: ${received.filter((p) => p === 'billing').length} billing + ${received.filter((p) => p === 'audit').length} audit deliveries`);
+say(
+  'demo',
+  `done: ${received.filter((p) => p === 'billing').length} billing + ${received.filter((p) => p === 'audit').length} audit deliveries`,
+);

@@ -43,7 +43,11 @@ const pkg = {
   types: './dist/index.d.ts',
   files: ['dist', '!dist/**/*.test.*', '!dist/.tsbuildinfo', 'README.md', 'CHANGELOG.md'],
   engines: { node: '>=20.19.0' },
-  repository: { type: 'git', url: 'https://github.com/oslo-messaging/oslo-messaging-ts.git', directory: `packages/${name}` },
+  repository: {
+    type: 'git',
+    url: 'https://github.com/oslo-messaging/oslo-messaging-ts.git',
+    directory: `packages/${name}`,
+  },
   publishConfig: { access: 'public' },
   ...(Object.keys(entryPoints).length > 0 ? { 'oslo.messaging': { schema: 1, spi: 2, entryPoints } } : {}),
   // A peer range spans core's major (lerna never rewrites peers; pre-1.0 ^0.x would mean "this minor only").
@@ -52,9 +56,18 @@ const pkg = {
 };
 mkdirSync(join(dir, 'src'), { recursive: true });
 writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ extends: '../../tsconfig.base.json', references: [{ path: '../core' }] }, null, 2)}\n`);
+writeFileSync(
+  join(dir, 'tsconfig.json'),
+  `${JSON.stringify({ extends: '../../tsconfig.base.json', references: [{ path: '../core' }] }, null, 2)}\n`,
+);
 writeFileSync(join(dir, 'src/index.ts'), `/** ${description} */\nexport {};\n`);
-writeFileSync(join(dir, 'README.md'), `# @oslo-messaging/${name}\n\n${description}\n\n## Install\n\n\`\`\`sh\nnpm install @oslo-messaging/core @oslo-messaging/${name}\n\`\`\`\n\n## Options\n\n| oslo name | TS name | default | meaning |\n|---|---|---|---|\n\n## Example\n\n\`\`\`ts\n\`\`\`\n`);
+writeFileSync(
+  join(dir, 'README.md'),
+  `# @oslo-messaging/${name}\n\n${description}\n\n## Install\n\n\`\`\`sh\nnpm install @oslo-messaging/core @oslo-messaging/${name}\n\`\`\`\n\n## Options\n\n| oslo name | TS name | default | meaning |\n|---|---|---|---|\n\n## Example\n\n\`\`\`ts\n\`\`\`\n`,
+);
 // lerna's header only: `lerna version` adds the entries below it (its first one is this package's first release).
-writeFileSync(join(dir, 'CHANGELOG.md'), '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n');
+writeFileSync(
+  join(dir, 'CHANGELOG.md'),
+  '# Change Log\n\nAll notable changes to this project will be documented in this file.\nSee [Conventional Commits](https://conventionalcommits.org) for commit guidelines.\n',
+);
 console.log(`created packages/${name}; run npm install to link it`);

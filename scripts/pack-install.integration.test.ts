@@ -14,20 +14,38 @@ let work: string;
 let app: string;
 
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, env: { ...process.env, npm_config_loglevel: 'error' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 240_000,
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
 }
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'oslo-pack-'));
   const tarballs = PACKAGES.map((p) => {
-    const out = run('npm', ['pack', '--silent', '--pack-destination', work], join(root, 'packages', p)).trim().split('\n').pop()!;
+    const out = run('npm', ['pack', '--silent', '--pack-destination', work], join(root, 'packages', p))
+      .trim()
+      .split('\n')
+      .pop()!;
     return join(work, out);
   });
   app = join(work, 'app');
   run('mkdir', ['-p', app], work);
   writeFileSync(
     join(app, 'package.json'),
-    JSON.stringify({ name: 'pack-install-app', private: true, type: 'module', dependencies: Object.fromEntries(PACKAGES.map((p, i) => [`@oslo-messaging/${p}`, `file:${tarballs[i]}`])) }, null, 2),
+    JSON.stringify(
+      {
+        name: 'pack-install-app',
+        private: true,
+        type: 'module',
+        dependencies: Object.fromEntries(PACKAGES.map((p, i) => [`@oslo-messaging/${p}`, `file:${tarballs[i]}`])),
+      },
+      null,
+      2,
+    ),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], app);
 }, 300_000);
@@ -42,7 +60,9 @@ describe('packed packages installed into a fresh application', () => {
     expect(files).toContain('index.js');
     expect(files).toContain('index.d.ts');
     expect(files.some((f) => f.includes('.test.'))).toBe(false);
-    expect(readdirSync(join(app, 'node_modules/@oslo-messaging/driver-fake'))).toEqual(expect.arrayContaining(['README.md', 'CHANGELOG.md', 'package.json', 'dist']));
+    expect(readdirSync(join(app, 'node_modules/@oslo-messaging/driver-fake'))).toEqual(
+      expect.arrayContaining(['README.md', 'CHANGELOG.md', 'package.json', 'dist']),
+    );
   });
 
   it('find the fake driver and the pool executor with no import of either', () => {
@@ -64,7 +84,10 @@ console.log(JSON.stringify({ result, drivers: listPlugins(ENTRY_POINT_GROUPS.dri
   });
 
   it('name the package to install when a driver is missing', () => {
-    writeFileSync(join(app, 'missing.mjs'), `import { getRpcTransport } from '@oslo-messaging/core';\ntry { await getRpcTransport({ url: 'rabbit://' }); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n`);
+    writeFileSync(
+      join(app, 'missing.mjs'),
+      `import { getRpcTransport } from '@oslo-messaging/core';\ntry { await getRpcTransport({ url: 'rabbit://' }); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n`,
+    );
     const out = JSON.parse(run(process.execPath, ['missing.mjs'], app).trim()) as { name: string; message: string };
     expect(out.name).toBe('DriverLoadFailure');
     expect(out.message).toContain('npm install @oslo-messaging/driver-rabbit');
@@ -72,7 +95,10 @@ console.log(JSON.stringify({ result, drivers: listPlugins(ENTRY_POINT_GROUPS.dri
   });
 
   it('can be required from CommonJS (ESM-only package, Node >= 20.19)', () => {
-    writeFileSync(join(app, 'main.cjs'), `const core = require('@oslo-messaging/core');\nconsole.log(typeof core.getRpcTransport, typeof core.Target);\n`);
+    writeFileSync(
+      join(app, 'main.cjs'),
+      `const core = require('@oslo-messaging/core');\nconsole.log(typeof core.getRpcTransport, typeof core.Target);\n`,
+    );
     expect(run(process.execPath, ['main.cjs'], app).trim()).toBe('function function');
   });
 });

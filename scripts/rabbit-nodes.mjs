@@ -127,10 +127,23 @@ function env(spec) {
 export async function ctl(node, args, { timeoutMs = 60_000 } = {}) {
   const spec = nodeSpec(node);
   try {
-    const { stdout } = await execFile('rabbitmqctl', ['-n', spec.name, ...args], { env: env(spec), timeout: timeoutMs, maxBuffer: 16 << 20, cwd: '/' });
+    const { stdout } = await execFile('rabbitmqctl', ['-n', spec.name, ...args], {
+      env: env(spec),
+      timeout: timeoutMs,
+      maxBuffer: 16 << 20,
+      cwd: '/',
+    });
     return stdout;
   } catch (e) {
-    const err = new Error(`rabbitmqctl -n ${spec.name} ${args.join(' ')} failed (${e.killed ? 'timed out' : `code ${e.code}`}): ${String(e.stderr || e.stdout || e.message).trim().split('\n').slice(0, 6).join(' | ')}`);
+    const err = new Error(
+      `rabbitmqctl -n ${spec.name} ${args.join(' ')} failed (${e.killed ? 'timed out' : `code ${e.code}`}): ${String(
+        e.stderr || e.stdout || e.message,
+      )
+        .trim()
+        .split('\n')
+        .slice(0, 6)
+        .join(' | ')}`,
+    );
     err.code = e.code;
     throw err;
   }
@@ -169,7 +182,9 @@ async function ensureCookie() {
       if (e.code !== 'EEXIST') throw e;
     });
   } else if ((await readFile(rootCookie, 'utf8')).trim() !== (await readFile(COOKIE, 'utf8')).trim()) {
-    log(`note: ${rootCookie} differs from ${COOKIE}; this script calls the CLI through Debian's wrapper (as rabbitmq), so it uses the latter`);
+    log(
+      `note: ${rootCookie} differs from ${COOKIE}; this script calls the CLI through Debian's wrapper (as rabbitmq), so it uses the latter`,
+    );
   }
 }
 
@@ -178,10 +193,17 @@ let prepared;
 function prepare() {
   prepared ??= (async () => {
     const uid = process.getuid?.();
-    if (uid !== 0) throw new Error('scripts/rabbit-nodes.mjs must run as root (it starts nodes as the rabbitmq user through Debian\'s wrapper)');
+    if (uid !== 0)
+      throw new Error(
+        "scripts/rabbit-nodes.mjs must run as root (it starts nodes as the rabbitmq user through Debian's wrapper)",
+      );
     if (!existsSync('/usr/sbin/rabbitmq-server')) {
       log('rabbitmq-server is not installed: installing it with apt-get');
-      await execFile('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server'], { timeout: 600_000 });
+      await execFile(
+        'bash',
+        ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server'],
+        { timeout: 600_000 },
+      );
     }
     await ensureCookie();
     await mkdir(BASE_DIR, { recursive: true });
@@ -214,15 +236,25 @@ async function writeNodeFiles(spec, extraConfig) {
   const old = await readFile(`${dir}/rabbitmq.conf`, 'utf8').catch(() => undefined);
   await writeFile(`${dir}/rabbitmq.conf`, conf);
   await writeFile(`${dir}/enabled_plugins`, '[].\n');
-  await writeFile(`${dir}/rabbitmq-env.conf`, '# Only the RABBITMQ_* variables of scripts/rabbit-nodes.mjs apply to this node.\nERL_EPMD_ADDRESS=127.0.0.1\n');
+  await writeFile(
+    `${dir}/rabbitmq-env.conf`,
+    '# Only the RABBITMQ_* variables of scripts/rabbit-nodes.mjs apply to this node.\nERL_EPMD_ADDRESS=127.0.0.1\n',
+  );
   await execFile('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
   return old !== undefined && old !== conf;
 }
 
 async function beamState(pid) {
   try {
-    const [environ, stat] = await Promise.all([readFile(`/proc/${pid}/environ`, 'latin1'), readFile(`/proc/${pid}/stat`, 'latin1')]);
-    return { environ, state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) };
+    const [environ, stat] = await Promise.all([
+      readFile(`/proc/${pid}/environ`, 'latin1'),
+      readFile(`/proc/${pid}/stat`, 'latin1'),
+    ]);
+    return {
+      environ,
+      state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3),
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    };
   } catch {
     return undefined;
   }
@@ -307,7 +339,9 @@ async function awaitStartup(spec, timeoutMs) {
   let last = '';
   while (Date.now() < deadline) {
     try {
-      await ctl(spec, ['await_startup', '--timeout', String(Math.max(5, Math.round((deadline - Date.now()) / 1000)))], { timeoutMs: deadline - Date.now() + 10_000 });
+      await ctl(spec, ['await_startup', '--timeout', String(Math.max(5, Math.round((deadline - Date.now()) / 1000)))], {
+        timeoutMs: deadline - Date.now() + 10_000,
+      });
       if (await portOpen(spec.port)) return;
       last = `port ${spec.port} is not open`;
     } catch (e) {
@@ -315,7 +349,9 @@ async function awaitStartup(spec, timeoutMs) {
     }
     await sleep(500);
   }
-  throw new Error(`${spec.name} did not start within ${timeoutMs / 1000} s: ${last}\n--- ${logFile(spec)} (tail) ---\n${await tail(logFile(spec))}`);
+  throw new Error(
+    `${spec.name} did not start within ${timeoutMs / 1000} s: ${last}\n--- ${logFile(spec)} (tail) ---\n${await tail(logFile(spec))}`,
+  );
 }
 
 /**
@@ -387,7 +423,8 @@ async function clusterProblems(nodes) {
     try {
       const s = await clusterStatus(n);
       const running = [...(s.running_nodes ?? [])].sort();
-      if (JSON.stringify(running) !== JSON.stringify(names)) problems.push({ node: n, why: `running_nodes ${running.join(',')}` });
+      if (JSON.stringify(running) !== JSON.stringify(names))
+        problems.push({ node: n, why: `running_nodes ${running.join(',')}` });
       const partitions = Object.keys(s.partitions ?? {});
       if (partitions.length > 0) problems.push({ node: n, why: `partitions ${JSON.stringify(s.partitions)}` });
     } catch (e) {
@@ -438,11 +475,14 @@ async function formCluster(nodes) {
   }
   if (problems.length > 0) {
     const bad = [...new Set(problems.map((p) => p.node))];
-    log(`cluster not whole (${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}): restarting ${bad.map((b) => b.name).join(', ')}`);
+    log(
+      `cluster not whole (${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}): restarting ${bad.map((b) => b.name).join(', ')}`,
+    );
     for (const b of bad) await restartNode(b);
     problems = await clusterProblems(nodes);
   }
-  if (problems.length > 0) throw new Error(`the cluster is not whole: ${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`the cluster is not whole: ${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}`);
 }
 
 /**
@@ -456,13 +496,24 @@ export async function startCluster({ timeoutMs = 240_000 } = {}) {
     try {
       await formCluster(nodes);
     } catch (e) {
-      log(`could not form the cluster from its existing data (${e.message.split('\n')[0]}): wiping it and forming it fresh`);
+      log(
+        `could not form the cluster from its existing data (${e.message.split('\n')[0]}): wiping it and forming it fresh`,
+      );
       await wipeNodes(nodes);
       await formCluster(nodes);
     }
   };
   let timer;
-  await Promise.race([run(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the cluster did not form within ${timeoutMs / 1000} s`)), timeoutMs)))]).finally(() => clearTimeout(timer));
+  await Promise.race([
+    run(),
+    new Promise(
+      (_, reject) =>
+        (timer = setTimeout(
+          () => reject(new Error(`the cluster did not form within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        )),
+    ),
+  ]).finally(() => clearTimeout(timer));
   return { nodes, url: amqpUrl(nodes) };
 }
 
@@ -484,7 +535,9 @@ export async function healPartitions(nodes = [...CLUSTER_NODES]) {
   }
   if (!views.some((v) => v.partitioned)) return [];
   const most = Math.max(...views.map((v) => v.running.length));
-  const losers = views.filter((v) => v.running.length < most || (v.partitioned && v.running.length === 1)).map((v) => v.node);
+  const losers = views
+    .filter((v) => v.running.length < most || (v.partitioned && v.running.length === 1))
+    .map((v) => v.node);
   for (const l of losers) {
     log(`healing a partition: restarting the rabbit application of ${l.name}`);
     await ctl(l, ['stop_app'], { timeoutMs: 60_000 }).catch(() => undefined);
@@ -509,21 +562,30 @@ export async function awaitCluster(timeoutMs = 120_000, { healAfterMs = 3000 } =
     }
     await sleep(500);
   }
-  throw new Error(`the cluster is not whole after ${timeoutMs / 1000} s: ${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}`);
+  throw new Error(
+    `the cluster is not whole after ${timeoutMs / 1000} s: ${problems.map((p) => `${p.node.name}: ${p.why}`).join('; ')}`,
+  );
 }
 
 /** Creates the test CA and certificates exactly as scripts/services.mjs does, when missing. */
 export async function ensureTestCerts() {
   if (existsSync(`${TLS_DIR}/client.key`) && existsSync(`${TLS_DIR}/server.pem`)) return TLS_DIR;
   log(`creating the test CA and certificates in ${TLS_DIR}`);
-  await execFile('bash', ['-c', `set -e; mkdir -p ${TLS_DIR}; cd ${TLS_DIR}
+  await execFile(
+    'bash',
+    [
+      '-c',
+      `set -e; mkdir -p ${TLS_DIR}; cd ${TLS_DIR}
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=oslo-messaging test CA" -keyout ca.key -out ca.pem
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
 printf 'subjectAltName=DNS:localhost\\n' > server.ext
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.pem
 openssl req -newkey rsa:2048 -nodes -subj "/CN=oslo-client" -keyout client.key -out client.csr
 openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out client.pem
-chown -R rabbitmq:rabbitmq ${TLS_DIR} 2>/dev/null || true; chmod 644 ${TLS_DIR}/*`], { timeout: 60_000 });
+chown -R rabbitmq:rabbitmq ${TLS_DIR} 2>/dev/null || true; chmod 644 ${TLS_DIR}/*`,
+    ],
+    { timeout: 60_000 },
+  );
   return TLS_DIR;
 }
 
@@ -545,7 +607,10 @@ export async function startTlsNode() {
     ],
   });
   for (let i = 0; i < 40 && !(await portOpen(TLS_NODE.tlsPort)); i++) await sleep(250);
-  if (!(await portOpen(TLS_NODE.tlsPort))) throw new Error(`${TLS_NODE.name} runs but its TLS listener 127.0.0.1:${TLS_NODE.tlsPort} is not open\n${await tail(logFile(TLS_NODE))}`);
+  if (!(await portOpen(TLS_NODE.tlsPort)))
+    throw new Error(
+      `${TLS_NODE.name} runs but its TLS listener 127.0.0.1:${TLS_NODE.tlsPort} is not open\n${await tail(logFile(TLS_NODE))}`,
+    );
   return { node: TLS_NODE, tlsDir: TLS_DIR, url: `rabbit://guest:guest@127.0.0.1:${TLS_NODE.tlsPort}/` };
 }
 
@@ -567,7 +632,9 @@ export async function listConnections(node, columns = ['name', 'port', 'peer_por
 
 /** The node of each consumer of `queue` (from its channel pid, `<oslo-c2@localhost.1.2.3>`; the JSON formatter drops the node). */
 export async function consumerNodes(node, queue) {
-  const out = await ctl(node, ['list_consumers', '-q', '--no-table-headers', 'queue_name', 'channel_pid'], { timeoutMs: 30_000 });
+  const out = await ctl(node, ['list_consumers', '-q', '--no-table-headers', 'queue_name', 'channel_pid'], {
+    timeoutMs: 30_000,
+  });
   return out
     .split('\n')
     .map((line) => line.split('\t'))
@@ -582,7 +649,13 @@ export async function status() {
   for (const n of ALL_NODES) {
     const pid = await nodePid(n);
     const paused = pid !== undefined && (await beamState(pid))?.state === 'T';
-    rows.push({ node: n.name, port: n.port, ...(n.tlsPort ? { tlsPort: n.tlsPort } : {}), pid: pid ?? null, state: pid === undefined ? 'stopped' : paused ? 'paused' : (await isRunning(n)) ? 'running' : 'not answering' });
+    rows.push({
+      node: n.name,
+      port: n.port,
+      ...(n.tlsPort ? { tlsPort: n.tlsPort } : {}),
+      pid: pid ?? null,
+      state: pid === undefined ? 'stopped' : paused ? 'paused' : (await isRunning(n)) ? 'running' : 'not answering',
+    });
   }
   return rows;
 }
@@ -601,7 +674,9 @@ async function main(argv) {
     }
     case 'tls': {
       const { url } = await startTlsNode();
-      process.stdout.write(`${url}?ssl=true&ssl_ca_file=${TLS_DIR}/ca.pem&ssl_cert_file=${TLS_DIR}/client.pem&ssl_key_file=${TLS_DIR}/client.key\n`);
+      process.stdout.write(
+        `${url}?ssl=true&ssl_ca_file=${TLS_DIR}/ca.pem&ssl_cert_file=${TLS_DIR}/client.pem&ssl_key_file=${TLS_DIR}/client.key\n`,
+      );
       break;
     }
     case 'soak':
@@ -635,7 +710,9 @@ async function main(argv) {
       await wipeNodes();
       break;
     default:
-      process.stderr.write('usage: node scripts/rabbit-nodes.mjs cluster|tls|soak|status|stop-all|wipe|start|stop|kill|pause|resume|restart [node]\n');
+      process.stderr.write(
+        'usage: node scripts/rabbit-nodes.mjs cluster|tls|soak|status|stop-all|wipe|start|stop|kill|pause|resume|restart [node]\n',
+      );
       process.exit(2);
   }
 }

@@ -23,7 +23,8 @@ const LERNA = join(root, 'node_modules/lerna/dist/cli.js');
 export const LERNA_ARGS = ['version', '--conventional-commits', '--no-push', '--no-git-tag-version', '--yes'];
 const TAG_GLOB = '@oslo-messaging/*@*';
 
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const git = (cwd, ...args) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
 /** The folders lerna versions (lerna.json "packages", only the `dir/*` form this repository uses). */
@@ -31,7 +32,8 @@ function lernaFolders(dir) {
   const out = [];
   for (const glob of readJson(join(dir, 'lerna.json')).packages ?? ['packages/*']) {
     const parent = glob.replace(/\/\*$/, '');
-    for (const f of readdirSync(join(dir, parent))) if (existsSync(join(dir, parent, f, 'package.json'))) out.push(`${parent}/${f}`);
+    for (const f of readdirSync(join(dir, parent)))
+      if (existsSync(join(dir, parent, f, 'package.json'))) out.push(`${parent}/${f}`);
   }
   return out;
 }
@@ -44,7 +46,11 @@ export function changelogHead(text) {
   if (start < 0) return '';
   let end = lines.findIndex((l, i) => i > start && isEntry(l));
   if (end < 0) end = lines.length;
-  return lines.slice(start, end).join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .slice(start, end)
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /**
@@ -58,7 +64,8 @@ export function changelogHead(text) {
  */
 export async function releaseDryRun({ source = root, baseline, commits = [], keep = false, log = () => {} } = {}) {
   const head = git(source, 'rev-parse', 'HEAD');
-  if (git(source, 'status', '--porcelain', '--untracked-files=no') !== '') log('note: uncommitted changes are not part of the dry run (it clones HEAD)');
+  if (git(source, 'status', '--porcelain', '--untracked-files=no') !== '')
+    log('note: uncommitted changes are not part of the dry run (it clones HEAD)');
   const dir = mkdtempSync(join(tmpdir(), 'oslo-release-dry-run-'));
   try {
     git(tmpdir(), 'clone', '--quiet', '--no-checkout', source, dir);
@@ -83,15 +90,24 @@ export async function releaseDryRun({ source = root, baseline, commits = [], kee
       }
     }
     const tags = git(dir, 'tag', '--list', TAG_GLOB).split('\n').filter(Boolean);
-    if (tags.length === 0) log('warning: no release tags (<name>@<version>): lerna reads the whole history, as if nothing was ever released');
+    if (tags.length === 0)
+      log(
+        'warning: no release tags (<name>@<version>): lerna reads the whole history, as if nothing was ever released',
+      );
     commits.forEach((commit, i) => {
       const { message, file } = typeof commit === 'string' ? { message: commit, file: undefined } : commit;
       const scope = /^\w+\(([^)]+)\)!?:/.exec(message)?.[1];
       const folder = folders.find((f) => f.split('/')[1] === scope);
-      if (!folder) throw new Error(`--commit "${message}": its scope must be a package folder (${folders.map((f) => f.split('/')[1]).join(', ')})`);
+      if (!folder)
+        throw new Error(
+          `--commit "${message}": its scope must be a package folder (${folders.map((f) => f.split('/')[1]).join(', ')})`,
+        );
       // A new file in the scope's package, or a line appended to `file` (a path inside that package).
       const path = join(folder, file ?? `.release-dry-run-${i}`);
-      writeFileSync(join(dir, path), `${existsSync(join(dir, path)) ? readFileSync(join(dir, path), 'utf8') : ''}\n${message}\n`);
+      writeFileSync(
+        join(dir, path),
+        `${existsSync(join(dir, path)) ? readFileSync(join(dir, path), 'utf8') : ''}\n${message}\n`,
+      );
       git(dir, 'add', path);
       git(dir, 'commit', '--quiet', '--no-verify', '-m', message);
     });
@@ -100,13 +116,23 @@ export async function releaseDryRun({ source = root, baseline, commits = [], kee
       cwd: dir,
       encoding: 'utf8',
       // NODE_PATH: scripts/changelog-preset.cjs require()s conventional-changelog-angular, which the clone lacks.
-      env: { ...process.env, NODE_PATH: join(root, 'node_modules'), NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' },
+      env: {
+        ...process.env,
+        NODE_PATH: join(root, 'node_modules'),
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        CI: 'true',
+        FORCE_COLOR: '0',
+      },
     });
     const output = `${run.stdout}${run.stderr}`;
     if (run.status !== 0) {
       // lerna repeats npm's error several times; its own ERR! lines say what failed.
       const errs = [...new Set(output.split('\n').filter((l) => l.startsWith('lerna ERR!') && !l.includes('    at ')))];
-      throw new Error(`lerna ${LERNA_ARGS.join(' ')} failed (exit ${run.status}):\n${(errs.length > 0 ? errs.join('\n') : output).trim()}`);
+      throw new Error(
+        `lerna ${LERNA_ARGS.join(' ')} failed (exit ${run.status}):\n${(errs.length > 0 ? errs.join('\n') : output).trim()}`,
+      );
     }
 
     const versions = [];
@@ -122,7 +148,8 @@ export async function releaseDryRun({ source = root, baseline, commits = [], kee
       if (entry.includes(now.version)) changelogs[now.name] = entry;
       else missingChangelogs.push(now.name);
     }
-    if (versions.length === 0 && !/No changed packages/i.test(output)) throw new Error(`lerna changed no version but did not say why:\n${output.trim()}`);
+    if (versions.length === 0 && !/No changed packages/i.test(output))
+      throw new Error(`lerna changed no version but did not say why:\n${output.trim()}`);
 
     // The bumped tree must still install from the workspace: lockfile versions, links, and the range rule.
     const problems = [];
@@ -132,7 +159,10 @@ export async function releaseDryRun({ source = root, baseline, commits = [], kee
       if (locked !== v.to) problems.push(`package-lock.json has ${v.folder} at ${locked}, not ${v.to}`);
     }
     for (const [path, entry] of Object.entries(lock.packages ?? {})) {
-      if (/(^|\/)node_modules\/@oslo-messaging\/[^/]+$/.test(path) && !entry.link) problems.push(`package-lock.json resolves ${path} from ${entry.resolved ?? 'outside the workspace'}, not the workspace`);
+      if (/(^|\/)node_modules\/@oslo-messaging\/[^/]+$/.test(path) && !entry.link)
+        problems.push(
+          `package-lock.json resolves ${path} from ${entry.resolved ?? 'outside the workspace'}, not the workspace`,
+        );
     }
     problems.push(...internalRangeProblems(workspaceManifests(dir)));
     for (const name of missingChangelogs) problems.push(`${name}: no CHANGELOG.md entry for its new version`);
@@ -151,7 +181,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     else if (args[i] === '--commit') opts.commits.push(args[++i]);
     else if (args[i] === '--keep') opts.keep = true;
     else {
-      process.stderr.write(`unknown argument ${args[i]}\nusage: release-dry-run.mjs [--baseline <rev>] [--commit <message>]... [--keep]\n`);
+      process.stderr.write(
+        `unknown argument ${args[i]}\nusage: release-dry-run.mjs [--baseline <rev>] [--commit <message>]... [--keep]\n`,
+      );
       process.exit(2);
     }
   }

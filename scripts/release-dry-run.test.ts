@@ -8,13 +8,28 @@ import { describe, expect, it } from 'vitest';
 import { changelogHead, releaseDryRun } from './release-dry-run.mjs';
 
 type Version = { name: string; folder: string; from: string; to: string };
-type Result = { head: string; tags: string[]; versions: Version[]; changelogs: Record<string, string>; missingChangelogs: string[]; clone?: string };
-const dryRun = releaseDryRun as (o: { baseline?: string; commits?: (string | { message: string; file: string })[]; keep?: boolean }) => Promise<Result>;
+type Result = {
+  head: string;
+  tags: string[];
+  versions: Version[];
+  changelogs: Record<string, string>;
+  missingChangelogs: string[];
+  clone?: string;
+};
+const dryRun = releaseDryRun as (o: {
+  baseline?: string;
+  commits?: (string | { message: string; file: string })[];
+  keep?: boolean;
+}) => Promise<Result>;
 
 const root = join(import.meta.dirname, '..');
 const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
-const version = (folder: string): string => (JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { version: string }).version;
-const clones = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('oslo-release-dry-run-') && !f.startsWith('oslo-release-dry-run-test-'));
+const version = (folder: string): string =>
+  (JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { version: string }).version;
+const clones = (): string[] =>
+  readdirSync(tmpdir()).filter(
+    (f) => f.startsWith('oslo-release-dry-run-') && !f.startsWith('oslo-release-dry-run-test-'),
+  );
 
 describe('release dry run (lerna version in a throw-away clone)', () => {
   it('a breaking core change and a driver fix since a baseline: core takes a minor (pre-1.0), the tree still installs from the workspace', async () => {
@@ -23,7 +38,10 @@ describe('release dry run (lerna version in a throw-away clone)', () => {
     const before = clones();
     const r = await dryRun({
       baseline: 'HEAD',
-      commits: ['feat(core)!: a breaking plugin SPI change (release dry run)', 'fix(driver-rabbit): a fix (release dry run)'],
+      commits: [
+        'feat(core)!: a breaking plugin SPI change (release dry run)',
+        'fix(driver-rabbit): a fix (release dry run)',
+      ],
       keep: true,
     });
     let coreLog: string;
@@ -40,12 +58,18 @@ describe('release dry run (lerna version in a throw-away clone)', () => {
     expect(r.tags).toContain(`@oslo-messaging/core@${version('packages/core')}`);
     const to = (name: string) => r.versions.find((v) => v.name === `@oslo-messaging/${name}`)?.to;
     // lerna turns a breaking change into a minor while the major is 0 (that is why plugins' peers span the major)
-    expect(to('core')).toBe(semver.inc(version('packages/core'), semver.major(version('packages/core')) === 0 ? 'minor' : 'major'));
+    expect(to('core')).toBe(
+      semver.inc(version('packages/core'), semver.major(version('packages/core')) === 0 ? 'minor' : 'major'),
+    );
     expect(to('driver-rabbit')).toBe(semver.inc(version('packages/driver-rabbit'), 'patch'));
     expect(r.changelogs['@oslo-messaging/core']).toMatch(/^# \[?\d+\.\d+\.0/);
     // `!` counts as breaking (scripts/changelog-preset.cjs) and lists the commit under Features too
-    expect(r.changelogs['@oslo-messaging/core']).toMatch(/### Features\n\n\* \*\*core:\*\* a breaking plugin SPI change \(release dry run\)/);
-    expect(r.changelogs['@oslo-messaging/core']).toMatch(/### BREAKING CHANGES\n\n\* \*\*core:\*\* a breaking plugin SPI change \(release dry run\)/);
+    expect(r.changelogs['@oslo-messaging/core']).toMatch(
+      /### Features\n\n\* \*\*core:\*\* a breaking plugin SPI change \(release dry run\)/,
+    );
+    expect(r.changelogs['@oslo-messaging/core']).toMatch(
+      /### BREAKING CHANGES\n\n\* \*\*core:\*\* a breaking plugin SPI change \(release dry run\)/,
+    );
     expect(r.changelogs['@oslo-messaging/driver-rabbit']).toContain('### Bug Fixes');
     expect(r.changelogs['@oslo-messaging/driver-rabbit']).toContain('**driver-rabbit:** a fix (release dry run)');
     expect(r.missingChangelogs).toEqual([]);
@@ -65,9 +89,19 @@ describe('release dry run (lerna version in a throw-away clone)', () => {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { peerDependencies: Record<string, string> };
       pkg.peerDependencies['@oslo-messaging/core'] = `^${version('packages/core')}`;
       writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '--quiet', '-am', 'chore: pin core'], { cwd: copy });
-      const run = (releaseDryRun as (o: object) => Promise<Result>)({ source: copy, baseline: 'HEAD', commits: ['feat(core): a feature (release dry run)'] });
-      await expect(run).rejects.toThrow(/failed \(exit 1\)[\s\S]*npm install --package-lock-only|not the workspace|does not include the workspace/);
+      execFileSync(
+        'git',
+        ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '--quiet', '-am', 'chore: pin core'],
+        { cwd: copy },
+      );
+      const run = (releaseDryRun as (o: object) => Promise<Result>)({
+        source: copy,
+        baseline: 'HEAD',
+        commits: ['feat(core): a feature (release dry run)'],
+      });
+      await expect(run).rejects.toThrow(
+        /failed \(exit 1\)[\s\S]*npm install --package-lock-only|not the workspace|does not include the workspace/,
+      );
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
@@ -86,12 +120,15 @@ describe('release dry run (lerna version in a throw-away clone)', () => {
 
   it('refuses a simulated commit whose scope is not a package folder, and deletes its clone', async () => {
     const before = clones();
-    await expect(dryRun({ baseline: 'HEAD', commits: ['feat(kernel): not a package'] })).rejects.toThrow(/scope must be a package folder/);
+    await expect(dryRun({ baseline: 'HEAD', commits: ['feat(kernel): not a package'] })).rejects.toThrow(
+      /scope must be a package folder/,
+    );
     expect(clones().filter((c) => !before.includes(c))).toEqual([]);
   }, 60_000);
 
   it('changelogHead takes the first version entry only', () => {
-    const text = '# Change Log\n\nAll notable changes...\n\n## [0.1.1](x) (2026-12-02)\n\n\n### Bug Fixes\n\n* a\n\n# 0.1.0 (2026-12-01)\n\n* b\n';
+    const text =
+      '# Change Log\n\nAll notable changes...\n\n## [0.1.1](x) (2026-12-02)\n\n\n### Bug Fixes\n\n* a\n\n# 0.1.0 (2026-12-01)\n\n* b\n';
     expect(changelogHead(text)).toBe('## [0.1.1](x) (2026-12-02)\n\n### Bug Fixes\n\n* a');
     expect(changelogHead('# Change Log\n')).toBe('');
   });

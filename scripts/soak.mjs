@@ -14,8 +14,24 @@
  * or notification was lost or a call settled past its deadline.
  */
 import { parseArgs } from 'node:util';
-import { getNotificationListener, getNotificationTransport, getRpcClient, getRpcServer, getRpcTransport, Notifier } from '@oslo-messaging/core';
-import { ctl, killNode, restartNode, setLogger, SOAK_NODE, startNode, startSoakNode, stopNode } from './rabbit-nodes.mjs';
+import {
+  getNotificationListener,
+  getNotificationTransport,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  Notifier,
+} from '@oslo-messaging/core';
+import {
+  ctl,
+  killNode,
+  restartNode,
+  setLogger,
+  SOAK_NODE,
+  startNode,
+  startSoakNode,
+  stopNode,
+} from './rabbit-nodes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +42,8 @@ const { values } = parseArgs({
 });
 const MINUTES = Number(values.minutes);
 const RESTART_EVERY_S = Number(values['restart-every']);
-if (!(MINUTES > 0) || !(RESTART_EVERY_S > 0)) throw new Error('--minutes and --restart-every take positive numbers (minutes, seconds)');
+if (!(MINUTES > 0) || !(RESTART_EVERY_S > 0))
+  throw new Error('--minutes and --restart-every take positive numbers (minutes, seconds)');
 const CALL_TIMEOUT = 5;
 const out = (m) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 setLogger((m) => out(m));
@@ -35,7 +52,8 @@ const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 
 const { url } = await startSoakNode();
 const topic = 'soak';
-for (const q of [topic, `${topic}.s1`, `${topic}.info`]) await ctl(SOAK_NODE, ['delete_queue', q]).catch(() => undefined);
+for (const q of [topic, `${topic}.s1`, `${topic}.info`])
+  await ctl(SOAK_NODE, ['delete_queue', q]).catch(() => undefined);
 
 let driverWarnings = 0;
 const logger = { debug() {}, info() {}, warn: () => void driverWarnings++, error: (m) => out(`driver error: ${m}`) };
@@ -46,9 +64,20 @@ const notifyT = await getNotificationTransport(options);
 const listenT = await getNotificationTransport(options);
 
 const s = {
-  castsSent: 0, castsConfirmed: 0, castsFailed: 0, castsConsumed: 0, castsDuplicated: 0,
-  callsOk: 0, callsFailed: 0, callsPastDeadline: 0, callsWrong: 0, slowestCallMs: 0,
-  notesSent: 0, notesConfirmed: 0, notesFailed: 0, notesConsumed: 0,
+  castsSent: 0,
+  castsConfirmed: 0,
+  castsFailed: 0,
+  castsConsumed: 0,
+  castsDuplicated: 0,
+  callsOk: 0,
+  callsFailed: 0,
+  callsPastDeadline: 0,
+  callsWrong: 0,
+  slowestCallMs: 0,
+  notesSent: 0,
+  notesConfirmed: 0,
+  notesFailed: 0,
+  notesConsumed: 0,
   restarts: 0,
 };
 const confirmedCasts = new Set();
@@ -56,15 +85,21 @@ const consumedCasts = new Set();
 const confirmedNotes = new Set();
 const consumedNotes = new Set();
 
-const server = getRpcServer(serverT, { topic, server: 's1' }, [{
-  echo: (_c, { v }) => v,
-  record: (_c, { n }) => {
-    if (consumedCasts.has(n)) s.castsDuplicated++;
-    else consumedCasts.add(n);
+const server = getRpcServer(serverT, { topic, server: 's1' }, [
+  {
+    echo: (_c, { v }) => v,
+    record: (_c, { n }) => {
+      if (consumedCasts.has(n)) s.castsDuplicated++;
+      else consumedCasts.add(n);
+    },
   },
-}]);
+]);
 await server.start();
-const listener = getNotificationListener(listenT, [{ topic }], [{ info: (_c, _p, _e, { n }) => void consumedNotes.add(n) }]);
+const listener = getNotificationListener(
+  listenT,
+  [{ topic }],
+  [{ info: (_c, _p, _e, { n }) => void consumedNotes.add(n) }],
+);
 await listener.start();
 const client = getRpcClient(clientT, { topic }, { timeout: CALL_TIMEOUT });
 const notifier = new Notifier(notifyT, { publisherId: 'soak', topics: [topic] });
@@ -138,7 +173,9 @@ const progress = setInterval(() => {
   memWarm ??= process.memoryUsage(); // after the first 10 s of traffic: the baseline for growth
   out(line());
 }, 10_000);
-out(`${MINUTES} min against ${url}, broker ${values.kill ? 'SIGKILL + start' : 'restart'} every ${RESTART_EVERY_S} s; heap ${mb(memStart.heapUsed)} rss ${mb(memStart.rss)}`);
+out(
+  `${MINUTES} min against ${url}, broker ${values.kill ? 'SIGKILL + start' : 'restart'} every ${RESTART_EVERY_S} s; heap ${mb(memStart.heapUsed)} rss ${mb(memStart.rss)}`,
+);
 while (Date.now() + RESTART_EVERY_S * 1000 < endAt) {
   await sleep(RESTART_EVERY_S * 1000);
   const t0 = Date.now();
@@ -156,7 +193,11 @@ running = false;
 await Promise.all(loops);
 // What the broker confirmed must arrive: give the queues time to drain.
 const drainUntil = Date.now() + 60_000;
-while (Date.now() < drainUntil && ([...confirmedCasts].some((n) => !consumedCasts.has(n)) || [...confirmedNotes].some((n) => !consumedNotes.has(n)))) await sleep(200);
+while (
+  Date.now() < drainUntil &&
+  ([...confirmedCasts].some((n) => !consumedCasts.has(n)) || [...confirmedNotes].some((n) => !consumedNotes.has(n)))
+)
+  await sleep(200);
 clearInterval(progress);
 const lost = [...confirmedCasts].filter((n) => !consumedCasts.has(n)).length;
 const notesLost = [...confirmedNotes].filter((n) => !consumedNotes.has(n)).length;
@@ -168,8 +209,11 @@ await Promise.all([serverT.cleanup(), clientT.cleanup(), notifyT.cleanup(), list
 const memEnd = process.memoryUsage();
 out(`final: ${line()}`);
 out(`casts lost ${lost}, notifications lost ${notesLost}, driver warnings ${driverWarnings}`);
-out(`memory: heap ${mb(memStart.heapUsed)} at start, ${mb(memWarm?.heapUsed ?? 0)} after 10 s of traffic, ${mb(memEnd.heapUsed)} at the end; rss ${mb(memStart.rss)}, ${mb(memWarm?.rss ?? 0)}, ${mb(memEnd.rss)} (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`);
-for (const q of [topic, `${topic}.s1`, `${topic}.info`]) await ctl(SOAK_NODE, ['delete_queue', q]).catch(() => undefined);
+out(
+  `memory: heap ${mb(memStart.heapUsed)} at start, ${mb(memWarm?.heapUsed ?? 0)} after 10 s of traffic, ${mb(memEnd.heapUsed)} at the end; rss ${mb(memStart.rss)}, ${mb(memWarm?.rss ?? 0)}, ${mb(memEnd.rss)} (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
+);
+for (const q of [topic, `${topic}.s1`, `${topic}.info`])
+  await ctl(SOAK_NODE, ['delete_queue', q]).catch(() => undefined);
 await stopNode(SOAK_NODE); // only this run needs it; the next run starts it again
 const ok = lost === 0 && notesLost === 0 && s.callsPastDeadline === 0 && s.callsWrong === 0;
 out(ok ? 'OK' : 'FAILED: confirmed messages were lost, or calls settled past their deadline or with a wrong reply');

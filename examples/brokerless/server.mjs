@@ -5,11 +5,13 @@ import { getRpcServer, getRpcTransport } from '@oslo-messaging/core';
 
 const [topic, name] = process.argv.slice(2);
 const transport = await getRpcTransport({ url: process.env.TRANSPORT_URL ?? 'zmq+redis://127.0.0.1:6379/' });
-const server = getRpcServer(transport, { topic, server: name }, [{
-  whoami: () => `${name} (pid ${process.pid})`,
-  add: (_ctxt, { a, b }) => a + b,
-  refresh: (_ctxt, { reason }) => console.log(`${name}: refresh (${reason})`),
-}]);
+const server = getRpcServer(transport, { topic, server: name }, [
+  {
+    whoami: () => `${name} (pid ${process.pid})`,
+    add: (_ctxt, { a, b }) => a + b,
+    refresh: (_ctxt, { reason }) => console.log(`${name}: refresh (${reason})`),
+  },
+]);
 await server.start();
 console.log('ready');
 

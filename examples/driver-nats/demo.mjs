@@ -51,17 +51,23 @@ class ComputeAPI {
 
 const log = [];
 const transport = await getRpcTransport({ url, controlExchange: 'nova' });
-const servers = ['compute-1', 'compute-2'].map((host) => getRpcServer(transport, { topic: 'compute', server: host }, [new ComputeAPI(host, log)]));
+const servers = ['compute-1', 'compute-2'].map((host) =>
+  getRpcServer(transport, { topic: 'compute', server: host }, [new ComputeAPI(host, log)]),
+);
 await Promise.all(servers.map((s) => s.start()));
 
 const ctxt = { user_id: 'alice', project_id: 'demo', request_id: 'req-42' };
 const client = getRpcClient(transport, { topic: 'compute', namespace: 'compute', version: '1.0' }, { timeout: 5 });
 
 say('client', 'call ping on the topic (shared by both servers)');
-for (const n of [1, 2]) say('client', `  -> ${JSON.stringify((await client.call(ctxt, 'ping', { arg: n })).arg)} served`);
+for (const n of [1, 2])
+  say('client', `  -> ${JSON.stringify((await client.call(ctxt, 'ping', { arg: n })).arg)} served`);
 
 say('client', 'call ping on compute-2 only');
-say('client', `  -> ${JSON.stringify(await client.prepare({ server: 'compute-2' }).call(ctxt, 'ping', { arg: 'direct' }))}`);
+say(
+  'client',
+  `  -> ${JSON.stringify(await client.prepare({ server: 'compute-2' }).call(ctxt, 'ping', { arg: 'direct' }))}`,
+);
 
 say('client', 'cast refresh_cache with fanout (every server gets it)');
 await client.prepare({ fanout: true }).cast(ctxt, 'refresh_cache', { reason: 'fanout' });
@@ -90,7 +96,9 @@ say('client', 'compute-1 and compute-2 stop; cast refresh_cache to compute-1 whi
 await Promise.all(servers.map((s) => s.stop()));
 await Promise.all(servers.map((s) => s.wait()));
 await client.prepare({ server: 'compute-1' }).cast(ctxt, 'refresh_cache', { reason: 'sent while down' });
-const restarted = getRpcServer(transport, { topic: 'compute', server: 'compute-1' }, [new ComputeAPI('compute-1', log)]);
+const restarted = getRpcServer(transport, { topic: 'compute', server: 'compute-1' }, [
+  new ComputeAPI('compute-1', log),
+]);
 await restarted.start();
 await until(() => log.filter((l) => l.startsWith('refresh_cache')).length === 4, 'the stored cast');
 await restarted.stop();
@@ -101,17 +109,26 @@ await transport.cleanup();
 const ntransport = await getNotificationTransport({ url });
 const received = [];
 const listenerFor = (pool, i) =>
-  getNotificationListener(ntransport, [{ topic: 'notifications' }], [
-    {
-      info(_ctxt, publisherId, eventType, payload) {
-        received.push(pool);
-        say(`${pool}#${i}`, `${eventType} from ${publisherId}: ${JSON.stringify(payload)}`);
+  getNotificationListener(
+    ntransport,
+    [{ topic: 'notifications' }],
+    [
+      {
+        info(_ctxt, publisherId, eventType, payload) {
+          received.push(pool);
+          say(`${pool}#${i}`, `${eventType} from ${publisherId}: ${JSON.stringify(payload)}`);
+        },
       },
-    },
-  ], { pool });
+    ],
+    { pool },
+  );
 const listeners = ['billing', 'billing', 'audit'].map(listenerFor);
 await Promise.all(listeners.map((l) => l.start()));
-const notifier = new Notifier(ntransport, { publisherId: 'compute.host1', driver: 'messagingv2', topics: ['notifications'] });
+const notifier = new Notifier(ntransport, {
+  publisherId: 'compute.host1',
+  driver: 'messagingv2',
+  topics: ['notifications'],
+});
 for (const id of ['i-1', 'i-2']) await notifier.info(ctxt, 'compute.instance.create.end', { instance_id: id });
 await until(() => received.length === 4, 'four notification deliveries');
 
@@ -127,4 +144,7 @@ await until(() => received.length === 6, 'the stored audit delivery');
 await Promise.all([listeners[0], listeners[1], audit].map((l) => l.stop()));
 await Promise.all([listeners[0], listeners[1], audit].map((l) => l.wait()));
 await ntransport.cleanup();
-say('demo', `done: ${received.filter((p) => p === 'billing').length} billing + ${received.filter((p) => p === 'audit').length} audit deliveries`);
+say(
+  'demo',
+  `done: ${received.filter((p) => p === 'billing').length} billing + ${received.filter((p) => p === 'audit').length} audit deliveries`,
+);

@@ -5,7 +5,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { getBatchNotificationListener, getNotificationListener, getNotificationTransport, NotificationFilter } from '@oslo-messaging/core';
+import {
+  getBatchNotificationListener,
+  getNotificationListener,
+  getNotificationTransport,
+  NotificationFilter,
+} from '@oslo-messaging/core';
 
 const url = process.env.TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 const topic = process.env.NOTIFICATION_TOPIC ?? 'notifications';
@@ -21,26 +26,46 @@ const member = (name) => {
     byEvent[`${priority} ${eventType}`] = (byEvent[`${priority} ${eventType}`] ?? 0) + 1;
     if (priority === 'error') console.log(`${name}: ERROR ${eventType} from ${publisherId}: ${payload.message}`);
   };
-  return getNotificationListener(transport, targets, [{
-    filterRule: new NotificationFilter({ eventType: 'compute\\.instance\\..*', publisherId: '^compute\\.' }),
-    info: record('info'),
-    error: record('error'),
-  }], { pool: 'ceilometer' });
+  return getNotificationListener(
+    transport,
+    targets,
+    [
+      {
+        filterRule: new NotificationFilter({ eventType: 'compute\\.instance\\..*', publisherId: '^compute\\.' }),
+        info: record('info'),
+        error: record('error'),
+      },
+    ],
+    { pool: 'ceilometer' },
+  );
 };
 
 // Pool "metering": a batch listener, handed up to 4 notifications at a time (or what arrived within 1 s).
 const batches = [];
-const metering = getBatchNotificationListener(transport, targets, [{
-  info(messages) {
-    batches.push(messages.length);
-  },
-}], { pool: 'metering', batchSize: 4, batchTimeout: 1 });
+const metering = getBatchNotificationListener(
+  transport,
+  targets,
+  [
+    {
+      info(messages) {
+        batches.push(messages.length);
+      },
+    },
+  ],
+  { pool: 'metering', batchSize: 4, batchTimeout: 1 },
+);
 
 const listeners = [member('collector-1'), member('collector-2'), metering];
 await Promise.all(listeners.map((l) => l.start()));
-console.log(`listening on ${topic}.info and ${topic}.error: pool ceilometer (2 members, filtered), pool metering (batches of 4)`);
+console.log(
+  `listening on ${topic}.info and ${topic}.error: pool ceilometer (2 members, filtered), pool metering (batches of 4)`,
+);
 
-const python = spawn(process.env.PYTHON ?? '/usr/bin/python3', [fileURLToPath(new URL('./notifier.py', import.meta.url)), '--url', url, '--topic', topic], { stdio: ['ignore', 'inherit', 'inherit'] });
+const python = spawn(
+  process.env.PYTHON ?? '/usr/bin/python3',
+  [fileURLToPath(new URL('./notifier.py', import.meta.url)), '--url', url, '--topic', topic],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 const [code] = await once(python, 'exit');
 if (code !== 0) throw new Error(`notifier.py exited with ${code}`);
 
@@ -55,5 +80,7 @@ await Promise.all(listeners.map((l) => l.wait()));
 await transport.cleanup();
 
 for (const key of Object.keys(byEvent).sort()) console.log(`ceilometer: ${key} x${byEvent[key]}`);
-console.log(`ceilometer: ${total()} notifications handled (image.upload filtered out), shared by collector-1 (${byMember['collector-1']}) and collector-2 (${byMember['collector-2']})`);
+console.log(
+  `ceilometer: ${total()} notifications handled (image.upload filtered out), shared by collector-1 (${byMember['collector-1']}) and collector-2 (${byMember['collector-2']})`,
+);
 console.log(`metering: ${batched()} info notifications in ${batches.length} batches (${batches.join(', ')})`);

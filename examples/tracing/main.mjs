@@ -9,14 +9,21 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { context, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, ConsoleSpanExporter, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  ConsoleSpanExporter,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { getRpcClient, getRpcTransport } from '@oslo-messaging/core';
 import { OsloMessagingInstrumentation } from '@oslo-messaging/opentelemetry';
 
 const url = process.env.TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const collected = new InMemorySpanExporter(); // only to print the tree at the end
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter()), new SimpleSpanProcessor(collected)] });
+const provider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter()), new SimpleSpanProcessor(collected)],
+});
 const otel = new OsloMessagingInstrumentation({ tracerProvider: provider });
 const tracer = provider.getTracer('tracing-example');
 
@@ -40,7 +47,15 @@ async function startPeer(command, args) {
   return proc;
 }
 const server = await startPeer(process.execPath, [here('server.mjs'), backend]);
-const hop = await startPeer(process.env.PYTHON ?? '/usr/bin/python3', [here('python_hop.py'), '--url', url, '--frontend', frontend, '--backend', backend]);
+const hop = await startPeer(process.env.PYTHON ?? '/usr/bin/python3', [
+  here('python_hop.py'),
+  '--url',
+  url,
+  '--frontend',
+  frontend,
+  '--backend',
+  backend,
+]);
 
 // The TypeScript client: a root span around an instrumented call.
 const transport = await getRpcTransport({ url });
@@ -74,10 +89,18 @@ const spans = [
   ...remoteSpans.map((s) => ({ ...s, where: 'server process' })),
 ];
 const traceIds = new Set(spans.map((s) => s.traceId));
-const kinds = { [SpanKind.INTERNAL]: 'INTERNAL', [SpanKind.CLIENT]: 'CLIENT', [SpanKind.SERVER]: 'SERVER', [SpanKind.PRODUCER]: 'PRODUCER', [SpanKind.CONSUMER]: 'CONSUMER' };
+const kinds = {
+  [SpanKind.INTERNAL]: 'INTERNAL',
+  [SpanKind.CLIENT]: 'CLIENT',
+  [SpanKind.SERVER]: 'SERVER',
+  [SpanKind.PRODUCER]: 'PRODUCER',
+  [SpanKind.CONSUMER]: 'CONSUMER',
+};
 console.log(`trace ${[...traceIds].join(', ')}: ${spans.length} spans`);
 const print = (parentId, depth) => {
-  for (const s of spans.filter((x) => x.parentSpanId === parentId).sort((a, b) => a.start[0] - b.start[0] || a.start[1] - b.start[1])) {
+  for (const s of spans
+    .filter((x) => x.parentSpanId === parentId)
+    .sort((a, b) => a.start[0] - b.start[0] || a.start[1] - b.start[1])) {
     const via = depth === 2 ? ', via the Python hop' : '';
     console.log(`${'  '.repeat(depth)}${s.name} [${kinds[s.kind]}] (${s.where}${via})`);
     print(s.spanId, depth + 1);

@@ -15,25 +15,36 @@ const lineExporter = {
   export(spans, done) {
     for (const s of spans) {
       const { traceId, spanId } = s.spanContext();
-      console.log(`span ${JSON.stringify({ name: s.name, kind: s.kind, traceId, spanId, parentSpanId: s.parentSpanContext?.spanId, start: s.startTime })}`);
+      console.log(
+        `span ${JSON.stringify({ name: s.name, kind: s.kind, traceId, spanId, parentSpanId: s.parentSpanContext?.spanId, start: s.startTime })}`,
+      );
     }
     done({ code: 0 });
   },
   shutdown: async () => {},
 };
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter()), new SimpleSpanProcessor(lineExporter)] });
+const provider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter()), new SimpleSpanProcessor(lineExporter)],
+});
 const otel = new OsloMessagingInstrumentation({ tracerProvider: provider });
 const tracer = provider.getTracer('tracing-example-server');
 
 const transport = await getRpcTransport({ url: process.env.TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/' });
 const target = new Target({ topic, server: 'ts-backend' });
-const server = getRpcServer(transport, target, otel.instrumentEndpoints(transport, target, [{
-  reserve: (_ctxt, { sku, count }) => tracer.startActiveSpan('reserve stock', (span) => {
-    span.setAttribute('shop.sku', sku);
-    span.end();
-    return { sku, count, warehouse: 'w-3' };
-  }),
-}]));
+const server = getRpcServer(
+  transport,
+  target,
+  otel.instrumentEndpoints(transport, target, [
+    {
+      reserve: (_ctxt, { sku, count }) =>
+        tracer.startActiveSpan('reserve stock', (span) => {
+          span.setAttribute('shop.sku', sku);
+          span.end();
+          return { sku, count, warehouse: 'w-3' };
+        }),
+    },
+  ]),
+);
 await server.start();
 console.log('ready');
 

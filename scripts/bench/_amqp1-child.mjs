@@ -13,7 +13,9 @@ await measure(s.call, concurrency, 3000);
 await measure(s.call, concurrency, 3000);
 let gcs = 0;
 let counting = false;
-const obs = new PerformanceObserver((list) => { if (counting) gcs += list.getEntries().length; });
+const obs = new PerformanceObserver((list) => {
+  if (counting) gcs += list.getEntries().length;
+});
 obs.observe({ entryTypes: ['gc'] });
 globalThis.gc();
 globalThis.gc();

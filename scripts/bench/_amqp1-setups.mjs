@@ -19,17 +19,32 @@ export const oursSetup = () => osloRpcBench(URL_);
  * credit 200, and the same amqp-value JSON string bodies (`{"request":…,"context":{}}` / `{"response":…}`).
  */
 export async function rawSetup() {
-  const conn = rhea.create_container().connect({ host: hostname, port: Number(port || 5672), username: decodeURIComponent(username), password: decodeURIComponent(password), reconnect: false, tcp_no_delay: true });
+  const conn = rhea.create_container().connect({
+    host: hostname,
+    port: Number(port || 5672),
+    username: decodeURIComponent(username),
+    password: decodeURIComponent(password),
+    reconnect: false,
+    tcp_no_delay: true,
+  });
   conn.on('error', () => undefined);
   await new Promise((resolve) => conn.once('connection_open', resolve));
-  const session = () => { const s = conn.create_session(); s.begin(); return s; };
+  const session = () => {
+    const s = conn.create_session();
+    s.begin();
+    return s;
+  };
   const queue = `/queue/rawbench_${randomUUID().slice(0, 8)}`;
   const replyAddress = `/exchange/amq.direct/rawreply_${randomUUID().slice(0, 8)}`;
   let casts = 0;
   const replySenders = new Map();
   const replySender = (address) => {
     let s = replySenders.get(address);
-    if (!s) replySenders.set(address, (s = session().open_sender({ source: { address }, target: { address }, snd_settle_mode: 1 })));
+    if (!s)
+      replySenders.set(
+        address,
+        (s = session().open_sender({ source: { address }, target: { address }, snd_settle_mode: 1 })),
+      );
     return s;
   };
   const rx = session().open_receiver({ source: { address: queue }, credit_window: 100, autoaccept: false });
@@ -37,7 +52,12 @@ export async function rawSetup() {
     const req = JSON.parse(ctx.message.body);
     ctx.delivery.accept();
     const replyTo = ctx.message.reply_to;
-    if (replyTo) replySender(replyTo).send({ body: JSON.stringify({ response: req.request.args.payload }), to: replyTo, correlation_id: ctx.message.message_id });
+    if (replyTo)
+      replySender(replyTo).send({
+        body: JSON.stringify({ response: req.request.args.payload }),
+        to: replyTo,
+        correlation_id: ctx.message.message_id,
+      });
     else casts++;
   });
   const waiters = new Map();
@@ -53,12 +73,22 @@ export async function rawSetup() {
     ctx.delivery.accept();
     finish(String(ctx.message.correlation_id), 'resolve', JSON.parse(ctx.message.body).response);
   });
-  await Promise.all([new Promise((r) => rx.once('receiver_open', r)), new Promise((r) => replies.once('receiver_open', r))]);
+  await Promise.all([
+    new Promise((r) => rx.once('receiver_open', r)),
+    new Promise((r) => replies.once('receiver_open', r)),
+  ]);
   const sender = session().open_sender({ source: { address: queue }, target: { address: queue } });
-  const castSender = session().open_sender({ source: { address: queue }, target: { address: queue }, snd_settle_mode: 1 });
+  const castSender = session().open_sender({
+    source: { address: queue },
+    target: { address: queue },
+    snd_settle_mode: 1,
+  });
   const refused = (ctx) => finish(ctx.delivery.callId, 'reject', new Error('request refused'));
   for (const ev of ['rejected', 'released', 'modified']) sender.on(ev, refused);
-  await Promise.all([new Promise((r) => sender.once('sendable', r)), new Promise((r) => castSender.once('sendable', r))]);
+  await Promise.all([
+    new Promise((r) => sender.once('sendable', r)),
+    new Promise((r) => castSender.once('sendable', r)),
+  ]);
   // Respect link credit, checked right before each send as any real client must (rhea's session buffer overflows otherwise).
   sender.setMaxListeners(0);
   castSender.setMaxListeners(0);
@@ -69,12 +99,21 @@ export async function rawSetup() {
     broker: `${product} ${version}`.trim(),
     call: async () => {
       const id = randomUUID().replaceAll('-', '');
-      const answered = new Promise((resolve, reject) => waiters.set(id, { resolve, reject, timer: setTimeout(() => finish(id, 'reject', new Error('timed out')), 30_000) }));
+      const answered = new Promise((resolve, reject) =>
+        waiters.set(id, {
+          resolve,
+          reject,
+          timer: setTimeout(() => finish(id, 'reject', new Error('timed out')), 30_000),
+        }),
+      );
       while (!sender.sendable()) await creditFor(sender);
       sender.send({ body: body(), message_id: id, reply_to: replyAddress, ttl: 30_000 }).callId = id;
       return answered;
     },
-    cast: async () => { while (!castSender.sendable()) await creditFor(castSender); castSender.send({ body: body() }); },
+    cast: async () => {
+      while (!castSender.sendable()) await creditFor(castSender);
+      castSender.send({ body: body() });
+    },
     casts: () => casts,
     close: async () => {
       const closed = new Promise((r) => conn.once('connection_close', r));
@@ -92,14 +131,16 @@ export async function measure(op, concurrency, calls) {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < calls) {
-      const i = next++;
-      const t0 = performance.now();
-      await op();
-      lat[i] = performance.now() - t0;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t0 = performance.now();
+        await op();
+        lat[i] = performance.now() - t0;
+      }
+    }),
+  );
   const took = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   lat.sort();

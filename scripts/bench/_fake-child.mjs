@@ -16,7 +16,8 @@ await warmUp(s.call);
 let out;
 if (mode === 'cpu') {
   const [seqCalls, c10Calls, rounds] = process.argv.slice(4, 7).map(Number);
-  const best = (a, b) => (a ? { rate: Math.max(a.rate, b.rate), cpuUs: Math.min(a.cpuUs, b.cpuUs) } : { rate: b.rate, cpuUs: b.cpuUs });
+  const best = (a, b) =>
+    a ? { rate: Math.max(a.rate, b.rate), cpuUs: Math.min(a.cpuUs, b.cpuUs) } : { rate: b.rate, cpuUs: b.cpuUs };
   let seq;
   let c10;
   for (let i = 0; i < rounds; i++) {
@@ -27,7 +28,9 @@ if (mode === 'cpu') {
 } else {
   const [concurrency, calls] = [Number(process.argv[4]), Number(process.argv[5])];
   const gcTimes = [];
-  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcTimes.push(e.startTime); });
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcTimes.push(e.startTime);
+  });
   obs.observe({ entryTypes: ['gc'] });
   globalThis.gc();
   globalThis.gc();
@@ -40,7 +43,13 @@ if (mode === 'cpu') {
   // GC entries are delivered asynchronously: give them a turn before reading the count.
   await new Promise((r) => setTimeout(r, 20));
   obs.disconnect();
-  out = { side, concurrency, calls, bytesPerCall: (after - before) / calls, gcs: gcTimes.filter((t) => t >= t0 && t <= t1).length };
+  out = {
+    side,
+    concurrency,
+    calls,
+    bytesPerCall: (after - before) / calls,
+    gcs: gcTimes.filter((t) => t >= t0 && t <= t1).length,
+  };
 }
 await s.close();
 process.stdout.write(`${JSON.stringify(out)}\n`);

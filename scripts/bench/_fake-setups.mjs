@@ -18,7 +18,14 @@ export async function oursSetup() {
 export async function moleculerSetup() {
   const { ServiceBroker } = (await import('moleculer')).default;
   const namespace = `bench-${randomUUID().slice(0, 8)}`;
-  const common = { namespace, transporter: 'Fake', logger: false, metrics: false, tracing: false, requestTimeout: 30_000 };
+  const common = {
+    namespace,
+    transporter: 'Fake',
+    logger: false,
+    metrics: false,
+    tracing: false,
+    requestTimeout: 30_000,
+  };
   const server = new ServiceBroker({ ...common, nodeID: `${namespace}-server` });
   server.createService({ name: 'bench', actions: { echo: (ctx) => ctx.params.payload } });
   const client = new ServiceBroker({ ...common, nodeID: `${namespace}-client` });
@@ -27,7 +34,10 @@ export async function moleculerSetup() {
   await client.waitForServices('bench');
   return {
     call: () => client.call('bench.echo', { payload: PAYLOAD }),
-    close: async () => { await client.stop(); await server.stop(); },
+    close: async () => {
+      await client.stop();
+      await server.stop();
+    },
   };
 }
 
@@ -39,14 +49,16 @@ export async function measure(op, concurrency, calls) {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < calls) {
-      const i = next++;
-      const t0 = performance.now();
-      await op();
-      lat[i] = performance.now() - t0;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t0 = performance.now();
+        await op();
+        lat[i] = performance.now() - t0;
+      }
+    }),
+  );
   const took = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   lat.sort();

@@ -11,17 +11,24 @@ export async function drive(op, concurrency) {
   const deadline = performance.now() + SECONDS * 1000;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      await op();
-      lat.push(performance.now() - t0);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        await op();
+        lat.push(performance.now() - t0);
+      }
+    }),
+  );
   const took = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   lat.sort((x, y) => x - y);
-  return { rate: lat.length / took, cpuUs: (cpu.user + cpu.system) / lat.length, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  return {
+    rate: lat.length / took,
+    cpuUs: (cpu.user + cpu.system) / lat.length,
+    p50: pct(lat, 0.5),
+    p99: pct(lat, 0.99),
+  };
 }
 
 /** Counts messages from send to handler for SECONDS with a bounded window in flight. */
@@ -101,14 +108,20 @@ export async function osloRpcBench(url) {
   const t = await getRpcTransport({ url, logger: silentLogger });
   const topic = `bench_${randomUUID().slice(0, 8)}`;
   let casts = 0;
-  const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c, { payload }) => payload, count: () => void casts++ }]);
+  const server = getRpcServer(t, { topic, server: 's' }, [
+    { echo: (_c, { payload }) => payload, count: () => void casts++ },
+  ]);
   await server.start();
   const client = getRpcClient(t, { topic }, { timeout: 30 });
   return {
     call: () => client.call({}, 'echo', { payload: PAYLOAD }),
     cast: () => client.cast({}, 'count', { payload: PAYLOAD }),
     casts: () => casts,
-    close: async () => { await server.stop(); await server.wait(); await t.cleanup(); },
+    close: async () => {
+      await server.stop();
+      await server.wait();
+      await t.cleanup();
+    },
   };
 }
 
@@ -117,13 +130,31 @@ export async function osloRpcBench(url) {
  * (`w`, named `anchor`), rounds interleaved; closes both and returns the rows.
  */
 export async function compareRpc(o, w, anchor, castRow = 'cast end-to-end') {
-  const seq = await alternate(() => drive(o.call, 1), () => drive(w.call, 1));
-  const c10 = await alternate(() => drive(o.call, 10), () => drive(w.call, 10));
-  const c100 = await alternate(() => drive(o.call, 100), () => drive(w.call, 100));
-  const cast = await alternate(async () => ({ rate: await endToEnd(o.cast, o.casts) }), async () => ({ rate: await endToEnd(w.cast, w.casts) }));
+  const seq = await alternate(
+    () => drive(o.call, 1),
+    () => drive(w.call, 1),
+  );
+  const c10 = await alternate(
+    () => drive(o.call, 10),
+    () => drive(w.call, 10),
+  );
+  const c100 = await alternate(
+    () => drive(o.call, 100),
+    () => drive(w.call, 100),
+  );
+  const cast = await alternate(
+    async () => ({ rate: await endToEnd(o.cast, o.casts) }),
+    async () => ({ rate: await endToEnd(w.cast, w.casts) }),
+  );
   await o.close();
   await w.close();
-  const row = (name, r) => ({ row: name, unit: 'calls/s', ours: r.ours.rate, anchors: { [anchor]: r.raw.rate }, extra: { ours: latency(r.ours), raw: latency(r.raw) } });
+  const row = (name, r) => ({
+    row: name,
+    unit: 'calls/s',
+    ours: r.ours.rate,
+    anchors: { [anchor]: r.raw.rate },
+    extra: { ours: latency(r.ours), raw: latency(r.raw) },
+  });
   return [
     row('sequential call', seq),
     row('calls, 10 concurrent callers', c10),

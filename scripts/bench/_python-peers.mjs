@@ -4,7 +4,16 @@
 // extracted once per content into $TMPDIR/oslo-messaging-ts-peers/ and run with PYTHONPATH + PBR_VERSION.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +26,10 @@ function sharedDir() {
   const beside = join(REPO_ROOT, '..', 'shared');
   if (existsSync(beside)) return beside;
   try {
-    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
     return join(dirname(common), '..', 'shared');
   } catch {
     return beside;
@@ -39,8 +51,11 @@ export async function upstream() {
     mkdirSync(cache, { recursive: true });
     const work = mkdtempSync(join(cache, 'extract-'));
     await promisify(execFile)('tar', ['xzf', TARBALL, '-C', work]);
-    const root = existsSync(join(work, 'oslo_messaging')) ? work : join(work, readdirSync(work).find((d) => existsSync(join(work, d, 'oslo_messaging'))) ?? '.');
-    if (!existsSync(join(root, 'oslo_messaging', '__init__.py'))) throw new Error(`${TARBALL} holds no oslo_messaging package`);
+    const root = existsSync(join(work, 'oslo_messaging'))
+      ? work
+      : join(work, readdirSync(work).find((d) => existsSync(join(work, d, 'oslo_messaging'))) ?? '.');
+    if (!existsSync(join(root, 'oslo_messaging', '__init__.py')))
+      throw new Error(`${TARBALL} holds no oslo_messaging package`);
     writeFileSync(join(root, '.extracted'), `${TARBALL} ${sha}\n`);
     try {
       renameSync(root, dir);
@@ -60,8 +75,12 @@ export async function pythonBench(peer, url, mode, seconds) {
   const env = { ...process.env };
   delete env.PYTHONPATH;
   delete env.PBR_VERSION;
-  const { stdout } = await promisify(execFile)('/usr/bin/python3', [BENCH_PY, url, mode, String(seconds)], { env: { ...env, ...peer.env }, timeout: 120_000 });
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', [BENCH_PY, url, mode, String(seconds)], {
+    env: { ...env, ...peer.env },
+    timeout: 120_000,
+  });
   const r = JSON.parse(stdout.trim().split('\n').pop());
-  if (r.oslo_messaging !== peer.version) throw new Error(`bench.py imported oslo.messaging ${r.oslo_messaging} from ${r.path}, expected ${peer.version}`);
+  if (r.oslo_messaging !== peer.version)
+    throw new Error(`bench.py imported oslo.messaging ${r.oslo_messaging} from ${r.path}, expected ${peer.version}`);
   return { rate: r.calls / r.seconds, p50: r.p50_ms, p99: r.p99_ms };
 }

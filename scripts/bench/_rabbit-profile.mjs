@@ -18,7 +18,9 @@ if (what !== 'call') {
   // Casts or notifications end-to-end, `concurrency` in flight: sent and received count.
   const [send, received] = what === 'cast' ? [s.cast, s.casts] : [s.notify, s.notes];
   let sent = 0;
-  const untilReceived = async (n) => { while (received() < n) await new Promise((r) => setImmediate(r)); };
+  const untilReceived = async (n) => {
+    while (received() < n) await new Promise((r) => setImmediate(r));
+  };
   const run = async (n) => {
     const base = received();
     for (let done = 0; done < n; done += concurrency) {
@@ -34,12 +36,16 @@ if (what !== 'call') {
   const cpu = process.cpuUsage(cpu0);
   const t1 = performance.now();
   await s.close();
-  process.stdout.write(`${JSON.stringify({ side, what, msgs: calls, inFlight: concurrency, cpuUsPerMsg: +((cpu.user + cpu.system) / calls).toFixed(1), userUs: +(cpu.user / calls).toFixed(1), sysUs: +(cpu.system / calls).toFixed(1), rate: Math.round(calls / ((t1 - t0) / 1000)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ side, what, msgs: calls, inFlight: concurrency, cpuUsPerMsg: +((cpu.user + cpu.system) / calls).toFixed(1), userUs: +(cpu.user / calls).toFixed(1), sysUs: +(cpu.system / calls).toFixed(1), rate: Math.round(calls / ((t1 - t0) / 1000)) })}\n`,
+  );
   process.exit(0);
 }
 void endToEnd;
 const gcs = [];
-const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push(e.startTime); });
+const obs = new PerformanceObserver((l) => {
+  for (const e of l.getEntries()) gcs.push(e.startTime);
+});
 obs.observe({ entryTypes: ['gc'] });
 globalThis.gc?.();
 await new Promise((r) => setImmediate(r));
@@ -48,14 +54,16 @@ let next = 0;
 const t0 = performance.now();
 const heap0 = process.memoryUsage().heapUsed;
 const cpu0 = process.cpuUsage();
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < calls) {
-    const i = next++;
-    const a = performance.now();
-    await s.call();
-    lat[i] = performance.now() - a;
-  }
-}));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < calls) {
+      const i = next++;
+      const a = performance.now();
+      await s.call();
+      lat[i] = performance.now() - a;
+    }
+  }),
+);
 const cpu = process.cpuUsage(cpu0);
 const heap1 = process.memoryUsage().heapUsed;
 const t1 = performance.now();
@@ -63,5 +71,7 @@ await new Promise((r) => setTimeout(r, 20));
 obs.disconnect();
 lat.sort();
 await s.close();
-process.stdout.write(`${JSON.stringify({ side, calls, concurrency, cpuUsPerCall: +((cpu.user + cpu.system) / calls).toFixed(1), userUs: +(cpu.user / calls).toFixed(1), sysUs: +(cpu.system / calls).toFixed(1), bytesPerCall: Math.round((heap1 - heap0) / calls), gcs: gcs.filter((t) => t >= t0 && t <= t1).length, rate: Math.round(calls / ((t1 - t0) / 1000)), p50: +lat[calls >> 1].toFixed(3) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ side, calls, concurrency, cpuUsPerCall: +((cpu.user + cpu.system) / calls).toFixed(1), userUs: +(cpu.user / calls).toFixed(1), sysUs: +(cpu.system / calls).toFixed(1), bytesPerCall: Math.round((heap1 - heap0) / calls), gcs: gcs.filter((t) => t >= t0 && t <= t1).length, rate: Math.round(calls / ((t1 - t0) / 1000)), p50: +lat[calls >> 1].toFixed(3) })}\n`,
+);
 process.exit(0);

@@ -43,7 +43,16 @@ export async function oursSetup() {
 }
 
 /** What of oslo's broker work an amqplib side does (every flag on: raw; every flag off: bare). */
-export const RAW_FEATURES = Object.freeze({ topic: true, persistent: true, confirms: true, acks: true, mandatory: true, replyQueue: true, ttl: true, envelope: true });
+export const RAW_FEATURES = Object.freeze({
+  topic: true,
+  persistent: true,
+  confirms: true,
+  acks: true,
+  mandatory: true,
+  replyQueue: true,
+  ttl: true,
+  envelope: true,
+});
 export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FEATURES).map((k) => [k, false])));
 
 /**
@@ -70,22 +79,44 @@ export async function amqplibSetup(f) {
   }
   const deliveryMode = f.persistent ? 2 : 1;
   // oslo's envelope: {"oslo.version": "2.0", "oslo.message": "<the dict as JSON>"}, both ways.
-  const encode = (dict) => Buffer.from(f.envelope ? JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(dict) }) : JSON.stringify(dict));
+  const encode = (dict) =>
+    Buffer.from(
+      f.envelope
+        ? JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(dict) })
+        : JSON.stringify(dict),
+    );
   const decode = (buf) => {
     const outer = JSON.parse(buf.toString());
     return f.envelope ? JSON.parse(outer['oslo.message']) : outer;
   };
   const noop = () => {};
   let casts = 0;
-  await sch.consume(q, (m) => {
-    if (f.acks) sch.ack(m);
-    const body = decode(m.content);
-    if (m.properties.replyTo) {
-      const props = { contentType: 'application/json', deliveryMode, correlationId: m.properties.correlationId, ...(f.mandatory ? { mandatory: true } : {}) };
-      const reply = f.envelope ? { result: body.args.payload, failure: null, ending: true, _msg_id: body._msg_id, _unique_id: randomUUID().replaceAll('-', '') } : { result: body.payload };
-      sch.publish('', m.properties.replyTo, encode(reply), props, ...(f.confirms ? [noop] : []));
-    } else casts++;
-  }, { noAck: !f.acks });
+  await sch.consume(
+    q,
+    (m) => {
+      if (f.acks) sch.ack(m);
+      const body = decode(m.content);
+      if (m.properties.replyTo) {
+        const props = {
+          contentType: 'application/json',
+          deliveryMode,
+          correlationId: m.properties.correlationId,
+          ...(f.mandatory ? { mandatory: true } : {}),
+        };
+        const reply = f.envelope
+          ? {
+              result: body.args.payload,
+              failure: null,
+              ending: true,
+              _msg_id: body._msg_id,
+              _unique_id: randomUUID().replaceAll('-', ''),
+            }
+          : { result: body.payload };
+        sch.publish('', m.properties.replyTo, encode(reply), props, ...(f.confirms ? [noop] : []));
+      } else casts++;
+    },
+    { noAck: !f.acks },
+  );
   const waiters = new Map();
   const onReply = (rch) => (m) => {
     if (f.acks) rch.ack(m);
@@ -103,9 +134,28 @@ export async function amqplibSetup(f) {
     await cch.consume(replyTo, onReply(cch), { noAck: true });
   }
   const body = (id) =>
-    encode(f.envelope ? { method: 'echo', args: { payload: PAYLOAD }, ...(id ? { _msg_id: id, _reply_q: replyTo, _timeout: null } : {}), _unique_id: randomUUID().replaceAll('-', '') } : { payload: PAYLOAD });
-  const publish = (props, onConfirm) => cch.publish(x, q, body(props.correlationId), { contentType: 'application/json', deliveryMode, ...props }, ...(f.confirms ? [onConfirm] : []));
-  const cast = () => (f.confirms ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res()))) : (publish({}), Promise.resolve()));
+    encode(
+      f.envelope
+        ? {
+            method: 'echo',
+            args: { payload: PAYLOAD },
+            ...(id ? { _msg_id: id, _reply_q: replyTo, _timeout: null } : {}),
+            _unique_id: randomUUID().replaceAll('-', ''),
+          }
+        : { payload: PAYLOAD },
+    );
+  const publish = (props, onConfirm) =>
+    cch.publish(
+      x,
+      q,
+      body(props.correlationId),
+      { contentType: 'application/json', deliveryMode, ...props },
+      ...(f.confirms ? [onConfirm] : []),
+    );
+  const cast = () =>
+    f.confirms
+      ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res())))
+      : (publish({}), Promise.resolve());
   return {
     call: () => {
       const id = randomUUID();
@@ -140,7 +190,22 @@ export const ROWS = [
   { key: 'seq', row: 'sequential call', unit: 'calls/s', measure: (s) => drive(s.call, 1) },
   { key: 'c10', row: 'calls, 10 concurrent callers', unit: 'calls/s', measure: (s) => drive(s.call, 10) },
   { key: 'c100', row: 'calls, 100 concurrent callers', unit: 'calls/s', measure: (s) => drive(s.call, 100) },
-  { key: 'cast1', row: 'casts, one at a time', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.cast, s.casts, 1) },
-  { key: 'cast100', row: 'casts, 100 in flight', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.cast, s.casts, 100) },
-  { key: 'notify', row: 'notifications, 100 in flight', unit: 'msgs/s end-to-end', measure: (s) => endToEndStats(s.notify, s.notes, 100) },
+  {
+    key: 'cast1',
+    row: 'casts, one at a time',
+    unit: 'msgs/s end-to-end',
+    measure: (s) => endToEndStats(s.cast, s.casts, 1),
+  },
+  {
+    key: 'cast100',
+    row: 'casts, 100 in flight',
+    unit: 'msgs/s end-to-end',
+    measure: (s) => endToEndStats(s.cast, s.casts, 100),
+  },
+  {
+    key: 'notify',
+    row: 'notifications, 100 in flight',
+    unit: 'msgs/s end-to-end',
+    measure: (s) => endToEndStats(s.notify, s.notes, 100),
+  },
 ];

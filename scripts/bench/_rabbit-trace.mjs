@@ -24,12 +24,30 @@ let trace;
 const now = () => performance.now();
 const sendMessage = Channel.prototype.sendMessage;
 Channel.prototype.sendMessage = function (fields, properties, content) {
-  if (trace) trace.push([fields.routingKey.startsWith('reply_') || fields.routingKey.startsWith('amq.gen') || fields.routingKey.startsWith('amq.rabbitmq') ? 'replySent' : 'requestSent', now()]);
+  if (trace)
+    trace.push([
+      fields.routingKey.startsWith('reply_') ||
+      fields.routingKey.startsWith('amq.gen') ||
+      fields.routingKey.startsWith('amq.rabbitmq')
+        ? 'replySent'
+        : 'requestSent',
+      now(),
+    ]);
   return sendMessage.call(this, fields, properties, content);
 };
 const dispatch = BaseChannel.prototype.dispatchMessage;
 BaseChannel.prototype.dispatchMessage = function (fields, message) {
-  if (trace) trace.push([message.properties.correlationId !== undefined && message.fields.routingKey !== undefined && (message.fields.routingKey.startsWith('amq.') || message.fields.routingKey.startsWith('reply_')) ? 'replyDelivered' : message.fields.routingKey.startsWith('reply_') || message.fields.routingKey.startsWith('amq.') ? 'replyDelivered' : 'requestDelivered', now()]);
+  if (trace)
+    trace.push([
+      message.properties.correlationId !== undefined &&
+      message.fields.routingKey !== undefined &&
+      (message.fields.routingKey.startsWith('amq.') || message.fields.routingKey.startsWith('reply_'))
+        ? 'replyDelivered'
+        : message.fields.routingKey.startsWith('reply_') || message.fields.routingKey.startsWith('amq.')
+          ? 'replyDelivered'
+          : 'requestDelivered',
+      now(),
+    ]);
   return dispatch.call(this, fields, message);
 };
 // The socket write (the syscall, after amqplib's mux and any corking).
@@ -51,7 +69,14 @@ ConfirmChannel.prototype.publish = function (exchange, routingKey, content, opti
 
 const s = await SIDES[side]();
 for (let i = 0; i < 1000; i++) await s.call();
-const steps = { 'client: call() -> request sent': [], 'wire: request sent -> delivered to server': [], 'server: delivered -> reply sent': [], 'wire: reply sent -> delivered to client': [], 'client: reply delivered -> call() resolved': [], 'total': [] };
+const steps = {
+  'client: call() -> request sent': [],
+  'wire: request sent -> delivered to server': [],
+  'server: delivered -> reply sent': [],
+  'wire: reply sent -> delivered to client': [],
+  'client: reply delivered -> call() resolved': [],
+  total: [],
+};
 const delays = { requestWritten: [], replyWritten: [] };
 for (let i = 0; i < calls; i++) {
   trace = [['start', now()]];
@@ -59,7 +84,10 @@ for (let i = 0; i < calls; i++) {
   trace.push(['end', now()]);
   const t = Object.fromEntries(trace.filter(([k]) => k !== 'write').reverse());
   // The first socket write after each publish.
-  for (const [from, to] of [['requestSent', 'requestWritten'], ['replySent', 'replyWritten']]) {
+  for (const [from, to] of [
+    ['requestSent', 'requestWritten'],
+    ['replySent', 'replyWritten'],
+  ]) {
     const at = trace.findIndex(([k]) => k === from);
     const w = trace.slice(at).find(([k]) => k === 'write');
     if (at >= 0 && w) delays[to].push((w[1] - trace[at][1]) * 1000);

@@ -13,7 +13,9 @@ const [side, concurrency, calls] = [process.argv[2], Number(process.argv[3]), Nu
 const s = await SIDES[side]();
 await warmUp(s.call);
 const gcTimes = [];
-const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcTimes.push(e.startTime); });
+const obs = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcTimes.push(e.startTime);
+});
 obs.observe({ entryTypes: ['gc'] });
 globalThis.gc();
 globalThis.gc();
@@ -26,7 +28,14 @@ const t1 = performance.now();
 // GC entries are delivered asynchronously: give them a turn before reading the count.
 await new Promise((r) => setTimeout(r, 20));
 obs.disconnect();
-const out = { side, concurrency, calls, bytesPerCall: (after.heapUsed - before.heapUsed) / calls, externalPerCall: (after.external - before.external) / calls, gcs: gcTimes.filter((t) => t >= t0 && t <= t1).length };
+const out = {
+  side,
+  concurrency,
+  calls,
+  bytesPerCall: (after.heapUsed - before.heapUsed) / calls,
+  externalPerCall: (after.external - before.external) / calls,
+  gcs: gcTimes.filter((t) => t >= t0 && t <= t1).length,
+};
 await s.close();
 process.stdout.write(`${JSON.stringify(out)}\n`);
 process.exit(0);

@@ -38,11 +38,14 @@ async function netSetup() {
   let done;
   client.on('data', (d) => {
     got += d.length;
-    if (got >= PAYLOAD.length) (got -= PAYLOAD.length, done());
+    if (got >= PAYLOAD.length) ((got -= PAYLOAD.length), done());
   });
   return {
     call: () => new Promise((r) => ((done = r), client.write(PAYLOAD))),
-    close: async () => { client.destroy(); await new Promise((r) => server.close(r)); },
+    close: async () => {
+      client.destroy();
+      await new Promise((r) => server.close(r));
+    },
   };
 }
 
@@ -50,27 +53,56 @@ async function netSetup() {
 async function zmqSetup({ loop = 'for-await', sendTimeout, ours = false, ioThreads } = {}) {
   const context = ioThreads ? new Context({ ioThreads }) : undefined;
   const common = { ...(context ? { context } : {}), ...(sendTimeout !== undefined ? { sendTimeout } : {}) };
-  const router = new Router({ ...common, ...(ours ? { mandatory: true, handover: true, linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 } : {}) });
+  const router = new Router({
+    ...common,
+    ...(ours ? { mandatory: true, handover: true, linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 } : {}),
+  });
   await router.bind('tcp://127.0.0.1:*');
-  const dealer = new Dealer({ ...common, ...(ours ? { immediate: true, linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0, routingId: 'oz-bench' } : {}) });
+  const dealer = new Dealer({
+    ...common,
+    ...(ours
+      ? { immediate: true, linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0, routingId: 'oz-bench' }
+      : {}),
+  });
   dealer.connect(router.lastEndpoint);
   let done;
   if (loop === 'for-await') {
-    void (async () => { for await (const [id, body] of router) await router.send([id, body]); })().catch(() => undefined);
-    void (async () => { for await (const [body] of dealer) done(body); })().catch(() => undefined);
+    void (async () => {
+      for await (const [id, body] of router) await router.send([id, body]);
+    })().catch(() => undefined);
+    void (async () => {
+      for await (const [body] of dealer) done(body);
+    })().catch(() => undefined);
   } else {
-    void (async () => { for (;;) { const [id, body] = await router.receive(); await router.send([id, body]); } })().catch(() => undefined);
-    void (async () => { for (;;) { const [body] = await dealer.receive(); done(body); } })().catch(() => undefined);
+    void (async () => {
+      for (;;) {
+        const [id, body] = await router.receive();
+        await router.send([id, body]);
+      }
+    })().catch(() => undefined);
+    void (async () => {
+      for (;;) {
+        const [body] = await dealer.receive();
+        done(body);
+      }
+    })().catch(() => undefined);
   }
   return {
     call: () => new Promise((r) => ((done = r), void dealer.send(PAYLOAD))),
-    close: async () => { dealer.close(); router.close(); },
+    close: async () => {
+      dealer.close();
+      router.close();
+    },
   };
 }
 
 /** libzmq and TCP without Node, from scripts/bench/zmq-rtt.c; undefined when it cannot be built here. */
 function native() {
-  const lib = ['/usr/lib/x86_64-linux-gnu/libzmq.so.5', '/usr/lib/aarch64-linux-gnu/libzmq.so.5', '/usr/lib/libzmq.so.5'].find((f) => existsSync(f));
+  const lib = [
+    '/usr/lib/x86_64-linux-gnu/libzmq.so.5',
+    '/usr/lib/aarch64-linux-gnu/libzmq.so.5',
+    '/usr/lib/libzmq.so.5',
+  ].find((f) => existsSync(f));
   if (!lib) return undefined;
   const exe = join(tmpdir(), `zmq-rtt-${process.pid}`);
   try {
@@ -83,11 +115,22 @@ function native() {
     let b;
     for (let i = 0; i < ROUNDS; i++) {
       const r = run(...args);
-      b = b ? { ...b, perSecond: Math.max(b.perSecond, r.perSecond), cpuUsPerRoundTrip: Math.min(b.cpuUsPerRoundTrip, r.cpuUsPerRoundTrip) } : r;
+      b = b
+        ? {
+            ...b,
+            perSecond: Math.max(b.perSecond, r.perSecond),
+            cpuUsPerRoundTrip: Math.min(b.cpuUsPerRoundTrip, r.cpuUsPerRoundTrip),
+          }
+        : r;
     }
     return b;
   };
-  return { libzmq: best('zmq', CALLS * 4, 100), libzmq2: best('zmq', CALLS * 4, 100, 2), tcp: best('tcp', CALLS * 10, 100), lib };
+  return {
+    libzmq: best('zmq', CALLS * 4, 100),
+    libzmq2: best('zmq', CALLS * 4, 100, 2),
+    tcp: best('tcp', CALLS * 10, 100),
+    lib,
+  };
 }
 
 const VARIANTS = [
@@ -112,19 +155,38 @@ for (let i = 0; i < ROUNDS; i++) {
   for (const side of sides) {
     const r = await measure(side.s.call, 1, CALLS);
     const b = side.best;
-    side.best = b ? { rate: Math.max(b.rate, r.rate), cpuUs: Math.min(b.cpuUs, r.cpuUs), p50: Math.min(b.p50, r.p50) } : r;
+    side.best = b
+      ? { rate: Math.max(b.rate, r.rate), cpuUs: Math.min(b.cpuUs, r.cpuUs), p50: Math.min(b.p50, r.p50) }
+      : r;
   }
 }
 for (const side of sides) await side.s.close();
 const c = native();
 const rows = sides.map(({ label, best }) => ({ label, rate: best.rate, cpuUs: best.cpuUs, p50us: best.p50 * 1000 }));
 if (c) {
-  rows.push({ label: `libzmq ${'DEALER/ROUTER'} in C, no Node (1 I/O thread)`, rate: c.libzmq.perSecond, cpuUs: c.libzmq.cpuUsPerRoundTrip });
-  rows.push({ label: 'libzmq DEALER/ROUTER in C, 2 I/O threads', rate: c.libzmq2.perSecond, cpuUs: c.libzmq2.cpuUsPerRoundTrip });
-  rows.push({ label: 'TCP ping-pong in C (blocking, one thread)', rate: c.tcp.perSecond, cpuUs: c.tcp.cpuUsPerRoundTrip });
+  rows.push({
+    label: `libzmq ${'DEALER/ROUTER'} in C, no Node (1 I/O thread)`,
+    rate: c.libzmq.perSecond,
+    cpuUs: c.libzmq.cpuUsPerRoundTrip,
+  });
+  rows.push({
+    label: 'libzmq DEALER/ROUTER in C, 2 I/O threads',
+    rate: c.libzmq2.perSecond,
+    cpuUs: c.libzmq2.cpuUsPerRoundTrip,
+  });
+  rows.push({
+    label: 'TCP ping-pong in C (blocking, one thread)',
+    rate: c.tcp.perSecond,
+    cpuUs: c.tcp.cpuUsPerRoundTrip,
+  });
 }
 if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-process.stdout.write(`Sequential round trips, 100-byte payload, loopback, best of ${ROUNDS} alternating rounds (${new Date().toISOString().slice(0, 10)}, node ${process.version}${c ? `, ${c.lib}` : ', no C build'}):\n\n`);
+process.stdout.write(
+  `Sequential round trips, 100-byte payload, loopback, best of ${ROUNDS} alternating rounds (${new Date().toISOString().slice(0, 10)}, node ${process.version}${c ? `, ${c.lib}` : ', no C build'}):\n\n`,
+);
 process.stdout.write('| round trip | per second | µs each | CPU µs each |\n|---|---|---|---|\n');
-for (const r of rows) process.stdout.write(`| ${r.label} | ${Math.round(r.rate).toLocaleString('en-US')} | ${(1e6 / r.rate).toFixed(0)} | ${r.cpuUs.toFixed(0)} |\n`);
+for (const r of rows)
+  process.stdout.write(
+    `| ${r.label} | ${Math.round(r.rate).toLocaleString('en-US')} | ${(1e6 / r.rate).toFixed(0)} | ${r.cpuUs.toFixed(0)} |\n`,
+  );
 process.exit(0);

@@ -55,7 +55,10 @@ export async function rawSetup() {
     call: () => request('call'),
     cast: () => request('cast'),
     casts: () => casts,
-    close: async () => { dealer.close(); router.close(); },
+    close: async () => {
+      dealer.close();
+      router.close();
+    },
   };
 }
 
@@ -79,7 +82,14 @@ export async function moleculerSetup() {
   const [sPort, cPort] = [await freePort(), await freePort()];
   const ids = { server: `${namespace}-server`, client: `${namespace}-client` };
   const urls = { [ids.server]: `127.0.0.1:${sPort}`, [ids.client]: `127.0.0.1:${cPort}` };
-  const common = { namespace, logger: false, metrics: false, tracing: false, requestTimeout: 30_000, serializer: 'JSON' };
+  const common = {
+    namespace,
+    logger: false,
+    metrics: false,
+    tracing: false,
+    requestTimeout: 30_000,
+    serializer: 'JSON',
+  };
   const transporter = (port) => ({ type: 'TCP', options: { udpDiscovery: false, port, urls, useHostname: false } });
   const server = new ServiceBroker({ ...common, nodeID: ids.server, transporter: transporter(sPort) });
   server.createService({ name: 'bench', actions: { echo: (ctx) => ctx.params.payload } });
@@ -89,7 +99,10 @@ export async function moleculerSetup() {
   await client.waitForServices('bench', 30_000);
   return {
     call: () => client.call('bench.echo', { payload: PAYLOAD }),
-    close: async () => { await client.stop(); await server.stop(); },
+    close: async () => {
+      await client.stop();
+      await server.stop();
+    },
   };
 }
 

@@ -13,14 +13,19 @@ import { SECONDS } from './_measure.mjs';
 import { measure, oursSetup, rawSetup } from './_amqp1-setups.mjs';
 
 export const name = 'amqp1';
-export const description = 'AMQP 1.0 via RabbitMQ 127.0.0.1:5672 (rabbitmq addressing): driver-amqp1 vs raw rhea, 100-byte payload';
+export const description =
+  'AMQP 1.0 via RabbitMQ 127.0.0.1:5672 (rabbitmq addressing): driver-amqp1 vs raw rhea, 100-byte payload';
 
 const ANCHOR = 'raw rhea';
 const ROUNDS = Number(process.env.OSLO_BENCH_AMQP1_ROUNDS ?? 6);
 /** Cast rounds last OSLO_BENCH_SECONDS each. */
 const CAST_ROUNDS = 3;
 /** Calls per round at each concurrency (under a second each on this machine: many short alternated rounds ride out bursts of load better). */
-const CALLS = { 1: Number(process.env.OSLO_BENCH_AMQP1_SEQ_CALLS ?? 1000), 10: Number(process.env.OSLO_BENCH_AMQP1_C10_CALLS ?? 3000), 100: Number(process.env.OSLO_BENCH_AMQP1_C100_CALLS ?? 6000) };
+const CALLS = {
+  1: Number(process.env.OSLO_BENCH_AMQP1_SEQ_CALLS ?? 1000),
+  10: Number(process.env.OSLO_BENCH_AMQP1_C10_CALLS ?? 3000),
+  100: Number(process.env.OSLO_BENCH_AMQP1_C100_CALLS ?? 6000),
+};
 /** Calls per allocation window: few enough that no GC runs in it (sequential calls read many small socket chunks, whose buffers trigger one sooner). */
 const ALLOC_CALLS = { 1: 500, 10: 1500, 100: 1500 };
 const CHILD = fileURLToPath(new URL('./_amqp1-child.mjs', import.meta.url));
@@ -32,7 +37,14 @@ async function rounds(o, w, concurrency) {
   const best = { ours: undefined, raw: undefined };
   const keep = (side, r) => {
     const b = best[side];
-    best[side] = b ? { rate: Math.max(b.rate, r.rate), cpuUs: Math.min(b.cpuUs, r.cpuUs), p50: Math.min(b.p50, r.p50), p99: Math.min(b.p99, r.p99) } : r;
+    best[side] = b
+      ? {
+          rate: Math.max(b.rate, r.rate),
+          cpuUs: Math.min(b.cpuUs, r.cpuUs),
+          p50: Math.min(b.p50, r.p50),
+          p99: Math.min(b.p99, r.p99),
+        }
+      : r;
   };
   for (let i = 0; i < ROUNDS; i++) {
     keep('ours', await measure(o.call, concurrency, CALLS[concurrency]));
@@ -63,7 +75,19 @@ async function casts(side) {
 async function allocated(side, concurrency) {
   let r;
   for (let attempt = 0; attempt < 3 && !(r?.gcs === 0); attempt++) {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', CHILD, side, String(concurrency), String(ALLOC_CALLS[concurrency])], { timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--min-semi-space-size=256',
+        '--max-semi-space-size=256',
+        CHILD,
+        side,
+        String(concurrency),
+        String(ALLOC_CALLS[concurrency]),
+      ],
+      { timeout: 120_000 },
+    );
     r = JSON.parse(stdout.trim().split('\n').pop());
   }
   return { bytes: r.bytesPerCall, exact: r.gcs === 0 };
@@ -83,11 +107,19 @@ function readmeBlock(r, castR, alloc, when, broker) {
   ];
   for (const c of [1, 10, 100]) {
     const { ours, raw } = r[c];
-    lines.push(`| ${LABEL[c]} | ${n(ours.rate)} calls/s (p50 ${ms(ours.p50)} ms, p99 ${ms(ours.p99)} ms) | ${n(raw.rate)} (p50 ${ms(raw.p50)} ms, p99 ${ms(raw.p99)} ms) | ${pct(ours.rate, raw.rate)} |`);
-    lines.push(`| ${LABEL[c]}: CPU | ${n(ours.cpuUs)} µs/call | ${n(raw.cpuUs)} | ${pct(ours.cpuUs, raw.cpuUs)} (lower is better) |`);
-    lines.push(`| ${LABEL[c]}: allocated | ${n(alloc[`ours${c}`].bytes)} bytes/call | ${n(alloc[`raw${c}`].bytes)} | ${pct(alloc[`ours${c}`].bytes, alloc[`raw${c}`].bytes)} (lower is better) |`);
+    lines.push(
+      `| ${LABEL[c]} | ${n(ours.rate)} calls/s (p50 ${ms(ours.p50)} ms, p99 ${ms(ours.p99)} ms) | ${n(raw.rate)} (p50 ${ms(raw.p50)} ms, p99 ${ms(raw.p99)} ms) | ${pct(ours.rate, raw.rate)} |`,
+    );
+    lines.push(
+      `| ${LABEL[c]}: CPU | ${n(ours.cpuUs)} µs/call | ${n(raw.cpuUs)} | ${pct(ours.cpuUs, raw.cpuUs)} (lower is better) |`,
+    );
+    lines.push(
+      `| ${LABEL[c]}: allocated | ${n(alloc[`ours${c}`].bytes)} bytes/call | ${n(alloc[`raw${c}`].bytes)} | ${pct(alloc[`ours${c}`].bytes, alloc[`raw${c}`].bytes)} (lower is better) |`,
+    );
   }
-  lines.push(`| cast end-to-end (pre-settled) | ${n(castR.ours.rate)} msgs/s, ${n(castR.ours.cpuUs)} µs/msg | ${n(castR.raw.rate)}, ${n(castR.raw.cpuUs)} µs/msg | ${pct(castR.ours.rate, castR.raw.rate)} |`);
+  lines.push(
+    `| cast end-to-end (pre-settled) | ${n(castR.ours.rate)} msgs/s, ${n(castR.ours.cpuUs)} µs/msg | ${n(castR.raw.rate)}, ${n(castR.raw.cpuUs)} µs/msg | ${pct(castR.ours.rate, castR.raw.rate)} |`,
+  );
   return lines.join('\n');
 }
 
@@ -102,7 +134,10 @@ export async function run({ log }) {
   for (const c of [1, 10, 100]) r[c] = await rounds(o, w, c);
   const castR = { ours: undefined, raw: undefined };
   for (let i = 0; i < CAST_ROUNDS; i++) {
-    for (const [k, side] of [['ours', o], ['raw', w]]) {
+    for (const [k, side] of [
+      ['ours', o],
+      ['raw', w],
+    ]) {
       const m = await casts(side);
       const b = castR[k];
       castR[k] = b ? { rate: Math.max(b.rate, m.rate), cpuUs: Math.min(b.cpuUs, m.cpuUs) } : m;
@@ -112,17 +147,47 @@ export async function run({ log }) {
   await w.close();
   const alloc = {};
   for (const side of ['ours', 'raw']) for (const c of [1, 10, 100]) alloc[`${side}${c}`] = await allocated(side, c);
-  if (Object.values(alloc).some((a) => !a.exact)) log('a GC ran inside an allocation window: bytes/call there are not exact');
+  if (Object.values(alloc).some((a) => !a.exact))
+    log('a GC ran inside an allocation window: bytes/call there are not exact');
   const lat = (x) => ({ p50_ms: +x.p50.toFixed(2), p99_ms: +x.p99.toFixed(2) });
   const rows = [];
   for (const c of [1, 10, 100]) {
     const { ours, raw } = r[c];
-    rows.push({ row: LABEL[c], unit: 'calls/s', ours: ours.rate, anchors: { [ANCHOR]: raw.rate }, extra: { ours: lat(ours), raw: lat(raw) } });
-    rows.push({ row: `${LABEL[c]}: CPU`, unit: 'µs/call', lowerIsBetter: true, ours: ours.cpuUs, anchors: { [ANCHOR]: raw.cpuUs } });
-    rows.push({ row: `${LABEL[c]}: allocated`, unit: 'bytes/call', lowerIsBetter: true, ours: alloc[`ours${c}`].bytes, anchors: { [ANCHOR]: alloc[`raw${c}`].bytes } });
+    rows.push({
+      row: LABEL[c],
+      unit: 'calls/s',
+      ours: ours.rate,
+      anchors: { [ANCHOR]: raw.rate },
+      extra: { ours: lat(ours), raw: lat(raw) },
+    });
+    rows.push({
+      row: `${LABEL[c]}: CPU`,
+      unit: 'µs/call',
+      lowerIsBetter: true,
+      ours: ours.cpuUs,
+      anchors: { [ANCHOR]: raw.cpuUs },
+    });
+    rows.push({
+      row: `${LABEL[c]}: allocated`,
+      unit: 'bytes/call',
+      lowerIsBetter: true,
+      ours: alloc[`ours${c}`].bytes,
+      anchors: { [ANCHOR]: alloc[`raw${c}`].bytes },
+    });
   }
-  rows.push({ row: 'cast end-to-end (pre-settled)', unit: 'msgs/s', ours: castR.ours.rate, anchors: { [ANCHOR]: castR.raw.rate } });
-  rows.push({ row: 'cast end-to-end: CPU', unit: 'µs/msg', lowerIsBetter: true, ours: castR.ours.cpuUs, anchors: { [ANCHOR]: castR.raw.cpuUs } });
+  rows.push({
+    row: 'cast end-to-end (pre-settled)',
+    unit: 'msgs/s',
+    ours: castR.ours.rate,
+    anchors: { [ANCHOR]: castR.raw.rate },
+  });
+  rows.push({
+    row: 'cast end-to-end: CPU',
+    unit: 'µs/msg',
+    lowerIsBetter: true,
+    ours: castR.ours.cpuUs,
+    anchors: { [ANCHOR]: castR.raw.cpuUs },
+  });
   const block = readmeBlock(r, castR, alloc, new Date().toISOString().slice(0, 10), w.broker);
   log(`README block (packages/driver-amqp1/README.md, between the bench:amqp1 markers):\n\n${block}\n`);
   if (process.argv.includes('--readme')) {
@@ -130,7 +195,9 @@ export async function run({ log }) {
     const a = text.indexOf(START);
     const b = text.indexOf(END);
     if (a < 0 || b < a) log(`--readme: no bench:amqp1 markers in ${README}; not rewritten`);
-    else (writeFileSync(README, `${text.slice(0, a + START.length)}\n${block}\n${text.slice(b)}`), log(`--readme: rewrote the figures in ${README}`));
+    else
+      (writeFileSync(README, `${text.slice(0, a + START.length)}\n${block}\n${text.slice(b)}`),
+        log(`--readme: rewrote the figures in ${README}`));
   }
   return rows;
 }

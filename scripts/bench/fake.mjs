@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { measure, moleculerSetup, oursSetup, warmUp } from './_fake-setups.mjs';
 
 export const name = 'fake';
-export const description = 'in-process: driver-fake (core\'s own cost) vs Moleculer 0.14 Fake transporter, 100-byte payload';
+export const description =
+  "in-process: driver-fake (core's own cost) vs Moleculer 0.14 Fake transporter, 100-byte payload";
 
 const ANCHOR = 'Moleculer Fake';
 const SEQ_CALLS = Number(process.env.OSLO_BENCH_FAKE_SEQ_CALLS ?? 5000);
@@ -25,7 +26,14 @@ async function rounds(o, m, concurrency, calls) {
   const best = { ours: undefined, anchor: undefined };
   const keep = (side, r) => {
     const b = best[side];
-    best[side] = b ? { rate: Math.max(b.rate, r.rate), cpuUs: Math.min(b.cpuUs, r.cpuUs), p50: Math.min(b.p50, r.p50), p99: Math.min(b.p99, r.p99) } : r;
+    best[side] = b
+      ? {
+          rate: Math.max(b.rate, r.rate),
+          cpuUs: Math.min(b.cpuUs, r.cpuUs),
+          p50: Math.min(b.p50, r.p50),
+          p99: Math.min(b.p99, r.p99),
+        }
+      : r;
   };
   for (let i = 0; i < ROUNDS; i++) {
     keep('ours', await measure(o.call, concurrency, calls));
@@ -41,7 +49,16 @@ async function child(args) {
 
 /** Bytes allocated per call, from a child process per side (see _fake-child.mjs). */
 async function allocated(side, concurrency) {
-  const r = await child(['--expose-gc', '--min-semi-space-size=128', '--max-semi-space-size=128', CHILD, side, 'alloc', String(concurrency), String(ALLOC_CALLS)]);
+  const r = await child([
+    '--expose-gc',
+    '--min-semi-space-size=128',
+    '--max-semi-space-size=128',
+    CHILD,
+    side,
+    'alloc',
+    String(concurrency),
+    String(ALLOC_CALLS),
+  ]);
   return { bytes: r.bytesPerCall, exact: r.gcs === 0 };
 }
 
@@ -59,18 +76,54 @@ export async function run({ log }) {
   await m.close();
   const alloc = {};
   for (const side of ['ours', 'moleculer']) for (const c of [1, 10]) alloc[`${side}${c}`] = await allocated(side, c);
-  if (Object.values(alloc).some((a) => !a.exact)) log('a GC ran inside an allocation window: bytes/call there are a lower bound');
+  if (Object.values(alloc).some((a) => !a.exact))
+    log('a GC ran inside an allocation window: bytes/call there are a lower bound');
   const solo = { ours: await alone('ours'), anchor: await alone('moleculer') };
   const lat = (r) => ({ p50_ms: +r.p50.toFixed(3), p99_ms: +r.p99.toFixed(3) });
   const rows = [];
-  for (const [label, r, c] of [['sequential call', seq, 1], ['calls, 10 concurrent callers', c10, 10]]) {
-    rows.push({ row: label, unit: 'calls/s', ours: r.ours.rate, anchors: { [ANCHOR]: r.anchor.rate }, extra: { ours: lat(r.ours), [ANCHOR]: lat(r.anchor) } });
-    rows.push({ row: `${label}: CPU`, unit: 'µs/call', lowerIsBetter: true, ours: r.ours.cpuUs, anchors: { [ANCHOR]: r.anchor.cpuUs } });
-    rows.push({ row: `${label}: allocated`, unit: 'bytes/call', lowerIsBetter: true, ours: alloc[`ours${c}`].bytes, anchors: { [ANCHOR]: alloc[`moleculer${c}`].bytes } });
+  for (const [label, r, c] of [
+    ['sequential call', seq, 1],
+    ['calls, 10 concurrent callers', c10, 10],
+  ]) {
+    rows.push({
+      row: label,
+      unit: 'calls/s',
+      ours: r.ours.rate,
+      anchors: { [ANCHOR]: r.anchor.rate },
+      extra: { ours: lat(r.ours), [ANCHOR]: lat(r.anchor) },
+    });
+    rows.push({
+      row: `${label}: CPU`,
+      unit: 'µs/call',
+      lowerIsBetter: true,
+      ours: r.ours.cpuUs,
+      anchors: { [ANCHOR]: r.anchor.cpuUs },
+    });
+    rows.push({
+      row: `${label}: allocated`,
+      unit: 'bytes/call',
+      lowerIsBetter: true,
+      ours: alloc[`ours${c}`].bytes,
+      anchors: { [ANCHOR]: alloc[`moleculer${c}`].bytes },
+    });
   }
-  for (const [label, k] of [['sequential call', 'seq'], ['calls, 10 concurrent callers', 'c10']]) {
-    rows.push({ row: `${label}, separate processes`, unit: 'calls/s', ours: solo.ours[k].rate, anchors: { [ANCHOR]: solo.anchor[k].rate } });
-    rows.push({ row: `${label}, separate processes: CPU`, unit: 'µs/call', lowerIsBetter: true, ours: solo.ours[k].cpuUs, anchors: { [ANCHOR]: solo.anchor[k].cpuUs } });
+  for (const [label, k] of [
+    ['sequential call', 'seq'],
+    ['calls, 10 concurrent callers', 'c10'],
+  ]) {
+    rows.push({
+      row: `${label}, separate processes`,
+      unit: 'calls/s',
+      ours: solo.ours[k].rate,
+      anchors: { [ANCHOR]: solo.anchor[k].rate },
+    });
+    rows.push({
+      row: `${label}, separate processes: CPU`,
+      unit: 'µs/call',
+      lowerIsBetter: true,
+      ours: solo.ours[k].cpuUs,
+      anchors: { [ANCHOR]: solo.anchor[k].cpuUs },
+    });
   }
   return rows;
 }

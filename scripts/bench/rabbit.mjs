@@ -16,7 +16,8 @@ import { DEBIAN, pythonBench, upstream } from './_python-peers.mjs';
 import { RABBIT_URL, ROWS, SIDES } from './_rabbit-setups.mjs';
 
 export const name = 'rabbit';
-export const description = 'RabbitMQ: driver-rabbit vs raw amqplib, bare amqplib ceiling, Python oslo.messaging 14.0.3 and 18.1.0';
+export const description =
+  'RabbitMQ: driver-rabbit vs raw amqplib, bare amqplib ceiling, Python oslo.messaging 14.0.3 and 18.1.0';
 
 const ROUNDS = Number(process.env.OSLO_BENCH_RABBIT_ROUNDS ?? 3);
 const CHILD = fileURLToPath(new URL('./_rabbit-child.mjs', import.meta.url));
@@ -27,7 +28,10 @@ const BARE = 'bare amqplib ceiling';
 async function separate() {
   const out = {};
   for (const side of Object.keys(SIDES)) {
-    const { stdout } = await promisify(execFile)(process.execPath, [CHILD, side, String(ROUNDS)], { timeout: 600_000, env: process.env });
+    const { stdout } = await promisify(execFile)(process.execPath, [CHILD, side, String(ROUNDS)], {
+      timeout: 600_000,
+      env: process.env,
+    });
     out[side] = JSON.parse(stdout.trim().split('\n').pop()).rows;
   }
   return out;
@@ -39,7 +43,10 @@ async function alternating() {
   for (const [side, setup] of Object.entries(SIDES)) s[side] = await setup();
   const out = {};
   for (const r of ROWS) {
-    const best = await alternateAll(Object.fromEntries(Object.keys(s).map((side) => [side, () => r.measure(s[side])])), ROUNDS);
+    const best = await alternateAll(
+      Object.fromEntries(Object.keys(s).map((side) => [side, () => r.measure(s[side])])),
+      ROUNDS,
+    );
     out[r.key] = best;
   }
   for (const side of Object.values(s)) await side.close();
@@ -60,11 +67,19 @@ async function pythons(log) {
   const out = [];
   for (const peer of peers) {
     const got = {};
-    for (const [key, mode] of [['seq', 'seq'], ['c10', 'par10']]) {
+    for (const [key, mode] of [
+      ['seq', 'seq'],
+      ['c10', 'par10'],
+    ]) {
       try {
         // Upstream 18.1 sleeps 0.5 s between polls of a call's reply (ReplyWaiters.get, lp-2035113): a
         // 1.5 s window holds a handful of calls, so it gets a longer one.
-        got[key] = await pythonBench(peer, RABBIT_URL, mode, peer.version === '18.1.0' ? Math.max(SECONDS, 5) : SECONDS);
+        got[key] = await pythonBench(
+          peer,
+          RABBIT_URL,
+          mode,
+          peer.version === '18.1.0' ? Math.max(SECONDS, 5) : SECONDS,
+        );
       } catch (err) {
         log(`${peer.label} ${mode} failed: ${err.message.split('\n')[0]}`);
       }
@@ -83,13 +98,35 @@ export async function run({ log }) {
     const a = alt[r.key];
     const anchors = { [RAW]: a.raw.rate, [BARE]: a.bare.rate };
     for (const p of py) if (p[r.key]) anchors[p.label] = p[r.key].rate;
-    const extra = a.ours.p50 !== undefined ? { ours: lat(a.ours), raw: lat(a.raw), bare: lat(a.bare), ...Object.fromEntries(py.filter((p) => p[r.key]).map((p) => [p.label, lat(p[r.key])])) } : undefined;
+    const extra =
+      a.ours.p50 !== undefined
+        ? {
+            ours: lat(a.ours),
+            raw: lat(a.raw),
+            bare: lat(a.bare),
+            ...Object.fromEntries(py.filter((p) => p[r.key]).map((p) => [p.label, lat(p[r.key])])),
+          }
+        : undefined;
     rows.push({ row: r.row, unit: r.unit, ours: a.ours.rate, anchors, ...(extra ? { extra } : {}) });
     const sp = solo.ours[r.key];
-    rows.push({ row: `${r.row}, separate processes`, unit: r.unit, ours: sp.rate, anchors: { [RAW]: solo.raw[r.key].rate, [BARE]: solo.bare[r.key].rate }, ...(sp.p50 !== undefined ? { extra: { ours: lat(sp), raw: lat(solo.raw[r.key]), bare: lat(solo.bare[r.key]) } } : {}) });
+    rows.push({
+      row: `${r.row}, separate processes`,
+      unit: r.unit,
+      ours: sp.rate,
+      anchors: { [RAW]: solo.raw[r.key].rate, [BARE]: solo.bare[r.key].rate },
+      ...(sp.p50 !== undefined
+        ? { extra: { ours: lat(sp), raw: lat(solo.raw[r.key]), bare: lat(solo.bare[r.key]) } }
+        : {}),
+    });
   }
   for (const r of ROWS) {
-    rows.push({ row: `${r.row}: CPU, separate processes`, unit: `µs/${r.unit === 'calls/s' ? 'call' : 'msg'}`, lowerIsBetter: true, ours: solo.ours[r.key].cpuUs, anchors: { [RAW]: solo.raw[r.key].cpuUs, [BARE]: solo.bare[r.key].cpuUs } });
+    rows.push({
+      row: `${r.row}: CPU, separate processes`,
+      unit: `µs/${r.unit === 'calls/s' ? 'call' : 'msg'}`,
+      lowerIsBetter: true,
+      ours: solo.ours[r.key].cpuUs,
+      anchors: { [RAW]: solo.raw[r.key].cpuUs, [BARE]: solo.bare[r.key].cpuUs },
+    });
   }
   // Unindented, so it pastes as it is over the block in packages/driver-rabbit/README.md.
   process.stdout.write(`\n${readmeBlock(alt, solo, py).join('\n')}\n\n`);
@@ -113,21 +150,40 @@ function readmeBlock(alt, solo, py) {
   for (const r of ROWS) {
     const a = alt[r.key];
     const s = (side) => solo[side][r.key];
-    lines.push(`| ${r.row} (${r.unit}) | ${f(a.ours.rate)} | ${f(a.raw.rate)} (${ratio(a.ours.rate, a.raw.rate)}) | ${f(a.bare.rate)} (${ratio(a.ours.rate, a.bare.rate)}) | ${f(s('ours').rate)} | ${f(s('raw').rate)} (${ratio(s('ours').rate, s('raw').rate)}) | ${f(s('bare').rate)} (${ratio(s('ours').rate, s('bare').rate)}) |`);
+    lines.push(
+      `| ${r.row} (${r.unit}) | ${f(a.ours.rate)} | ${f(a.raw.rate)} (${ratio(a.ours.rate, a.raw.rate)}) | ${f(a.bare.rate)} (${ratio(a.ours.rate, a.bare.rate)}) | ${f(s('ours').rate)} | ${f(s('raw').rate)} (${ratio(s('ours').rate, s('raw').rate)}) | ${f(s('bare').rate)} (${ratio(s('ours').rate, s('bare').rate)}) |`,
+    );
   }
-  lines.push('', '| CPU per operation, separate processes (client + server) | ours | raw amqplib | bare ceiling |', '|---|---|---|---|');
-  for (const r of ROWS) lines.push(`| ${r.row} | ${s1(solo.ours[r.key].cpuUs)} µs | ${s1(solo.raw[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.raw[r.key].cpuUs)}) | ${s1(solo.bare[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.bare[r.key].cpuUs)}) |`);
+  lines.push(
+    '',
+    '| CPU per operation, separate processes (client + server) | ours | raw amqplib | bare ceiling |',
+    '|---|---|---|---|',
+  );
+  for (const r of ROWS)
+    lines.push(
+      `| ${r.row} | ${s1(solo.ours[r.key].cpuUs)} µs | ${s1(solo.raw[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.raw[r.key].cpuUs)}) | ${s1(solo.bare[r.key].cpuUs)} µs (${ratio(solo.ours[r.key].cpuUs, solo.bare[r.key].cpuUs)}) |`,
+    );
   lines.push('', '| latency, alternating (p50 / p99 ms) | ours | raw amqplib | bare ceiling |', '|---|---|---|---|');
   for (const r of ROWS.filter((x) => alt[x.key].ours.p50 !== undefined)) {
     const a = alt[r.key];
-    lines.push(`| ${r.row} | ${a.ours.p50.toFixed(2)} / ${a.ours.p99.toFixed(2)} | ${a.raw.p50.toFixed(2)} / ${a.raw.p99.toFixed(2)} | ${a.bare.p50.toFixed(2)} / ${a.bare.p99.toFixed(2)} |`);
+    lines.push(
+      `| ${r.row} | ${a.ours.p50.toFixed(2)} / ${a.ours.p99.toFixed(2)} | ${a.raw.p50.toFixed(2)} / ${a.raw.p99.toFixed(2)} | ${a.bare.p50.toFixed(2)} / ${a.bare.p99.toFixed(2)} |`,
+    );
   }
   if (py.length) {
-    lines.push('', '| Python anchors (Python client and server, same broker) | ours alt. | ' + py.map((p) => p.label).join(' | ') + ' |', `|---|---|${py.map(() => '---|').join('')}`);
+    lines.push(
+      '',
+      '| Python anchors (Python client and server, same broker) | ours alt. | ' +
+        py.map((p) => p.label).join(' | ') +
+        ' |',
+      `|---|---|${py.map(() => '---|').join('')}`,
+    );
     for (const key of ['seq', 'c10']) {
       const r = ROWS.find((x) => x.key === key);
       const o = alt[key].ours.rate;
-      lines.push(`| ${r.row} (${r.unit}) | ${f(o)} | ${py.map((p) => (p[key] ? `${f(p[key].rate)} (ours ${ratio(o, p[key].rate)}x), p50 ${p[key].p50.toFixed(2)} ms` : '–')).join(' | ')} |`);
+      lines.push(
+        `| ${r.row} (${r.unit}) | ${f(o)} | ${py.map((p) => (p[key] ? `${f(p[key].rate)} (ours ${ratio(o, p[key].rate)}x), p50 ${p[key].p50.toFixed(2)} ms` : '–')).join(' | ')} |`,
+      );
     }
   }
   lines.push('<!-- bench:rabbit:end -->');

@@ -10,7 +10,10 @@ export const description = 'worker-threads executor vs executor-pool, 10 concurr
 const MODULE = new URL('./_heavy-endpoint.mjs', import.meta.url);
 
 async function measure({ executor, endpoint, method, args, seconds, concurrency = 10 }) {
-  const transport = await getRpcTransport({ url: `fake:///bench-wt-${executor}-${method}-${Date.now()}`, logger: silentLogger });
+  const transport = await getRpcTransport({
+    url: `fake:///bench-wt-${executor}-${method}-${Date.now()}`,
+    logger: silentLogger,
+  });
   const server = getRpcServer(transport, { topic: 'bench', server: 's' }, [endpoint], { executor });
   await server.start();
   const client = getRpcClient(transport, { topic: 'bench' }, { timeout: 60 });
@@ -41,7 +44,13 @@ export async function run({ log }) {
     ['light echo, 10 callers', 'echo', { v: 'x' }],
   ]) {
     const pool = await measure({ executor: 'pool', endpoint: new BenchEndpoint(), method, args, seconds: 3 });
-    const workers = await measure({ executor: 'worker-threads', endpoint: workerEndpoint({ module: MODULE, export: 'BenchEndpoint' }), method, args, seconds: 3 });
+    const workers = await measure({
+      executor: 'worker-threads',
+      endpoint: workerEndpoint({ module: MODULE, export: 'BenchEndpoint' }),
+      method,
+      args,
+      seconds: 3,
+    });
     log(`${label}: worker-threads ${workers.toFixed(0)}/s, executor-pool ${pool.toFixed(0)}/s`);
     rows.push({ row: label, unit: 'calls/s', ours: workers, anchors: { 'executor-pool': pool } });
   }

@@ -14,7 +14,8 @@ import { alternate, drive, endToEnd } from './_measure.mjs';
 import { moleculerSetup, oursSetup, rawSetup } from './_zmq-setups.mjs';
 
 export const name = 'zmq';
-export const description = 'ZeroMQ over loopback (Redis matchmaker): driver-zmq vs raw zeromq.js DEALER/ROUTER vs Moleculer 0.14 TCP';
+export const description =
+  'ZeroMQ over loopback (Redis matchmaker): driver-zmq vs raw zeromq.js DEALER/ROUTER vs Moleculer 0.14 TCP';
 
 const RAW = 'raw zeromq.js';
 const MOL = 'Moleculer TCP';
@@ -33,7 +34,14 @@ async function rounds(sides, concurrency, calls) {
     for (const [side, s] of Object.entries(sides)) {
       const r = await measure(s.call, concurrency, calls);
       const b = best[side];
-      best[side] = b ? { rate: Math.max(b.rate, r.rate), cpuUs: Math.min(b.cpuUs, r.cpuUs), p50: Math.min(b.p50, r.p50), p99: Math.min(b.p99, r.p99) } : r;
+      best[side] = b
+        ? {
+            rate: Math.max(b.rate, r.rate),
+            cpuUs: Math.min(b.cpuUs, r.cpuUs),
+            p50: Math.min(b.p50, r.p50),
+            p99: Math.min(b.p99, r.p99),
+          }
+        : r;
     }
   }
   return best;
@@ -41,7 +49,15 @@ async function rounds(sides, concurrency, calls) {
 
 /** Bytes allocated per call (JS heap, client and server together) of one side alone in a child process. */
 async function allocated(side, concurrency) {
-  const args = ['--expose-gc', '--min-semi-space-size=128', '--max-semi-space-size=128', CHILD, side, String(concurrency), String(ALLOC_CALLS)];
+  const args = [
+    '--expose-gc',
+    '--min-semi-space-size=128',
+    '--max-semi-space-size=128',
+    CHILD,
+    side,
+    String(concurrency),
+    String(ALLOC_CALLS),
+  ];
   const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 120_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop());
   return { bytes: r.bytesPerCall, exact: r.gcs === 0 };
@@ -59,15 +75,30 @@ function markdown(r, alloc, when) {
     `| row | ours | ${RAW} | ${MOL} | ours/raw | ours/Moleculer |`,
     '|---|---|---|---|---|---|',
   ];
-  for (const [label, x] of [['sequential calls', r.seq], ['calls, 10 concurrent callers', r.c10]]) {
-    lines.push(`| ${label} (calls/s) | ${n0(x.ours.rate)} | ${n0(x.raw.rate)} | ${n0(x.moleculer.rate)} | ${ratio(x.ours.rate, x.raw.rate)} | ${ratio(x.ours.rate, x.moleculer.rate)} |`);
-    lines.push(`| ${label}: p50 / p99 (ms) | ${ms(x.ours.p50)} / ${ms(x.ours.p99)} | ${ms(x.raw.p50)} / ${ms(x.raw.p99)} | ${ms(x.moleculer.p50)} / ${ms(x.moleculer.p99)} | p99 ${ratio(x.ours.p99, x.raw.p99)} | |`);
-    lines.push(`| ${label}: CPU (µs/call) | ${n0(x.ours.cpuUs)} | ${n0(x.raw.cpuUs)} | ${n0(x.moleculer.cpuUs)} | ${ratio(x.ours.cpuUs, x.raw.cpuUs)} | ${ratio(x.ours.cpuUs, x.moleculer.cpuUs)} |`);
+  for (const [label, x] of [
+    ['sequential calls', r.seq],
+    ['calls, 10 concurrent callers', r.c10],
+  ]) {
+    lines.push(
+      `| ${label} (calls/s) | ${n0(x.ours.rate)} | ${n0(x.raw.rate)} | ${n0(x.moleculer.rate)} | ${ratio(x.ours.rate, x.raw.rate)} | ${ratio(x.ours.rate, x.moleculer.rate)} |`,
+    );
+    lines.push(
+      `| ${label}: p50 / p99 (ms) | ${ms(x.ours.p50)} / ${ms(x.ours.p99)} | ${ms(x.raw.p50)} / ${ms(x.raw.p99)} | ${ms(x.moleculer.p50)} / ${ms(x.moleculer.p99)} | p99 ${ratio(x.ours.p99, x.raw.p99)} | |`,
+    );
+    lines.push(
+      `| ${label}: CPU (µs/call) | ${n0(x.ours.cpuUs)} | ${n0(x.raw.cpuUs)} | ${n0(x.moleculer.cpuUs)} | ${ratio(x.ours.cpuUs, x.raw.cpuUs)} | ${ratio(x.ours.cpuUs, x.moleculer.cpuUs)} |`,
+    );
     const c = label.startsWith('seq') ? 1 : 10;
-    lines.push(`| ${label}: allocated (bytes/call) | ${n0(alloc.ours[c].bytes)} | ${n0(alloc.raw[c].bytes)} | ${n0(alloc.moleculer[c].bytes)} | ${ratio(alloc.ours[c].bytes, alloc.raw[c].bytes)} | ${ratio(alloc.ours[c].bytes, alloc.moleculer[c].bytes)} |`);
+    lines.push(
+      `| ${label}: allocated (bytes/call) | ${n0(alloc.ours[c].bytes)} | ${n0(alloc.raw[c].bytes)} | ${n0(alloc.moleculer[c].bytes)} | ${ratio(alloc.ours[c].bytes, alloc.raw[c].bytes)} | ${ratio(alloc.ours[c].bytes, alloc.moleculer[c].bytes)} |`,
+    );
   }
-  lines.push(`| calls, 100 concurrent callers (calls/s) | ${n0(r.c100.ours.rate)} | ${n0(r.c100.raw.rate)} | – | ${ratio(r.c100.ours.rate, r.c100.raw.rate)} | |`);
-  lines.push(`| acknowledged casts end-to-end (msgs/s) | ${n0(r.cast.ours.rate)} | ${n0(r.cast.raw.rate)} | – | ${ratio(r.cast.ours.rate, r.cast.raw.rate)} | |`);
+  lines.push(
+    `| calls, 100 concurrent callers (calls/s) | ${n0(r.c100.ours.rate)} | ${n0(r.c100.raw.rate)} | – | ${ratio(r.c100.ours.rate, r.c100.raw.rate)} | |`,
+  );
+  lines.push(
+    `| acknowledged casts end-to-end (msgs/s) | ${n0(r.cast.ours.rate)} | ${n0(r.cast.raw.rate)} | – | ${ratio(r.cast.ours.rate, r.cast.raw.rate)} | |`,
+  );
   return lines.join('\n');
 }
 
@@ -78,24 +109,69 @@ export async function run({ log }) {
   const c10 = await rounds(sides, 10, C10_CALLS);
   await sides.moleculer.close();
   const { ours: o, raw: w } = sides;
-  const c100 = await alternate(() => drive(o.call, 100), () => drive(w.call, 100));
-  const cast = await alternate(async () => ({ rate: await endToEnd(o.cast, o.casts) }), async () => ({ rate: await endToEnd(w.cast, w.casts) }));
+  const c100 = await alternate(
+    () => drive(o.call, 100),
+    () => drive(w.call, 100),
+  );
+  const cast = await alternate(
+    async () => ({ rate: await endToEnd(o.cast, o.casts) }),
+    async () => ({ rate: await endToEnd(w.cast, w.casts) }),
+  );
   await o.close();
   await w.close();
   const alloc = { ours: {}, raw: {}, moleculer: {} };
   for (const side of Object.keys(alloc)) for (const c of [1, 10]) alloc[side][c] = await allocated(side, c);
-  if (Object.values(alloc).some((a) => !a[1].exact || !a[10].exact)) log('a GC ran inside an allocation window: bytes/call there are a lower bound');
+  if (Object.values(alloc).some((a) => !a[1].exact || !a[10].exact))
+    log('a GC ran inside an allocation window: bytes/call there are a lower bound');
 
   const lat = (x) => ({ p50_ms: +x.p50.toFixed(3), p99_ms: +x.p99.toFixed(3) });
   const rows = [];
-  for (const [label, x, c] of [['sequential call', seq, 1], ['calls, 10 concurrent callers', c10, 10]]) {
-    rows.push({ row: label, unit: 'calls/s', ours: x.ours.rate, anchors: { [RAW]: x.raw.rate, [MOL]: x.moleculer.rate }, extra: { ours: lat(x.ours), raw: lat(x.raw), moleculer: lat(x.moleculer) } });
-    rows.push({ row: `${label}: p99 latency`, unit: 'ms', lowerIsBetter: true, ours: x.ours.p99, anchors: { [RAW]: x.raw.p99, [MOL]: x.moleculer.p99 } });
-    rows.push({ row: `${label}: CPU`, unit: 'µs/call', lowerIsBetter: true, ours: x.ours.cpuUs, anchors: { [RAW]: x.raw.cpuUs, [MOL]: x.moleculer.cpuUs } });
-    rows.push({ row: `${label}: allocated`, unit: 'bytes/call', lowerIsBetter: true, ours: alloc.ours[c].bytes, anchors: { [RAW]: alloc.raw[c].bytes, [MOL]: alloc.moleculer[c].bytes } });
+  for (const [label, x, c] of [
+    ['sequential call', seq, 1],
+    ['calls, 10 concurrent callers', c10, 10],
+  ]) {
+    rows.push({
+      row: label,
+      unit: 'calls/s',
+      ours: x.ours.rate,
+      anchors: { [RAW]: x.raw.rate, [MOL]: x.moleculer.rate },
+      extra: { ours: lat(x.ours), raw: lat(x.raw), moleculer: lat(x.moleculer) },
+    });
+    rows.push({
+      row: `${label}: p99 latency`,
+      unit: 'ms',
+      lowerIsBetter: true,
+      ours: x.ours.p99,
+      anchors: { [RAW]: x.raw.p99, [MOL]: x.moleculer.p99 },
+    });
+    rows.push({
+      row: `${label}: CPU`,
+      unit: 'µs/call',
+      lowerIsBetter: true,
+      ours: x.ours.cpuUs,
+      anchors: { [RAW]: x.raw.cpuUs, [MOL]: x.moleculer.cpuUs },
+    });
+    rows.push({
+      row: `${label}: allocated`,
+      unit: 'bytes/call',
+      lowerIsBetter: true,
+      ours: alloc.ours[c].bytes,
+      anchors: { [RAW]: alloc.raw[c].bytes, [MOL]: alloc.moleculer[c].bytes },
+    });
   }
-  rows.push({ row: 'calls, 100 concurrent callers', unit: 'calls/s', ours: c100.ours.rate, anchors: { [RAW]: c100.raw.rate }, extra: { ours: lat(c100.ours), raw: lat(c100.raw) } });
-  rows.push({ row: 'acknowledged cast end-to-end', unit: 'msgs/s', ours: cast.ours.rate, anchors: { [RAW]: cast.raw.rate } });
+  rows.push({
+    row: 'calls, 100 concurrent callers',
+    unit: 'calls/s',
+    ours: c100.ours.rate,
+    anchors: { [RAW]: c100.raw.rate },
+    extra: { ours: lat(c100.ours), raw: lat(c100.raw) },
+  });
+  rows.push({
+    row: 'acknowledged cast end-to-end',
+    unit: 'msgs/s',
+    ours: cast.ours.rate,
+    anchors: { [RAW]: cast.raw.rate },
+  });
 
   const block = markdown({ seq, c10, c100, cast }, alloc, new Date());
   log(`README block (packages/driver-zmq/README.md, between the bench markers):\n${MARK[0]}\n${block}\n${MARK[1]}`);
@@ -103,7 +179,9 @@ export async function run({ log }) {
     const text = readFileSync(README, 'utf8');
     const [a, b] = [text.indexOf(MARK[0]), text.indexOf(MARK[1])];
     if (a < 0 || b < a) log(`no bench markers in ${README}: not updated`);
-    else (writeFileSync(README, `${text.slice(0, a + MARK[0].length)}\n${block}\n${text.slice(b)}`), log(`updated ${README}`));
+    else
+      (writeFileSync(README, `${text.slice(0, a + MARK[0].length)}\n${block}\n${text.slice(b)}`),
+        log(`updated ${README}`));
   }
   return rows;
 }

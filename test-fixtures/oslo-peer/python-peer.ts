@@ -9,7 +9,16 @@
 // a process reporting another version or location than its peer's fails the test that waits on it.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  mkdtempSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +71,9 @@ export function upstreamPeer(): Promise<OsloPeer> {
 
 async function prepareUpstream(): Promise<OsloPeer> {
   if (!existsSync(UPSTREAM_TARBALL)) {
-    throw new Error(`upstream oslo.messaging 18.1.0 is missing: ${UPSTREAM_TARBALL} (../shared/peers relative to the repo root) must exist for the interop tests`);
+    throw new Error(
+      `upstream oslo.messaging 18.1.0 is missing: ${UPSTREAM_TARBALL} (../shared/peers relative to the repo root) must exist for the interop tests`,
+    );
   }
   const sha = createHash('sha256').update(readFileSync(UPSTREAM_TARBALL)).digest('hex').slice(0, 16);
   const cache = join(tmpdir(), 'oslo-messaging-ts-peers');
@@ -73,8 +84,11 @@ async function prepareUpstream(): Promise<OsloPeer> {
     const work = mkdtempSync(join(cache, 'extract-'));
     await promisify(execFile)('tar', ['xzf', UPSTREAM_TARBALL, '-C', work]);
     // The tarball holds oslo_messaging/ at its top (or under one directory, as sdists do).
-    const root = existsSync(join(work, 'oslo_messaging')) ? work : join(work, readdirSync(work).find((d) => existsSync(join(work, d, 'oslo_messaging'))) ?? '.');
-    if (!existsSync(join(root, 'oslo_messaging', '__init__.py'))) throw new Error(`${UPSTREAM_TARBALL} holds no oslo_messaging package`);
+    const root = existsSync(join(work, 'oslo_messaging'))
+      ? work
+      : join(work, readdirSync(work).find((d) => existsSync(join(work, d, 'oslo_messaging'))) ?? '.');
+    if (!existsSync(join(root, 'oslo_messaging', '__init__.py')))
+      throw new Error(`${UPSTREAM_TARBALL} holds no oslo_messaging package`);
     writeFileSync(join(root, '.extracted'), `${UPSTREAM_TARBALL} ${sha}\n`);
     try {
       renameSync(root, dir);
@@ -98,14 +112,21 @@ async function prepareUpstream(): Promise<OsloPeer> {
 export async function checkPeer(peer: OsloPeer): Promise<ReportedOslo> {
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)('/usr/bin/python3', [PEER_SCRIPT, 'version'], { env: peerEnv(peer), timeout: 60_000 }));
+    ({ stdout } = await promisify(execFile)('/usr/bin/python3', [PEER_SCRIPT, 'version'], {
+      env: peerEnv(peer),
+      timeout: 60_000,
+    }));
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new Error(`${peer.label} cannot run peer.py (is python3-oslo.messaging installed? does ${peer.packageDir} import on Debian's dependencies?): ${e.message}\n${e.stderr ?? ''}`);
+    throw new Error(
+      `${peer.label} cannot run peer.py (is python3-oslo.messaging installed? does ${peer.packageDir} import on Debian's dependencies?): ${e.message}\n${e.stderr ?? ''}`,
+    );
   }
   const reported = (JSON.parse(stdout.split('\n')[0]!) as { oslo_messaging: ReportedOslo }).oslo_messaging;
   if (reported.version !== peer.version || reported.path !== peer.packageDir) {
-    throw new Error(`${peer.label}: peer.py imported oslo.messaging ${reported.version} from ${reported.path}, expected ${peer.version} from ${peer.packageDir}`);
+    throw new Error(
+      `${peer.label}: peer.py imported oslo.messaging ${reported.version} from ${reported.path}, expected ${peer.version} from ${peer.packageDir}`,
+    );
   }
   return reported;
 }
@@ -138,7 +159,11 @@ export function pythonPeers(url: string, oslo: OsloPeer = DEBIAN_PEER) {
   const peer = (args: string[]): PythonPeer => {
     // A process group of its own, as a service started by its supervisor has: upstream 18.1's queue
     // manager reads /proc/<process group>/stat, and the group of a test run may have lost its leader.
-    const proc = spawn('/usr/bin/python3', [PEER_SCRIPT, ...args, '--url', url], { stdio: 'pipe', env: peerEnv(oslo), detached: true });
+    const proc = spawn('/usr/bin/python3', [PEER_SCRIPT, ...args, '--url', url], {
+      stdio: 'pipe',
+      env: peerEnv(oslo),
+      detached: true,
+    });
     const lines: Array<Record<string, unknown>> = [];
     let reported: ReportedOslo | undefined;
     let buf = '';
@@ -160,9 +185,10 @@ export function pythonPeers(url: string, oslo: OsloPeer = DEBIAN_PEER) {
       }
     });
     proc.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const wrongPeer = () => reported && (reported.version !== oslo.version || reported.path !== oslo.packageDir)
-      ? `${oslo.label}: the peer imported oslo.messaging ${reported.version} from ${reported.path}, expected ${oslo.version} from ${oslo.packageDir}`
-      : undefined;
+    const wrongPeer = () =>
+      reported && (reported.version !== oslo.version || reported.path !== oslo.packageDir)
+        ? `${oslo.label}: the peer imported oslo.messaging ${reported.version} from ${reported.path}, expected ${oslo.version} from ${oslo.packageDir}`
+        : undefined;
     const p: PythonPeer = {
       lines,
       proc,
@@ -173,10 +199,14 @@ export function pythonPeers(url: string, oslo: OsloPeer = DEBIAN_PEER) {
           const wrong = wrongPeer();
           if (wrong) throw new Error(wrong);
           if (check(lines)) {
-            if (!reported) throw new Error(`${oslo.label}: the peer answered without saying which oslo.messaging it runs`);
+            if (!reported)
+              throw new Error(`${oslo.label}: the peer answered without saying which oslo.messaging it runs`);
             return;
           }
-          if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`Python peer (${oslo.label}): timed out waiting for ${what}; exit ${proc.exitCode}; stderr: ${stderr}`);
+          if (Date.now() > deadline || proc.exitCode !== null)
+            throw new Error(
+              `Python peer (${oslo.label}): timed out waiting for ${what}; exit ${proc.exitCode}; stderr: ${stderr}`,
+            );
           await new Promise((r) => setTimeout(r, 25));
         }
       },

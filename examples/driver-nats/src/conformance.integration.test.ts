@@ -8,5 +8,6 @@ beforeAll(ensureNats, 60_000);
 // Consumers of these throw-away queues expire a minute after the test.
 runDriverConformanceSuite({
   name: 'nats',
-  url: () => `nats://127.0.0.1:4222/conformance-${Math.random().toString(36).slice(2)}?nats_consumer_inactive_threshold=60`,
+  url: () =>
+    `nats://127.0.0.1:4222/conformance-${Math.random().toString(36).slice(2)}?nats_consumer_inactive_threshold=60`,
 });

@@ -63,7 +63,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * The caller's give-up signal: core's `signal` (aborted at the deadline or on cleanup) and this driver's own
  * cleanup; for a caller that passes a deadline but no signal, a timer stands in for it.
  */
-function giveUpSignal(options: { deadline?: number | undefined; signal?: AbortSignal | undefined }, closing: AbortSignal): AbortSignal {
+function giveUpSignal(
+  options: { deadline?: number | undefined; signal?: AbortSignal | undefined },
+  closing: AbortSignal,
+): AbortSignal {
   if (options.signal) return AbortSignal.any([closing, options.signal]);
   if (options.deadline === undefined) return closing;
   const c = new AbortController();
@@ -125,7 +128,10 @@ export class NatsDriver implements Driver {
   }
 
   async #connectLoop(): Promise<NatsConnection> {
-    const hosts = this.#ctx.url.hosts.length > 0 ? this.#ctx.url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
+    const hosts =
+      this.#ctx.url.hosts.length > 0
+        ? this.#ctx.url.hosts
+        : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
     const servers = hosts.map((h) => `${h.hostname ?? '127.0.0.1'}:${h.port ?? 4222}`);
     const auth = hosts.find((h) => h.username !== undefined);
     for (let attempt = 1; ; attempt++) {
@@ -147,7 +153,10 @@ export class NatsDriver implements Driver {
         return nc;
       } catch (err) {
         if (err instanceof TransportDriverError) throw err;
-        if (attempt === 1 || attempt % 10 === 0) this.#ctx.logger.warn(`NATS server on ${servers.join(',')} is unreachable: ${(err as Error).message}; retrying`);
+        if (attempt === 1 || attempt % 10 === 0)
+          this.#ctx.logger.warn(
+            `NATS server on ${servers.join(',')} is unreachable: ${(err as Error).message}; retrying`,
+          );
         await sleep(this.#opts.nats_retry_interval * 1000, this.#closing.signal).catch(() => undefined);
       }
     }
@@ -168,7 +177,9 @@ export class NatsDriver implements Driver {
   /** The client side of replies: one subscription per transport, made before the first call is sent. */
   #ensureReplies(nc: NatsConnection): Promise<void> {
     this.#replySub ??= (async () => {
-      nc.subscribe(this.#replySubject, { callback: (err, m) => err || amqpDialect.applyReplyBody(this.#ctx.replies, m.data, this.#ctx.logger) });
+      nc.subscribe(this.#replySubject, {
+        callback: (err, m) => err || amqpDialect.applyReplyBody(this.#ctx.replies, m.data, this.#ctx.logger),
+      });
       // NATS answers a message nobody subscribes to with a "503 no responders" status on its reply subject.
       nc.subscribe(`${this.#replySubject}.nr.*`, {
         callback: (err, m) => {
@@ -269,20 +280,32 @@ export class NatsDriver implements Driver {
    * Publishes to the stream, retried `retry` times (null/negative: until the caller gives up), each attempt
    * waiting `nats_publish_timeout` for the stream's acknowledgement. The message id makes retries idempotent.
    */
-  async #storedPublish(subject: string, body: string, msgId: string, retry: number | null | undefined, signal: AbortSignal): Promise<void> {
+  async #storedPublish(
+    subject: string,
+    body: string,
+    msgId: string,
+    retry: number | null | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const data = Buffer.from(body);
     for (let attempt = 0; ; attempt++) {
       try {
         const nc = await this.#connection(signal);
         await abortable(this.#ensureStream(nc), signal);
-        await abortable(nc.jetstream().publish(subject, data, { msgID: msgId, timeout: this.#opts.nats_publish_timeout * 1000 }), signal);
+        await abortable(
+          nc.jetstream().publish(subject, data, { msgID: msgId, timeout: this.#opts.nats_publish_timeout * 1000 }),
+          signal,
+        );
         return;
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
         if (err instanceof TransportDriverError) throw err;
         this.#stream = undefined; // the stream may have been deleted: declare it again
         if (retry !== null && retry !== undefined && retry >= 0 && attempt >= retry) {
-          throw new MessageDeliveryFailure(`Could not store a message on ${subject} after ${attempt + 1} attempt(s): ${(err as Error).message}`, { cause: err });
+          throw new MessageDeliveryFailure(
+            `Could not store a message on ${subject} after ${attempt + 1} attempt(s): ${(err as Error).message}`,
+            { cause: err },
+          );
         }
         this.#ctx.logger.warn(`Publishing to ${subject} failed (${(err as Error).message}); retrying`);
         await sleep(this.#opts.nats_retry_interval * 1000, signal);
@@ -308,7 +331,9 @@ export class NatsDriver implements Driver {
       const subject = this.#subjects.call(exchange, topic, target.server);
       // Registered first: the deadline, the call monitor and an aborted signal are the waiter's business.
       // The waiter keeps the deadline itself (so it can explain the timeout); it drops out when core gives up.
-      const waiterSignal = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
+      const waiterSignal = options.signal
+        ? AbortSignal.any([options.signal, this.#closing.signal])
+        : this.#closing.signal;
       const waiting = this.#ctx.replies.wait(msgId, { ...options, signal: waiterSignal }, () =>
         this.#noResponders.delete(msgId) ? `No server listens on ${subject}: nobody took the call ${msgId}` : undefined,
       );
@@ -316,13 +341,22 @@ export class NatsDriver implements Driver {
         () => (this.#noResponders.delete(msgId), this.#undeliverableCalls.delete(msgId)),
         () => (this.#noResponders.delete(msgId), this.#undeliverableCalls.delete(msgId)),
       );
-      if (options.atLeastOnce) this.#undeliverableCalls.set(msgId, new MessageUndeliverable(`No server listens on ${subject}`, exchange, topic));
+      if (options.atLeastOnce)
+        this.#undeliverableCalls.set(
+          msgId,
+          new MessageUndeliverable(`No server listens on ${subject}`, exchange, topic),
+        );
       try {
         const nc = await this.#connection(signal);
         await abortable(this.#ensureReplies(nc), signal);
         nc.publish(subject, serializeEnvelope(packContext(msg, ctxt)), { reply: `${this.#replySubject}.nr.${msgId}` });
       } catch (err) {
-        this.#ctx.replies.fail(msgId, signal.aborted ? abortReason(signal) : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }));
+        this.#ctx.replies.fail(
+          msgId,
+          signal.aborted
+            ? abortReason(signal)
+            : new MessageDeliveryFailure(`Could not send the call: ${(err as Error).message}`, { cause: err }),
+        );
       }
       return waiting;
     }
@@ -346,7 +380,12 @@ export class NatsDriver implements Driver {
     return undefined;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  async sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    options: NotificationSendOptions,
+  ): Promise<void> {
     const { version, retry, signal } = options;
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
     const giveUp = giveUpSignal({ signal }, this.#closing.signal);
@@ -358,7 +397,13 @@ export class NatsDriver implements Driver {
     await abortable(this.#ensureConsumer(nc, subject, topic), giveUp);
     const uniqueId = hex();
     const msg = packContext({ ...message, _unique_id: uniqueId }, ctxt);
-    await this.#storedPublish(subject, version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg), uniqueId, retry, giveUp);
+    await this.#storedPublish(
+      subject,
+      version === 2 ? serializeEnvelope(msg) : JSON.stringify(msg),
+      uniqueId,
+      retry,
+      giveUp,
+    );
   }
 
   // ---- receiving -----------------------------------------------------------------------------
@@ -382,7 +427,10 @@ export class NatsDriver implements Driver {
     });
   }
 
-  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
+  async listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: NotificationListenOptions,
+  ): Promise<Listener> {
     const stored = targetsAndPriorities.map(([target, priority]) => {
       const topic = `${target.topic}.${priority}`;
       return { subject: this.#subjects.notification(this.#exchangeOf(target), topic), queue: options.pool ?? topic };
@@ -449,7 +497,8 @@ export class NatsDriver implements Driver {
   /** Subscribes a listener's core subjects and starts pulling from its durable consumers. */
   async #attach(r: Run, spec: ListenerSpec, onMessage: MessageSink): Promise<void> {
     const nc = await this.#connection(this.#closing.signal);
-    const deliver = (incoming: IncomingMessage | undefined) => (incoming && !r.stopped ? onMessage(incoming) : undefined);
+    const deliver = (incoming: IncomingMessage | undefined) =>
+      incoming && !r.stopped ? onMessage(incoming) : undefined;
     for (const { subject, queue } of spec.core) {
       r.subs.push(
         nc.subscribe(subject, {
@@ -523,7 +572,12 @@ export class NatsDriver implements Driver {
   #notificationIncoming(data: Uint8Array, settle: Settle): IncomingMessage | undefined {
     const u = this.#decode(data, settle);
     if (!u) return undefined;
-    return this.#ctx.incoming({ ctxt: u.ctxt, message: u.message, acknowledge: () => settle.ack(), requeue: () => settle.nak() });
+    return this.#ctx.incoming({
+      ctxt: u.ctxt,
+      message: u.message,
+      acknowledge: () => settle.ack(),
+      requeue: () => settle.nak(),
+    });
   }
 
   async cleanup(): Promise<void> {

@@ -20,7 +20,8 @@ import { token } from './subjects.js';
 beforeAll(ensureNats, 60_000);
 
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
-const vhostUrl = () => `nats://127.0.0.1:4222/nats-test-${randomUUID().slice(0, 8)}?nats_consumer_inactive_threshold=60`;
+const vhostUrl = () =>
+  `nats://127.0.0.1:4222/nats-test-${randomUUID().slice(0, 8)}?nats_consumer_inactive_threshold=60`;
 const open: Transport[] = [];
 const servers: MessageHandlingServer[] = [];
 // No process-level handler here: vitest fails a run on any unhandled rejection, and the no-server case
@@ -61,7 +62,9 @@ describe('JetStream: casts and notifications outlive the process that consumes t
     const topic = uniq('restart');
     const got: unknown[] = [];
     const first = await rpc(url);
-    const s1 = getRpcServer(first, { topic, server: 'host1' }, [{ note: (_c: unknown, { n }: { n: number }) => void got.push(n) }]);
+    const s1 = getRpcServer(first, { topic, server: 'host1' }, [
+      { note: (_c: unknown, { n }: { n: number }) => void got.push(n) },
+    ]);
     await s1.start();
     await s1.stop();
     await s1.wait();
@@ -72,7 +75,9 @@ describe('JetStream: casts and notifications outlive the process that consumes t
     await getRpcClient(client, { topic, server: 'host1' }).cast({}, 'note', { n: 2 });
 
     const second = await rpc(url); // the server process restarted
-    const s2 = getRpcServer(second, { topic, server: 'host1' }, [{ note: (_c: unknown, { n }: { n: number }) => void got.push(n) }]);
+    const s2 = getRpcServer(second, { topic, server: 'host1' }, [
+      { note: (_c: unknown, { n }: { n: number }) => void got.push(n) },
+    ]);
     await s2.start();
     servers.push(s2);
     await eventually(() => got.length === 2, 'both casts');
@@ -83,7 +88,9 @@ describe('JetStream: casts and notifications outlive the process that consumes t
     const url = vhostUrl();
     const topic = uniq('notif');
     const got: unknown[] = [];
-    const endpoint = { info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void got.push(payload.n) };
+    const endpoint = {
+      info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void got.push(payload.n),
+    };
     const t1 = await getNotificationTransport({ url, logger: silentLogger });
     const l1 = getNotificationListener(t1, [{ topic }], [endpoint], { pool: 'billing' });
     await l1.start();
@@ -93,7 +100,9 @@ describe('JetStream: casts and notifications outlive the process that consumes t
 
     const t2 = await getNotificationTransport({ url, logger: silentLogger });
     open.push(t2);
-    await new Notifier(t2, { publisherId: 'compute.host1', topics: [topic] }).info({}, 'compute.instance.create.end', { n: 7 });
+    await new Notifier(t2, { publisherId: 'compute.host1', topics: [topic] }).info({}, 'compute.instance.create.end', {
+      n: 7,
+    });
 
     const l2 = getNotificationListener(t2, [{ topic }], [endpoint], { pool: 'billing' });
     await l2.start();
@@ -107,17 +116,22 @@ describe('the deadline contract', () => {
   it('an atLeastOnce call nobody serves fails at once with MessageUndeliverable', async () => {
     const t = await rpc(vhostUrl());
     const began = Date.now();
-    await expect(getRpcClient(t, { topic: uniq('nobody') }, { timeout: 10, atLeastOnce: true }).call({}, 'x')).rejects.toBeInstanceOf(MessageUndeliverable);
+    await expect(
+      getRpcClient(t, { topic: uniq('nobody') }, { timeout: 10, atLeastOnce: true }).call({}, 'x'),
+    ).rejects.toBeInstanceOf(MessageUndeliverable);
     expect(Date.now() - began).toBeLessThan(2_000);
   });
 
   it('with no NATS server (child process, Node defaults): calls and casts settle by their deadlines, cleanup settles what waits, the process exits', async () => {
-    const result = await runScenario(fileURLToPath(new URL('../test/no-server.scenario.mjs', import.meta.url)), { killAfterMs: 30_000 }).done;
+    const result = await runScenario(fileURLToPath(new URL('../test/no-server.scenario.mjs', import.meta.url)), {
+      killAfterMs: 30_000,
+    }).done;
     assertHealthy(result, { slackMs: 600 });
     const outcome = (op: string) => result.settled.find((r) => r.op === op);
     expect(outcome('call')).toMatchObject({ ok: false, error: 'MessagingTimeout' });
     expect(outcome('cast-with-timeout')).toMatchObject({ ok: false });
-    for (const op of ['pending-call', 'pending-cast']) expect(outcome(op)).toMatchObject({ ok: false, error: 'ClientSendError' });
+    for (const op of ['pending-call', 'pending-cast'])
+      expect(outcome(op)).toMatchObject({ ok: false, error: 'ClientSendError' });
     const cleaned = result.records.find((r) => r.event === 'cleaned-up');
     expect(cleaned!['ms'] as number).toBeLessThan(2_000);
   });

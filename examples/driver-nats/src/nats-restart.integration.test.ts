@@ -22,7 +22,8 @@ import { ensureNats } from '../test/ensure-nats.js';
 const PORT = 14_222;
 const url = `nats://127.0.0.1:${PORT}/restart?nats_retry_interval=0.2`;
 const store = mkdtempSync(join(tmpdir(), 'oslo-nats-restart-'));
-const natsBin = () => spawnSync('bash', ['-c', 'command -v nats-server || echo /usr/sbin/nats-server'], { encoding: 'utf8' }).stdout.trim();
+const natsBin = () =>
+  spawnSync('bash', ['-c', 'command -v nats-server || echo /usr/sbin/nats-server'], { encoding: 'utf8' }).stdout.trim();
 let nats: ChildProcess | undefined;
 
 const portOpen = (port: number) =>
@@ -74,8 +75,15 @@ describe('a NATS server restart', () => {
     const topic = `restart_${process.pid}`;
 
     // Declare the queues (durable consumers), then stop consuming: messages must wait for us.
-    const server = getRpcServer(rpc, { topic, server: 'host1' }, [{ note: (_c: unknown, { n }: { n: number }) => void casts.push(n), ping: () => 'pong' }]);
-    const listener = getNotificationListener(notif, [{ topic }], [{ info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void notes.push(payload.n) }], { pool: 'billing' });
+    const server = getRpcServer(rpc, { topic, server: 'host1' }, [
+      { note: (_c: unknown, { n }: { n: number }) => void casts.push(n), ping: () => 'pong' },
+    ]);
+    const listener = getNotificationListener(
+      notif,
+      [{ topic }],
+      [{ info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void notes.push(payload.n) }],
+      { pool: 'billing' },
+    );
     await server.start();
     await listener.start();
     await server.stop();
@@ -84,7 +92,11 @@ describe('a NATS server restart', () => {
     await listener.wait();
 
     await getRpcClient(rpc, { topic }).cast({}, 'note', { n: 1 });
-    await new Notifier(notif, { publisherId: 'compute.host1', topics: [topic] }).info({}, 'compute.instance.create.end', { n: 2 });
+    await new Notifier(notif, { publisherId: 'compute.host1', topics: [topic] }).info(
+      {},
+      'compute.instance.create.end',
+      { n: 2 },
+    );
 
     await stopNats();
     await startNats();
@@ -109,8 +121,14 @@ describe('a NATS server restart', () => {
     const casts: number[] = [];
     const notes: number[] = [];
     const topic = `running_${process.pid}`;
-    const server = getRpcServer(rpc, { topic, server: 'host1' }, [{ note: (_c: unknown, { n }: { n: number }) => void casts.push(n), ping: () => 'pong' }]);
-    const listener = getNotificationListener(notif, [{ topic }], [{ info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void notes.push(payload.n) }]);
+    const server = getRpcServer(rpc, { topic, server: 'host1' }, [
+      { note: (_c: unknown, { n }: { n: number }) => void casts.push(n), ping: () => 'pong' },
+    ]);
+    const listener = getNotificationListener(
+      notif,
+      [{ topic }],
+      [{ info: (_c: unknown, _p: string, _e: string, payload: { n: number }) => void notes.push(payload.n) }],
+    );
     await server.start();
     await listener.start();
 

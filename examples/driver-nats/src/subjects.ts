@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * not a letter, a digit, `_` or `-`.
  */
 export function token(s: string): string {
-  return s.replace(/[^A-Za-z0-9_-]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
+  return s.replace(/[^A-Za-z0-9_-]/g, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+  );
 }
 
 /** The subjects of one virtual host (the URL's path, `/` by default). */

@@ -24,12 +24,24 @@ export function ensureNats(): Promise<void> {
     if (await portOpen(PORT)) return;
     const has = () => spawnSync('bash', ['-c', 'command -v nats-server || test -x /usr/sbin/nats-server']).status === 0;
     if (!has() && process.getuid?.() === 0) {
-      spawnSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server'], { stdio: 'ignore', timeout: 300_000 });
+      spawnSync(
+        'bash',
+        ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server'],
+        { stdio: 'ignore', timeout: 300_000 },
+      );
     }
-    if (!has()) throw new Error('NATS is not running on 127.0.0.1:4222 and nats-server is not installed (Debian: apt-get install nats-server)');
+    if (!has())
+      throw new Error(
+        'NATS is not running on 127.0.0.1:4222 and nats-server is not installed (Debian: apt-get install nats-server)',
+      );
     mkdirSync('/tmp/oslo-messaging-nats', { recursive: true });
-    const bin = spawnSync('bash', ['-c', 'command -v nats-server || echo /usr/sbin/nats-server'], { encoding: 'utf8' }).stdout.trim();
-    const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(PORT), '-js', '-sd', '/tmp/oslo-messaging-nats'], { detached: true, stdio: 'ignore' });
+    const bin = spawnSync('bash', ['-c', 'command -v nats-server || echo /usr/sbin/nats-server'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(PORT), '-js', '-sd', '/tmp/oslo-messaging-nats'], {
+      detached: true,
+      stdio: 'ignore',
+    });
     proc.unref();
     for (let i = 0; i < 40; i++) {
       if (await portOpen(PORT)) return;

@@ -12,7 +12,10 @@ export class ComputeManagerV5 {
 
   /** 5.x returned the console as one string. */
   get_console_output = expose((_ctxt: Context, { instance, tail_length }: { instance: string; tail_length?: number }) =>
-    consoleOf(instance).slice(-(tail_length ?? 2)).join('\n'));
+    consoleOf(instance)
+      .slice(-(tail_length ?? 2))
+      .join('\n'),
+  );
 
   reboot_instance = expose((_ctxt: Context, { instance, reboot_type }: { instance: string; reboot_type: string }) => {
     console.log(`[ts server ${this.host}] v5 reboot_instance ${instance} (${reboot_type})`);
@@ -24,13 +27,17 @@ export class ComputeManagerV6 {
   constructor(private readonly host: string) {}
 
   /** 6.0 changed the result: lines plus the host that produced them. */
-  get_console_output = expose((_ctxt: Context, { instance, tail_length }: { instance: string; tail_length?: number }) => ({
-    host: this.host,
-    lines: consoleOf(instance).slice(-(tail_length ?? 2)),
-  }));
+  get_console_output = expose(
+    (_ctxt: Context, { instance, tail_length }: { instance: string; tail_length?: number }) => ({
+      host: this.host,
+      lines: consoleOf(instance).slice(-(tail_length ?? 2)),
+    }),
+  );
 
   reboot_instance = expose((ctxt: Context, { instance, reboot_type }: { instance: string; reboot_type: string }) => {
-    console.log(`[ts server ${this.host}] v6 reboot_instance ${instance} (${reboot_type}) for user ${String(ctxt['user_id'])}`);
+    console.log(
+      `[ts server ${this.host}] v6 reboot_instance ${instance} (${reboot_type}) for user ${String(ctxt['user_id'])}`,
+    );
   });
 
   /** New in 6.2. */

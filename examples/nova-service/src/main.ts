@@ -60,22 +60,34 @@ let ready!: () => void;
 const isReady = new Promise<void>((r) => (ready = r));
 const conductor = runPython('python_server.py', (line) => line === 'ready' && ready());
 await isReady;
-const computeTask = getRpcClient(transport, { topic: 'conductor', namespace: 'compute_task', version: '1.17' }, { timeout: 15 });
+const computeTask = getRpcClient(
+  transport,
+  { topic: 'conductor', namespace: 'compute_task', version: '1.17' },
+  { timeout: 15 },
+);
 const ctxt = { user_id: 'alice', project_id: 'demo', request_id: 'req-ts-1' };
 const hosts = await computeTask.call(ctxt, 'schedule_and_build_instances', { instance_uuids: ['i-1', 'i-2'] });
 console.log(`[ts] schedule_and_build_instances -> ${JSON.stringify(hosts)}`);
 try {
   await computeTask.call(ctxt, 'migrate_server', { instance: 'i-1', flavor: 'm1.nano' });
 } catch (err) {
-  console.log(`[ts] migrate_server -> ${err instanceof PythonErrors.ValueError ? 'ValueError' : (err as Error).name}: ${(err as Error).message}`);
+  console.log(
+    `[ts] migrate_server -> ${err instanceof PythonErrors.ValueError ? 'ValueError' : (err as Error).name}: ${(err as Error).message}`,
+  );
 }
 try {
   await computeTask.call(ctxt, 'rebuild_instance', { instance: 'i-9' });
 } catch (err) {
-  console.log(`[ts] rebuild_instance -> ${err instanceof RemoteError ? `RemoteError ${err.excType}: ${err.value}` : String(err)}`);
+  console.log(
+    `[ts] rebuild_instance -> ${err instanceof RemoteError ? `RemoteError ${err.excType}: ${err.value}` : String(err)}`,
+  );
 }
 // During an upgrade operators cap the version so old servers still understand every call.
-const capped = getRpcClient(transport, { topic: 'conductor', namespace: 'compute_task', version: '1.17' }, { versionCap: '1.17' });
+const capped = getRpcClient(
+  transport,
+  { topic: 'conductor', namespace: 'compute_task', version: '1.17' },
+  { versionCap: '1.17' },
+);
 console.log(`[ts] canSendVersion 1.18 with versionCap 1.17 -> ${capped.canSendVersion('1.18')}`);
 conductor.proc.stdin.end();
 await conductor.exited;

@@ -14,7 +14,11 @@ const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 const dir = mkdtempSync(join(tmpdir(), 'oslo-cli-'));
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -67,13 +71,27 @@ describe('oslo-messaging command', () => {
   it('serve and call across processes with an oslo.config file; remote errors exit 1 with class and message', async () => {
     const topic = uniq('cli');
     const conf = join(dir, 'nova.conf');
-    writeFileSync(conf, `[DEFAULT]\n# like nova.conf\ntransport_url = ${RABBIT}\ncontrol_exchange = ${topic}_x\n\n[oslo_messaging_rabbit]\nrabbit_qos_prefetch_count = 10\n`);
+    writeFileSync(
+      conf,
+      `[DEFAULT]\n# like nova.conf\ntransport_url = ${RABBIT}\ncontrol_exchange = ${topic}_x\n\n[oslo_messaging_rabbit]\nrabbit_qos_prefetch_count = 10\n`,
+    );
     const server = await start(['serve', '--config-file', conf, '--topic', topic, '--server', 'h1'], /"ready":true/);
     const echo = run(['call', '--config-file', conf, '--topic', topic, 'echo', 'n=3', 's=text', 'list=[1,2]']);
     expect(echo.code, echo.err).toBe(0);
     expect(JSON.parse(echo.out)).toEqual({ n: 3, s: 'text', list: [1, 2] });
-    expect(JSON.parse(run(['call', '--config-file', conf, '--topic', topic, '--server', 'h1', 'info']).out)).toMatchObject({ server: 'h1', topic });
-    const failed = run(['call', '--config-file', conf, '--topic', topic, 'fail', 'kind=value', 'message=no such flavor']);
+    expect(
+      JSON.parse(run(['call', '--config-file', conf, '--topic', topic, '--server', 'h1', 'info']).out),
+    ).toMatchObject({ server: 'h1', topic });
+    const failed = run([
+      'call',
+      '--config-file',
+      conf,
+      '--topic',
+      topic,
+      'fail',
+      'kind=value',
+      'message=no such flavor',
+    ]);
     expect(failed.code).toBe(1);
     expect(failed.err).toContain('ValueError: no such flavor');
     const other = run(['call', '--config-file', conf, '--topic', topic, 'fail', 'kind=other', 'message=custom']);
@@ -92,18 +110,62 @@ describe('oslo-messaging command', () => {
   it('notify reaches listen, as text and as JSON lines, with filters and pools', async () => {
     const topic = uniq('cli_n');
     const text = await start(['listen', '--url', RABBIT, '--topic', topic, '--pool', `${topic}_text`], /listening on/);
-    const json = await start(['listen', '--url', RABBIT, '--topic', topic, '--pool', `${topic}_json`, '--json', '--filter', 'event_type=compute\\.'], /listening on/);
-    for (const [event, priority] of [['compute.instance.create.end', 'info'], ['image.upload', 'error']] as const) {
-      const r = run(['notify', '--url', RABBIT, '--topic', topic, '--publisher-id', 'compute.h1', '--event-type', event, '--priority', priority, '--payload', '{"id": 7}']);
+    const json = await start(
+      [
+        'listen',
+        '--url',
+        RABBIT,
+        '--topic',
+        topic,
+        '--pool',
+        `${topic}_json`,
+        '--json',
+        '--filter',
+        'event_type=compute\\.',
+      ],
+      /listening on/,
+    );
+    for (const [event, priority] of [
+      ['compute.instance.create.end', 'info'],
+      ['image.upload', 'error'],
+    ] as const) {
+      const r = run([
+        'notify',
+        '--url',
+        RABBIT,
+        '--topic',
+        topic,
+        '--publisher-id',
+        'compute.h1',
+        '--event-type',
+        event,
+        '--priority',
+        priority,
+        '--payload',
+        '{"id": 7}',
+      ]);
       expect(r.code, r.err).toBe(0);
     }
     const deadline = Date.now() + 15_000;
-    while ((!text.output().includes('image.upload') || !json.output().includes('compute.instance')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (
+      (!text.output().includes('image.upload') || !json.output().includes('compute.instance')) &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 50));
     expect(text.output()).toMatch(/INFO\s+compute\.instance\.create\.end from compute\.h1: \{"id":7\}/);
     expect(text.output()).toMatch(/ERROR\s+image\.upload/);
-    const lines = json.output().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = json
+      .output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ priority: 'info', event_type: 'compute.instance.create.end', publisher_id: 'compute.h1', payload: { id: 7 } });
+    expect(lines[0]).toMatchObject({
+      priority: 'info',
+      event_type: 'compute.instance.create.end',
+      publisher_id: 'compute.h1',
+      payload: { id: 7 },
+    });
     text.proc.kill('SIGINT');
     json.proc.kill('SIGINT');
     expect(await text.exited).toBe(130);
@@ -115,7 +177,20 @@ describe('oslo-messaging command', () => {
     expect(table.code, table.err).toBe(0);
     expect(table.out).toMatch(/mode\s+clients\s+msgs\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+sent\s+lost\s+dup/);
     const plot = join(dir, 'bench.svg');
-    const r = run(['bench', '--url', 'fake://', '--mode', 'call', '--concurrency', '1,2', '--duration', '0.5', '--json', '--plot', plot]);
+    const r = run([
+      'bench',
+      '--url',
+      'fake://',
+      '--mode',
+      'call',
+      '--concurrency',
+      '1,2',
+      '--duration',
+      '0.5',
+      '--json',
+      '--plot',
+      plot,
+    ]);
     expect(r.code, r.err).toBe(0);
     const levels = JSON.parse(r.out) as Array<Record<string, number>>;
     expect(levels.map((l) => l['concurrency'])).toEqual([1, 2]);
@@ -130,7 +205,9 @@ describe('oslo-messaging command', () => {
   }, 60_000);
 
   it('takes the URL from OSLO_MESSAGING_TRANSPORT_URL and lists plugins', () => {
-    const r = run(['bench', '--mode', 'notify', '--concurrency', '1', '--duration', '0.3', '--json'], { OSLO_MESSAGING_TRANSPORT_URL: 'fake://' });
+    const r = run(['bench', '--mode', 'notify', '--concurrency', '1', '--duration', '0.3', '--json'], {
+      OSLO_MESSAGING_TRANSPORT_URL: 'fake://',
+    });
     expect(r.code, r.err).toBe(0);
     expect((JSON.parse(r.out) as Array<Record<string, number>>)[0]!['received']).toBeGreaterThan(0);
     expect(run(['list-plugins']).out).toMatch(/oslo\.messaging\.drivers\s+fake\s+@oslo-messaging\/driver-fake/);

@@ -1,5 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfigFiles, silentLogger, createConsoleLogger, type OsloConfig, type TransportOptions } from '@oslo-messaging/core';
+import {
+  loadConfigFiles,
+  silentLogger,
+  createConsoleLogger,
+  type OsloConfig,
+  type TransportOptions,
+} from '@oslo-messaging/core';
 import { UsageError } from './exit-codes.js';
 
 /** Options every command takes. */
@@ -20,7 +26,9 @@ export const COMMON_HELP = `Common options:
   -h, --help             this help`;
 
 /** Parses argv strictly; unknown options are usage errors. */
-type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: true; strict: true }>>;
+type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: true; strict: true }>
+>;
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O): Parsed<O> {
   try {
@@ -31,7 +39,12 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
 }
 
 /** Transport options from --url, --config-file and --control-exchange. */
-export function transportOptions(values: { url?: string | undefined; 'config-file'?: string[] | undefined; 'control-exchange'?: string | undefined; verbose?: boolean | undefined }): TransportOptions {
+export function transportOptions(values: {
+  url?: string | undefined;
+  'config-file'?: string[] | undefined;
+  'control-exchange'?: string | undefined;
+  verbose?: boolean | undefined;
+}): TransportOptions {
   const config: OsloConfig = values['config-file'] ? loadConfigFiles(values['config-file']) : {};
   return {
     ...(values.url !== undefined ? { url: values.url } : {}),

@@ -19,7 +19,8 @@ export class UsageError extends Error {}
 /** The exit code for an error. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
-  if (err instanceof PluginLoadFailure || err instanceof ConfigurationError || err instanceof InvalidTransportURL) return EXIT.SETUP;
+  if (err instanceof PluginLoadFailure || err instanceof ConfigurationError || err instanceof InvalidTransportURL)
+    return EXIT.SETUP;
   if (err instanceof MessagingException) return EXIT.MESSAGING_ERROR;
   return EXIT.MESSAGING_ERROR;
 }

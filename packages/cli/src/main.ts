@@ -56,7 +56,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) io.err(`oslo-messaging: ${err.message}\nRun "oslo-messaging ${command && command !== 'help' ? `${command} ` : ''}--help" for usage.`);
+    if (err instanceof UsageError)
+      io.err(
+        `oslo-messaging: ${err.message}\nRun "oslo-messaging ${command && command !== 'help' ? `${command} ` : ''}--help" for usage.`,
+      );
     else if (err instanceof RemoteError) io.err(`error: ${err.excType}: ${err.value}`);
     else io.err(`error: ${(err as Error).name}: ${(err as Error).message}`);
     return exitCodeFor(err);

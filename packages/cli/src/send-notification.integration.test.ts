@@ -18,7 +18,11 @@ const AMQP = 'amqp://guest:guest@127.0.0.1:5672/';
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 const dir = mkdtempSync(join(tmpdir(), 'oslo-send-notification-'));
 
-interface Run { code: number | null; out: string; err: string }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 let upstream18: OsloPeer;
 /** The commands compared: upstream's two, then ours. */
@@ -48,10 +52,17 @@ beforeAll(async () => {
   upstream18 = await upstreamPeer();
   expect((await checkPeer(upstream18)).version).toBe('18.1.0');
   // 18.1 from the tarball has no installed console script: run the function its setup.cfg names.
-  const script18 = "import sys; sys.argv[0] = 'oslo-messaging-send-notification'; from oslo_messaging.notify.notifier import _send_notification; sys.exit(_send_notification())";
+  const script18 =
+    "import sys; sys.argv[0] = 'oslo-messaging-send-notification'; from oslo_messaging.notify.notifier import _send_notification; sys.exit(_send_notification())";
   commands = [
-    { name: 'upstream 14.0.3', run: (args) => spawnRun('/usr/bin/oslo-messaging-send-notification', args, pythonEnv(DEBIAN_PEER)) },
-    { name: 'upstream 18.1.0', run: (args) => spawnRun('/usr/bin/python3', ['-c', script18, ...args], pythonEnv(upstream18)) },
+    {
+      name: 'upstream 14.0.3',
+      run: (args) => spawnRun('/usr/bin/oslo-messaging-send-notification', args, pythonEnv(DEBIAN_PEER)),
+    },
+    {
+      name: 'upstream 18.1.0',
+      run: (args) => spawnRun('/usr/bin/python3', ['-c', script18, ...args], pythonEnv(upstream18)),
+    },
     { name: 'ours', run: (args) => spawnRun(process.execPath, [BIN, ...args]) },
   ];
 });
@@ -90,7 +101,13 @@ function normalized(m: amqp.GetMessage) {
   return {
     exchange: m.fields.exchange,
     routingKey: m.fields.routingKey,
-    properties: { contentType: m.properties.contentType, contentEncoding: m.properties.contentEncoding, deliveryMode: m.properties.deliveryMode, priority: m.properties.priority, headers: m.properties.headers },
+    properties: {
+      contentType: m.properties.contentType,
+      contentEncoding: m.properties.contentEncoding,
+      deliveryMode: m.properties.deliveryMode,
+      priority: m.properties.priority,
+      headers: m.properties.headers,
+    },
     envelope: v2 ? { 'oslo.version': body['oslo.version'] } : 'none (v1)',
     message: { ...msg, message_id: 'uuid4', timestamp: 'utcnow', _unique_id: 'hex' },
   };
@@ -107,8 +124,8 @@ async function sendWithEach(args: string[], queue: string) {
   return got.map(normalized);
 }
 
-describe('oslo-messaging-send-notification: the arguments of upstream\'s console script', () => {
-  it('prints the same usage errors and exit codes as upstream\'s 14.0.3 and 18.1.0 scripts', async () => {
+describe("oslo-messaging-send-notification: the arguments of upstream's console script", () => {
+  it("prints the same usage errors and exit codes as upstream's 14.0.3 and 18.1.0 scripts", async () => {
     const cases = [
       [],
       ['--priority', 'debug', 'p'],
@@ -130,21 +147,60 @@ describe('oslo-messaging-send-notification: the arguments of upstream\'s console
     const help = await Promise.all(commands.map((c) => c.run(['--help'])));
     for (const h of help) expect(h.code).toBe(0);
     expect(help[2]!.out).toContain('usage: oslo-messaging-send-notification [-h] [--config-file CONFIG_FILE]');
-    for (const flag of ['--config-file', '--transport-url', '--publisher-id', '--event-type', '--topic', '--priority', '--driver', 'payload']) expect(help[2]!.out).toContain(flag);
+    for (const flag of [
+      '--config-file',
+      '--transport-url',
+      '--publisher-id',
+      '--event-type',
+      '--topic',
+      '--priority',
+      '--driver',
+      'payload',
+    ])
+      expect(help[2]!.out).toContain(flag);
   }, 120_000);
 });
 
-describe('oslo-messaging-send-notification on RabbitMQ: the same messages as upstream\'s script', () => {
+describe("oslo-messaging-send-notification on RabbitMQ: the same messages as upstream's script", () => {
   it('all options given: publisher, event type, priority, topic; the payload travels as the string given', async () => {
     const topic = uniq('send_notif');
-    const got = await sendWithEach(['--transport-url', RABBIT, '--topic', topic, '--publisher-id', 'compute.host1', '--event-type', 'compute.instance.exists', '--priority', 'error', '{"id": 1}'], `${topic}.error`);
+    const got = await sendWithEach(
+      [
+        '--transport-url',
+        RABBIT,
+        '--topic',
+        topic,
+        '--publisher-id',
+        'compute.host1',
+        '--event-type',
+        'compute.instance.exists',
+        '--priority',
+        'error',
+        '{"id": 1}',
+      ],
+      `${topic}.error`,
+    );
     expect(got[0]).toEqual({
       exchange: 'openstack',
       routingKey: `${topic}.error`,
-      properties: { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0, headers: {} },
+      properties: {
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        deliveryMode: 2,
+        priority: 0,
+        headers: {},
+      },
       envelope: { 'oslo.version': '2.0' },
       // Upstream passes its arguments to Notifier._notify as they are: a lower-case priority, a string payload, {} context.
-      message: { message_id: 'uuid4', publisher_id: 'compute.host1', event_type: 'compute.instance.exists', priority: 'error', payload: '{"id": 1}', timestamp: 'utcnow', _unique_id: 'hex' },
+      message: {
+        message_id: 'uuid4',
+        publisher_id: 'compute.host1',
+        event_type: 'compute.instance.exists',
+        priority: 'error',
+        payload: '{"id": 1}',
+        timestamp: 'utcnow',
+        _unique_id: 'hex',
+      },
     });
     expect(got[1]).toEqual(got[0]);
     expect(got[2]).toEqual(got[0]);
@@ -154,40 +210,85 @@ describe('oslo-messaging-send-notification on RabbitMQ: the same messages as ups
     const topic = uniq('send_notif');
     // The payload first: --topic would take it as a second topic (argparse's nargs='*').
     const got = await sendWithEach(['plain text', '--transport-url', RABBIT, '--topic', topic], `${topic}.info`);
-    expect(got[0]!.message).toEqual({ message_id: 'uuid4', publisher_id: null, event_type: 'test', priority: 'info', payload: 'plain text', timestamp: 'utcnow', _unique_id: 'hex' });
+    expect(got[0]!.message).toEqual({
+      message_id: 'uuid4',
+      publisher_id: null,
+      event_type: 'test',
+      priority: 'info',
+      payload: 'plain text',
+      timestamp: 'utcnow',
+      _unique_id: 'hex',
+    });
     expect(got[1]).toEqual(got[0]);
     expect(got[2]).toEqual(got[0]);
   }, 120_000);
 
   it('argparse forms: --opt=value, abbreviations, several topics, -- before the payload, the v1 driver', async () => {
     const [t1, t2] = [uniq('send_notif'), uniq('send_notif')];
-    const args = [`--transport-url=${RABBIT}`, '--pub', 'volume.host2', '--event=volume.usage', '--prio', 'sample', '--driver=messaging', '--topic', t1, t2, '--', '-1'];
+    const args = [
+      `--transport-url=${RABBIT}`,
+      '--pub',
+      'volume.host2',
+      '--event=volume.usage',
+      '--prio',
+      'sample',
+      '--driver=messaging',
+      '--topic',
+      t1,
+      t2,
+      '--',
+      '-1',
+    ];
     for (const c of commands) expect(await c.run(args), c.name).toMatchObject({ code: 0, out: '' });
     for (const topic of [t1, t2]) {
       const got = (await drain(`${topic}.sample`)).map(normalized);
       expect(got).toHaveLength(3);
-      expect(got[0]).toMatchObject({ routingKey: `${topic}.sample`, envelope: 'none (v1)', message: { publisher_id: 'volume.host2', event_type: 'volume.usage', priority: 'sample', payload: '-1' } });
+      expect(got[0]).toMatchObject({
+        routingKey: `${topic}.sample`,
+        envelope: 'none (v1)',
+        message: { publisher_id: 'volume.host2', event_type: 'volume.usage', priority: 'sample', payload: '-1' },
+      });
       expect(got[1]).toEqual(got[0]);
       expect(got[2]).toEqual(got[0]);
     }
   }, 120_000);
 
-  it('--config-file: [DEFAULT] transport_url, [oslo_messaging_notifications] topics and control_exchange; the file\'s driver is ignored (--driver defaults to messagingv2)', async () => {
+  it("--config-file: [DEFAULT] transport_url, [oslo_messaging_notifications] topics and control_exchange; the file's driver is ignored (--driver defaults to messagingv2)", async () => {
     const topic = uniq('send_notif');
     const exchange = uniq('send_notif_x');
     const file = join(dir, `${topic}.conf`);
-    writeFileSync(file, `[DEFAULT]\ntransport_url = ${RABBIT}\ncontrol_exchange = ${exchange}\n\n[oslo_messaging_notifications]\ntopics = ${topic}\ndriver = log\n`);
-    const got = await sendWithEach(['--config-file', file, '--event-type', 'identity.user.created', '--priority', 'audit', '{}'], `${topic}.audit`);
-    expect(got[0]).toMatchObject({ exchange, routingKey: `${topic}.audit`, envelope: { 'oslo.version': '2.0' }, message: { publisher_id: null, event_type: 'identity.user.created', priority: 'audit', payload: '{}' } });
+    writeFileSync(
+      file,
+      `[DEFAULT]\ntransport_url = ${RABBIT}\ncontrol_exchange = ${exchange}\n\n[oslo_messaging_notifications]\ntopics = ${topic}\ndriver = log\n`,
+    );
+    const got = await sendWithEach(
+      ['--config-file', file, '--event-type', 'identity.user.created', '--priority', 'audit', '{}'],
+      `${topic}.audit`,
+    );
+    expect(got[0]).toMatchObject({
+      exchange,
+      routingKey: `${topic}.audit`,
+      envelope: { 'oslo.version': '2.0' },
+      message: { publisher_id: null, event_type: 'identity.user.created', priority: 'audit', payload: '{}' },
+    });
     expect(got[1]).toEqual(got[0]);
     expect(got[2]).toEqual(got[0]);
     await ch.deleteExchange(exchange).catch(() => undefined);
   }, 120_000);
 
-  it('a failed send: upstream logs it and exits 0; ours logs upstream\'s line and exits 1 (a deliberate difference)', async () => {
+  it("a failed send: upstream logs it and exits 0; ours logs upstream's line and exits 1 (a deliberate difference)", async () => {
     const file = join(dir, 'retry0.conf');
     writeFileSync(file, '[oslo_messaging_notifications]\nretry = 0\n');
-    const args = ['--config-file', file, '--transport-url', 'rabbit://guest:guest@127.0.0.1:1/', '--topic', 'nowhere', '--', 'p'];
+    const args = [
+      '--config-file',
+      file,
+      '--transport-url',
+      'rabbit://guest:guest@127.0.0.1:1/',
+      '--topic',
+      'nowhere',
+      '--',
+      'p',
+    ];
     const [py14, py18, ours] = await Promise.all(commands.map((c) => c.run(args)));
     for (const py of [py14!, py18!]) {
       expect(py.code).toBe(0);

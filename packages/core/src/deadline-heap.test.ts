@@ -14,7 +14,14 @@ describe('DeadlineHeap (many deadlines, one timer)', () => {
     const expired: string[] = [];
     const d = new DeadlineHeap<E>((e) => expired.push(`${e.name}@${Date.now() - 1_000_000}`));
     const now = Date.now();
-    const es = [entry('c', now + 300), entry('a', now + 100), entry('e', now + 500), entry('b', now + 200), entry('d', now + 400), entry('x', now + 150)];
+    const es = [
+      entry('c', now + 300),
+      entry('a', now + 100),
+      entry('e', now + 500),
+      entry('b', now + 200),
+      entry('d', now + 400),
+      entry('x', now + 150),
+    ];
     for (const e of es) d.add(e);
     d.remove(es[5]!);
     d.remove(es[5]!); // twice: nothing
@@ -38,7 +45,10 @@ describe('DeadlineHeap (many deadlines, one timer)', () => {
     for (const e of es) d.add(e);
     for (let i = 0; i < 200; i += 3) d.remove(es[i]!);
     vi.advanceTimersByTime(2000);
-    const kept = es.filter((_, i) => i % 3 !== 0).map((e) => e.due).sort((x, y) => x - y);
+    const kept = es
+      .filter((_, i) => i % 3 !== 0)
+      .map((e) => e.due)
+      .sort((x, y) => x - y);
     expect(expired).toEqual(kept);
   });
 

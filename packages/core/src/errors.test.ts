@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ClientSendError, DriverLoadFailure, ERROR_CLASSES, ExecutorLoadFailure, ExpectedException, InvalidTarget, InvalidTransportURL,
-  MalformedMessage, MessagingException, MessagingServerError, MessagingTimeout, NoSuchMethod, PluginLoadFailure, RemoteError,
-  RPCDispatcherError, RPCVersionCapError, TransportDriverError, UnsupportedEnvelopeVersion, UnsupportedVersion,
+  ClientSendError,
+  DriverLoadFailure,
+  ERROR_CLASSES,
+  ExecutorLoadFailure,
+  ExpectedException,
+  InvalidTarget,
+  InvalidTransportURL,
+  MalformedMessage,
+  MessagingException,
+  MessagingServerError,
+  MessagingTimeout,
+  NoSuchMethod,
+  PluginLoadFailure,
+  RemoteError,
+  RPCDispatcherError,
+  RPCVersionCapError,
+  TransportDriverError,
+  UnsupportedEnvelopeVersion,
+  UnsupportedVersion,
 } from './errors.js';
 
 const KINDS = Symbol.for('oslo.messaging.errorKinds');
@@ -48,11 +64,19 @@ describe('error classes', () => {
 
   it('uses oslo messages', () => {
     expect(new NoSuchMethod('ping').message).toBe('Endpoint does not support RPC method ping');
-    expect(new UnsupportedVersion('2.0', 'echo').message).toBe('Endpoint does not support RPC version 2.0. Attempted method: echo');
-    expect(new UnsupportedVersion('2.0').message).toBe('Endpoint does not support RPC version 2.0. Attempted method: None');
-    expect(new RPCVersionCapError('2.1', '2.0').message).toMatch(/^Requested message version, 2.1 is incompatible\. .* version cap 2\.0\.$/);
+    expect(new UnsupportedVersion('2.0', 'echo').message).toBe(
+      'Endpoint does not support RPC version 2.0. Attempted method: echo',
+    );
+    expect(new UnsupportedVersion('2.0').message).toBe(
+      'Endpoint does not support RPC version 2.0. Attempted method: None',
+    );
+    expect(new RPCVersionCapError('2.1', '2.0').message).toMatch(
+      /^Requested message version, 2.1 is incompatible\. .* version cap 2\.0\.$/,
+    );
     expect(new RemoteError('ValueError', 'bad', 'tb\n').message).toBe('Remote error: ValueError bad\ntb\n.');
-    expect(new InvalidTarget('A topic is required to send', '<Target >').message).toBe('A topic is required to send: <Target >');
+    expect(new InvalidTarget('A topic is required to send', '<Target >').message).toBe(
+      'A topic is required to send: <Target >',
+    );
   });
 
   it('keeps causes and details', () => {
@@ -83,7 +107,12 @@ describe('instanceof across two copies of core (brand check)', () => {
   });
 
   it('recognises subclasses through the brand list, and only the kinds listed', () => {
-    const nsm = fromOtherCopy('NoSuchMethod', ['OSLO_NO_SUCH_METHOD', 'OSLO_RPC_DISPATCHER_ERROR', 'OSLO_MESSAGING_SERVER_ERROR', 'OSLO_MESSAGING_EXCEPTION']);
+    const nsm = fromOtherCopy('NoSuchMethod', [
+      'OSLO_NO_SUCH_METHOD',
+      'OSLO_RPC_DISPATCHER_ERROR',
+      'OSLO_MESSAGING_SERVER_ERROR',
+      'OSLO_MESSAGING_EXCEPTION',
+    ]);
     expect(nsm instanceof NoSuchMethod).toBe(true);
     expect(nsm instanceof RPCDispatcherError).toBe(true);
     expect(nsm instanceof MessagingServerError).toBe(true);
@@ -92,10 +121,19 @@ describe('instanceof across two copies of core (brand check)', () => {
 
   it('stamps every instance with the codes of its class chain, so the other copy recognises ours', () => {
     const kinds = (new NoSuchMethod('m') as unknown as Record<symbol, unknown>)[KINDS];
-    expect(kinds).toEqual(['OSLO_NO_SUCH_METHOD', 'OSLO_RPC_DISPATCHER_ERROR', 'OSLO_MESSAGING_SERVER_ERROR', 'OSLO_MESSAGING_EXCEPTION']);
+    expect(kinds).toEqual([
+      'OSLO_NO_SUCH_METHOD',
+      'OSLO_RPC_DISPATCHER_ERROR',
+      'OSLO_MESSAGING_SERVER_ERROR',
+      'OSLO_MESSAGING_EXCEPTION',
+    ]);
     expect(Object.isFrozen(kinds)).toBe(true);
     expect(Object.getOwnPropertyDescriptor(new NoSuchMethod('m'), KINDS)?.enumerable).toBe(false);
-    expect(JSON.parse(JSON.stringify(new NoSuchMethod('m')))).toEqual({ name: 'NoSuchMethod', code: 'OSLO_NO_SUCH_METHOD', method: 'm' });
+    expect(JSON.parse(JSON.stringify(new NoSuchMethod('m')))).toEqual({
+      name: 'NoSuchMethod',
+      code: 'OSLO_NO_SUCH_METHOD',
+      method: 'm',
+    });
   });
 
   it('is not fooled by unbranded look-alikes or non-objects', () => {
@@ -116,7 +154,9 @@ describe('instanceof across two copies of core (brand check)', () => {
     expect(e.code).toBe('OSLO_MESSAGING_TIMEOUT');
     // the brand fallback applies to classes with a code of their own, so a parent's errors are not a MyTimeout
     expect(new MessagingTimeout('y') instanceof MyTimeout).toBe(false);
-    expect(fromOtherCopy('MessagingTimeout', ['OSLO_MESSAGING_TIMEOUT', 'OSLO_MESSAGING_EXCEPTION']) instanceof MyTimeout).toBe(false);
+    expect(
+      fromOtherCopy('MessagingTimeout', ['OSLO_MESSAGING_TIMEOUT', 'OSLO_MESSAGING_EXCEPTION']) instanceof MyTimeout,
+    ).toBe(false);
   });
 });
 

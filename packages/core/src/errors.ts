@@ -212,7 +212,9 @@ export class RPCVersionCapError extends MessagingException {
     /** The client's `versionCap`. */
     readonly versionCap: string,
   ) {
-    super(`Requested message version, ${version ?? 'None'} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap ${versionCap}.`);
+    super(
+      `Requested message version, ${version ?? 'None'} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap ${versionCap}.`,
+    );
   }
 }
 

@@ -10,10 +10,30 @@ import './wire/core-remote-errors.js';
 
 // Errors
 export {
-  ClientSendError, ConfigurationError, DriverLoadFailure, ExecutorLoadFailure, ExpectedException,
-  InvalidTarget, InvalidTransportURL, MalformedMessage, MessageDeliveryFailure, MessageUndeliverable, MessagingException,
-  MessagingServerError, MessagingTimeout, NoSuchMethod, PluginLoadFailure, PreconditionFailed, RemoteError, RPCDispatcherError,
-  RPCVersionCapError, ServerListenError, TaskTimeout, TransportDriverError, UnsupportedEnvelopeVersion, UnsupportedVersion,
+  ClientSendError,
+  ConfigurationError,
+  DriverLoadFailure,
+  ExecutorLoadFailure,
+  ExpectedException,
+  InvalidTarget,
+  InvalidTransportURL,
+  MalformedMessage,
+  MessageDeliveryFailure,
+  MessageUndeliverable,
+  MessagingException,
+  MessagingServerError,
+  MessagingTimeout,
+  NoSuchMethod,
+  PluginLoadFailure,
+  PreconditionFailed,
+  RemoteError,
+  RPCDispatcherError,
+  RPCVersionCapError,
+  ServerListenError,
+  TaskTimeout,
+  TransportDriverError,
+  UnsupportedEnvelopeVersion,
+  UnsupportedVersion,
 } from './errors.js';
 export * as PythonErrors from './wire/python-errors.js';
 export { registerRemoteErrors } from './wire/failure.js';
@@ -55,8 +75,18 @@ export { NotificationFilter } from './notify/filter.js';
 export type { NotificationFilterCriteria } from './notify/filter.js';
 export { PRIORITIES, NotificationResult } from './notify/priorities.js';
 export type { Priority } from './notify/priorities.js';
-export type { NotificationEndpoint, BatchNotificationEndpoint, BatchNotification, NotificationMetadata } from './notify/dispatcher.js';
-export { NotificationServer, BatchNotificationServer, getNotificationListener, getBatchNotificationListener } from './notify/listener.js';
+export type {
+  NotificationEndpoint,
+  BatchNotificationEndpoint,
+  BatchNotification,
+  NotificationMetadata,
+} from './notify/dispatcher.js';
+export {
+  NotificationServer,
+  BatchNotificationServer,
+  getNotificationListener,
+  getBatchNotificationListener,
+} from './notify/listener.js';
 export type { NotificationListenerOptions, BatchNotificationListenerOptions } from './notify/listener.js';
 
 // Configuration and plugins

@@ -8,7 +8,11 @@ describe('OperationTracker', () => {
     const ops = new OperationTracker();
     await expect(ops.run(async () => 42)).resolves.toBe(42);
     await expect(ops.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(ops.run(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      ops.run(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(ops.size).toBe(0);
   });
 
@@ -17,7 +21,10 @@ describe('OperationTracker', () => {
     try {
       const ops = new OperationTracker();
       let seen: AbortSignal | undefined;
-      const outcome = ops.run((signal) => ((seen = signal), never()), { deadline: Date.now() + 1000, onTimeout: () => new Error('late') });
+      const outcome = ops.run((signal) => ((seen = signal), never()), {
+        deadline: Date.now() + 1000,
+        onTimeout: () => new Error('late'),
+      });
       const settled = vi.fn();
       outcome.catch(settled);
       await vi.advanceTimersByTimeAsync(1000 + DEADLINE_SLACK_MS - 1);
@@ -36,7 +43,10 @@ describe('OperationTracker', () => {
   it('ignores what the driver does after core gave up (its late rejection is handled)', async () => {
     const ops = new OperationTracker();
     let rejectLate!: (e: Error) => void;
-    const outcome = ops.run(() => new Promise((_, reject) => (rejectLate = reject)), { deadline: Date.now(), onTimeout: () => new Error('timed out') });
+    const outcome = ops.run(() => new Promise((_, reject) => (rejectLate = reject)), {
+      deadline: Date.now(),
+      onTimeout: () => new Error('timed out'),
+    });
     await expect(outcome).rejects.toThrow('timed out');
     rejectLate(new Error('driver gave up later'));
     // No unhandled rejection: vitest fails the run on one.
@@ -47,7 +57,10 @@ describe('OperationTracker', () => {
     const ops = new OperationTracker();
     const signals: AbortSignal[] = [];
     const a = ops.run((s) => (signals.push(s), never()));
-    const b = ops.run((s) => (signals.push(s), never()), { deadline: Date.now() + 60_000, onTimeout: () => new Error('x') });
+    const b = ops.run((s) => (signals.push(s), never()), {
+      deadline: Date.now() + 60_000,
+      onTimeout: () => new Error('x'),
+    });
     ops.close(new Error('cleaned up'));
     await expect(a).rejects.toThrow('cleaned up');
     await expect(b).rejects.toThrow('cleaned up');
@@ -66,7 +79,9 @@ describe('abortable', () => {
     await expect(abortable(Promise.resolve(1), new AbortController().signal)).resolves.toBe(1);
     const done = new AbortController();
     done.abort('string reason');
-    await expect(abortable(Promise.reject(new Error('ignored')), done.signal)).rejects.toThrow('Aborted: string reason');
+    await expect(abortable(Promise.reject(new Error('ignored')), done.signal)).rejects.toThrow(
+      'Aborted: string reason',
+    );
   });
 });
 

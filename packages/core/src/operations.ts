@@ -201,7 +201,11 @@ export class OperationTracker {
    * closing) goes through `mapError` first.
    * @internal
    */
-  start<T>(op: (operation: Operation<T>) => Promise<T>, limit?: OperationLimit, mapError?: (err: unknown) => unknown): Promise<T> {
+  start<T>(
+    op: (operation: Operation<T>) => Promise<T>,
+    limit?: OperationLimit,
+    mapError?: (err: unknown) => unknown,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(mapError ? mapError(this.#closed) : this.#closed);
     const o = new Operation<T>(this, limit, mapError);
     const head = this.#head;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatPythonDatetime, JsonPayloadSerializer, NoOpSerializer, RequestContextSerializer, toPrimitive } from './serializer.js';
+import {
+  formatPythonDatetime,
+  JsonPayloadSerializer,
+  NoOpSerializer,
+  RequestContextSerializer,
+  toPrimitive,
+} from './serializer.js';
 
 describe('NoOpSerializer', () => {
   it('returns what it is given', () => {
@@ -32,13 +38,30 @@ describe('toPrimitive (jsonutils.to_primitive(convert_instances=True))', () => {
     }
     expect(
       toPrimitive({
-        n: 1, s: 's', b: true, nil: null, undef: undefined, big: 12345678901234567890n,
-        bytes: new TextEncoder().encode('hé'), map: new Map<unknown, unknown>([[1, new Set(['a'])]]), list: [new Point(1, 2)],
-        err: new RangeError('bad'), json: { toJSON: () => ({ k: 'v' }) },
+        n: 1,
+        s: 's',
+        b: true,
+        nil: null,
+        undef: undefined,
+        big: 12345678901234567890n,
+        bytes: new TextEncoder().encode('hé'),
+        map: new Map<unknown, unknown>([[1, new Set(['a'])]]),
+        list: [new Point(1, 2)],
+        err: new RangeError('bad'),
+        json: { toJSON: () => ({ k: 'v' }) },
       }),
     ).toEqual({
-      n: 1, s: 's', b: true, nil: null, undef: null, big: '12345678901234567890', bytes: 'hé', map: { '1': ['a'] },
-      list: [{ x: 1, y: 2 }], err: 'RangeError: bad', json: { k: 'v' },
+      n: 1,
+      s: 's',
+      b: true,
+      nil: null,
+      undef: null,
+      big: '12345678901234567890',
+      bytes: 'hé',
+      map: { '1': ['a'] },
+      list: [{ x: 1, y: 2 }],
+      err: 'RangeError: bad',
+      json: { k: 'v' },
     });
   });
 
@@ -92,6 +115,9 @@ describe('RequestContextSerializer', () => {
     const s = new RequestContextSerializer((d) => new Ctx(String(d['user'])), base);
     expect(s.serializeEntity(new Ctx('a'), 1)).toBe('S(1)');
     expect(s.deserializeEntity(new Ctx('a'), 2)).toBe('D(2)');
-    expect(seen).toEqual([['ser', { user: 'a' }], ['de', { user: 'a' }]]);
+    expect(seen).toEqual([
+      ['ser', { user: 'a' }],
+      ['de', { user: 'a' }],
+    ]);
   });
 });

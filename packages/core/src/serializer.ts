@@ -40,7 +40,8 @@ export function toPrimitive(value: unknown, depth = 0): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return formatPythonDatetime(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPrimitive(v, depth + 1)]));
+  if (value instanceof Map)
+    return Object.fromEntries([...value].map(([k, v]) => [String(k), toPrimitive(v, depth + 1)]));
   if (value instanceof Set || Array.isArray(value)) return [...value].map((v) => toPrimitive(v, depth + 1));
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (typeof value === 'object') {

@@ -10,7 +10,13 @@
 import './wire/core-remote-errors.js';
 
 // Defining plugins
-export { defineDriver, defineExecutor, defineNotifierDriver, defineMatchmaker, defineMetricsCollector } from './spi/define.js';
+export {
+  defineDriver,
+  defineExecutor,
+  defineNotifierDriver,
+  defineMatchmaker,
+  defineMetricsCollector,
+} from './spi/define.js';
 export { defineOptions } from './spi/options.js';
 export type { OptionSchema, OptionSpec, OptionType, ResolvedOptions } from './spi/options.js';
 export { ENTRY_POINT_GROUPS, ENTRY_POINT_BRAND, readBrand } from './spi/entry-point.js';
@@ -21,12 +27,31 @@ export { CORE_VERSION } from './plugins/registry.js';
 
 // The SPI
 export type {
-  Context, Driver, DriverContext, DriverFactory, IncomingMessage, IncomingMessageInit, Listener, ListenOptions, MessageSink,
-  NotificationListenOptions, NotificationMessage, NotificationSendOptions, RemoteErrorCodec, Reply, RpcRequest, SendOptions,
+  Context,
+  Driver,
+  DriverContext,
+  DriverFactory,
+  IncomingMessage,
+  IncomingMessageInit,
+  Listener,
+  ListenOptions,
+  MessageSink,
+  NotificationListenOptions,
+  NotificationMessage,
+  NotificationSendOptions,
+  RemoteErrorCodec,
+  Reply,
+  RpcRequest,
+  SendOptions,
 } from './spi/driver.js';
 export type { ReplyRegistry, ReplyWaitOptions } from './spi/replies.js';
 export type { Executor, ExecutorFactory, ExecutorOptions } from './spi/executor.js';
-export type { NotifierDriver, NotifierDriverContext, NotifierDriverFactory, NotificationSender } from './spi/notifier.js';
+export type {
+  NotifierDriver,
+  NotifierDriverContext,
+  NotifierDriverFactory,
+  NotificationSender,
+} from './spi/notifier.js';
 export type { Matchmaker, MatchmakerContext, MatchmakerFactory } from './spi/matchmaker.js';
 export { matchmakerKeys } from './spi/matchmaker.js';
 export type { MetricsCollector, MetricsCollectorFactory, MetricsContext, RpcClientInvocation } from './spi/metrics.js';
@@ -45,7 +70,12 @@ export { serializeEnvelope, deserializeEnvelope, ENVELOPE_VERSION } from './wire
 export { packContext, unpackContext } from './wire/context.js';
 export type { UnpackedMessage } from './wire/context.js';
 export { parseJson, parseJsonBody } from './wire/json.js';
-export { serializeRemoteException, deserializeRemoteException, toFailure, createRemoteErrorCodec } from './wire/failure.js';
+export {
+  serializeRemoteException,
+  deserializeRemoteException,
+  toFailure,
+  createRemoteErrorCodec,
+} from './wire/failure.js';
 export type { Failure } from './wire/failure.js';
 export { RecentIds } from './wire/recent-ids.js';
 export { uuidHex } from './wire/ids.js';

@@ -5,7 +5,8 @@ import { assertNotificationListenable, assertRpcListenable, assertSendable, Targ
 describe('Target', () => {
   it('defaults every field to undefined and legacyNamespaces to []', () => {
     const t = new Target();
-    for (const k of ['exchange', 'topic', 'namespace', 'version', 'server', 'fanout'] as const) expect(t[k]).toBeUndefined();
+    for (const k of ['exchange', 'topic', 'namespace', 'version', 'server', 'fanout'] as const)
+      expect(t[k]).toBeUndefined();
     expect(t.legacyNamespaces).toEqual([]);
     expect(t.acceptedNamespaces).toEqual([undefined]);
   });
@@ -56,7 +57,9 @@ describe('Target', () => {
   });
 
   it('prints like oslo, only the fields that are set', () => {
-    expect(String(new Target({ topic: 't', server: 's', fanout: true }))).toBe('<Target topic=t, server=s, fanout=true>');
+    expect(String(new Target({ topic: 't', server: 's', fanout: true }))).toBe(
+      '<Target topic=t, server=s, fanout=true>',
+    );
     expect(String(new Target())).toBe('<Target >');
   });
 
@@ -75,13 +78,17 @@ describe('target assertions', () => {
   });
 
   it('an RPC server needs topic and server', () => {
-    expect(() => assertRpcListenable(new Target({ topic: 't' }))).toThrow("A server's target must have topic and server names specified: <Target topic=t>");
+    expect(() => assertRpcListenable(new Target({ topic: 't' }))).toThrow(
+      "A server's target must have topic and server names specified: <Target topic=t>",
+    );
     expect(() => assertRpcListenable(new Target({ server: 's' }))).toThrow(InvalidTarget);
     expect(() => assertRpcListenable(new Target({ topic: 't', server: 's' }))).not.toThrow();
   });
 
   it('a notification listener needs a topic', () => {
-    expect(() => assertNotificationListenable(new Target({ exchange: 'e' }))).toThrow('A target must have topic specified');
+    expect(() => assertNotificationListenable(new Target({ exchange: 'e' }))).toThrow(
+      'A target must have topic specified',
+    );
     expect(() => assertNotificationListenable(new Target({ topic: 'notifications' }))).not.toThrow();
   });
 

@@ -19,42 +19,173 @@ const CASES: Case[] = [
   // reference §3.3 worked examples
   { url: 'rabbit://', transport: 'rabbit', vhost: null, hosts: [], str: 'rabbit:///' },
   { url: 'rabbit:///', transport: 'rabbit', vhost: '', hosts: [], str: 'rabbit:///' },
-  { url: 'rabbit://guest:guest@localhost:5672/', transport: 'rabbit', vhost: '', hosts: [['localhost', 5672, 'guest', 'guest']], str: 'rabbit://guest:guest@localhost:5672/' },
-  { url: 'rabbit://guest:guest@localhost:5672//', transport: 'rabbit', vhost: '/', hosts: [['localhost', 5672, 'guest', 'guest']], str: 'rabbit://guest:guest@localhost:5672//' },
-  { url: 'rabbit://u:p@h1:5672,u2:p2@h2:5673/nova', transport: 'rabbit', vhost: 'nova', hosts: [['h1', 5672, 'u', 'p'], ['h2', 5673, 'u2', 'p2']], str: 'rabbit://u:p@h1:5672,u2:p2@h2:5673/nova' },
+  {
+    url: 'rabbit://guest:guest@localhost:5672/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['localhost', 5672, 'guest', 'guest']],
+    str: 'rabbit://guest:guest@localhost:5672/',
+  },
+  {
+    url: 'rabbit://guest:guest@localhost:5672//',
+    transport: 'rabbit',
+    vhost: '/',
+    hosts: [['localhost', 5672, 'guest', 'guest']],
+    str: 'rabbit://guest:guest@localhost:5672//',
+  },
+  {
+    url: 'rabbit://u:p@h1:5672,u2:p2@h2:5673/nova',
+    transport: 'rabbit',
+    vhost: 'nova',
+    hosts: [
+      ['h1', 5672, 'u', 'p'],
+      ['h2', 5673, 'u2', 'p2'],
+    ],
+    str: 'rabbit://u:p@h1:5672,u2:p2@h2:5673/nova',
+  },
   {
     url: 'rabbit://u:p@h1,h2:5673/vh?rabbit_qos_prefetch_count=10&heartbeat_timeout_threshold=30',
-    transport: 'rabbit', vhost: 'vh', hosts: [['h1', null, 'u', 'p'], ['h2', 5673, null, null]],
+    transport: 'rabbit',
+    vhost: 'vh',
+    hosts: [
+      ['h1', null, 'u', 'p'],
+      ['h2', 5673, null, null],
+    ],
     query: { rabbit_qos_prefetch_count: '10', heartbeat_timeout_threshold: '30' },
     str: 'rabbit://u:p@h1,h2:5673/vh?rabbit_qos_prefetch_count=10&heartbeat_timeout_threshold=30',
   },
-  { url: 'rabbit://us%40er:p%40ss%3Aw%2Fd@host/%2Fvh', transport: 'rabbit', vhost: '/vh', hosts: [['host', null, 'us@er', 'p@ss:w/d']], str: 'rabbit://us%40er:p%40ss%3Aw%2Fd@host//vh' },
-  { url: 'rabbit://u:p@[::1]:5672/', transport: 'rabbit', vhost: '', hosts: [['::1', 5672, 'u', 'p']], str: 'rabbit://u:p@[::1]:5672/' },
-  { url: 'rabbit://a@b:pw@host/', transport: 'rabbit', vhost: '', hosts: [['host', null, 'a@b', 'pw']], str: 'rabbit://a%40b:pw@host/' },
-  { url: 'rabbit://u:p:q@host/', transport: 'rabbit', vhost: '', hosts: [['host', null, 'u', 'p:q']], str: 'rabbit://u:p%3Aq@host/' },
-  { url: 'rabbit://u:@host/', transport: 'rabbit', vhost: '', hosts: [['host', null, 'u', '']], str: 'rabbit://u:@host/' },
-  { url: 'rabbit://:p@host/', transport: 'rabbit', vhost: '', hosts: [['host', null, '', 'p']], str: 'rabbit://:p@host/' },
-  { url: 'rabbit://u:p@host/vh?a=1&a=2', transport: 'rabbit', vhost: 'vh', hosts: [['host', null, 'u', 'p']], query: { a: '1,2' }, str: 'rabbit://u:p@host/vh?a=1%2C2' },
+  {
+    url: 'rabbit://us%40er:p%40ss%3Aw%2Fd@host/%2Fvh',
+    transport: 'rabbit',
+    vhost: '/vh',
+    hosts: [['host', null, 'us@er', 'p@ss:w/d']],
+    str: 'rabbit://us%40er:p%40ss%3Aw%2Fd@host//vh',
+  },
+  {
+    url: 'rabbit://u:p@[::1]:5672/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['::1', 5672, 'u', 'p']],
+    str: 'rabbit://u:p@[::1]:5672/',
+  },
+  {
+    url: 'rabbit://a@b:pw@host/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['host', null, 'a@b', 'pw']],
+    str: 'rabbit://a%40b:pw@host/',
+  },
+  {
+    url: 'rabbit://u:p:q@host/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['host', null, 'u', 'p:q']],
+    str: 'rabbit://u:p%3Aq@host/',
+  },
+  {
+    url: 'rabbit://u:@host/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['host', null, 'u', '']],
+    str: 'rabbit://u:@host/',
+  },
+  {
+    url: 'rabbit://:p@host/',
+    transport: 'rabbit',
+    vhost: '',
+    hosts: [['host', null, '', 'p']],
+    str: 'rabbit://:p@host/',
+  },
+  {
+    url: 'rabbit://u:p@host/vh?a=1&a=2',
+    transport: 'rabbit',
+    vhost: 'vh',
+    hosts: [['host', null, 'u', 'p']],
+    query: { a: '1,2' },
+    str: 'rabbit://u:p@host/vh?a=1%2C2',
+  },
   { url: 'Rabbit://H/', transport: 'rabbit', vhost: '', hosts: [['H', null, null, null]], str: 'rabbit://H/' },
-  { url: 'amqp://user:pass@router:5672/', transport: 'amqp', vhost: '', hosts: [['router', 5672, 'user', 'pass']], str: 'amqp://user:pass@router:5672/' },
-  { url: 'kafka://k1:9092,k2:9092/', transport: 'kafka', vhost: '', hosts: [['k1', 9092, null, null], ['k2', 9092, null, null]], str: 'kafka://k1:9092,k2:9092/' },
-  { url: 'zmq+redis://127.0.0.1:6379/', transport: 'zmq+redis', vhost: '', hosts: [['127.0.0.1', 6379, null, null]], str: 'zmq+redis://127.0.0.1:6379/' },
+  {
+    url: 'amqp://user:pass@router:5672/',
+    transport: 'amqp',
+    vhost: '',
+    hosts: [['router', 5672, 'user', 'pass']],
+    str: 'amqp://user:pass@router:5672/',
+  },
+  {
+    url: 'kafka://k1:9092,k2:9092/',
+    transport: 'kafka',
+    vhost: '',
+    hosts: [
+      ['k1', 9092, null, null],
+      ['k2', 9092, null, null],
+    ],
+    str: 'kafka://k1:9092,k2:9092/',
+  },
+  {
+    url: 'zmq+redis://127.0.0.1:6379/',
+    transport: 'zmq+redis',
+    vhost: '',
+    hosts: [['127.0.0.1', 6379, null, null]],
+    str: 'zmq+redis://127.0.0.1:6379/',
+  },
   { url: 'kombu+memory:////', transport: 'kombu+memory', vhost: '/', hosts: [], str: 'kombu+memory:////' },
   { url: 'rabbit:nohost', transport: 'rabbit', vhost: null, hosts: [], str: 'rabbit:///' },
   // oslo tests/test_urls.py scenarios
   { url: 'foo:', transport: 'foo', vhost: null, hosts: [], str: 'foo:///' },
   { url: 'foo:////', transport: 'foo', vhost: '/', hosts: [], str: 'foo:////' },
   { url: 'foo://u:p@/bar', transport: 'foo', vhost: 'bar', hosts: [[null, null, 'u', 'p']], str: 'foo://u:p@/bar' },
-  { url: 'foo://u%24:p%26@host:1234/%24', transport: 'foo', vhost: '$', hosts: [['host', 1234, 'u$', 'p&']], str: 'foo://u%24:p%26@host:1234/%24' },
+  {
+    url: 'foo://u%24:p%26@host:1234/%24',
+    transport: 'foo',
+    vhost: '$',
+    hosts: [['host', 1234, 'u$', 'p&']],
+    str: 'foo://u%24:p%26@host:1234/%24',
+  },
   { url: 'foo://host:10/', transport: 'foo', vhost: '', hosts: [['host', 10, null, null]], str: 'foo://host:10/' },
-  { url: 'foo://user@host/', transport: 'foo', vhost: '', hosts: [['host', null, 'user', null]], str: 'foo://user@host/' },
-  { url: 'foo://[ffff::1]/', transport: 'foo', vhost: '', hosts: [['ffff::1', null, null, null]], str: 'foo://[ffff::1]/' },
-  { url: 'foo://[ffff::1]:1234/', transport: 'foo', vhost: '', hosts: [['ffff::1', 1234, null, null]], str: 'foo://[ffff::1]:1234/' },
-  { url: 'foo://u:p@h1,u2:p2@h2,h3/bar', transport: 'foo', vhost: 'bar', hosts: [['h1', null, 'u', 'p'], ['h2', null, 'u2', 'p2'], ['h3', null, null, null]], str: 'foo://u:p@h1,u2:p2@h2,h3/bar' },
+  {
+    url: 'foo://user@host/',
+    transport: 'foo',
+    vhost: '',
+    hosts: [['host', null, 'user', null]],
+    str: 'foo://user@host/',
+  },
+  {
+    url: 'foo://[ffff::1]/',
+    transport: 'foo',
+    vhost: '',
+    hosts: [['ffff::1', null, null, null]],
+    str: 'foo://[ffff::1]/',
+  },
+  {
+    url: 'foo://[ffff::1]:1234/',
+    transport: 'foo',
+    vhost: '',
+    hosts: [['ffff::1', 1234, null, null]],
+    str: 'foo://[ffff::1]:1234/',
+  },
+  {
+    url: 'foo://u:p@h1,u2:p2@h2,h3/bar',
+    transport: 'foo',
+    vhost: 'bar',
+    hosts: [
+      ['h1', null, 'u', 'p'],
+      ['h2', null, 'u2', 'p2'],
+      ['h3', null, null, null],
+    ],
+    str: 'foo://u:p@h1,u2:p2@h2,h3/bar',
+  },
   { url: 'foo://h/a/b', transport: 'foo', vhost: 'a/b', hosts: [['h', null, null, null]], str: 'foo://h/a/b' },
   { url: 'foo://h/%2F', transport: 'foo', vhost: '/', hosts: [['h', null, null, null]], str: 'foo://h//' },
   { url: 'foo://h/vh#frag', transport: 'foo', vhost: 'vh', hosts: [['h', null, null, null]], str: 'foo://h/vh' },
-  { url: 'foo://h?x=1&y=&z=a+b%20c', transport: 'foo', vhost: null, hosts: [['h', null, null, null]], query: { x: '1', z: 'a b c' }, str: 'foo://h/?x=1&z=a+b+c' },
+  {
+    url: 'foo://h?x=1&y=&z=a+b%20c',
+    transport: 'foo',
+    vhost: null,
+    hosts: [['h', null, null, null]],
+    query: { x: '1', z: 'a b c' },
+    str: 'foo://h/?x=1&z=a+b+c',
+  },
 ];
 
 function rows(url: TransportURL): HostRow[] {
@@ -131,7 +262,9 @@ describe('TransportURL errors', () => {
 
   it('E3: a # in the password starts the fragment, so the password is read as a port', () => {
     const e = error('rabbit://u:p#x@host/');
-    expect(e.reason).toMatch(/the port of host "u" is not a number .*"#" or "\/" in a password must be percent-encoded/);
+    expect(e.reason).toMatch(
+      /the port of host "u" is not a number .*"#" or "\/" in a password must be percent-encoded/,
+    );
   });
 
   it('E4: no scheme', () => {
@@ -154,7 +287,13 @@ describe('TransportURL errors', () => {
   });
 
   it('never shows a password in the error message', () => {
-    for (const url of ['rabbit://u:s3cret@host:bad/', 'rabbit://u:p@h1,u2:s3cret@h2:bad/', 'rabbit://a@b:s3cret@host:bad/', 'rabbit://u:s3cret#x@host/', 'rabbit://u:s3c/ret@host/']) {
+    for (const url of [
+      'rabbit://u:s3cret@host:bad/',
+      'rabbit://u:p@h1,u2:s3cret@h2:bad/',
+      'rabbit://a@b:s3cret@host:bad/',
+      'rabbit://u:s3cret#x@host/',
+      'rabbit://u:s3c/ret@host/',
+    ]) {
       const e = error(url);
       expect(e.message).not.toMatch(/s3c/);
       expect(e.message).toContain('Invalid transport URL');
@@ -179,9 +318,13 @@ describe('TransportURL formatting', () => {
 
   it('formats URLs built from fields like oslo (test_urls format scenarios)', () => {
     expect(new TransportURL({ transport: 'testtransport' }).format()).toBe('testtransport:///');
-    expect(new TransportURL({ transport: 'testtransport', virtualHost: '/vhost' }).format()).toBe('testtransport:////vhost');
+    expect(new TransportURL({ transport: 'testtransport', virtualHost: '/vhost' }).format()).toBe(
+      'testtransport:////vhost',
+    );
     const h = { hostname: 'host', port: 10, username: 'b$', password: 's&' };
-    expect(new TransportURL({ transport: 'testtransport', virtualHost: '/$', hosts: [h] }).format({ revealPasswords: true })).toBe('testtransport://b%24:s%26@host:10//%24');
+    expect(
+      new TransportURL({ transport: 'testtransport', virtualHost: '/$', hosts: [h] }).format({ revealPasswords: true }),
+    ).toBe('testtransport://b%24:s%26@host:10//%24');
   });
 });
 

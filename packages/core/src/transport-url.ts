@@ -91,7 +91,10 @@ function parseHost(item: string, url: string): TransportHost {
   let port: number | undefined;
   if (portText !== '') {
     if (!/^\d+$/.test(portText)) {
-      throw new InvalidTransportURL(url, `the port of host "${hostname ?? ''}" is not a number (a "#" or "/" in a password must be percent-encoded)`);
+      throw new InvalidTransportURL(
+        url,
+        `the port of host "${hostname ?? ''}" is not a number (a "#" or "/" in a password must be percent-encoded)`,
+      );
     }
     port = Number(portText);
     if (port > 65535) throw new InvalidTransportURL(url, `port ${port} is out of range (0-65535)`);

@@ -38,15 +38,19 @@ function stubDriver(): Driver {
 
 function registry(): PluginRegistry {
   const r = new PluginRegistry();
-  r.register(ENTRY_POINT_GROUPS.drivers, 'mem', defineDriver({
-    name: 'mem',
-    create(context) {
-      contexts.push(context);
-      if (createError) throw createError;
-      resolved.push(context.options('oslo_messaging_mem', OPTIONS));
-      return stubDriver();
-    },
-  }));
+  r.register(
+    ENTRY_POINT_GROUPS.drivers,
+    'mem',
+    defineDriver({
+      name: 'mem',
+      create(context) {
+        contexts.push(context);
+        if (createError) throw createError;
+        resolved.push(context.options('oslo_messaging_mem', OPTIONS));
+        return stubDriver();
+      },
+    }),
+  );
   return r;
 }
 
@@ -65,7 +69,9 @@ describe('choosing the transport URL', () => {
     const plugins = registry();
     vi.stubEnv('OSLO_MESSAGING_TRANSPORT_URL', 'mem://env/');
     const config = { DEFAULT: { transport_url: 'mem://config/' } };
-    expect((await getRpcTransport({ ...base, plugins, config, url: 'mem://explicit/' })).url.hosts[0]!.hostname).toBe('explicit');
+    expect((await getRpcTransport({ ...base, plugins, config, url: 'mem://explicit/' })).url.hosts[0]!.hostname).toBe(
+      'explicit',
+    );
     expect((await getRpcTransport({ ...base, plugins, config })).url.hosts[0]!.hostname).toBe('config');
     expect((await getRpcTransport({ ...base, plugins })).url.hosts[0]!.hostname).toBe('env');
   });
@@ -73,7 +79,11 @@ describe('choosing the transport URL', () => {
   it('defaults to rabbit:// when nothing is given', async () => {
     vi.stubEnv('OSLO_MESSAGING_TRANSPORT_URL', '');
     const r = new PluginRegistry();
-    r.register(ENTRY_POINT_GROUPS.drivers, 'rabbit', defineDriver({ name: 'rabbit', create: (c) => (contexts.push(c), stubDriver()) }));
+    r.register(
+      ENTRY_POINT_GROUPS.drivers,
+      'rabbit',
+      defineDriver({ name: 'rabbit', create: (c) => (contexts.push(c), stubDriver()) }),
+    );
     const t = await getRpcTransport({ ...base, plugins: r });
     expect(t.url.transport).toBe('rabbit');
     expect(t.url.hosts).toEqual([]);
@@ -81,7 +91,10 @@ describe('choosing the transport URL', () => {
 
   it('notifications prefer [oslo_messaging_notifications] transport_url over [DEFAULT]', async () => {
     const plugins = registry();
-    const config = { DEFAULT: { transport_url: 'mem://rpc/' }, oslo_messaging_notifications: { transport_url: 'mem://notify/' } };
+    const config = {
+      DEFAULT: { transport_url: 'mem://rpc/' },
+      oslo_messaging_notifications: { transport_url: 'mem://notify/' },
+    };
     const n = await getNotificationTransport({ ...base, plugins, config });
     expect(n.url.hosts[0]!.hostname).toBe('notify');
     expect(n.purpose).toBe('notification');
@@ -99,8 +112,12 @@ describe('choosing the transport URL', () => {
   });
 
   it('reports a bad URL or a transport_url that is not a string', async () => {
-    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://h:port/' })).rejects.toThrow(InvalidTransportURL);
-    await expect(getRpcTransport({ ...base, plugins: registry(), config: { DEFAULT: { transport_url: 5 } } })).rejects.toThrow(ConfigurationError);
+    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://h:port/' })).rejects.toThrow(
+      InvalidTransportURL,
+    );
+    await expect(
+      getRpcTransport({ ...base, plugins: registry(), config: { DEFAULT: { transport_url: 5 } } }),
+    ).rejects.toThrow(ConfigurationError);
   });
 
   it('fails with DriverLoadFailure for a driver nobody provides', async () => {
@@ -119,21 +136,54 @@ describe('choosing the transport URL', () => {
 describe('transport-wide settings', () => {
   it('have oslo defaults', async () => {
     const t = await getRpcTransport({ ...base, plugins: registry(), url: 'mem://' });
-    expect(t.conf).toMatchObject({ controlExchange: 'openstack', rpcResponseTimeout: 60, executorThreadPoolSize: 64, rpcPingEnabled: false });
+    expect(t.conf).toMatchObject({
+      controlExchange: 'openstack',
+      rpcResponseTimeout: 60,
+      executorThreadPoolSize: 64,
+      rpcPingEnabled: false,
+    });
     expect(contexts[0]!.defaultExchange).toBe('openstack');
   });
 
   it('come from [DEFAULT] in the config, and code options win', async () => {
-    const config = { DEFAULT: { control_exchange: 'nova', rpc_response_timeout: '30', rpc_thread_pool_size: '8', rpc_ping_enabled: 'true' } };
+    const config = {
+      DEFAULT: {
+        control_exchange: 'nova',
+        rpc_response_timeout: '30',
+        rpc_thread_pool_size: '8',
+        rpc_ping_enabled: 'true',
+      },
+    };
     const t = await getRpcTransport({ ...base, plugins: registry(), url: 'mem://', config });
-    expect(t.conf).toMatchObject({ controlExchange: 'nova', rpcResponseTimeout: 30, executorThreadPoolSize: 8, rpcPingEnabled: true });
-    const u = await getRpcTransport({ ...base, plugins: registry(), url: 'mem://', config, controlExchange: 'cinder', rpcResponseTimeout: 5 });
+    expect(t.conf).toMatchObject({
+      controlExchange: 'nova',
+      rpcResponseTimeout: 30,
+      executorThreadPoolSize: 8,
+      rpcPingEnabled: true,
+    });
+    const u = await getRpcTransport({
+      ...base,
+      plugins: registry(),
+      url: 'mem://',
+      config,
+      controlExchange: 'cinder',
+      rpcResponseTimeout: 5,
+    });
     expect(u.conf).toMatchObject({ controlExchange: 'cinder', rpcResponseTimeout: 5, executorThreadPoolSize: 8 });
   });
 
   it('are validated', async () => {
-    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://', executorThreadPoolSize: 0 })).rejects.toThrow(ConfigurationError);
-    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://', config: { DEFAULT: { rpc_response_timeout: 'soon' } } })).rejects.toThrow(
+    await expect(
+      getRpcTransport({ ...base, plugins: registry(), url: 'mem://', executorThreadPoolSize: 0 }),
+    ).rejects.toThrow(ConfigurationError);
+    await expect(
+      getRpcTransport({
+        ...base,
+        plugins: registry(),
+        url: 'mem://',
+        config: { DEFAULT: { rpc_response_timeout: 'soon' } },
+      }),
+    ).rejects.toThrow(
       'Option DEFAULT.rpc_response_timeout (from [DEFAULT] rpc_response_timeout in the config): expected a number, got "soon"',
     );
   });
@@ -144,8 +194,19 @@ describe('driver options', () => {
     const plugins = registry();
     await getRpcTransport({ ...base, plugins, url: 'mem://' });
     await getRpcTransport({ ...base, plugins, url: 'mem://', config: { oslo_messaging_mem: { mem_prefetch: '5' } } });
-    await getRpcTransport({ ...base, plugins, url: 'mem://', config: { oslo_messaging_mem: { mem_prefetch: '5' } }, driverOptions: { memPrefetch: 7 } });
-    await getRpcTransport({ ...base, plugins, url: 'mem://?mem_prefetch=9&mem_old_durable=yes', driverOptions: { memPrefetch: 7 } });
+    await getRpcTransport({
+      ...base,
+      plugins,
+      url: 'mem://',
+      config: { oslo_messaging_mem: { mem_prefetch: '5' } },
+      driverOptions: { memPrefetch: 7 },
+    });
+    await getRpcTransport({
+      ...base,
+      plugins,
+      url: 'mem://?mem_prefetch=9&mem_old_durable=yes',
+      driverOptions: { memPrefetch: 7 },
+    });
     expect(resolved).toEqual([
       { mem_prefetch: 1, mem_durable: false },
       { mem_prefetch: 5, mem_durable: false },
@@ -155,15 +216,21 @@ describe('driver options', () => {
   });
 
   it('refuse unknown URL query keys and unknown driverOptions, cleaning the driver up', async () => {
-    const err = await getRpcTransport({ ...base, plugins: registry(), url: 'mem://?mem_prefetch=2&bogus=1' }).catch((e: unknown) => e);
+    const err = await getRpcTransport({ ...base, plugins: registry(), url: 'mem://?mem_prefetch=2&bogus=1' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as Error).message).toBe('Unknown option(s) for the "mem" driver: bogus');
     expect(cleanups).toBe(1);
-    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://', driverOptions: { nope: 1 } })).rejects.toThrow('Unknown option(s) for the "mem" driver: nope');
+    await expect(
+      getRpcTransport({ ...base, plugins: registry(), url: 'mem://', driverOptions: { nope: 1 } }),
+    ).rejects.toThrow('Unknown option(s) for the "mem" driver: nope');
   });
 
   it('report a wrong value from the URL', async () => {
-    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://?mem_prefetch=many' })).rejects.toThrow('(from the transport URL): expected a number, got "many"');
+    await expect(getRpcTransport({ ...base, plugins: registry(), url: 'mem://?mem_prefetch=many' })).rejects.toThrow(
+      '(from the transport URL): expected a number, got "many"',
+    );
   });
 });
 
@@ -191,7 +258,12 @@ describe('driver creation and cleanup', () => {
 
   it('gives the driver a remote error codec honouring allowedRemoteExmods', async () => {
     await getRpcTransport({ ...base, plugins: registry(), url: 'mem://' });
-    await getRpcTransport({ ...base, plugins: registry(), url: 'mem://', allowedRemoteExmods: ['oslo_messaging.rpc.dispatcher'] });
+    await getRpcTransport({
+      ...base,
+      plugins: registry(),
+      url: 'mem://',
+      allowedRemoteExmods: ['oslo_messaging.rpc.dispatcher'],
+    });
     const failure = contexts[0]!.remoteErrors.serialize(new NoSuchMethod('m'));
     expect(contexts[0]!.remoteErrors.deserialize(failure)).toBeInstanceOf(RemoteError);
     expect(contexts[1]!.remoteErrors.deserialize(failure)).toBeInstanceOf(NoSuchMethod);

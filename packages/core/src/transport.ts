@@ -58,8 +58,19 @@ export const CLEANUP_LIMIT_MS = 5000;
 
 const DEFAULT_SCHEMA = {
   control_exchange: { type: 'string', default: 'openstack', help: 'Default exchange of targets.' },
-  rpc_response_timeout: { type: 'float', default: DEFAULT_RPC_RESPONSE_TIMEOUT, min: 0, help: 'Seconds to wait for a call reply.' },
-  executor_thread_pool_size: { type: 'int', default: 64, min: 1, deprecatedNames: ['rpc_thread_pool_size'], help: 'Pool executor size.' },
+  rpc_response_timeout: {
+    type: 'float',
+    default: DEFAULT_RPC_RESPONSE_TIMEOUT,
+    min: 0,
+    help: 'Seconds to wait for a call reply.',
+  },
+  executor_thread_pool_size: {
+    type: 'int',
+    default: 64,
+    min: 1,
+    deprecatedNames: ['rpc_thread_pool_size'],
+    help: 'Pool executor size.',
+  },
   rpc_ping_enabled: { type: 'bool', default: false, help: 'Add an endpoint answering oslo_rpc_server_ping.' },
 } as const satisfies OptionSchema;
 
@@ -125,13 +136,20 @@ export class Transport {
     this.replies.rejectAll(new TransportDriverError('The transport was cleaned up while a call was waiting'));
     if (this.metrics) {
       await boundedWait(
-        this.metrics.close().catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err })),
+        this.metrics
+          .close()
+          .catch((err: unknown) => this.logger.warn('The metrics collector failed to close', { err })),
         CLEANUP_LIMIT_MS,
-        () => this.logger.warn(`The metrics collector did not close within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
+        () =>
+          this.logger.warn(
+            `The metrics collector did not close within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`,
+          ),
       );
     }
     await boundedWait(this.driver.cleanup(), CLEANUP_LIMIT_MS, () =>
-      this.logger.warn(`The ${this.url.driver ?? ''} driver did not finish its cleanup within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`),
+      this.logger.warn(
+        `The ${this.url.driver ?? ''} driver did not finish its cleanup within ${CLEANUP_LIMIT_MS / 1000} s; going on without it`,
+      ),
     );
   }
 }
@@ -195,9 +213,16 @@ async function createTransport(options: TransportOptions, purpose: 'rpc' | 'noti
     driver = await factory.create(context);
   } catch (err) {
     if (err instanceof ConfigurationError || err instanceof DriverLoadFailure) throw err;
-    throw new DriverLoadFailure(`Failed to load transport driver "${driverName}": ${(err as Error).message}`, ENTRY_POINT_GROUPS.drivers, driverName, { cause: err });
+    throw new DriverLoadFailure(
+      `Failed to load transport driver "${driverName}": ${(err as Error).message}`,
+      ENTRY_POINT_GROUPS.drivers,
+      driverName,
+      { cause: err },
+    );
   }
-  const unknown = [...Object.keys(url.query), ...Object.keys(options.driverOptions ?? {})].filter((k) => !understood.has(k));
+  const unknown = [...Object.keys(url.query), ...Object.keys(options.driverOptions ?? {})].filter(
+    (k) => !understood.has(k),
+  );
   if (unknown.length > 0) {
     await driver.cleanup().catch(() => undefined);
     throw new ConfigurationError(`Unknown option(s) for the "${driverName}" driver: ${unknown.join(', ')}`);
@@ -224,7 +249,9 @@ const METRICS_SWITCH = {
 function metricsEnabled(config: OsloConfig): boolean {
   const value = config['oslo_messaging_metrics']?.['metrics_enabled'];
   if (value === undefined) return false;
-  return resolveOptions('oslo_messaging_metrics', METRICS_SWITCH, { config: { oslo_messaging_metrics: { metrics_enabled: value } } }).metrics_enabled;
+  return resolveOptions('oslo_messaging_metrics', METRICS_SWITCH, {
+    config: { oslo_messaging_metrics: { metrics_enabled: value } },
+  }).metrics_enabled;
 }
 
 /**

@@ -26,7 +26,10 @@ function parts(v: string): [number, number, number] {
  * `reqVersion`? Major must be equal; the requested minor (and revision) must not exceed the implemented one.
  * An absent implementation version is compatible with everything; an absent request version with nothing.
  */
-export function versionIsCompatible(impVersion: string | null | undefined, reqVersion: string | null | undefined): boolean {
+export function versionIsCompatible(
+  impVersion: string | null | undefined,
+  reqVersion: string | null | undefined,
+): boolean {
   if (impVersion == null) return true;
   if (reqVersion == null) return false;
   const [iMaj, iMin, iRev] = parts(impVersion);

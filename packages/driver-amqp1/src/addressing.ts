@@ -29,7 +29,8 @@ export interface AddressingOptions {
   readonly notifyExchange: string | null;
 }
 
-const join = (sep: string, items: ReadonlyArray<string | undefined | null>) => items.filter((i): i is string => !!i).join(sep);
+const join = (sep: string, items: ReadonlyArray<string | undefined | null>) =>
+  items.filter((i): i is string => !!i).join(sep);
 
 /**
  * Turns oslo targets into AMQP 1.0 addresses exactly as oslo.messaging's `LegacyAddresser` and
@@ -55,7 +56,11 @@ export class Addresser {
 
   #routable(tag: string, target: AddressTarget, service: Service, server?: string): string {
     const prefix = `${service === 'rpc' ? this.o.rpcPrefix : this.o.notifyPrefix}/${tag}`;
-    const exchange = target.exchange || (service === 'rpc' ? this.o.rpcExchange || this.o.defaultExchange || 'rpc' : this.o.notifyExchange || this.o.defaultExchange || 'notify');
+    const exchange =
+      target.exchange ||
+      (service === 'rpc'
+        ? this.o.rpcExchange || this.o.defaultExchange || 'rpc'
+        : this.o.notifyExchange || this.o.defaultExchange || 'notify');
     return join('/', [prefix, this.o.vhost, exchange, target.topic, server]);
   }
 

@@ -64,14 +64,19 @@ async function finish(run: ScenarioRun): Promise<ScenarioResult> {
   const exited = await Promise.race([run.done, sleep(5000).then(() => undefined)]);
   if (!exited) {
     run.child.kill('SIGKILL');
-    throw new Error(`the scenario did not exit within 5 s of cleaning up: something (a timer, a socket, a reconnect) keeps it alive\n${(await run.done).stderr.slice(-3000)}`);
+    throw new Error(
+      `the scenario did not exit within 5 s of cleaning up: something (a timer, a socket, a reconnect) keeps it alive\n${(await run.done).stderr.slice(-3000)}`,
+    );
   }
   return exited;
 }
 
 const find = (result: ScenarioResult, event: string, tag?: string): ScenarioRecord => {
   const r = result.records.find((x) => x.event === event && (tag === undefined || x['tag'] === tag));
-  if (!r) throw new Error(`no ${event}${tag ? ` (${tag})` : ''} record; records: ${JSON.stringify(result.records.filter((x) => x.event !== 'log')).slice(0, 3000)}`);
+  if (!r)
+    throw new Error(
+      `no ${event}${tag ? ` (${tag})` : ''} record; records: ${JSON.stringify(result.records.filter((x) => x.event !== 'log')).slice(0, 3000)}`,
+    );
   return r;
 };
 
@@ -85,51 +90,65 @@ function expectPromptTypedShutdown(result: ScenarioResult, tag: string) {
   // a notification's failure is logged, not raised (oslo's Notifier), so it only must not hang.
   const [cast, call, notification] = outcomes;
   expect(['ClientSendError', 'TransportDriverError', 'MessageDeliveryFailure']).toContain(cast);
-  if (call !== undefined) expect(['ClientSendError', 'TransportDriverError', 'MessageDeliveryFailure', 'MessagingTimeout']).toContain(call);
+  if (call !== undefined)
+    expect(['ClientSendError', 'TransportDriverError', 'MessageDeliveryFailure', 'MessagingTimeout']).toContain(call);
   if (notification !== undefined) expect(notification).not.toBe('StillPending');
 }
 
 describe.concurrent.each(BROKERS)('amqp1 fault injection (%s)', (_name, start) => {
-  it.each<Fault>(['stop', 'freeze'])('broker %s mid-traffic: deadlines hold, the same objects recover, no confirmed cast or notification is lost, shutdown during a second outage is prompt', async (kind) => {
-    const broker = new FaultyBroker(await freePort(), start);
-    await broker.up();
-    let run: ScenarioRun | undefined;
-    try {
-      run = runScenario(SCRIPT, { args: ['fault', broker.url], killAfterMs: 90_000 });
-      await run.waitFor('ready', 30_000);
-      await broker.fault(kind);
-      const faultAt = Date.now();
-      run.send('fault');
-      await run.waitFor((r) => r.event === 'deadline-ops-settled' && r['tag'] === 'outage', 20_000);
-      await sleep(Math.max(0, faultAt + OUTAGE_MS - Date.now()));
-      await broker.restore(kind);
-      run.send('restored');
-      await run.waitFor('phase2-ready', 60_000);
-      await broker.fault(kind);
-      run.send('fault2');
-      const result = await finish(run);
-      assertHealthy(result);
+  it.each<Fault>(['stop', 'freeze'])(
+    'broker %s mid-traffic: deadlines hold, the same objects recover, no confirmed cast or notification is lost, shutdown during a second outage is prompt',
+    async (kind) => {
+      const broker = new FaultyBroker(await freePort(), start);
+      await broker.up();
+      let run: ScenarioRun | undefined;
+      try {
+        run = runScenario(SCRIPT, { args: ['fault', broker.url], killAfterMs: 90_000 });
+        await run.waitFor('ready', 30_000);
+        await broker.fault(kind);
+        const faultAt = Date.now();
+        run.send('fault');
+        await run.waitFor((r) => r.event === 'deadline-ops-settled' && r['tag'] === 'outage', 20_000);
+        await sleep(Math.max(0, faultAt + OUTAGE_MS - Date.now()));
+        await broker.restore(kind);
+        run.send('restored');
+        await run.waitFor('phase2-ready', 60_000);
+        await broker.fault(kind);
+        run.send('fault2');
+        const result = await finish(run);
+        assertHealthy(result);
 
-      const outage = find(result, 'deadline-ops-settled', 'outage') as unknown as { outcomes: string[] };
-      // calls, cast with a timeout, cast with retry=1, call nobody serves: all fail, typed, by their deadlines.
-      expect(outage.outcomes).toEqual(['MessagingTimeout', 'MessagingTimeout', 'MessagingTimeout', 'MessageDeliveryFailure', 'MessagingTimeout']);
-      // A call in flight when the broker went: no reply can come, it times out by its deadline.
-      expect(result.settled.find((s) => s.op === 'outage:inflight-call')).toMatchObject({ ok: false, error: 'MessagingTimeout' });
-      // The server was busy with a call when the second outage began: cleanup rejects that call, typed.
-      expect(result.settled.find((s) => s.op === 'outage2:busy-call')).toMatchObject({ ok: false });
-      expect(result.records.some((r) => r.event === 'not-recovered')).toBe(false);
-      find(result, 'recovered', 'outage');
-      // Casts and a notification sent during the outage (retry unset) waited for the broker and were accepted.
-      expect(find(result, 'forever-settled')['outcomes']).toEqual(['ok', 'ok', 'ok']);
-      const delivery = find(result, 'delivery', 'outage');
-      expect(delivery).toMatchObject({ casts: [], notes: [] });
-      expect(delivery['confirmedCasts']).toBe(12);
-      expectPromptTypedShutdown(result, 'outage2');
-    } finally {
-      if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
-      await broker.dispose();
-    }
-  }, 120_000);
+        const outage = find(result, 'deadline-ops-settled', 'outage') as unknown as { outcomes: string[] };
+        // calls, cast with a timeout, cast with retry=1, call nobody serves: all fail, typed, by their deadlines.
+        expect(outage.outcomes).toEqual([
+          'MessagingTimeout',
+          'MessagingTimeout',
+          'MessagingTimeout',
+          'MessageDeliveryFailure',
+          'MessagingTimeout',
+        ]);
+        // A call in flight when the broker went: no reply can come, it times out by its deadline.
+        expect(result.settled.find((s) => s.op === 'outage:inflight-call')).toMatchObject({
+          ok: false,
+          error: 'MessagingTimeout',
+        });
+        // The server was busy with a call when the second outage began: cleanup rejects that call, typed.
+        expect(result.settled.find((s) => s.op === 'outage2:busy-call')).toMatchObject({ ok: false });
+        expect(result.records.some((r) => r.event === 'not-recovered')).toBe(false);
+        find(result, 'recovered', 'outage');
+        // Casts and a notification sent during the outage (retry unset) waited for the broker and were accepted.
+        expect(find(result, 'forever-settled')['outcomes']).toEqual(['ok', 'ok', 'ok']);
+        const delivery = find(result, 'delivery', 'outage');
+        expect(delivery).toMatchObject({ casts: [], notes: [] });
+        expect(delivery['confirmedCasts']).toBe(12);
+        expectPromptTypedShutdown(result, 'outage2');
+      } finally {
+        if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
+        await broker.dispose();
+      }
+    },
+    120_000,
+  );
 
   it('broker down when the calls start: they settle by their deadlines, the servers start, and everything works once it is up', async () => {
     const broker = new FaultyBroker(await freePort(), start);
@@ -146,7 +165,13 @@ describe.concurrent.each(BROKERS)('amqp1 fault injection (%s)', (_name, start) =
       run.send('fault2');
       const result = await finish(run);
       assertHealthy(result);
-      expect((find(result, 'deadline-ops-settled', 'down') as unknown as { outcomes: string[] }).outcomes).toEqual(['MessagingTimeout', 'MessagingTimeout', 'MessagingTimeout', 'MessageDeliveryFailure', 'MessagingTimeout']);
+      expect((find(result, 'deadline-ops-settled', 'down') as unknown as { outcomes: string[] }).outcomes).toEqual([
+        'MessagingTimeout',
+        'MessagingTimeout',
+        'MessagingTimeout',
+        'MessageDeliveryFailure',
+        'MessagingTimeout',
+      ]);
       expect(result.settled.find((s) => s.op === 'down:servers-started')).toMatchObject({ ok: true });
       find(result, 'recovered', 'down');
       expect(find(result, 'forever-settled')['outcomes']).toEqual(['ok', 'ok']);
@@ -163,10 +188,16 @@ describe.concurrent('amqp1 without faults of the broker process', () => {
   it('link credit never granted: calls and casts settle by their deadlines, the connection keeps serving, cleanup is prompt', async () => {
     const broker = await startTestBroker();
     try {
-      const result = await finish(runScenario(SCRIPT, { args: ['no-credit', `amqp://127.0.0.1:${broker.port}/`], killAfterMs: 60_000 }));
+      const result = await finish(
+        runScenario(SCRIPT, { args: ['no-credit', `amqp://127.0.0.1:${broker.port}/`], killAfterMs: 60_000 }),
+      );
       assertHealthy(result);
       expect(find(result, 'baseline')['ok']).toBe(true);
-      expect((find(result, 'deadline-ops-settled', 'nocredit') as unknown as { outcomes: string[] }).outcomes).toEqual(['MessagingTimeout', 'MessagingTimeout', 'MessageDeliveryFailure']);
+      expect((find(result, 'deadline-ops-settled', 'nocredit') as unknown as { outcomes: string[] }).outcomes).toEqual([
+        'MessagingTimeout',
+        'MessagingTimeout',
+        'MessageDeliveryFailure',
+      ]);
       expect(find(result, 'still-serving')['ok']).toBe(true);
       expectPromptTypedShutdown(result, 'nocredit');
     } finally {
@@ -178,7 +209,11 @@ describe.concurrent('amqp1 without faults of the broker process', () => {
     const result = await finish(runScenario(SCRIPT, { args: ['reconnect-loop'], killAfterMs: 60_000 }));
     assertHealthy(result);
     for (const tag of ['hangup', 'blackhole']) {
-      expect((find(result, 'deadline-ops-settled', tag) as unknown as { outcomes: string[] }).outcomes).toEqual(['MessagingTimeout', 'MessagingTimeout', 'MessageDeliveryFailure']);
+      expect((find(result, 'deadline-ops-settled', tag) as unknown as { outcomes: string[] }).outcomes).toEqual([
+        'MessagingTimeout',
+        'MessagingTimeout',
+        'MessageDeliveryFailure',
+      ]);
       expectPromptTypedShutdown(result, tag);
     }
   }, 60_000);

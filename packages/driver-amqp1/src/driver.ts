@@ -24,7 +24,16 @@ import {
 } from '@oslo-messaging/core/spi';
 import { Addresser, chooseMode } from './addressing.js';
 import { setMaxListeners } from 'node:events';
-import { ACCEPTED, LinkManager, onAbort, signalOf, timerFor, type ReceiverHandle, type SendOutcome, type SignalSource } from './link-manager.js';
+import {
+  ACCEPTED,
+  LinkManager,
+  onAbort,
+  signalOf,
+  timerFor,
+  type ReceiverHandle,
+  type SendOutcome,
+  type SignalSource,
+} from './link-manager.js';
 import { decodeReply, decodeRequest, replyBody, requestBody } from './messages.js';
 import type { AMQP1_OPTIONS } from './options.js';
 
@@ -63,7 +72,8 @@ interface SendPlan {
 }
 
 /** A send given up for good: `signal.reason` when it is an error. */
-const abandoned = (signal: AbortSignal, what: string): Error => (signal.reason instanceof Error ? signal.reason : new MessageDeliveryFailure(`${what} abandoned: the caller gave up`));
+const abandoned = (signal: AbortSignal, what: string): Error =>
+  signal.reason instanceof Error ? signal.reason : new MessageDeliveryFailure(`${what} abandoned: the caller gave up`);
 
 /**
  * oslo.messaging's AMQP 1.0 driver over rhea: the same addresses, message bodies, reply correlation,
@@ -93,7 +103,9 @@ export class Amqp1Driver implements Driver {
     this.#ctx = ctx;
     this.#opts = opts;
     this.#preSettled = new Set(opts.pre_settled);
-    for (const p of this.#preSettled) if (!['rpc-call', 'rpc-reply', 'rpc-cast', 'notify'].includes(p)) ctx.logger.warn(`Ignoring unknown pre_settled value "${p}"`);
+    for (const p of this.#preSettled)
+      if (!['rpc-call', 'rpc-reply', 'rpc-cast', 'notify'].includes(p))
+        ctx.logger.warn(`Ignoring unknown pre_settled value "${p}"`);
     this.#links = new LinkManager(ctx.url, opts, ctx.logger);
     this.#links.onOpen((properties) => this.#onConnectionOpen(properties));
   }
@@ -134,11 +146,16 @@ export class Amqp1Driver implements Driver {
       this.#ctx.logger.debug(`AMQP 1.0 addressing mode: ${mode}`);
       return;
     }
-    this.#ctx.logger.warn(`The AMQP 1.0 peer now calls for ${mode} addressing (was ${previous.mode}): subscribing again`);
+    this.#ctx.logger.warn(
+      `The AMQP 1.0 peer now calls for ${mode} addressing (was ${previous.mode}): subscribing again`,
+    );
     const replies = this.#replies;
     this.#replies = undefined;
     this.#replyHandle = undefined;
-    void replies?.then((h) => (h.close(), this.#receivers.delete(h)), () => undefined);
+    void replies?.then(
+      (h) => (h.close(), this.#receivers.delete(h)),
+      () => undefined,
+    );
     for (const resubscribe of this.#resubscribers) resubscribe(addresser);
   }
 
@@ -169,7 +186,10 @@ export class Amqp1Driver implements Driver {
       const why = await this.#links.whenUp(signalOf(plan.signal), plan.deadline);
       if (why === 'up') return;
       if (why === 'attempt-failed') {
-        if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: no connection to the messaging service after ${plan.retries + 1} attempt(s)`);
+        if (!this.#budgetLeft(plan))
+          throw new MessageDeliveryFailure(
+            `${plan.what}${where} failed: no connection to the messaging service after ${plan.retries + 1} attempt(s)`,
+          );
         plan.retries++;
       }
     }
@@ -185,11 +205,18 @@ export class Amqp1Driver implements Driver {
     if (!this.#links.up) return this.#sendUntilAccepted(address, message, plan, undefined);
     const sent = this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
     if (sent === ACCEPTED) return DONE;
-    return sent.then((outcome) => (outcome === 'accepted' ? undefined : this.#sendUntilAccepted(address, message, plan, outcome)));
+    return sent.then((outcome) =>
+      outcome === 'accepted' ? undefined : this.#sendUntilAccepted(address, message, plan, outcome),
+    );
   }
 
   /** The loop of {@link Amqp1Driver.#send}, from the outcome of a first attempt if there was one. */
-  async #sendUntilAccepted(address: string, message: Message, plan: SendPlan, first: SendOutcome | undefined): Promise<void> {
+  async #sendUntilAccepted(
+    address: string,
+    message: Message,
+    plan: SendPlan,
+    first: SendOutcome | undefined,
+  ): Promise<void> {
     const where = ` to ${address}`;
     let outcome = first;
     for (;;) {
@@ -198,13 +225,20 @@ export class Amqp1Driver implements Driver {
         outcome = await this.#links.send(address, message, plan.settled, plan.deadline, plan.signal);
       }
       if (outcome === 'accepted') return;
-      if (outcome === 'rejected' || outcome === 'undeliverable') throw new MessageDeliveryFailure(`${plan.what}${where} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`);
+      if (outcome === 'rejected' || outcome === 'undeliverable')
+        throw new MessageDeliveryFailure(
+          `${plan.what}${where} was ${outcome === 'rejected' ? 'rejected' : 'refused as undeliverable'} by the peer`,
+        );
       const stop = this.#stopReason(plan, where);
       if (stop) throw stop;
-      if (!this.#budgetLeft(plan)) throw new MessageDeliveryFailure(`${plan.what}${where} failed: ${outcome} after ${plan.retries + 1} attempt(s)`);
+      if (!this.#budgetLeft(plan))
+        throw new MessageDeliveryFailure(
+          `${plan.what}${where} failed: ${outcome} after ${plan.retries + 1} attempt(s)`,
+        );
       plan.retries++;
       // A released message waits link_retry_delay (oslo); a lost link waits for the reconnect instead.
-      if (outcome === 'released' || outcome === 'modified') await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), signalOf(plan.signal));
+      if (outcome === 'released' || outcome === 'modified')
+        await sleep(Math.min(this.#opts.link_retry_delay * 1000, plan.deadline - Date.now()), signalOf(plan.signal));
       outcome = undefined;
     }
   }
@@ -221,7 +255,10 @@ export class Amqp1Driver implements Driver {
         this.#onCleanup.delete(stopNow);
         f();
       };
-      const stopNow = () => finish(() => reject(this.#stopReason(plan, where) ?? new TransportDriverError(`${plan.what}${where} abandoned`)));
+      const stopNow = () =>
+        finish(() =>
+          reject(this.#stopReason(plan, where) ?? new TransportDriverError(`${plan.what}${where} abandoned`)),
+        );
       const timer = timerFor(stopNow, plan.deadline - Date.now());
       const stopListening = onAbort(signalOf(plan.signal), stopNow);
       this.#onCleanup.add(stopNow);
@@ -242,7 +279,11 @@ export class Amqp1Driver implements Driver {
   }
 
   /** The deadline of a send: the caller's, its timeout, `fallbackSeconds` with a retry limit, else none. */
-  #deadlineOf(options: { deadline?: number | undefined; timeout?: number | undefined; retry?: number | null | undefined }, fallbackSeconds: number, bounded: boolean): number {
+  #deadlineOf(
+    options: { deadline?: number | undefined; timeout?: number | undefined; retry?: number | null | undefined },
+    fallbackSeconds: number,
+    bounded: boolean,
+  ): number {
     if (options.deadline !== undefined) return options.deadline;
     if (options.timeout) return Date.now() + options.timeout * 1000;
     const finiteRetry = options.retry != null && options.retry >= 0;
@@ -259,9 +300,14 @@ export class Amqp1Driver implements Driver {
     pending = (async () => {
       const addresser = await this.addresser();
       const onReply = (message: Message, delivery: Delivery) => this.#onReply(message, delivery);
-      const handle = addresser.mode === 'rabbitmq'
-        ? this.#links.receive({ address: `/exchange/amq.direct/reply.${hex()}` }, this.#opts.reply_link_credit, onReply)
-        : this.#links.receive({ dynamic: true }, this.#opts.reply_link_credit, onReply, 'rpc-response');
+      const handle =
+        addresser.mode === 'rabbitmq'
+          ? this.#links.receive(
+              { address: `/exchange/amq.direct/reply.${hex()}` },
+              this.#opts.reply_link_credit,
+              onReply,
+            )
+          : this.#links.receive({ dynamic: true }, this.#opts.reply_link_credit, onReply, 'rpc-response');
       this.#receivers.add(handle);
       await handle.attached;
       if (this.#replies === pending) this.#replyHandle = handle;
@@ -297,7 +343,10 @@ export class Amqp1Driver implements Driver {
   #rpcAddress(target: Target, addresser: Addresser): string {
     const known = this.#addresses.get(target);
     if (known?.addresser === addresser) return known.address;
-    const address = addresser.resolve({ exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout }, 'rpc');
+    const address = addresser.resolve(
+      { exchange: target.exchange, topic: String(target.topic), server: target.server, fanout: target.fanout },
+      'rpc',
+    );
     this.#addresses.set(target, { addresser, address });
     return address;
   }
@@ -307,9 +356,23 @@ export class Amqp1Driver implements Driver {
     const timeout = options.timeout;
     // A call always has a deadline; a cast without timeout retries as oslo's `retry` says (forever when unset).
     const deadline = this.#deadlineOf(options, this.#opts.default_send_timeout, call);
-    const plan: SendPlan = { what: call ? 'RPC call' : 'RPC cast', settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'), deadline, timed: !!timeout || options.deadline !== undefined, retry: options.retry, signal: () => options.signal, retries: 0 };
+    const plan: SendPlan = {
+      what: call ? 'RPC call' : 'RPC cast',
+      settled: this.#preSettled.has(call ? 'rpc-call' : 'rpc-cast'),
+      deadline,
+      timed: !!timeout || options.deadline !== undefined,
+      retry: options.retry,
+      signal: () => options.signal,
+      retries: 0,
+    };
     const address = this.#rpcAddress(target, this.#resolvedAddresser ?? (await this.#addresserFor(plan)));
-    const message: Message = { body: requestBody(request, ctxt, call && options.callMonitorTimeout != null ? { callMonitorTimeout: options.callMonitorTimeout } : undefined) };
+    const message: Message = {
+      body: requestBody(
+        request,
+        ctxt,
+        call && options.callMonitorTimeout != null ? { callMonitorTimeout: options.callMonitorTimeout } : undefined,
+      ),
+    };
     if (timeout) message.ttl = Math.round(timeout * 1000);
     if (!call) {
       await this.#send(address, message, plan);
@@ -324,15 +387,33 @@ export class Amqp1Driver implements Driver {
     message.reply_to = replies.address();
     // The reply is awaited until the call's deadline, not for a fresh timeout: connecting counted too.
     // Core's options carry the deadline and the caller's abort hook; a direct caller gets the same from ours.
-    const reply = this.#ctx.replies.wait(msgId, options.deadline !== undefined ? options : { deadline, callMonitorTimeout: options.callMonitorTimeout, signal: options.signal });
+    const reply = this.#ctx.replies.wait(
+      msgId,
+      options.deadline !== undefined
+        ? options
+        : { deadline, callMonitorTimeout: options.callMonitorTimeout, signal: options.signal },
+    );
     this.#send(address, message, plan).catch((err: Error) => this.#ctx.replies.fail(msgId, err));
     return reply;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  async sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    options: NotificationSendOptions,
+  ): Promise<void> {
     const { version, retry, signal } = options;
     // Retried forever when `retry` is unset or negative (until cleanup), else within default_notify_timeout.
-    const plan: SendPlan = { what: 'Notification', settled: this.#preSettled.has('notify'), deadline: this.#deadlineOf({ retry }, this.#opts.default_notify_timeout, false), timed: false, retry, signal, retries: 0 };
+    const plan: SendPlan = {
+      what: 'Notification',
+      settled: this.#preSettled.has('notify'),
+      deadline: this.#deadlineOf({ retry }, this.#opts.default_notify_timeout, false),
+      timed: false,
+      retry,
+      signal,
+      retries: 0,
+    };
     // Like oslo, notifications ignore the target's exchange.
     const address = (await this.#addresserFor(plan)).anycast({ topic: String(target.topic) }, 'notify');
     const body = requestBody({ ...message }, ctxt, { envelope: version === 2 });
@@ -342,7 +423,11 @@ export class Amqp1Driver implements Driver {
   // ---- server side -------------------------------------------------------------------------
 
   /** A server or listener on the addresses `addressesOf` gives for the current addressing mode. */
-  async #listener(addressesOf: (addresser: Addresser) => string[], credit: number, incoming: (message: Message, delivery: Delivery, replies: AbortSignal) => IncomingMessage): Promise<Listener> {
+  async #listener(
+    addressesOf: (addresser: Addresser) => string[],
+    credit: number,
+    incoming: (message: Message, delivery: Delivery, replies: AbortSignal) => IncomingMessage,
+  ): Promise<Listener> {
     // Like oslo's listen, nothing here waits for the connection: links attach once it is up.
     let onMessage: MessageSink | undefined;
     let handles: ReceiverHandle[] = [];
@@ -351,7 +436,10 @@ export class Amqp1Driver implements Driver {
     const replies = new AbortController();
     setMaxListeners(0, replies.signal);
     let stopWatchingDown: (() => void) | undefined;
-    const abandonReplies = () => replies.abort(new MessageDeliveryFailure('The reply was abandoned: the server stopped while the connection was down'));
+    const abandonReplies = () =>
+      replies.abort(
+        new MessageDeliveryFailure('The reply was abandoned: the server stopped while the connection was down'),
+      );
     let cancelStart: (() => void) | undefined;
     let started = false;
     const deliver = (message: Message, delivery: Delivery) => {
@@ -360,7 +448,10 @@ export class Amqp1Driver implements Driver {
         m = incoming(message, delivery, replies.signal);
       } catch (err) {
         this.#ctx.logger.error('Rejecting a malformed message', { err });
-        delivery.reject({ condition: 'amqp:decode-error', description: err instanceof MalformedMessage ? err.message : 'malformed message' });
+        delivery.reject({
+          condition: 'amqp:decode-error',
+          description: err instanceof MalformedMessage ? err.message : 'malformed message',
+        });
         return;
       }
       if (!onMessage) return void delivery.release();
@@ -380,7 +471,9 @@ export class Amqp1Driver implements Driver {
     };
     const resubscribe = (addresser: Addresser) => {
       unsubscribe();
-      subscribe(addresser).catch((err: unknown) => this.#ctx.logger.error('Could not subscribe again under the new addressing mode', { err }));
+      subscribe(addresser).catch((err: unknown) =>
+        this.#ctx.logger.error('Could not subscribe again under the new addressing mode', { err }),
+      );
     };
     const stop = async () => {
       started = false;
@@ -409,7 +502,10 @@ export class Amqp1Driver implements Driver {
               cancelStart = undefined;
               this.#onCleanup.delete(onCleanup);
             };
-            const onCleanup = () => (finish(), reject(new TransportDriverError('The transport was cleaned up while the listener was starting')));
+            const onCleanup = () => (
+              finish(),
+              reject(new TransportDriverError('The transport was cleaned up while the listener was starting'))
+            );
             cancelStart = () => (finish(), resolve());
             this.#onCleanup.add(onCleanup);
             const attachAll = (a: Addresser) => {
@@ -420,7 +516,11 @@ export class Amqp1Driver implements Driver {
               );
             };
             if (addresser) attachAll(addresser);
-            else this.addresser().then((a) => (handles.length === 0 ? attachAll(a) : undefined), (err: unknown) => (finish(), reject(err)));
+            else
+              this.addresser().then(
+                (a) => (handles.length === 0 ? attachAll(a) : undefined),
+                (err: unknown) => (finish(), reject(err)),
+              );
           });
           return;
         }
@@ -433,8 +533,15 @@ export class Amqp1Driver implements Driver {
             stopWatching();
             clearTimeout(timer);
           };
-          const onCleanup = () => (finish(), reject(new TransportDriverError('The transport was cleaned up while the listener was starting')));
-          const giveUp = () => (finish(), this.#ctx.logger.warn('AMQP 1.0 links not attached yet; they attach once the broker answers'), resolve());
+          const onCleanup = () => (
+            finish(),
+            reject(new TransportDriverError('The transport was cleaned up while the listener was starting'))
+          );
+          const giveUp = () => (
+            finish(),
+            this.#ctx.logger.warn('AMQP 1.0 links not attached yet; they attach once the broker answers'),
+            resolve()
+          );
           cancelStart = () => (finish(), resolve());
           this.#onCleanup.add(onCleanup);
           const stopWatching = this.#links.onDown(giveUp);
@@ -457,13 +564,29 @@ export class Amqp1Driver implements Driver {
   async listen(target: Target): Promise<Listener> {
     const t = { exchange: target.exchange, topic: String(target.topic), server: target.server };
     // oslo's server subscribes three addresses: its own (unicast), the fanout (multicast) and the topic (anycast).
-    return this.#listener((a) => [a.unicast(t, 'rpc'), a.multicast(t, 'rpc'), a.anycast(t, 'rpc')], this.#opts.rpc_server_credit, (message, delivery, replies) => this.#incomingRpc(message, delivery, replies));
+    return this.#listener(
+      (a) => [a.unicast(t, 'rpc'), a.multicast(t, 'rpc'), a.anycast(t, 'rpc')],
+      this.#opts.rpc_server_credit,
+      (message, delivery, replies) => this.#incomingRpc(message, delivery, replies),
+    );
   }
 
-  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
-    if (options.pool) throw new TransportDriverError('Notification listener pools are not supported by the AMQP 1.0 driver (as in oslo.messaging)');
-    const addressesOf = (a: Addresser) => [...new Set(targetsAndPriorities.map(([t, priority]) => a.anycast({ topic: `${String(t.topic)}.${priority}` }, 'notify')))];
-    return this.#listener(addressesOf, this.#opts.notify_server_credit, (message, delivery) => this.#incomingNotification(message, delivery));
+  async listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: NotificationListenOptions,
+  ): Promise<Listener> {
+    if (options.pool)
+      throw new TransportDriverError(
+        'Notification listener pools are not supported by the AMQP 1.0 driver (as in oslo.messaging)',
+      );
+    const addressesOf = (a: Addresser) => [
+      ...new Set(
+        targetsAndPriorities.map(([t, priority]) => a.anycast({ topic: `${String(t.topic)}.${priority}` }, 'notify')),
+      ),
+    ];
+    return this.#listener(addressesOf, this.#opts.notify_server_credit, (message, delivery) =>
+      this.#incomingNotification(message, delivery),
+    );
   }
 
   #incomingRpc(message: Message, delivery: Delivery, replies: AbortSignal): IncomingMessage {
@@ -477,7 +600,15 @@ export class Amqp1Driver implements Driver {
       m.to = replyTo;
       m.correlation_id = correlationId;
       try {
-        await this.#send(replyTo, m, { what, settled, deadline: Date.now() + this.#opts.default_reply_timeout * 1000, timed: false, retry, signal: replies, retries: 0 });
+        await this.#send(replyTo, m, {
+          what,
+          settled,
+          deadline: Date.now() + this.#opts.default_reply_timeout * 1000,
+          timed: false,
+          retry,
+          signal: replies,
+          retries: 0,
+        });
       } catch (err) {
         this.#ctx.logger.warn(`Could not send the ${what.toLowerCase()} to ${replyTo}`, { err });
       }
@@ -486,9 +617,25 @@ export class Amqp1Driver implements Driver {
       ctxt: request.context,
       message: request.message,
       clientTimeout,
-      reply: (r: Reply) => reply({ body: replyBody(r.failure !== undefined ? { failure: this.#ctx.remoteErrors.serialize(r.failure) } : { result: r.result }) }, 'RPC reply', this.#preSettled.has('rpc-reply'), this.#opts.default_reply_retry),
+      reply: (r: Reply) =>
+        reply(
+          {
+            body: replyBody(
+              r.failure !== undefined ? { failure: this.#ctx.remoteErrors.serialize(r.failure) } : { result: r.result },
+            ),
+          },
+          'RPC reply',
+          this.#preSettled.has('rpc-reply'),
+          this.#opts.default_reply_retry,
+        ),
       // Worst effort, as oslo: an empty (null) body, pre-settled, no retry, and a TTL so stale ones do not pile up.
-      heartbeat: () => reply({ body: null, ...(clientTimeout ? { ttl: Math.round(clientTimeout * 1000) } : {}) }, 'RPC heartbeat', true, 0),
+      heartbeat: () =>
+        reply(
+          { body: null, ...(clientTimeout ? { ttl: Math.round(clientTimeout * 1000) } : {}) },
+          'RPC heartbeat',
+          true,
+          0,
+        ),
       acknowledge: () => this.#settle(delivery, 'accept'),
       requeue: () => this.#settle(delivery, 'release'),
     });

@@ -18,7 +18,8 @@ describe('LinkManager', () => {
     try {
       await links.opened();
       // A server replying to many callers opens a sender per reply address; each is purged once idle.
-      for (let i = 0; i < 20; i++) expect(await links.send(`reply.${i}`, { body: 'x' }, false, Date.now() + 5000)).toBe('accepted');
+      for (let i = 0; i < 20; i++)
+        expect(await links.send(`reply.${i}`, { body: 'x' }, false, Date.now() + 5000)).toBe('accepted');
       const receiver = links.receive({ address: 'some.queue' }, 10, () => undefined);
       await receiver.attached;
       expect(links.openSessions).toBe(21);
@@ -56,7 +57,8 @@ describe('LinkManager', () => {
       vi.useFakeTimers();
       try {
         writes = 0;
-        for (let i = 0; i < 20; i++) expect(await links.send('coalesce.queue', { body: `m${i}` }, true, Date.now() + 5000)).toBe('accepted');
+        for (let i = 0; i < 20; i++)
+          expect(await links.send('coalesce.queue', { body: `m${i}` }, true, Date.now() + 5000)).toBe('accepted');
         // rhea writes the transfers on the next tick, into the corked socket; the flush comes at the end of the turn.
         await new Promise((r) => process.nextTick(r));
         expect(writes).toBe(0);

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
-import rhea, { type Connection, type ConnectionOptions, type Delivery, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
+import rhea, {
+  type Connection,
+  type ConnectionOptions,
+  type Delivery,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type Sender,
+} from 'rhea';
 import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
 import { DeadlineHeap, type DeadlineEntry, type ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { AMQP1_OPTIONS } from './options.js';
@@ -20,7 +28,8 @@ export type SendOutcome = 'accepted' | 'released' | 'modified' | 'undeliverable'
 export type UpWait = 'up' | 'attempt-failed' | 'closed' | 'aborted' | 'expired';
 
 /** setTimeout for a finite delay (none for Infinity, and no 1 ms overflow for delays past 24.8 days). */
-export const timerFor = (fn: () => void, ms: number): NodeJS.Timeout | undefined => (Number.isFinite(ms) && ms < 2 ** 31 - 1 ? setTimeout(fn, Math.max(0, ms)) : undefined);
+export const timerFor = (fn: () => void, ms: number): NodeJS.Timeout | undefined =>
+  Number.isFinite(ms) && ms < 2 ** 31 - 1 ? setTimeout(fn, Math.max(0, ms)) : undefined;
 
 /** Runs `fn` once when `signal` aborts; returns how to stop listening. */
 export const onAbort = (signal: AbortSignal | undefined, fn: () => void): (() => void) => {
@@ -50,7 +59,8 @@ export interface ReceiverHandle {
  */
 export type SignalSource = AbortSignal | (() => AbortSignal | undefined) | undefined;
 
-export const signalOf = (source: SignalSource): AbortSignal | undefined => (typeof source === 'function' ? source() : source);
+export const signalOf = (source: SignalSource): AbortSignal | undefined =>
+  typeof source === 'function' ? source() : source;
 
 const LOST: Promise<SendOutcome> = Promise.resolve('lost');
 /** What `send` returns for a pre-settled message written at once (callers may compare with it). */
@@ -145,17 +155,33 @@ export class LinkManager {
     private readonly opts: Opts,
     private readonly logger: Logger,
   ) {
-    const container = rhea.create_container({ id: opts.container_name ?? `openstack.org/om/container/${hostname()}/${basename(process.argv[1] ?? 'node')}/${process.pid}/${randomUUID().replaceAll('-', '')}` });
-    const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
-    this.#policy = new ReconnectPolicy(hosts, { interval: opts.connection_retry_interval, backoff: opts.connection_retry_backoff, max: opts.connection_retry_interval_max });
+    const container = rhea.create_container({
+      id:
+        opts.container_name ??
+        `openstack.org/om/container/${hostname()}/${basename(process.argv[1] ?? 'node')}/${process.pid}/${randomUUID().replaceAll('-', '')}`,
+    });
+    const hosts =
+      url.hosts.length > 0
+        ? url.hosts
+        : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
+    this.#policy = new ReconnectPolicy(hosts, {
+      interval: opts.connection_retry_interval,
+      backoff: opts.connection_retry_backoff,
+      max: opts.connection_retry_interval_max,
+    });
     const tls = opts.ssl || !!opts.ssl_ca_file || !!opts.ssl_cert_file || !!opts.ssl_key_file;
-    const mechanisms = opts.sasl_mechanisms.split(/\s+/).filter(Boolean).map((m) => m.toUpperCase());
+    const mechanisms = opts.sasl_mechanisms
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((m) => m.toUpperCase());
     const detailsOf = (h: (typeof hosts)[number]) => {
       const host = h.hostname ?? 'localhost';
       let username = h.username;
-      if (username && opts.sasl_default_realm && !username.includes('@')) username = `${username}@${opts.sasl_default_realm}`;
+      if (username && opts.sasl_default_realm && !username.includes('@'))
+        username = `${username}@${opts.sasl_default_realm}`;
       const plain = !!username && (mechanisms.length === 0 || mechanisms.includes('PLAIN'));
-      if (username && !plain && !mechanisms.includes('ANONYMOUS')) throw new ConfigurationError(`sasl_mechanisms "${opts.sasl_mechanisms}" allows neither PLAIN nor ANONYMOUS`);
+      if (username && !plain && !mechanisms.includes('ANONYMOUS'))
+        throw new ConfigurationError(`sasl_mechanisms "${opts.sasl_mechanisms}" allows neither PLAIN nor ANONYMOUS`);
       // rhea dials connect(port, host, options): TLS settings belong in `options`.
       const socket = tls
         ? {
@@ -167,7 +193,14 @@ export class LinkManager {
             ...(opts.ssl_key_password ? { passphrase: opts.ssl_key_password } : {}),
           }
         : {};
-      return { host, port: h.port ?? 5672, transport: tls ? ('tls' as const) : ('tcp' as const), options: socket, username: plain ? username : undefined, password: plain ? (h.password ?? '') : undefined };
+      return {
+        host,
+        port: h.port ?? 5672,
+        transport: tls ? ('tls' as const) : ('tcp' as const),
+        options: socket,
+        username: plain ? username : undefined,
+        password: plain ? (h.password ?? '') : undefined,
+      };
     };
     for (const h of hosts) detailsOf(h); // validates the SASL and TLS options now
     const first = this.#policy.nextHost();
@@ -179,7 +212,11 @@ export class LinkManager {
       const h = dialled ? this.#policy.nextHost() : first;
       dialled = true;
       const d = detailsOf(h);
-      if (this.#connection) Object.assign(this.#connection.options as unknown as Record<string, unknown>, { username: d.username, password: d.password });
+      if (this.#connection)
+        Object.assign(this.#connection.options as unknown as Record<string, unknown>, {
+          username: d.username,
+          password: d.password,
+        });
       return d;
     };
     const options = {
@@ -199,7 +236,15 @@ export class LinkManager {
     // MessagingHandler defaults (Debian's example broker, say) then call neither on_connection_closing
     // nor on_disconnected, and the dead connection's consumers go on taking messages into the void once
     // the broker wakes up. Close it without an error condition instead; rhea's abort a second later stays.
-    const idling = this.#connection as unknown as { idle(): void; is_closed(): boolean; close(): void; closed_with_non_fatal_error: boolean; abort_idle?: NodeJS.Timeout; abort_socket(socket: unknown): void; socket: unknown };
+    const idling = this.#connection as unknown as {
+      idle(): void;
+      is_closed(): boolean;
+      close(): void;
+      closed_with_non_fatal_error: boolean;
+      abort_idle?: NodeJS.Timeout;
+      abort_socket(socket: unknown): void;
+      socket: unknown;
+    };
     idling.idle = function idle(this: typeof idling) {
       if (this.is_closed()) return;
       this.closed_with_non_fatal_error = true;
@@ -213,7 +258,9 @@ export class LinkManager {
       this.#connection.on('connection_open', (ctx: EventContext) => {
         this.#up = true;
         this.#policy.connected();
-        const properties = (ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open?.properties ?? {};
+        const properties =
+          (ctx.connection as unknown as { remote?: { open?: { properties?: Record<string, unknown> } } }).remote?.open
+            ?.properties ?? {};
         for (const listener of this.#onOpen) listener(properties);
         this.#wakeUpWaiters('up');
         resolve(properties);
@@ -228,7 +275,10 @@ export class LinkManager {
       } else if (reconnecting !== true) {
         // rhea gives up for good after a SASL failure (and says nothing of reconnecting); oslo moves on to the next host, and so do we.
         const delay = this.#policy.nextDelay();
-        this.logger.error('AMQP 1.0 connection refused; trying the next host', { err: describeError(error ?? ctx.connection.error), delayMs: delay });
+        this.logger.error('AMQP 1.0 connection refused; trying the next host', {
+          err: describeError(error ?? ctx.connection.error),
+          delayMs: delay,
+        });
         this.#authRetry = setTimeout(() => this.#redialAfterRefusal(), delay);
       } else {
         this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: describeError(error) });
@@ -240,10 +290,17 @@ export class LinkManager {
       this.#wakeUpWaiters('attempt-failed');
       for (const f of [...this.#onDown]) f();
     });
-    this.#connection.on('connection_error', (ctx: EventContext) => this.logger.error('AMQP 1.0 connection closed by the peer with an error', { err: describeError(ctx.connection.error ?? (ctx as { error?: unknown }).error) }));
+    this.#connection.on('connection_error', (ctx: EventContext) =>
+      this.logger.error('AMQP 1.0 connection closed by the peer with an error', {
+        err: describeError(ctx.connection.error ?? (ctx as { error?: unknown }).error),
+      }),
+    );
     this.#connection.on('protocol_error', (err: unknown) => this.logger.error('AMQP 1.0 protocol error', { err }));
     this.#connection.on('error', (err: unknown) => this.logger.error('AMQP 1.0 error', { err }));
-    this.#purger = setInterval(() => this.#purgeIdleSenders(), Math.min(60_000, opts.default_sender_link_timeout * 1000));
+    this.#purger = setInterval(
+      () => this.#purgeIdleSenders(),
+      Math.min(60_000, opts.default_sender_link_timeout * 1000),
+    );
     this.#purger.unref();
   }
 
@@ -262,7 +319,9 @@ export class LinkManager {
 
   /** Sessions begun on this connection and not ended (one per link; for diagnostics and tests). */
   get openSessions(): number {
-    return Object.keys((this.#connection as unknown as { local_channel_map: Record<string, unknown> }).local_channel_map).length;
+    return Object.keys(
+      (this.#connection as unknown as { local_channel_map: Record<string, unknown> }).local_channel_map,
+    ).length;
   }
 
   /** Whether the connection is open now. */
@@ -306,7 +365,9 @@ export class LinkManager {
   #session() {
     const session = this.#connection.create_session();
     // Every session is ours and has this listener, so rhea never passes session errors up to the connection.
-    session.on('session_error', (ctx: EventContext) => this.logger.warn('AMQP 1.0 session error', { err: describeError(ctx.session?.error) }));
+    session.on('session_error', (ctx: EventContext) =>
+      this.logger.warn('AMQP 1.0 session error', { err: describeError(ctx.session?.error) }),
+    );
     session.begin();
     return session;
   }
@@ -363,7 +424,13 @@ export class LinkManager {
    * or `lost` when the link or connection went away, the manager closed, `signal` aborted or the
    * deadline passed first (a message given up before it was written is dropped).
    */
-  send(address: string, message: Message, settled: boolean, deadlineMs: number, signal?: SignalSource): Promise<SendOutcome> {
+  send(
+    address: string,
+    message: Message,
+    settled: boolean,
+    deadlineMs: number,
+    signal?: SignalSource,
+  ): Promise<SendOutcome> {
     if (this.#closed) return LOST;
     const given = typeof signal === 'function' ? undefined : signal;
     if (given?.aborted) return LOST;
@@ -374,12 +441,20 @@ export class LinkManager {
     return this.#write(entry, address, message, settled, deadlineMs, given);
   }
 
-  async #sendWhenSendable(entry: SenderEntry, address: string, message: Message, settled: boolean, deadlineMs: number, source: SignalSource): Promise<SendOutcome> {
+  async #sendWhenSendable(
+    entry: SenderEntry,
+    address: string,
+    message: Message,
+    settled: boolean,
+    deadlineMs: number,
+    source: SignalSource,
+  ): Promise<SendOutcome> {
     const signal = signalOf(source);
     // Re-checked synchronously right before sending: many senders may wake on one 'sendable', and
     // sending past the session window overflows rhea's buffer.
     while (!entry.sender.sendable()) {
-      if (Date.now() >= deadlineMs || entry.sender.is_closed() || this.#closed || signal?.aborted || !this.#up) return 'lost';
+      if (Date.now() >= deadlineMs || entry.sender.is_closed() || this.#closed || signal?.aborted || !this.#up)
+        return 'lost';
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
@@ -396,7 +471,14 @@ export class LinkManager {
     return this.#write(entry, address, message, settled, deadlineMs, signal);
   }
 
-  #write(entry: SenderEntry, address: string, message: Message, settled: boolean, deadlineMs: number, signal: AbortSignal | undefined): Promise<SendOutcome> {
+  #write(
+    entry: SenderEntry,
+    address: string,
+    message: Message,
+    settled: boolean,
+    deadlineMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SendOutcome> {
     let delivery: Delivery;
     try {
       delivery = entry.sender.send(message);
@@ -429,7 +511,12 @@ export class LinkManager {
    * `link_retry_delay`, again until it holds; a dynamic source then gets a new address. (After a lost
    * connection rhea re-attaches every link itself.)
    */
-  receive(source: { address?: string; dynamic?: boolean }, credit: number, onMessage: (message: Message, delivery: Delivery) => void, target?: string): ReceiverHandle {
+  receive(
+    source: { address?: string; dynamic?: boolean },
+    credit: number,
+    onMessage: (message: Message, delivery: Delivery) => void,
+    target?: string,
+  ): ReceiverHandle {
     const name = `openstack.org/om/receiver/[${source.address ?? target ?? 'dynamic'}]/${randomUUID().replaceAll('-', '')}`;
     let address = source.address;
     let current: Receiver | undefined;
@@ -461,14 +548,21 @@ export class LinkManager {
       receiver.on('receiver_error', (ctx: EventContext) => {
         const err: { description?: string; message?: string } | undefined = ctx.receiver?.error;
         this.logger.warn(`AMQP 1.0 receiver link from ${describe()} failed`, { err: describeError(err) });
-        if (!everOpen) refused?.(new Error(`The peer refused the link from ${describe()}: ${err?.description ?? err?.message ?? 'unknown error'}`));
+        if (!everOpen)
+          refused?.(
+            new Error(
+              `The peer refused the link from ${describe()}: ${err?.description ?? err?.message ?? 'unknown error'}`,
+            ),
+          );
       });
       receiver.on('receiver_close', () => {
         this.#endSessionOf(receiver);
         if (closedByUs || this.#closed || current !== receiver) return;
         // Refused at the first attach: the caller hears it through `attached` and decides.
         if (!everOpen) return;
-        this.logger.warn(`AMQP 1.0 receiver link from ${describe()} was detached by the peer; re-attaching in ${this.opts.link_retry_delay} s`);
+        this.logger.warn(
+          `AMQP 1.0 receiver link from ${describe()} was detached by the peer; re-attaching in ${this.opts.link_retry_delay} s`,
+        );
         retry = setTimeout(() => {
           retry = undefined;
           if (!closedByUs && !this.#closed) attach();

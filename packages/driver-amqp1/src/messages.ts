@@ -4,8 +4,15 @@ import { deserializeEnvelope, parseJson, serializeEnvelope } from '@oslo-messagi
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The amqp-value body of a request or notification: `{"request", "context"[, "call_monitor_timeout"]}` as a JSON string. */
-export function requestBody(request: object, context: Context, options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {}): string {
-  const data: Record<string, unknown> = { request: options.envelope ? JSON.parse(serializeEnvelope(request as Readonly<Record<string, unknown>>)) : request, context };
+export function requestBody(
+  request: object,
+  context: Context,
+  options: { envelope?: boolean; callMonitorTimeout?: number | null | undefined } = {},
+): string {
+  const data: Record<string, unknown> = {
+    request: options.envelope ? JSON.parse(serializeEnvelope(request as Readonly<Record<string, unknown>>)) : request,
+    context,
+  };
   if (options.callMonitorTimeout != null) data['call_monitor_timeout'] = options.callMonitorTimeout;
   return JSON.stringify(data);
 }
@@ -22,7 +29,9 @@ function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
   if (Buffer.isBuffer(body)) return body.toString('utf8');
   if (isObject(body) && Buffer.isBuffer(body['content'])) return body['content'].toString('utf8');
-  throw new MalformedMessage(`AMQP 1.0 message body is not a JSON string (got ${body === undefined ? 'no body' : typeof body})`);
+  throw new MalformedMessage(
+    `AMQP 1.0 message body is not a JSON string (got ${body === undefined ? 'no body' : typeof body})`,
+  );
 }
 
 /** oslo's `unmarshal_request`; throws `MalformedMessage`. */
@@ -33,7 +42,8 @@ export function decodeRequest(body: unknown): DecodedRequest {
   if (!isObject(request)) throw new MalformedMessage('AMQP 1.0 request body has no "request" object');
   // Only an enveloped request (v2 notifications) is decoded again; a plain one is used as parsed (no
   // re-encoding per message, and non-finite numbers, which JSON.stringify turns into null, survive).
-  const message = 'oslo.version' in request && 'oslo.message' in request ? deserializeEnvelope(JSON.stringify(request)) : request;
+  const message =
+    'oslo.version' in request && 'oslo.message' in request ? deserializeEnvelope(JSON.stringify(request)) : request;
   const context = data['context'] ?? {};
   if (!isObject(context)) throw new MalformedMessage('AMQP 1.0 request context is not an object');
   const cmt = data['call_monitor_timeout'];
@@ -46,7 +56,9 @@ export function replyBody(reply: { result: unknown } | { failure: string }): str
 }
 
 /** A reply, or a heartbeat (a message without body). Throws `MalformedMessage`. */
-export function decodeReply(body: unknown): { heartbeat: true } | { heartbeat: false; result: unknown; failure: unknown } {
+export function decodeReply(
+  body: unknown,
+): { heartbeat: true } | { heartbeat: false; result: unknown; failure: unknown } {
   if (body === undefined || body === null) return { heartbeat: true };
   const data = parseJson(bodyText(body));
   if (!isObject(data)) throw new MalformedMessage('AMQP 1.0 reply body is not a JSON object');

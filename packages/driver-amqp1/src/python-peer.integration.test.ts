@@ -31,7 +31,10 @@ beforeAll(async () => {
   peers = pythonPeers(url, DEBIAN_PEER);
   // Fail loudly (never skip) when the Python peer or Proton is not installed.
   expect((await checkPeer(DEBIAN_PEER)).version).toBe('14.0.3');
-  expect(await peers.installed(), 'Python oslo.messaging 14 with python3-pyngus and python3-qpid-proton must be installed').toBe(0);
+  expect(
+    await peers.installed(),
+    'Python oslo.messaging 14 with python3-pyngus and python3-qpid-proton must be installed',
+  ).toBe(0);
 });
 afterEach(async () => {
   for (const s of servers.splice(0)) {
@@ -53,11 +56,19 @@ async function rpc() {
 }
 
 describe('amqp1: our client -> Python oslo.messaging 14.0.3 server', () => {
-  it('call, server-targeted call, context, remote errors, NoSuchMethod, version mismatch, server-targeted cast, fanout', () => ourClientToPythonServers({ peers, rpc, servers }), 120_000);
+  it(
+    'call, server-targeted call, context, remote errors, NoSuchMethod, version mismatch, server-targeted cast, fanout',
+    () => ourClientToPythonServers({ peers, rpc, servers }),
+    120_000,
+  );
 });
 
 describe('amqp1: Python oslo.messaging 14.0.3 client -> our server', () => {
-  it('call, server-targeted call, context, remote errors both ways, NoSuchMethod, version mismatch, server-targeted cast, fanout', () => pythonClientToOurServers({ peers, rpc, servers }), 120_000);
+  it(
+    'call, server-targeted call, context, remote errors both ways, NoSuchMethod, version mismatch, server-targeted cast, fanout',
+    () => pythonClientToOurServers({ peers, rpc, servers }),
+    120_000,
+  );
 });
 
 describe('amqp1: notifications across languages (Python oslo.messaging 14.0.3)', () => {
@@ -66,12 +77,41 @@ describe('amqp1: notifications across languages (Python oslo.messaging 14.0.3)',
     const t = await getNotificationTransport({ url, logger: silentLogger });
     open.push(t);
     const seen: Array<{ priority: string; eventType: string; payload: unknown; publisherId: string }> = [];
-    const record = (priority: string) => (_c: unknown, publisherId: string, eventType: string, payload: unknown) => void seen.push({ priority, eventType, payload, publisherId });
+    const record = (priority: string) => (_c: unknown, publisherId: string, eventType: string, payload: unknown) =>
+      void seen.push({ priority, eventType, payload, publisherId });
     const l = getNotificationListener(t, [{ topic }], [{ info: record('info'), warn: record('warn') }]);
     await l.start();
     servers.push(l);
-    await peers.python(['notify', '--topic', topic, '--driver', 'messagingv2', '--priority', 'info', '--event', 'compute.instance.create.end', '--payload', '{"id": 2}', '--publisher', 'compute.py']);
-    await peers.python(['notify', '--topic', topic, '--driver', 'messaging', '--priority', 'warn', '--event', 'compute.instance.v1', '--payload', '{"id": 1}', '--publisher', 'compute.py']);
+    await peers.python([
+      'notify',
+      '--topic',
+      topic,
+      '--driver',
+      'messagingv2',
+      '--priority',
+      'info',
+      '--event',
+      'compute.instance.create.end',
+      '--payload',
+      '{"id": 2}',
+      '--publisher',
+      'compute.py',
+    ]);
+    await peers.python([
+      'notify',
+      '--topic',
+      topic,
+      '--driver',
+      'messaging',
+      '--priority',
+      'warn',
+      '--event',
+      'compute.instance.v1',
+      '--payload',
+      '{"id": 1}',
+      '--publisher',
+      'compute.py',
+    ]);
     await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(2);
     expect(seen.sort((x, y) => x.priority.localeCompare(y.priority))).toEqual([
       { priority: 'info', eventType: 'compute.instance.create.end', payload: { id: 2 }, publisherId: 'compute.py' },
@@ -85,11 +125,22 @@ describe('amqp1: notifications across languages (Python oslo.messaging 14.0.3)',
     await listener.until((x) => x.some((y) => y['ready']), 'the Python listener');
     const t = await getNotificationTransport({ url, logger: silentLogger });
     open.push(t);
-    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messagingv2', topics: [topic] }).info({ user_id: 'u1', auth_token: 'secret' }, 'ts.v2', { n: 2 });
-    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messaging', topics: [topic] }).error({ user_id: 'u1' }, 'ts.v1', { n: 1 });
+    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messagingv2', topics: [topic] }).info(
+      { user_id: 'u1', auth_token: 'secret' },
+      'ts.v2',
+      { n: 2 },
+    );
+    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messaging', topics: [topic] }).error(
+      { user_id: 'u1' },
+      'ts.v1',
+      { n: 1 },
+    );
     await listener.until((x) => x.filter((y) => y['event_type']).length >= 2, 'two notifications');
     const events = listener.lines.filter((y) => y['event_type']);
-    expect(events.map((e) => [e['priority'], e['event_type'], e['publisher_id'], e['payload']]).sort()).toEqual([['error', 'ts.v1', 'compute.ts', { n: 1 }], ['info', 'ts.v2', 'compute.ts', { n: 2 }]]);
+    expect(events.map((e) => [e['priority'], e['event_type'], e['publisher_id'], e['payload']]).sort()).toEqual([
+      ['error', 'ts.v1', 'compute.ts', { n: 1 }],
+      ['info', 'ts.v2', 'compute.ts', { n: 2 }],
+    ]);
     const v2 = events.find((e) => e['event_type'] === 'ts.v2')!['ctxt'] as Record<string, unknown>;
     expect(v2['user_id']).toBe('u1');
     expect(v2['auth_token']).toBeUndefined();

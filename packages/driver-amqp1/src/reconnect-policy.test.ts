@@ -8,7 +8,11 @@ describe('ReconnectPolicy', () => {
   });
 
   it('starts at a random host by default', () => {
-    const starts = new Set(Array.from({ length: 200 }, () => new ReconnectPolicy(['a', 'b'], { interval: 1, backoff: 2, max: 30 }).nextHost()));
+    const starts = new Set(
+      Array.from({ length: 200 }, () =>
+        new ReconnectPolicy(['a', 'b'], { interval: 1, backoff: 2, max: 30 }).nextHost(),
+      ),
+    );
     expect(starts).toEqual(new Set(['a', 'b']));
   });
 

@@ -17,7 +17,11 @@ export class ReconnectPolicy<H> {
    * @param seconds - `interval`, `backoff` (a factor) and `max`, in oslo's option units (seconds)
    * @param start - index of the first host (random by default, as oslo)
    */
-  constructor(hosts: readonly H[], seconds: { interval: number; backoff: number; max: number }, start = Math.floor(Math.random() * hosts.length)) {
+  constructor(
+    hosts: readonly H[],
+    seconds: { interval: number; backoff: number; max: number },
+    start = Math.floor(Math.random() * hosts.length),
+  ) {
     if (hosts.length === 0) throw new RangeError('ReconnectPolicy needs at least one host');
     this.#hosts = hosts;
     this.#intervalMs = seconds.interval * 1000;

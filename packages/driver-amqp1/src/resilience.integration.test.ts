@@ -5,7 +5,14 @@
 // in child processes with Node's defaults, where such a rejection would crash the process as it would a service.
 import rhea, { type EventContext } from 'rhea';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getRpcClient, getRpcServer, getRpcTransport, silentLogger, type MessageHandlingServer, type Transport } from '@oslo-messaging/core';
+import {
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  silentLogger,
+  type MessageHandlingServer,
+  type Transport,
+} from '@oslo-messaging/core';
 import { freePort, startTestBroker, type TestBroker } from './__fixtures__/test-broker.js';
 
 const brokers: TestBroker[] = [];
@@ -24,7 +31,7 @@ afterEach(async () => {
 
 const driverOptions = { connection_retry_interval: 1, connection_retry_interval_max: 1, link_retry_delay: 1 };
 
-describe('amqp1: failover across the URL\'s hosts', () => {
+describe("amqp1: failover across the URL's hosts", () => {
   /** A transport whose first dialled host is the URL's first (oslo starts at a random one). */
   const startingAtFirstHost = async (url: string) => {
     const random = vi.spyOn(Math, 'random').mockReturnValue(0);
@@ -48,7 +55,11 @@ describe('amqp1: failover across the URL\'s hosts', () => {
     const dead = await freePort();
     const topic = uniq('failover');
     await pingServer(await startingAtFirstHost(`amqp://127.0.0.1:${port}/`), topic);
-    const client = getRpcClient(await startingAtFirstHost(`amqp://127.0.0.1:${dead},127.0.0.1:${port}/`), { topic }, { timeout: 10 });
+    const client = getRpcClient(
+      await startingAtFirstHost(`amqp://127.0.0.1:${dead},127.0.0.1:${port}/`),
+      { topic },
+      { timeout: 10 },
+    );
     expect(await client.call({}, 'ping', { n: 7 })).toBe(7);
   }, 30_000);
 
@@ -56,7 +67,11 @@ describe('amqp1: failover across the URL\'s hosts', () => {
     const topic = uniq('creds');
     const rabbit = '127.0.0.1:5672/?addressing_mode=rabbitmq';
     await pingServer(await startingAtFirstHost(`amqp://guest:guest@${rabbit}`), topic);
-    const client = getRpcClient(await startingAtFirstHost(`amqp://nobody:wrong@127.0.0.1:5672,guest:guest@${rabbit}`), { topic }, { timeout: 10 });
+    const client = getRpcClient(
+      await startingAtFirstHost(`amqp://nobody:wrong@127.0.0.1:5672,guest:guest@${rabbit}`),
+      { topic },
+      { timeout: 10 },
+    );
     expect(await client.call({}, 'ping', { n: 8 })).toBe(8);
   }, 30_000);
 
@@ -68,7 +83,11 @@ describe('amqp1: failover across the URL\'s hosts', () => {
     const random = vi.spyOn(Math, 'random').mockReturnValue(0);
     let t: Transport;
     try {
-      t = await getRpcTransport({ url: `amqp://127.0.0.1:${port},guest:guest@127.0.0.1:5672/`, logger: { ...silentLogger, warn: (m: string) => void warnings.push(m) }, driverOptions });
+      t = await getRpcTransport({
+        url: `amqp://127.0.0.1:${port},guest:guest@127.0.0.1:5672/`,
+        logger: { ...silentLogger, warn: (m: string) => void warnings.push(m) },
+        driverOptions,
+      });
     } finally {
       random.mockRestore();
     }
@@ -79,7 +98,9 @@ describe('amqp1: failover across the URL\'s hosts', () => {
     expect(await client.call({}, 'ping', { n: 1 })).toBe(1); // legacy addresses on the Proton broker
 
     await brokers.splice(brokers.indexOf(proton), 1)[0]!.stop();
-    await expect.poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 30_000, interval: 500 }).toBe(2);
+    await expect
+      .poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 30_000, interval: 500 })
+      .toBe(2);
     expect(warnings.some((w) => w.includes('calls for rabbitmq addressing (was legacy)'))).toBe(true);
     expect(await client.prepare({ server: 's' }).call({}, 'ping', { n: 3 })).toBe(3);
   }, 60_000);
@@ -115,9 +136,13 @@ describe('amqp1: link recovery', () => {
 
     // oslo's legacy addresses of the server: the topic's shared queue and its own.
     await deleteNodes(broker.port, [`unicast.openstack.${topic}`, `exclusive.openstack.${topic}.s`]);
-    await expect.poll(() => warnings.filter((w) => w.includes('detached by the peer')).length, { timeout: 5_000 }).toBe(2);
+    await expect
+      .poll(() => warnings.filter((w) => w.includes('detached by the peer')).length, { timeout: 5_000 })
+      .toBe(2);
     // Re-attached after link_retry_delay (1 s here); the connection never went down.
-    await expect.poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 20_000, interval: 300 }).toBe(2);
+    await expect
+      .poll(async () => client.call({}, 'ping', { n: 2 }).catch(() => 'not yet'), { timeout: 20_000, interval: 300 })
+      .toBe(2);
     expect(await client.prepare({ server: 's' }).call({}, 'ping', { n: 3 })).toBe(3);
     expect(warnings.some((w) => w.includes('connection lost'))).toBe(false);
   }, 60_000);
@@ -129,7 +154,10 @@ describe('amqp1: malformed messages', () => {
     brokers.push(broker);
     const url = `amqp://127.0.0.1:${broker.port}/`;
     const rejected: string[] = [];
-    const logger = { ...silentLogger, error: (m: string) => void (m.startsWith('Rejecting a malformed message') && rejected.push(m)) };
+    const logger = {
+      ...silentLogger,
+      error: (m: string) => void (m.startsWith('Rejecting a malformed message') && rejected.push(m)),
+    };
     const t = await getRpcTransport({ url, logger });
     open.push(t);
     const topic = uniq('garbage');
@@ -143,8 +171,15 @@ describe('amqp1: malformed messages', () => {
     await new Promise((r) => sender.once('sendable', r));
     const outcomes: string[] = [];
     for (const ev of ['accepted', 'rejected', 'released', 'modified']) sender.on(ev, () => void outcomes.push(ev));
-    const garbage = ['not json', JSON.stringify({ context: {} }), JSON.stringify({ request: { args: {} }, context: {} }), JSON.stringify({ request: { method: 'ping' }, context: [] }), Buffer.from([0xff, 0x00, 0x13])];
-    for (const body of garbage) sender.send({ body: typeof body === 'string' ? body : rhea.message.data_section(body) });
+    const garbage = [
+      'not json',
+      JSON.stringify({ context: {} }),
+      JSON.stringify({ request: { args: {} }, context: {} }),
+      JSON.stringify({ request: { method: 'ping' }, context: [] }),
+      Buffer.from([0xff, 0x00, 0x13]),
+    ];
+    for (const body of garbage)
+      sender.send({ body: typeof body === 'string' ? body : rhea.message.data_section(body) });
     // The broker accepts them; our server then rejects each to the broker (which drops them).
     await expect.poll(() => outcomes.length, { timeout: 10_000 }).toBe(garbage.length);
     await expect.poll(() => rejected.length, { timeout: 10_000 }).toBe(garbage.length);

@@ -28,12 +28,14 @@ afterEach(async () => {
 const echo = { echo: (_c: unknown, a: { v: unknown }) => a.v };
 
 describe('fake driver', () => {
-  it('isolates virtual hosts: a server on one vhost never sees another vhost\'s calls', async () => {
+  it("isolates virtual hosts: a server on one vhost never sees another vhost's calls", async () => {
     const a = await rpc(`fake:///${vhost()}`);
     const b = await rpc(`fake:///${vhost()}`);
     const server = getRpcServer(a, { topic: 't', server: 's' }, [echo]);
     await server.start();
-    await expect(getRpcClient(b, { topic: 't' }, { timeout: 0.3 }).call({}, 'echo', { v: 1 })).rejects.toBeInstanceOf(MessagingTimeout);
+    await expect(getRpcClient(b, { topic: 't' }, { timeout: 0.3 }).call({}, 'echo', { v: 1 })).rejects.toBeInstanceOf(
+      MessagingTimeout,
+    );
     expect(await getRpcClient(a, { topic: 't' }).call({}, 'echo', { v: 2 })).toBe(2);
     await server.stop();
     await server.wait();
@@ -59,8 +61,12 @@ describe('fake driver', () => {
 
   it('raises MessageUndeliverable for atLeastOnce sends nobody can receive', async () => {
     const t = await rpc(`fake:///${vhost()}`);
-    await expect(getRpcClient(t, { topic: 'nobody' }, { atLeastOnce: true }).cast({}, 'x')).rejects.toBeInstanceOf(MessageUndeliverable);
-    await expect(getRpcClient(t, { topic: 'nobody' }, { atLeastOnce: true, timeout: 2 }).call({}, 'x')).rejects.toBeInstanceOf(MessageUndeliverable);
+    await expect(getRpcClient(t, { topic: 'nobody' }, { atLeastOnce: true }).cast({}, 'x')).rejects.toBeInstanceOf(
+      MessageUndeliverable,
+    );
+    await expect(
+      getRpcClient(t, { topic: 'nobody' }, { atLeastOnce: true, timeout: 2 }).call({}, 'x'),
+    ).rejects.toBeInstanceOf(MessageUndeliverable);
   });
 
   it('drops malformed messages without stopping the server', async () => {
@@ -89,14 +95,43 @@ describe('fake driver', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const first = getNotificationListener(t, [{ topic: 'n' }], [{ info: async (_c: unknown, _p: string, e: string) => { seen.push(`first:${e}`); await gate; return NotificationResult.REQUEUE; } }], { allowRequeue: true });
+    const first = getNotificationListener(
+      t,
+      [{ topic: 'n' }],
+      [
+        {
+          info: async (_c: unknown, _p: string, e: string) => {
+            seen.push(`first:${e}`);
+            await gate;
+            return NotificationResult.REQUEUE;
+          },
+        },
+      ],
+      { allowRequeue: true },
+    );
     await first.start();
-    await t.driver.sendNotification(new Target({ topic: 'n.info' }), {}, { message_id: 'm1', publisher_id: 'p', event_type: 'evt', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00' }, { version: 2 });
+    await t.driver.sendNotification(
+      new Target({ topic: 'n.info' }),
+      {},
+      {
+        message_id: 'm1',
+        publisher_id: 'p',
+        event_type: 'evt',
+        priority: 'INFO',
+        payload: {},
+        timestamp: '2026-01-01 00:00:00',
+      },
+      { version: 2 },
+    );
     while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
     await first.stop();
     release();
     await first.wait();
-    const second = getNotificationListener(t, [{ topic: 'n' }], [{ info: (_c: unknown, _p: string, e: string) => void seen.push(`second:${e}`) }]);
+    const second = getNotificationListener(
+      t,
+      [{ topic: 'n' }],
+      [{ info: (_c: unknown, _p: string, e: string) => void seen.push(`second:${e}`) }],
+    );
     await second.start();
     while (seen.length < 2) await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual(['first:evt', 'second:evt']);
@@ -104,7 +139,7 @@ describe('fake driver', () => {
     await second.wait();
   });
 
-  it('puts oslo\'s envelope on the in-memory wire, byte for byte what core\'s serializeEnvelope writes', async () => {
+  it("puts oslo's envelope on the in-memory wire, byte for byte what core's serializeEnvelope writes", async () => {
     const v = vhost();
     const t = await rpc(`fake:///${v}`);
     // The broker of the driver the registry loaded (the built package), not of this source file.
@@ -118,11 +153,22 @@ describe('fake driver', () => {
       bodies.push(d.body);
       d.ack();
     });
-    await getRpcClient(t, { topic: 'wire', namespace: 'ns', version: '1.2' }).cast({ user_id: 'u', n: 1.5 }, 'go', { a: 'x"\\\u2028', b: [1, null] });
+    await getRpcClient(t, { topic: 'wire', namespace: 'ns', version: '1.2' }).cast({ user_id: 'u', n: 1.5 }, 'go', {
+      a: 'x"\\\u2028',
+      b: [1, null],
+    });
     while (bodies.length === 0) await new Promise((r) => setTimeout(r, 1));
     const inner = JSON.parse(bodies[0]!)['oslo.message'] as string;
     const msg = JSON.parse(inner) as Record<string, unknown>;
-    expect(Object.keys(msg)).toEqual(['method', 'args', 'namespace', 'version', '_unique_id', '_context_user_id', '_context_n']);
+    expect(Object.keys(msg)).toEqual([
+      'method',
+      'args',
+      'namespace',
+      'version',
+      '_unique_id',
+      '_context_user_id',
+      '_context_n',
+    ]);
     expect(msg['_unique_id']).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
     expect(bodies[0]).toBe(serializeEnvelope(msg));
   });

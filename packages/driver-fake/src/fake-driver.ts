@@ -112,23 +112,36 @@ export class FakeDriver implements Driver {
 
   #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     const msgId = options.waitForReply ? uuidHex() : undefined;
-    const replyTo = msgId !== undefined ? { msgId, replyQueue: this.#ensureReplyQueue(), callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
+    const replyTo =
+      msgId !== undefined
+        ? { msgId, replyQueue: this.#ensureReplyQueue(), callMonitorTimeout: options.callMonitorTimeout ?? null }
+        : undefined;
     // The envelope is written only if someone reads the body (see Broker.publishEnveloped).
     const inner = JSON.stringify(amqpDialect.requestMessage(request, ctxt, uuidHex(), replyTo));
-    const expiresAt = options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
+    const expiresAt =
+      options.waitForReply && options.timeout !== undefined ? Date.now() + options.timeout * 1000 : undefined;
     const waiting = msgId !== undefined ? this.#ctx.replies.wait(msgId, options) : undefined;
     const route = amqpDialect.rpcRoute(target, this.#ctx.defaultExchange);
     this.#broker.declareExchange(route.exchange, route.type);
     const routed = this.#broker.publishEnveloped(route.exchange, route.routingKey, inner, expiresAt);
     if (routed === 0 && options.atLeastOnce) {
-      const undeliverable = new MessageUndeliverable('Message was not routed to any queue', route.exchange, route.routingKey);
+      const undeliverable = new MessageUndeliverable(
+        'Message was not routed to any queue',
+        route.exchange,
+        route.routingKey,
+      );
       if (msgId === undefined) throw undeliverable;
       this.#ctx.replies.fail(msgId, undeliverable);
     }
     return waiting ?? RESOLVED;
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, { version }: NotificationSendOptions): Promise<void> {
+  async sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    { version }: NotificationSendOptions,
+  ): Promise<void> {
     const exchange = this.#exchangeOf(target);
     const routingKey = String(target.topic);
     this.#broker.declareExchange(exchange, 'topic');
@@ -156,7 +169,10 @@ export class FakeDriver implements Driver {
     return this.#listener([topicQueue, serverQueue, fanoutQueue], (d) => this.#rpcIncoming(d));
   }
 
-  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: { pool?: string | undefined }): Promise<Listener> {
+  async listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: { pool?: string | undefined },
+  ): Promise<Listener> {
     const b = this.#broker;
     const queues = new Map<string, ReturnType<Broker['declareQueue']>>();
     for (const [target, priority] of targetsAndPriorities) {
@@ -170,7 +186,10 @@ export class FakeDriver implements Driver {
     return this.#listener([...queues.values()], (d) => this.#notificationIncoming(d));
   }
 
-  #listener(queues: ReadonlyArray<{ consume(cb: ConsumerCallback): () => void }>, decode: (d: Delivery) => IncomingMessage | undefined): Listener {
+  #listener(
+    queues: ReadonlyArray<{ consume(cb: ConsumerCallback): () => void }>,
+    decode: (d: Delivery) => IncomingMessage | undefined,
+  ): Listener {
     let cancels: Array<() => void> = [];
     const stop = async () => {
       for (const c of cancels) {
@@ -198,7 +217,9 @@ export class FakeDriver implements Driver {
   #decode(d: Delivery): ReturnType<typeof unpackContext> | undefined {
     try {
       const inner = d.inner;
-      return unpackContext(inner !== undefined ? (JSON.parse(inner) as Record<string, unknown>) : deserializeEnvelope(d.body));
+      return unpackContext(
+        inner !== undefined ? (JSON.parse(inner) as Record<string, unknown>) : deserializeEnvelope(d.body),
+      );
     } catch (err) {
       this.#ctx.logger.error('Rejecting a malformed message', { err });
       d.ack();
@@ -230,7 +251,12 @@ export class FakeDriver implements Driver {
   #notificationIncoming(d: Delivery): IncomingMessage | undefined {
     const u = this.#decode(d);
     if (!u) return undefined;
-    return this.#ctx.incoming({ ctxt: u.ctxt, message: u.message, acknowledge: () => d.ack(), requeue: () => d.requeue() });
+    return this.#ctx.incoming({
+      ctxt: u.ctxt,
+      message: u.message,
+      acknowledge: () => d.ack(),
+      requeue: () => d.requeue(),
+    });
   }
 
   async cleanup(): Promise<void> {

@@ -31,7 +31,10 @@ const rabbit = nodes as {
   isRunning(node: NodeSpec | string): Promise<boolean>;
   ctl(node: NodeSpec | string, args: string[], o?: { timeoutMs?: number }): Promise<string>;
   consumerNodes(node: NodeSpec | string, queue: string): Promise<string[]>;
-  listConnections(node: NodeSpec | string, columns?: string[]): Promise<Array<{ port: number; client_properties: Array<[string, string, unknown]> }>>;
+  listConnections(
+    node: NodeSpec | string,
+    columns?: string[],
+  ): Promise<Array<{ port: number; client_properties: Array<[string, string, unknown]> }>>;
   setLogger(fn: (m: string) => void): void;
 };
 
@@ -80,8 +83,14 @@ async function nodeInUse(topic: string, childPid: number): Promise<{ node: NodeS
       c.client_properties.some(([k, , v]) => k === 'connection_name' && String(v).includes(`:${childPid}:`)),
     );
     const count = (n: NodeSpec) => conns.filter((c) => c.port === n.port).length;
-    const ranked = [...rabbit.CLUSTER_NODES].sort((a, b) => Number(b.name === server) - Number(a.name === server) || count(b) - count(a));
-    if (server && conns.length > 0) return { node: ranked[0]!, connections: rabbit.CLUSTER_NODES.map((n) => `${n.name}: ${count(n)}`).join(', ') + `; RPC server on ${server}` };
+    const ranked = [...rabbit.CLUSTER_NODES].sort(
+      (a, b) => Number(b.name === server) - Number(a.name === server) || count(b) - count(a),
+    );
+    if (server && conns.length > 0)
+      return {
+        node: ranked[0]!,
+        connections: rabbit.CLUSTER_NODES.map((n) => `${n.name}: ${count(n)}`).join(', ') + `; RPC server on ${server}`,
+      };
     if (Date.now() > deadline) throw new Error(`cannot tell which node ${topic}'s scenario uses`);
     await sleep(500);
   }
@@ -93,10 +102,25 @@ async function awaitQuorum(topic: string, timeoutMs = 60_000): Promise<void> {
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const rows = JSON.parse(await rabbit.ctl(await liveNode(), ['list_queues', 'name', 'type', 'leader', 'members', 'online', '--formatter', 'json'])) as Array<{ name: string; type: string; members: string[]; online: string[] }>;
+      const rows = JSON.parse(
+        await rabbit.ctl(await liveNode(), [
+          'list_queues',
+          'name',
+          'type',
+          'leader',
+          'members',
+          'online',
+          '--formatter',
+          'json',
+        ]),
+      ) as Array<{ name: string; type: string; members: string[]; online: string[] }>;
       const mine = rows.filter((r) => r.name === topic || r.name === `${topic}.srv1`);
       last = JSON.stringify(mine);
-      if (mine.length === 2 && mine.every((r) => r.type === 'quorum' && r.online.length === rabbit.CLUSTER_NODES.length)) return;
+      if (
+        mine.length === 2 &&
+        mine.every((r) => r.type === 'quorum' && r.online.length === rabbit.CLUSTER_NODES.length)
+      )
+        return;
     } catch (e) {
       last = String(e);
     }
@@ -118,23 +142,42 @@ function summary(records: readonly ScenarioRecord[]): string {
   const calls = settled.filter((r) => r.op === 'call' || r.op === 'fresh-call');
   const casts = settled.filter((r) => r.op === 'cast');
   const errors = new Map<string, number>();
-  for (const c of calls.filter((x) => !x.ok)) errors.set(`${c.error}: ${c.message?.slice(0, 80)}`, (errors.get(`${c.error}: ${c.message?.slice(0, 80)}`) ?? 0) + 1);
+  for (const c of calls.filter((x) => !x.ok))
+    errors.set(
+      `${c.error}: ${c.message?.slice(0, 80)}`,
+      (errors.get(`${c.error}: ${c.message?.slice(0, 80)}`) ?? 0) + 1,
+    );
   return [
     `calls ${calls.length} (ok ${calls.filter((c) => c.ok).length}, slowest ${Math.max(0, ...calls.map((c) => c.elapsedMs))} ms), casts ${casts.length} (ok ${casts.filter((c) => c.ok).length}, slowest ${Math.max(0, ...casts.map((c) => c.elapsedMs))} ms)`,
     ...[...errors].map(([k, v]) => `  ${v} x ${k}`),
-    ...records.filter((r) => r.event === 'driver' && r['level'] !== 'debug' && r['level'] !== 'info').slice(0, 30).map((r) => `  driver ${new Date(r['at'] as number).toISOString()} ${String(r['message'])}`),
+    ...records
+      .filter((r) => r.event === 'driver' && r['level'] !== 'debug' && r['level'] !== 'info')
+      .slice(0, 30)
+      .map((r) => `  driver ${new Date(r['at'] as number).toISOString()} ${String(r['message'])}`),
     ...events.slice(-20).map((e) => `  ${e}`),
   ].join('\n');
 }
 
-async function finish(run: ScenarioRun, topic: string): Promise<{ drained: ScenarioRecord; records: readonly ScenarioRecord[] }> {
+async function finish(
+  run: ScenarioRun,
+  topic: string,
+): Promise<{ drained: ScenarioRecord; records: readonly ScenarioRecord[] }> {
   run.send('stop');
   const result = await run.done;
   // Every record, for a post-mortem of a failed run.
-  writeFileSync(join(tmpdir(), `oslo-${topic}.jsonl`), [...result.records, ...events.map((e) => ({ event: 'harness', e }))].map((r) => JSON.stringify(r)).join('\n'));
+  writeFileSync(
+    join(tmpdir(), `oslo-${topic}.jsonl`),
+    [...result.records, ...events.map((e) => ({ event: 'harness', e }))].map((r) => JSON.stringify(r)).join('\n'),
+  );
   const info = summary(result.records);
-  expect(result.records.filter((r) => r.event === 'hung'), `operations that never settled\n${info}`).toEqual([]);
-  expect(result.records.filter((r) => r.event === 'lingering'), `the child did not exit after transport.cleanup()\n${info}`).toEqual([]);
+  expect(
+    result.records.filter((r) => r.event === 'hung'),
+    `operations that never settled\n${info}`,
+  ).toEqual([]);
+  expect(
+    result.records.filter((r) => r.event === 'lingering'),
+    `the child did not exit after transport.cleanup()\n${info}`,
+  ).toEqual([]);
   try {
     assertHealthy(result); // never died, no unhandled rejection, nothing settled past its deadline + 1 s
   } catch (e) {
@@ -142,7 +185,10 @@ async function finish(run: ScenarioRun, topic: string): Promise<{ drained: Scena
   }
   const drained = result.records.find((r) => r.event === 'drained');
   expect(drained, info).toBeDefined();
-  expect(result.records.filter((r) => r.event === 'wrong-reply'), info).toEqual([]);
+  expect(
+    result.records.filter((r) => r.event === 'wrong-reply'),
+    info,
+  ).toEqual([]);
   return { drained: drained!, records: result.records };
 }
 
@@ -156,7 +202,9 @@ afterAll(async () => {
   for (const n of rabbit.CLUSTER_NODES) await rabbit.startNode(n).catch(() => undefined);
   await rabbit.awaitCluster().catch(() => undefined);
   const n = await liveNode().catch(() => undefined);
-  if (n) for (const t of topics) for (const q of [t, `${t}.srv1`]) await rabbit.ctl(n, ['delete_queue', q]).catch(() => undefined);
+  if (n)
+    for (const t of topics)
+      for (const q of [t, `${t}.srv1`]) await rabbit.ctl(n, ['delete_queue', q]).catch(() => undefined);
 }, 300_000);
 
 /** Starts the load in a child process and waits until it runs on quorum queues with a majority; returns the node in use. */
@@ -171,11 +219,22 @@ async function startLoad(prefix: string) {
 }
 
 /** After the faulted node is back: calls started since then all succeed, and no confirmed cast was lost. */
-function expectHealthyAfter(records: readonly ScenarioRecord[], drained: ScenarioRecord, backAt: number, info: string): void {
+function expectHealthyAfter(
+  records: readonly ScenarioRecord[],
+  drained: ScenarioRecord,
+  backAt: number,
+  info: string,
+): void {
   const late = records.filter((r): r is SettledRecord => isCall(r) && r.startedAt > backAt);
   expect(late.length, info).toBeGreaterThan(5);
-  expect(late.filter((c) => !c.ok), info).toEqual([]);
-  expect(drained['missingCount'], `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`).toBe(0);
+  expect(
+    late.filter((c) => !c.ok),
+    info,
+  ).toEqual([]);
+  expect(
+    drained['missingCount'],
+    `confirmed casts that never reached the server: ${JSON.stringify(drained)}\n${info}`,
+  ).toBe(0);
   expect(drained['confirmed'] as number, info).toBeGreaterThan(50);
 }
 
@@ -189,9 +248,19 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     run.send('fresh-client');
     const [recoveredAt, freshOkAt] = await Promise.all([
       firstGoodCallAfter(run, killedAt, 60_000).catch(() => Infinity),
-      run.waitFor((x) => x.event === 'settled' && (x as SettledRecord).op === 'fresh-call' && (x as SettledRecord).ok, 60_000).then((r) => (r as SettledRecord).startedAt + (r as SettledRecord).elapsedMs, () => Infinity),
+      run
+        .waitFor(
+          (x) => x.event === 'settled' && (x as SettledRecord).op === 'fresh-call' && (x as SettledRecord).ok,
+          60_000,
+        )
+        .then(
+          (r) => (r as SettledRecord).startedAt + (r as SettledRecord).elapsedMs,
+          () => Infinity,
+        ),
     ]);
-    note(`calls work again ${recoveredAt - killedAt} ms after the kill; a client started at the kill: first call ok after ${freshOkAt - killedAt} ms`);
+    note(
+      `calls work again ${recoveredAt - killedAt} ms after the kill; a client started at the kill: first call ok after ${freshOkAt - killedAt} ms`,
+    );
     await sleep(2000);
     await rabbit.startNode(victim);
     await rabbit.awaitCluster();
@@ -201,8 +270,14 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     await sleep(5000);
     const { drained, records } = await finish(run, topic);
     const info = summary(records);
-    expect(recoveredAt - killedAt, `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
-    expect(freshOkAt - killedAt, `a client started at the kill made no successful call within ${KILL_RECOVERY_MS} ms\n${info}`).toBeLessThanOrEqual(KILL_RECOVERY_MS);
+    expect(
+      recoveredAt - killedAt,
+      `calls did not work again within ${KILL_RECOVERY_MS} ms of the kill\n${info}`,
+    ).toBeLessThanOrEqual(KILL_RECOVERY_MS);
+    expect(
+      freshOkAt - killedAt,
+      `a client started at the kill made no successful call within ${KILL_RECOVERY_MS} ms\n${info}`,
+    ).toBeLessThanOrEqual(KILL_RECOVERY_MS);
     // Once the node is back, calls keep working.
     expectHealthyAfter(records, drained, backAt, info);
   }, 300_000);
@@ -231,7 +306,10 @@ describe('RabbitMQ cluster failover (quorum queues, multi-host URL)', () => {
     await sleep(5000);
     const { drained, records } = await finish(run, topic);
     const info = summary(records);
-    expect(recoveredAt - pausedAt, `calls did not work again within ${PAUSE_RECOVERY_MS} ms of the freeze\n${info}`).toBeLessThanOrEqual(PAUSE_RECOVERY_MS);
+    expect(
+      recoveredAt - pausedAt,
+      `calls did not work again within ${PAUSE_RECOVERY_MS} ms of the freeze\n${info}`,
+    ).toBeLessThanOrEqual(PAUSE_RECOVERY_MS);
     expectHealthyAfter(records, drained, backAt, info);
   }, 300_000);
 });

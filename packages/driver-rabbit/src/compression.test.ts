@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { compressorFor, decompressed } from './compression.js';
 
 // Made by Python (what kombu sends with kombu_compression = bz2 / gzip).
-const PY_BZ2 = Buffer.from('425a6839314159265359f3c998db00000a9980500150100225990a2000314c001342207a8f50d940aede75d261b8c241307c3e2ee48a70a121e79331b6', 'hex');
+const PY_BZ2 = Buffer.from(
+  '425a6839314159265359f3c998db00000a9980500150100225990a2000314c001342207a8f50d940aede75d261b8c241307c3e2ee48a70a121e79331b6',
+  'hex',
+);
 const PY_ZLIB_HI = Buffer.from('789ccbc80400013b00d2', 'hex');
 
 describe('kombu_compression', () => {

@@ -45,10 +45,15 @@ export interface Compressor {
 export function compressorFor(option: string): Compressor | undefined {
   if (option === '') return undefined;
   const contentType = TYPES[option];
-  if (!contentType) throw new ConfigurationError(`kombu_compression: unknown compression "${option}" (known: ${Object.keys(TYPES).join(', ')})`);
+  if (!contentType)
+    throw new ConfigurationError(
+      `kombu_compression: unknown compression "${option}" (known: ${Object.keys(TYPES).join(', ')})`,
+    );
   const write = WRITERS[contentType];
   if (!write) {
-    throw new ConfigurationError(`kombu_compression: "${option}" cannot be written by this driver (Node.js has no ${option} encoder); use gzip. Messages compressed with it by Python peers are still read.`);
+    throw new ConfigurationError(
+      `kombu_compression: "${option}" cannot be written by this driver (Node.js has no ${option} encoder); use gzip. Messages compressed with it by Python peers are still read.`,
+    );
   }
   return { contentType, compress: write };
 }
@@ -61,6 +66,8 @@ export function decompressed(body: Buffer, header: unknown): Buffer {
   try {
     return read(body);
   } catch (err) {
-    throw new MalformedMessage(`The message body is not valid ${String(header)} data: ${(err as Error).message}`, { cause: err });
+    throw new MalformedMessage(`The message body is not valid ${String(header)} data: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

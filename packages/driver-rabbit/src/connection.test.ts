@@ -7,7 +7,9 @@ const parse = (url: string) => TransportURL.parse(url);
 describe('broker hosts of a transport URL', () => {
   it('defaults to guest:guest@localhost:5672 (dialled as 127.0.0.1), vhost /', () => {
     const url = parse('rabbit://');
-    expect(hostsOf(url)).toEqual([{ name: 'localhost', hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' }]);
+    expect(hostsOf(url)).toEqual([
+      { name: 'localhost', hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' },
+    ]);
     expect(vhostOf(url)).toBe('/');
   });
 

@@ -26,7 +26,10 @@ interface Host {
 
 /** The broker hosts of a URL, with oslo's defaults (guest/guest@localhost:5672). */
 export function hostsOf(url: TransportURL): Host[] {
-  const hosts = url.hosts.length > 0 ? url.hosts : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
+  const hosts =
+    url.hosts.length > 0
+      ? url.hosts
+      : [{ hostname: undefined, port: undefined, username: undefined, password: undefined }];
   return hosts.map((h) => ({
     name: h.hostname ?? 'localhost',
     hostname: h.hostname === undefined || h.hostname === 'localhost' ? '127.0.0.1' : h.hostname,
@@ -47,7 +50,11 @@ export function vhostOf(url: TransportURL): string {
  * one writev, adding no delay beyond the current tick.
  */
 function coalesceWrites(model: amqp.ChannelModel): void {
-  const sock = (model.connection as unknown as { stream?: { write: (...a: unknown[]) => boolean; cork?: () => void; uncork?: () => void } }).stream;
+  const sock = (
+    model.connection as unknown as {
+      stream?: { write: (...a: unknown[]) => boolean; cork?: () => void; uncork?: () => void };
+    }
+  ).stream;
   if (!sock || typeof sock.cork !== 'function' || typeof sock.uncork !== 'function') return;
   const write = sock.write.bind(sock);
   let corked = false;
@@ -158,11 +165,20 @@ export class ManagedConnection {
         this.#waiters.add(wake);
         signal?.addEventListener('abort', wake, { once: true });
       });
-      if (!this.#channel && retry !== undefined && retry !== null && retry >= 0 && this.#failedCycles - startCycles > retry) {
+      if (
+        !this.#channel &&
+        retry !== undefined &&
+        retry !== null &&
+        retry >= 0 &&
+        this.#failedCycles - startCycles > retry
+      ) {
         const h = this.#hosts[this.#hostIndex % this.#hosts.length]!;
         // Upstream's message, with the reason (a TLS refusal, a login failure) and the URL's host name.
         const why = this.#lastError ? `: ${this.#lastError.message}` : '';
-        throw new MessageDeliveryFailure(`Unable to connect to AMQP server on ${h.name}:${h.port} after ${retry} tries${why}`, { cause: this.#lastError });
+        throw new MessageDeliveryFailure(
+          `Unable to connect to AMQP server on ${h.name}:${h.port} after ${retry} tries${why}`,
+          { cause: this.#lastError },
+        );
       }
     }
   }
@@ -172,7 +188,9 @@ export class ManagedConnection {
 
   /** Listens to a channel: errors logged, returns dispatched, its close (other than a replacement) loses the connection. */
   #wireChannel(channel: amqp.ConfirmChannel, lost: (why: string) => void): void {
-    channel.on('error', (err: Error) => this.logger.warn(`AMQP channel error: ${err.message}`, { purpose: this.purpose }));
+    channel.on('error', (err: Error) =>
+      this.logger.warn(`AMQP channel error: ${err.message}`, { purpose: this.purpose }),
+    );
     channel.on('return', (msg: amqp.Message) => {
       for (const fn of this.#onReturn) fn(msg);
     });
@@ -182,7 +200,10 @@ export class ManagedConnection {
   }
 
   #nextHost(): void {
-    this.#hostIndex = this.opts.kombu_failover_strategy === 'shuffle' ? Math.floor(Math.random() * this.#hosts.length) : this.#hostIndex + 1;
+    this.#hostIndex =
+      this.opts.kombu_failover_strategy === 'shuffle'
+        ? Math.floor(Math.random() * this.#hosts.length)
+        : this.#hostIndex + 1;
   }
 
   /**
@@ -205,7 +226,9 @@ export class ManagedConnection {
         this.#wireChannel(fresh, lost);
         const generation = ++this.#generation;
         this.#channel = fresh;
-        this.logger.warn('The broker refused publishes on this channel: continuing on a new one', { purpose: this.purpose });
+        this.logger.warn('The broker refused publishes on this channel: continuing on a new one', {
+          purpose: this.purpose,
+        });
         void bad.close().catch(() => undefined);
         for (const recipe of this.#recipes) await recipe(fresh, generation);
       } catch (err) {
@@ -245,13 +268,19 @@ export class ManagedConnection {
           return;
         } catch (err) {
           this.#lastError = err as Error;
-          this.logger.warn(`AMQP server on ${host.hostname}:${host.port} is unreachable: ${(err as Error).message}`, { purpose: this.purpose });
+          this.logger.warn(`AMQP server on ${host.hostname}:${host.port} is unreachable: ${(err as Error).message}`, {
+            purpose: this.purpose,
+          });
           this.#nextHost();
         }
       }
       this.#failedCycles++;
       this.#wake();
-      const delay = Math.min(this.opts.rabbit_retry_interval + cycle * this.opts.rabbit_retry_backoff, this.opts.rabbit_interval_max) + this.#splay();
+      const delay =
+        Math.min(
+          this.opts.rabbit_retry_interval + cycle * this.opts.rabbit_retry_backoff,
+          this.opts.rabbit_interval_max,
+        ) + this.#splay();
       cycle++;
       await sleep(delay * 1000);
     }
@@ -261,33 +290,60 @@ export class ManagedConnection {
     const o = this.opts;
     const tls = o.ssl || o.ssl_ca_file !== '' || o.ssl_cert_file !== '';
     const credentials =
-      o.rabbit_login_method === 'EXTERNAL' ? amqp.credentials.external() : o.rabbit_login_method === 'PLAIN' ? amqp.credentials.plain(host.username, host.password) : amqp.credentials.amqplain(host.username, host.password);
+      o.rabbit_login_method === 'EXTERNAL'
+        ? amqp.credentials.external()
+        : o.rabbit_login_method === 'PLAIN'
+          ? amqp.credentials.plain(host.username, host.password)
+          : amqp.credentials.amqplain(host.username, host.password);
     const socketOptions: Record<string, unknown> = {
       noDelay: true,
       timeout: 10_000,
-      clientProperties: { connection_name: `${basename(process.argv[1] ?? 'node')}:${process.pid}:${randomUUID()}`, capabilities: { authentication_failure_close: true, 'connection.blocked': true, consumer_cancel_notify: true } },
+      clientProperties: {
+        connection_name: `${basename(process.argv[1] ?? 'node')}:${process.pid}:${randomUUID()}`,
+        capabilities: { authentication_failure_close: true, 'connection.blocked': true, consumer_cancel_notify: true },
+      },
     };
     if (tls) {
       if (o.ssl_ca_file) socketOptions['ca'] = [readFileSync(o.ssl_ca_file)];
       if (o.ssl_cert_file) socketOptions['cert'] = readFileSync(o.ssl_cert_file);
       if (o.ssl_key_file) socketOptions['key'] = readFileSync(o.ssl_key_file);
-      if (o.ssl_version) socketOptions['minVersion'] = socketOptions['maxVersion'] = o.ssl_version.replace('_', '.').replace(/^TLSv1$/, 'TLSv1');
+      if (o.ssl_version)
+        socketOptions['minVersion'] = socketOptions['maxVersion'] = o.ssl_version
+          .replace('_', '.')
+          .replace(/^TLSv1$/, 'TLSv1');
       // SNI and the name check use the URL's host name; an IP address is checked against IP SANs.
       if (isIP(host.name) === 0) socketOptions['servername'] = host.name;
       const expected = host.name;
       // Upstream 18.1's rule: the name is checked when ssl_ca_file is given and
       // ssl_enforce_hostname_verification is on (its default); the chain is always verified.
-      socketOptions['checkServerIdentity'] = o.ssl_ca_file && o.ssl_enforce_hostname_verification ? (_h: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) : () => undefined;
+      socketOptions['checkServerIdentity'] =
+        o.ssl_ca_file && o.ssl_enforce_hostname_verification
+          ? (_h: string, cert: PeerCertificate) => checkServerIdentity(expected, cert)
+          : () => undefined;
     }
     const model = await amqp.connect(
-      { protocol: tls ? 'amqps' : 'amqp', hostname: host.hostname, port: host.port, username: host.username, password: host.password, vhost: vhostOf(this.url), heartbeat: o.heartbeat_timeout_threshold, credentials },
+      {
+        protocol: tls ? 'amqps' : 'amqp',
+        hostname: host.hostname,
+        port: host.port,
+        username: host.username,
+        password: host.password,
+        vhost: vhostOf(this.url),
+        heartbeat: o.heartbeat_timeout_threshold,
+        credentials,
+      },
       socketOptions,
     );
     coalesceWrites(model);
     const stopWatchdog = watchHeartbeats(model, o.heartbeat_timeout_threshold, o.heartbeat_rate, (silentFor) =>
-      this.logger.warn(`No data from the AMQP server on ${host.hostname}:${host.port} for ${silentFor} s (heartbeats missed): dropping the connection`, { purpose: this.purpose }),
+      this.logger.warn(
+        `No data from the AMQP server on ${host.hostname}:${host.port} for ${silentFor} s (heartbeats missed): dropping the connection`,
+        { purpose: this.purpose },
+      ),
     );
-    model.on('error', (err: Error) => this.logger.warn(`AMQP connection error: ${err.message}`, { purpose: this.purpose }));
+    model.on('error', (err: Error) =>
+      this.logger.warn(`AMQP connection error: ${err.message}`, { purpose: this.purpose }),
+    );
     model.on('blocked', (reason: string) => this.logger.warn(`The broker blocked the connection: ${reason}`));
     model.on('unblocked', () => this.logger.info('The broker unblocked the connection'));
     let channel: amqp.ConfirmChannel;
@@ -347,7 +403,11 @@ export class ManagedConnection {
 /** How long a close waits for the broker's close-ok before dropping the socket (a frozen broker never answers). */
 const CLOSE_LIMIT_MS = 2000;
 
-type SocketLike = { on(event: 'data', fn: () => void): unknown; off(event: 'data', fn: () => void): unknown; destroy(err?: Error): void };
+type SocketLike = {
+  on(event: 'data', fn: () => void): unknown;
+  off(event: 'data', fn: () => void): unknown;
+  destroy(err?: Error): void;
+};
 
 function socketOf(model: amqp.ChannelModel): SocketLike | undefined {
   return (model.connection as unknown as { stream?: SocketLike }).stream;
@@ -361,7 +421,10 @@ async function closeWithin(model: amqp.ChannelModel, ms: number): Promise<void> 
   }
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  const closing = model.close().then(() => 'closed' as const, () => 'closed' as const);
+  const closing = model.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
   const outcome = await Promise.race([closing, gaveUp]);
   clearTimeout(timer);
   // With an error: amqplib learns of the end only from 'error' or 'end' (a bare destroy leaves its heartbeat timer running).
@@ -374,19 +437,27 @@ async function closeWithin(model: amqp.ChannelModel, ms: number): Promise<void> 
  * half threshold — for a whole threshold is frozen or gone, and its connection is dropped so the
  * driver fails over. Catches a SIGSTOPped broker, which keeps the TCP connection open. Returns a stop function.
  */
-export function watchHeartbeats(model: amqp.ChannelModel, thresholdSeconds: number, rate: number, onDead: (silentFor: number) => void): () => void {
+export function watchHeartbeats(
+  model: amqp.ChannelModel,
+  thresholdSeconds: number,
+  rate: number,
+  onDead: (silentFor: number) => void,
+): () => void {
   const sock = socketOf(model);
   if (!sock || thresholdSeconds <= 0) return () => undefined;
   let last = Date.now();
   const seen = () => (last = Date.now());
   sock.on('data', seen);
-  const timer = setInterval(() => {
-    const silent = Date.now() - last;
-    if (silent < thresholdSeconds * 1000) return;
-    stop();
-    onDead(Math.round(silent / 1000));
-    sock.destroy(new Error(`Missed heartbeats from the broker for ${Math.round(silent / 1000)} s`));
-  }, Math.max(250, (thresholdSeconds * 1000) / Math.max(1, rate)));
+  const timer = setInterval(
+    () => {
+      const silent = Date.now() - last;
+      if (silent < thresholdSeconds * 1000) return;
+      stop();
+      onDead(Math.round(silent / 1000));
+      sock.destroy(new Error(`Missed heartbeats from the broker for ${Math.round(silent / 1000)} s`));
+    },
+    Math.max(250, (thresholdSeconds * 1000) / Math.max(1, rate)),
+  );
   timer.unref();
   const stop = () => {
     clearInterval(timer);

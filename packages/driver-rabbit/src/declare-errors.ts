@@ -16,8 +16,12 @@ export function isPrecondition(err: unknown): boolean {
 /** A declaration the broker refused with 406 as the typed {@link PreconditionFailed}; other errors as they are. */
 export function declareError(err: unknown, what: string): unknown {
   if (!isPrecondition(err)) return err;
-  const detail = /PRECONDITION_FAILED - [^"]*/.exec(String((err as Error).message))?.[0] ?? String((err as Error).message);
-  return new PreconditionFailed(`RabbitMQ refused to declare ${what}: ${detail}. Another service declared it with other settings; align the configurations or delete it.`, { cause: err });
+  const detail =
+    /PRECONDITION_FAILED - [^"]*/.exec(String((err as Error).message))?.[0] ?? String((err as Error).message);
+  return new PreconditionFailed(
+    `RabbitMQ refused to declare ${what}: ${detail}. Another service declared it with other settings; align the configurations or delete it.`,
+    { cause: err },
+  );
 }
 
 /**
@@ -34,7 +38,12 @@ export type DeclareRecovery = 'non-durable' | 'delete-and-redeclare' | 'wait-and
 export function declareRecovery(err: unknown, alreadyNonDurable: boolean): DeclareRecovery {
   const code = replyCode(err);
   // Only when we asked for durable and the broker has it non-durable (upstream's case), never the reverse.
-  if (code === 406 && !alreadyNonDurable && /inequivalent arg 'durable'.*received 'true' but current is 'false'/.test(String((err as Error).message))) return 'non-durable';
+  if (
+    code === 406 &&
+    !alreadyNonDurable &&
+    /inequivalent arg 'durable'.*received 'true' but current is 'false'/.test(String((err as Error).message))
+  )
+    return 'non-durable';
   if (code === 404) return 'delete-and-redeclare';
   if (code === 541) return 'wait-and-redeclare';
   return 'fail';

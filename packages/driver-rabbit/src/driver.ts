@@ -1,5 +1,12 @@
 import type * as amqp from 'amqplib';
-import { ConfigurationError, MessageUndeliverable, TransportDriverError, type Context, type Logger, type Target } from '@oslo-messaging/core';
+import {
+  ConfigurationError,
+  MessageUndeliverable,
+  TransportDriverError,
+  type Context,
+  type Logger,
+  type Target,
+} from '@oslo-messaging/core';
 import {
   abortable,
   amqpDialect,
@@ -192,16 +199,27 @@ export class RabbitDriver implements Driver {
     queueArguments(this.#opts, 'durable'); // validates option combinations now
     compressorFor(this.#opts.kombu_compression);
     if (this.#opts.rabbit_stream_fanout && this.#opts.rabbit_qos_prefetch_count <= 0) {
-      throw new ConfigurationError('rabbit_stream_fanout needs rabbit_qos_prefetch_count to be set to a value greater than 0');
+      throw new ConfigurationError(
+        'rabbit_stream_fanout needs rabbit_qos_prefetch_count to be set to a value greater than 0',
+      );
     }
     if (this.#opts.rabbit_stream_fanout && !this.#opts.rabbit_transient_quorum_queue) {
       throw new ConfigurationError('rabbit_stream_fanout needs rabbit_transient_quorum_queue to be set to true');
     }
     if (this.#opts.rpc_conn_pool_size < this.#opts.conn_pool_min_size) {
-      throw new ConfigurationError(`rpc_conn_pool_size (${this.#opts.rpc_conn_pool_size}) must be at least conn_pool_min_size (${this.#opts.conn_pool_min_size})`);
+      throw new ConfigurationError(
+        `rpc_conn_pool_size (${this.#opts.rpc_conn_pool_size}) must be at least conn_pool_min_size (${this.#opts.conn_pool_min_size})`,
+      );
     }
-    this.#queueManager = this.#opts.use_queue_manager ? new QueueManager(this.#opts.hostname, this.#opts.processname) : undefined;
-    this.#pool = new SendPool(() => this.#connection('send'), this.#opts.rpc_conn_pool_size, this.#opts.conn_pool_min_size, this.#opts.conn_pool_ttl);
+    this.#queueManager = this.#opts.use_queue_manager
+      ? new QueueManager(this.#opts.hostname, this.#opts.processname)
+      : undefined;
+    this.#pool = new SendPool(
+      () => this.#connection('send'),
+      this.#opts.rpc_conn_pool_size,
+      this.#opts.conn_pool_min_size,
+      this.#opts.conn_pool_ttl,
+    );
   }
 
   #connection(purpose: string): ManagedConnection {
@@ -232,15 +250,26 @@ export class RabbitDriver implements Driver {
     return prepare;
   }
 
-  #declareTopicExchange(ch: amqp.ConfirmChannel, pub: Publisher, exchange: string, key = `x:${exchange}`): Promise<void> | undefined {
+  #declareTopicExchange(
+    ch: amqp.ConfirmChannel,
+    pub: Publisher,
+    exchange: string,
+    key = `x:${exchange}`,
+  ): Promise<void> | undefined {
     // Declared already (every publish but the first on a channel): nothing to build, nothing to wait for.
     if (pub.declared(key)) return undefined;
-    const options = this.#nonDurableExchanges.has(exchange) ? { ...this.#exchangeOptions(), durable: false } : this.#exchangeOptions();
+    const options = this.#nonDurableExchanges.has(exchange)
+      ? { ...this.#exchangeOptions(), durable: false }
+      : this.#exchangeOptions();
     return pub.ensure(ch, key, async (c) => {
       try {
         await c.assertExchange(exchange, 'topic', options);
       } catch (err) {
-        if (isPrecondition(err) && /inequivalent arg 'durable'/.test(String((err as Error).message)) && options.durable) {
+        if (
+          isPrecondition(err) &&
+          /inequivalent arg 'durable'/.test(String((err as Error).message)) &&
+          options.durable
+        ) {
           // As upstream: a service sharing the control exchange declared it non-durable first; use it as it is.
           this.#ctx.logger.warn(`Exchange ${exchange} exists as non-durable: using it as it is`);
           this.#nonDurableExchanges.add(exchange);
@@ -258,19 +287,32 @@ export class RabbitDriver implements Driver {
       const name = names.replyQueue(this.#queueManager?.get() ?? hex());
       const conn = this.#connection('reply');
       const consumeReplies = async (ch: amqp.ConfirmChannel, generation: number): Promise<void> => {
-        await ch.assertQueue(name, { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: false, exclusive: false, arguments: queueArguments(this.#opts, 'transient') });
-        await ch.consume(name, (msg) => {
-          if (!msg) {
-            // The broker cancelled the consumer (the reply queue was deleted): declare it and consume again.
-            if (!this.#closed && conn.generation === generation && conn.channel === ch) {
-              this.#ctx.logger.warn(`The broker cancelled the consumer of reply queue ${name}: declaring it and consuming again`);
-              consumeReplies(ch, generation).catch((err: unknown) => this.#ctx.logger.warn(`Could not consume reply queue ${name} again: ${(err as Error).message}`));
+        await ch.assertQueue(name, {
+          durable: this.#opts.rabbit_transient_quorum_queue,
+          autoDelete: false,
+          exclusive: false,
+          arguments: queueArguments(this.#opts, 'transient'),
+        });
+        await ch.consume(
+          name,
+          (msg) => {
+            if (!msg) {
+              // The broker cancelled the consumer (the reply queue was deleted): declare it and consume again.
+              if (!this.#closed && conn.generation === generation && conn.channel === ch) {
+                this.#ctx.logger.warn(
+                  `The broker cancelled the consumer of reply queue ${name}: declaring it and consuming again`,
+                );
+                consumeReplies(ch, generation).catch((err: unknown) =>
+                  this.#ctx.logger.warn(`Could not consume reply queue ${name} again: ${(err as Error).message}`),
+                );
+              }
+              return;
             }
-            return;
-          }
-          if (conn.generation === generation) ch.ack(msg);
-          this.#onReply(msg);
-        }, { noAck: false });
+            if (conn.generation === generation) ch.ack(msg);
+            this.#onReply(msg);
+          },
+          { noAck: false },
+        );
       };
       await conn.addRecipe(consumeReplies);
       this.#replyQueueName = name;
@@ -298,7 +340,8 @@ export class RabbitDriver implements Driver {
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     // Not an async function: the usual send returns the reply's (or the publish's) promise itself,
     // without a promise of its own resolved with it (two more turns, two more promises per call).
-    if (options.waitForReply && this.#replyQueueName === undefined) return this.#sendOnceReplyQueue(target, ctxt, request, options);
+    if (options.waitForReply && this.#replyQueueName === undefined)
+      return this.#sendOnceReplyQueue(target, ctxt, request, options);
     try {
       return this.#send(target, ctxt, request, options, this.#replyQueueName);
     } catch (err) {
@@ -307,29 +350,57 @@ export class RabbitDriver implements Driver {
   }
 
   /** {@link send} of a call before the reply queue is declared. */
-  async #sendOnceReplyQueue(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
+  async #sendOnceReplyQueue(
+    target: Target,
+    ctxt: Context,
+    request: RpcRequest,
+    options: SendOptions,
+  ): Promise<unknown> {
     // While the broker is away the reply queue cannot be declared: the caller's signal ends that wait too
     // (read only then: core creates the signal lazily, and the usual call has its reply queue already).
     const replyQueue = await abortable(this.#ensureReplyQueue(), options.signal);
     return this.#send(target, ctxt, request, options, replyQueue);
   }
 
-  #send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions, replyQueue: string | undefined): Promise<unknown> {
+  #send(
+    target: Target,
+    ctxt: Context,
+    request: RpcRequest,
+    options: SendOptions,
+    replyQueue: string | undefined,
+  ): Promise<unknown> {
     const route = rpcRoute(target, this.#ctx.defaultExchange);
     const msgId = options.waitForReply ? hex() : undefined;
-    const replyTo = msgId !== undefined ? { msgId, replyQueue: replyQueue!, callMonitorTimeout: options.callMonitorTimeout ?? null } : undefined;
+    const replyTo =
+      msgId !== undefined
+        ? { msgId, replyQueue: replyQueue!, callMonitorTimeout: options.callMonitorTimeout ?? null }
+        : undefined;
     const body = requestBody(request, ctxt, hex(), replyTo);
-    const reply = msgId !== undefined ? this.#ctx.replies.wait(msgId, options, () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`) : undefined;
+    const reply =
+      msgId !== undefined
+        ? this.#ctx.replies.wait(
+            msgId,
+            options,
+            () => `Timed out waiting for a reply ${replyTo!.replyQueue} to message ID ${msgId}.`,
+          )
+        : undefined;
     const publishing = this.#pool.publish(route.exchange, route.routingKey, body, {
       mandatory: options.atLeastOnce === true,
       retry: options.retry,
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      expiration: options.waitForReply && options.timeout !== undefined ? String(Math.trunc(options.timeout * 1000)) : undefined,
+      expiration:
+        options.waitForReply && options.timeout !== undefined ? String(Math.trunc(options.timeout * 1000)) : undefined,
       deadline: options.waitForReply ? options.deadline : undefined,
       prepare:
         route.type === 'fanout'
-          ? (ch, pub) => pub.ensure(ch, `xf:${route.exchange}`, (c) => c.assertExchange(route.exchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true }))
+          ? (ch, pub) =>
+              pub.ensure(ch, `xf:${route.exchange}`, (c) =>
+                c.assertExchange(route.exchange, 'fanout', {
+                  durable: this.#opts.rabbit_transient_quorum_queue,
+                  autoDelete: true,
+                }),
+              )
           : this.#topicPrepare(route.exchange),
     });
     if (!reply) return publishing;
@@ -338,7 +409,12 @@ export class RabbitDriver implements Driver {
     return reply;
   }
 
-  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    options: NotificationSendOptions,
+  ): Promise<void> {
     // Not an async function: the publish's promise is the notification's.
     const { version, retry } = options;
     const exchange = target.exchange ?? this.#ctx.defaultExchange;
@@ -373,7 +449,10 @@ export class RabbitDriver implements Driver {
         await this.#declareTopicExchange(ch, pub, exchange, exchangeKey);
         // Like oslo, the publisher declares the non-pool queue so notifications wait for a listener.
         await pub.ensure(ch, queueKey, async (c) => {
-          await c.assertQueue(routingKey, { ...this.#exchangeOptions(), arguments: queueArguments(this.#opts, 'durable') });
+          await c.assertQueue(routingKey, {
+            ...this.#exchangeOptions(),
+            arguments: queueArguments(this.#opts, 'durable'),
+          });
           await c.bindQueue(routingKey, exchange, routingKey);
         });
       })();
@@ -390,14 +469,19 @@ export class RabbitDriver implements Driver {
     const server = names.serverQueue(topic, String(target.server));
     const fanoutExchange = names.fanoutExchange(topic);
     const stream = this.#opts.rabbit_stream_fanout;
-    const fanoutQueue = stream ? names.fanoutStream(topic) : names.fanoutQueue(topic, this.#queueManager?.get() ?? hex());
+    const fanoutQueue = stream
+      ? names.fanoutStream(topic)
+      : names.fanoutQueue(topic, this.#queueManager?.get() ?? hex());
     const xo = this.#exchangeOptions();
     const durableArgs = queueArguments(this.#opts, 'durable');
     const queues: QueueSpec[] = [
       {
         name: topic,
         declare: async (ch, durable = xo.durable) => {
-          await ch.assertExchange(exchange, 'topic', { ...xo, durable: durable && !this.#nonDurableExchanges.has(exchange) });
+          await ch.assertExchange(exchange, 'topic', {
+            ...xo,
+            durable: durable && !this.#nonDurableExchanges.has(exchange),
+          });
           await ch.assertQueue(topic, { ...xo, durable, arguments: durableArgs });
           await ch.bindQueue(topic, exchange, topic);
         },
@@ -412,8 +496,15 @@ export class RabbitDriver implements Driver {
       {
         name: fanoutQueue,
         declare: async (ch) => {
-          await ch.assertExchange(fanoutExchange, 'fanout', { durable: this.#opts.rabbit_transient_quorum_queue, autoDelete: true });
-          await ch.assertQueue(fanoutQueue, { durable: this.#opts.rabbit_transient_quorum_queue || stream, autoDelete: false, arguments: stream ? streamArguments(this.#opts) : queueArguments(this.#opts, 'transient') });
+          await ch.assertExchange(fanoutExchange, 'fanout', {
+            durable: this.#opts.rabbit_transient_quorum_queue,
+            autoDelete: true,
+          });
+          await ch.assertQueue(fanoutQueue, {
+            durable: this.#opts.rabbit_transient_quorum_queue || stream,
+            autoDelete: false,
+            arguments: stream ? streamArguments(this.#opts) : queueArguments(this.#opts, 'transient'),
+          });
           await ch.bindQueue(fanoutQueue, fanoutExchange, topic);
         },
         ...(stream ? { stream: streamOffsets() } : {}),
@@ -423,10 +514,15 @@ export class RabbitDriver implements Driver {
     // Random fanout queues go with their server; stable ones (queue manager) and the shared stream stay
     // for the next run or the other servers, and expire by policy, as upstream.
     const deleteOnCleanup = stream || this.#queueManager ? [] : [fanoutQueue];
-    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, delivery) => this.#rpcIncoming(msg, delivery, recent));
+    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, delivery) =>
+      this.#rpcIncoming(msg, delivery, recent),
+    );
   }
 
-  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
+  async listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: NotificationListenOptions,
+  ): Promise<Listener> {
     const byQueue = new Map<string, Array<{ exchange: string; routingKey: string }>>();
     for (const [target, priority] of targetsAndPriorities) {
       const exchange = target.exchange ?? this.#ctx.defaultExchange;
@@ -443,13 +539,18 @@ export class RabbitDriver implements Driver {
       declare: async (ch, durable = xo.durable) => {
         await ch.assertQueue(name, { ...xo, durable, arguments: args });
         for (const b of bindings) {
-          await ch.assertExchange(b.exchange, 'topic', { ...xo, durable: durable && !this.#nonDurableExchanges.has(b.exchange) });
+          await ch.assertExchange(b.exchange, 'topic', {
+            ...xo,
+            durable: durable && !this.#nonDurableExchanges.has(b.exchange),
+          });
           await ch.bindQueue(name, b.exchange, b.routingKey);
         }
       },
     }));
     const recent = new RecentIds(64);
-    return this.#consumer('notification-listener', queues, undefined, [], (msg, delivery) => this.#notificationIncoming(msg, delivery, recent));
+    return this.#consumer('notification-listener', queues, undefined, [], (msg, delivery) =>
+      this.#notificationIncoming(msg, delivery, recent),
+    );
   }
 
   /**
@@ -476,7 +577,10 @@ export class RabbitDriver implements Driver {
         const recovery = declareRecovery(err, nonDurable);
         const log = this.#ctx.logger;
         if (recovery === 'non-durable') {
-          log.warn(`Queue ${q.name} could not be declared probably because of conflicting configurations (${(err as Error).message}): declaring it non-durable`, { purpose });
+          log.warn(
+            `Queue ${q.name} could not be declared probably because of conflicting configurations (${(err as Error).message}): declaring it non-durable`,
+            { purpose },
+          );
           this.#nonDurableQueues.add(q.name);
         } else if (recovery === 'delete-and-redeclare') {
           log.warn(`Queue ${q.name} is stuck on an unresponsive node: deleting it and declaring it again`, { purpose });
@@ -506,7 +610,10 @@ export class RabbitDriver implements Driver {
       tags = tags.filter((t) => t !== oldTag);
       for (let attempt = 0; !stopped && conn.generation === generation && conn.channel === ch; attempt++) {
         try {
-          this.#ctx.logger.warn(`The broker cancelled the consumer of ${q.name}: declaring the queue and consuming again`, { purpose });
+          this.#ctx.logger.warn(
+            `The broker cancelled the consumer of ${q.name}: declaring the queue and consuming again`,
+            { purpose },
+          );
           await declare(ch, q);
           await consume(ch, generation, q);
           return;
@@ -525,28 +632,32 @@ export class RabbitDriver implements Driver {
             ? { 'x-cancel-on-ha-failover': true }
             : undefined;
         let myTag = '';
-        const { consumerTag } = await ch.consume(q.name, (msg) => {
-          if (!msg) {
-            if (q.stream) q.stream.next = 'last';
-            void reconsume(ch, generation, q, myTag);
-            return;
-          }
-          if (q.stream) {
-            const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
-            const offset = headers?.['x-stream-offset'];
-            if (typeof offset === 'number') q.stream.next = offset + 1;
-          }
-          const delivery = new Delivery(conn, generation, ch, msg, this.#ctx.logger);
-          let incoming: IncomingMessage | undefined;
-          try {
-            incoming = decode(msg, delivery);
-          } catch (err) {
-            this.#ctx.logger.error('Rejecting a malformed message', { queue: q.name, err });
-            delivery.settle('reject');
-            return;
-          }
-          if (incoming && onMessage) void onMessage(incoming);
-        }, { noAck: false, ...(consumerArgs ? { arguments: consumerArgs } : {}) });
+        const { consumerTag } = await ch.consume(
+          q.name,
+          (msg) => {
+            if (!msg) {
+              if (q.stream) q.stream.next = 'last';
+              void reconsume(ch, generation, q, myTag);
+              return;
+            }
+            if (q.stream) {
+              const headers: Readonly<Record<string, unknown>> | undefined = msg.properties.headers;
+              const offset = headers?.['x-stream-offset'];
+              if (typeof offset === 'number') q.stream.next = offset + 1;
+            }
+            const delivery = new Delivery(conn, generation, ch, msg, this.#ctx.logger);
+            let incoming: IncomingMessage | undefined;
+            try {
+              incoming = decode(msg, delivery);
+            } catch (err) {
+              this.#ctx.logger.error('Rejecting a malformed message', { queue: q.name, err });
+              delivery.settle('reject');
+              return;
+            }
+            if (incoming && onMessage) void onMessage(incoming);
+          },
+          { noAck: false, ...(consumerArgs ? { arguments: consumerArgs } : {}) },
+        );
         myTag = consumerTag;
         tags.push(consumerTag);
       }
@@ -574,7 +685,8 @@ export class RabbitDriver implements Driver {
       cleanup: async () => {
         stopped = true;
         const ch = conn.channel;
-        if (ch && !this.#unresponsive) await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
+        if (ch && !this.#unresponsive)
+          await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
         await conn.close({ now: this.#unresponsive });
         this.#connections.delete(conn);
       },
@@ -630,15 +742,24 @@ export class RabbitDriver implements Driver {
     const options = (this.#replyOptions ??= { mandatory: this.#opts.direct_mandatory_flag });
     // The usual reply goes out at once: no async frame; the retry loop only after a failure.
     const deadline = Date.now() + this.#opts.kombu_missing_consumer_retry_timeout * 1000;
-    return this.#pool.publish('', replyQueue, data, options).then(undefined, (err: unknown) => this.#replyAgain(err, replyQueue, data, options, deadline));
+    return this.#pool
+      .publish('', replyQueue, data, options)
+      .then(undefined, (err: unknown) => this.#replyAgain(err, replyQueue, data, options, deadline));
   }
 
   /** {@link #reply} after a failed publish: again every 0.25 s while the reply queue is missing, until `deadline`. */
-  async #replyAgain(err: unknown, replyQueue: string, data: Buffer, options: PublishOptions, deadline: number): Promise<void> {
+  async #replyAgain(
+    err: unknown,
+    replyQueue: string,
+    data: Buffer,
+    options: PublishOptions,
+    deadline: number,
+  ): Promise<void> {
     for (;;) {
       if (!(err instanceof MessageUndeliverable) || Date.now() >= deadline || this.#closed) {
         if (err instanceof MessageUndeliverable) {
-          if (this.#obsoleteReplyQueues.size >= 200) this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
+          if (this.#obsoleteReplyQueues.size >= 200)
+            this.#obsoleteReplyQueues.delete(this.#obsoleteReplyQueues.keys().next().value!);
           this.#obsoleteReplyQueues.set(replyQueue, Date.now() + 60_000);
         }
         throw err;

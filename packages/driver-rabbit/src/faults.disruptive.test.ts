@@ -5,7 +5,18 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLEANUP_LIMIT_MS, LISTENER_SHUTDOWN_LIMIT_MS } from '@oslo-messaging/core/spi';
 import { assertHealthy, runScenario } from '@oslo-messaging/testkit';
-import { beamPid, ctl, FAST_RECONNECT, portOpen, RABBIT_URL, restoreBroker, SCENARIO, sleep, underLoad, uniq } from './__fixtures__/faults.js';
+import {
+  beamPid,
+  ctl,
+  FAST_RECONNECT,
+  portOpen,
+  RABBIT_URL,
+  restoreBroker,
+  SCENARIO,
+  sleep,
+  underLoad,
+  uniq,
+} from './__fixtures__/faults.js';
 
 let pid: number | undefined;
 let watermark = '0.4';
@@ -37,7 +48,9 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
       recoverWithinMs: 20_000,
     });
     // Calls were made while the broker was down, and every one of them settled in time (assertHealthy).
-    const during = result.settled.filter((r) => r.op === 'call' && r.startedAt > stagedAt && r.startedAt < restoredAt - 2500);
+    const during = result.settled.filter(
+      (r) => r.op === 'call' && r.startedAt > stagedAt && r.startedAt < restoredAt - 2500,
+    );
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((r) => !r.ok)).toBe(true);
   }, 180_000);
@@ -51,7 +64,12 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
       },
       undo: async () => {
         await sleep(500);
-        await import('node:child_process').then(({ spawn }) => new Promise<void>((resolve) => spawn('rabbitmq-server', ['-detached'], { stdio: 'ignore' }).on('exit', () => resolve())));
+        await import('node:child_process').then(
+          ({ spawn }) =>
+            new Promise<void>((resolve) =>
+              spawn('rabbitmq-server', ['-detached'], { stdio: 'ignore' }).on('exit', () => resolve()),
+            ),
+        );
         for (let i = 0; i < 240 && !(await portOpen(5672)); i++) await sleep(500);
         await ctl('await_startup', '--timeout', '120');
         pid = await beamPid();
@@ -77,10 +95,17 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
 
   it('server stop, wait and transport cleanup while the broker is frozen finish promptly, and the process exits by itself', async () => {
     pid = await beamPid();
-    const child = runScenario(SCENARIO, { env: { SCENARIO: JSON.stringify(scenario({ driverOptions: { ...FAST_RECONNECT, heartbeat_timeout_threshold: 60 } })) }, killAfterMs: 60_000 });
+    const child = runScenario(SCENARIO, {
+      env: {
+        SCENARIO: JSON.stringify(scenario({ driverOptions: { ...FAST_RECONNECT, heartbeat_timeout_threshold: 60 } })),
+      },
+      killAfterMs: 60_000,
+    });
     try {
       child.send('server');
-      expect((await child.waitFor((r) => r.event === 'settled' && r['op'] === 'server-start', 30_000))['ok']).toBe(true);
+      expect((await child.waitFor((r) => r.event === 'settled' && r['op'] === 'server-start', 30_000))['ok']).toBe(
+        true,
+      );
       child.send('load');
       await sleep(1500);
       process.kill(pid, 'SIGSTOP');
@@ -110,7 +135,9 @@ describe('RabbitMQ faults under load (child process, Node defaults)', () => {
       outageMs: 6000,
       recoverWithinMs: 20_000,
     });
-    const blocked = result.settled.filter((r) => r.op === 'call' && r.startedAt > stagedAt + 500 && r.startedAt < restoredAt - 2500);
+    const blocked = result.settled.filter(
+      (r) => r.op === 'call' && r.startedAt > stagedAt + 500 && r.startedAt < restoredAt - 2500,
+    );
     expect(blocked.length).toBeGreaterThan(0);
     expect(blocked.every((r) => !r.ok && r.error === 'MessagingTimeout')).toBe(true);
   }, 180_000);

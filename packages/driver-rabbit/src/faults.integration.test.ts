@@ -28,7 +28,10 @@ async function withChannel<T>(fn: (ch: amqp.Channel) => Promise<T>): Promise<T> 
 }
 
 function start(scenario: Record<string, unknown>): ScenarioRun {
-  return runScenario(SCENARIO, { env: { SCENARIO: JSON.stringify({ url: RABBIT_URL, callTimeout: 2, driverOptions: FAST_RECONNECT, ...scenario }) }, killAfterMs: 90_000 });
+  return runScenario(SCENARIO, {
+    env: { SCENARIO: JSON.stringify({ url: RABBIT_URL, callTimeout: 2, driverOptions: FAST_RECONNECT, ...scenario }) },
+    killAfterMs: 90_000,
+  });
 }
 
 async function op(run: ScenarioRun, command: string, op: string) {
@@ -58,7 +61,11 @@ describe('RabbitMQ refusals (child process, Node defaults)', () => {
     const topic = uniq('replygone');
     // The queue manager names the reply queue, so the test deletes this client's and no other's.
     const processname = uniq('replygone');
-    const run = start({ exchange: uniq('replygone_x'), topic, driverOptions: { ...FAST_RECONNECT, use_queue_manager: true, hostname: 'faults', processname } });
+    const run = start({
+      exchange: uniq('replygone_x'),
+      topic,
+      driverOptions: { ...FAST_RECONNECT, use_queue_manager: true, hostname: 'faults', processname },
+    });
     expect((await op(run, 'server', 'server-start'))['ok']).toBe(true);
     expect((await op(run, 'call', 'call'))['ok']).toBe(true);
     const reply = `reply_faults:${processname}:2`;

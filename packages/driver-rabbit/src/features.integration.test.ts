@@ -29,15 +29,30 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
 });
 
-async function transport(driverOptions: Record<string, unknown>, controlExchange = uniq('features_x')): Promise<Transport> {
+async function transport(
+  driverOptions: Record<string, unknown>,
+  controlExchange = uniq('features_x'),
+): Promise<Transport> {
   const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger, controlExchange, driverOptions });
   open.push(t);
   return t;
 }
 
 async function queues(): Promise<Map<string, { type: string; durable: string }>> {
-  const { stdout } = await promisify(execFile)('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name', 'type', 'durable'], { encoding: 'utf8' });
-  return new Map(stdout.trim().split('\n').map((l) => { const [name = '', type = '', durable = ''] = l.split('\t'); return [name, { type, durable }]; }));
+  const { stdout } = await promisify(execFile)(
+    'rabbitmqctl',
+    ['list_queues', '-q', '--no-table-headers', 'name', 'type', 'durable'],
+    { encoding: 'utf8' },
+  );
+  return new Map(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [name = '', type = '', durable = ''] = l.split('\t');
+        return [name, { type, durable }];
+      }),
+  );
 }
 
 async function eventually(check: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -52,8 +67,20 @@ const STREAM = { rabbit_stream_fanout: true, rabbit_qos_prefetch_count: 10, rabb
 
 describe('rabbit_stream_fanout', () => {
   it('checks its configuration as upstream does', async () => {
-    await expect(getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { rabbit_stream_fanout: true, rabbit_transient_quorum_queue: true } })).rejects.toThrow(/needs rabbit_qos_prefetch_count/);
-    await expect(getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { rabbit_stream_fanout: true, rabbit_qos_prefetch_count: 5 } })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      getRpcTransport({
+        url: RABBIT_URL,
+        logger: silentLogger,
+        driverOptions: { rabbit_stream_fanout: true, rabbit_transient_quorum_queue: true },
+      }),
+    ).rejects.toThrow(/needs rabbit_qos_prefetch_count/);
+    await expect(
+      getRpcTransport({
+        url: RABBIT_URL,
+        logger: silentLogger,
+        driverOptions: { rabbit_stream_fanout: true, rabbit_qos_prefetch_count: 5 },
+      }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it('fans out through one stream queue per topic that every server reads, and keeps it when a server goes', async () => {
@@ -62,7 +89,9 @@ describe('rabbit_stream_fanout', () => {
     const seen: Record<string, number[]> = { a: [], b: [] };
     for (const name of ['a', 'b'] as const) {
       const t = await transport(STREAM, exchange);
-      const s = getRpcServer(t, { topic, server: name }, [{ hello: (_c: unknown, { n }: { n: number }) => void seen[name]!.push(n) }]);
+      const s = getRpcServer(t, { topic, server: name }, [
+        { hello: (_c: unknown, { n }: { n: number }) => void seen[name]!.push(n) },
+      ]);
       await s.start();
       servers.push(s);
     }
@@ -97,9 +126,13 @@ describe('use_queue_manager', () => {
     expect(names).toContain(`${topic}_fanout_node-a:${processname}:1`);
     expect(names).toContain(`reply_node-a:${processname}:2`);
     // Timeouts name the reply queue, as upstream 14.7+ does.
-    const err = await getRpcClient(t, { topic: uniq('nobody') }, { timeout: 0.5 }).call({}, 'x').catch((e: unknown) => e);
+    const err = await getRpcClient(t, { topic: uniq('nobody') }, { timeout: 0.5 })
+      .call({}, 'x')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MessagingTimeout);
-    expect(String((err as Error).message)).toBe(`Timed out waiting for a reply reply_node-a:${processname}:2 to message ID ${/message ID (\w+)/.exec((err as Error).message)?.[1]}.`);
+    expect(String((err as Error).message)).toBe(
+      `Timed out waiting for a reply reply_node-a:${processname}:2 to message ID ${/message ID (\w+)/.exec((err as Error).message)?.[1]}.`,
+    );
     await s.stop();
     await s.wait();
     servers.pop();
@@ -117,7 +150,10 @@ describe('use_queue_manager across restarts', () => {
     const runOnce = () =>
       new Promise<string>((resolve, reject) => {
         // detached: a new process group, as a service restarted by its supervisor has.
-        const child = spawn(process.execPath, [script, RABBIT_URL, topic, processname], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [script, RABBIT_URL, topic, processname], {
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -148,7 +184,9 @@ describe('kombu_compression', () => {
       const { queue } = await ch.assertQueue('', { exclusive: true });
       await ch.bindQueue(queue, exchange, topic);
       const gz = await transport({ kombu_compression: 'gzip' }, exchange);
-      expect(await getRpcClient(gz, { topic }, { timeout: 10 }).call({}, 'echo', { v: 'x'.repeat(2000) })).toBe('x'.repeat(2000));
+      expect(await getRpcClient(gz, { topic }, { timeout: 10 }).call({}, 'echo', { v: 'x'.repeat(2000) })).toBe(
+        'x'.repeat(2000),
+      );
       const msg = await ch.get(queue, { noAck: true });
       expect(msg && msg.properties.headers?.['compression']).toBe('application/x-gzip');
       const body = JSON.parse(inflateSync(msg ? msg.content : Buffer.alloc(0)).toString()) as Record<string, string>;
@@ -160,7 +198,9 @@ describe('kombu_compression', () => {
   });
 
   it('refuses what it cannot write, at transport creation', async () => {
-    await expect(getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { kombu_compression: 'bz2' } })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { kombu_compression: 'bz2' } }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
 

@@ -13,15 +13,27 @@ const GARBAGE: Array<[string, Buffer]> = [
   ['a JSON array', Buffer.from('[1,2,3]')],
   ['envelope version 9', Buffer.from(JSON.stringify({ 'oslo.version': '9.0', 'oslo.message': '{}' }))],
   ['envelope with a non-string message', Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': 42 }))],
-  ['envelope with broken inner JSON', Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': '{"method": ' }))],
+  [
+    'envelope with broken inner JSON',
+    Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': '{"method": ' })),
+  ],
   ['no method', Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ args: {} }) }))],
-  ['args not an object', Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'echo', args: [1] }) }))],
+  [
+    'args not an object',
+    Buffer.from(
+      JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'echo', args: [1] }) }),
+    ),
+  ],
   ['invalid UTF-8', Buffer.from([0xff, 0xfe, 0x00, 0x7b])],
   ['5 MB of junk', Buffer.alloc(5 * 1024 * 1024, 0x41)],
 ];
 
 async function depth(queue: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name', 'messages'], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(
+    'rabbitmqctl',
+    ['list_queues', '-q', '--no-table-headers', 'name', 'messages'],
+    { encoding: 'utf8' },
+  );
   const line = stdout.split('\n').find((l) => l.startsWith(`${queue}\t`));
   return Number(line?.split('\t')[1] ?? -1);
 }
@@ -46,7 +58,19 @@ describe('malformed messages (service in a child process, Node defaults)', () =>
   it('are rejected by an RPC server and a notification listener, which keep serving; the queues drain', async () => {
     const exchange = uniq('garbage_x');
     const topic = uniq('garbage');
-    const run = runScenario(SCENARIO, { env: { SCENARIO: JSON.stringify({ url: RABBIT_URL, exchange, topic, callTimeout: 10, driverOptions: FAST_RECONNECT, verbose: true }) }, killAfterMs: 90_000 });
+    const run = runScenario(SCENARIO, {
+      env: {
+        SCENARIO: JSON.stringify({
+          url: RABBIT_URL,
+          exchange,
+          topic,
+          callTimeout: 10,
+          driverOptions: FAST_RECONNECT,
+          verbose: true,
+        }),
+      },
+      killAfterMs: 90_000,
+    });
     try {
       expect((await op(run, 'server', 'server-start'))['ok']).toBe(true);
       const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
@@ -72,7 +96,10 @@ describe('malformed messages (service in a child process, Node defaults)', () =>
       const summary = result.records.find((r) => r.event === 'summary')!;
       expect(summary['lost']).toBe(0);
       expect(summary['notificationsSeen'] as number).toBeGreaterThan(0);
-      const rejected = (queue: string) => result.stderr.split('\n').filter((l) => l.includes('Rejecting a malformed message') && l.includes(`[queue ${queue}]`)).length;
+      const rejected = (queue: string) =>
+        result.stderr
+          .split('\n')
+          .filter((l) => l.includes('Rejecting a malformed message') && l.includes(`[queue ${queue}]`)).length;
       // Bad args or no method may surface as dispatch errors instead of rejections.
       expect(rejected(topic)).toBeGreaterThanOrEqual(GARBAGE.length - 2);
       expect(rejected(`${topic}.info`)).toBeGreaterThanOrEqual(GARBAGE.length - 4);

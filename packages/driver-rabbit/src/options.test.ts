@@ -3,7 +3,8 @@ import { ConfigurationError } from '@oslo-messaging/core';
 import { resolveOptions } from '@oslo-messaging/core/spi';
 import { RABBIT_OPTIONS } from './options.js';
 
-const resolve = (sources: Parameters<typeof resolveOptions>[2]) => resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, sources);
+const resolve = (sources: Parameters<typeof resolveOptions>[2]) =>
+  resolveOptions('oslo_messaging_rabbit', RABBIT_OPTIONS, sources);
 
 describe('[oslo_messaging_rabbit] options', () => {
   it("have upstream's defaults (14.x; heartbeat_rate as 18.1)", () => {
@@ -35,7 +36,13 @@ describe('[oslo_messaging_rabbit] options', () => {
 
   it('read the config file section, then code (snake or camel case), then the URL query', () => {
     const o = resolve({
-      config: { oslo_messaging_rabbit: { heartbeat_timeout_threshold: '10', amqp_durable_queues: 'true', rabbit_retry_interval: '0.5' } },
+      config: {
+        oslo_messaging_rabbit: {
+          heartbeat_timeout_threshold: '10',
+          amqp_durable_queues: 'true',
+          rabbit_retry_interval: '0.5',
+        },
+      },
       code: { heartbeatTimeoutThreshold: 20, kombu_failover_strategy: 'shuffle' },
       query: { heartbeat_timeout_threshold: '30' },
     });
@@ -46,7 +53,15 @@ describe('[oslo_messaging_rabbit] options', () => {
   });
 
   it('accept the deprecated names oslo still accepts', () => {
-    const o = resolve({ config: { oslo_messaging_rabbit: { rabbit_use_ssl: 'true', kombu_reconnect_timeout: '5', rabbit_quroum_max_memory_length: '7' } } });
+    const o = resolve({
+      config: {
+        oslo_messaging_rabbit: {
+          rabbit_use_ssl: 'true',
+          kombu_reconnect_timeout: '5',
+          rabbit_quroum_max_memory_length: '7',
+        },
+      },
+    });
     expect([o.ssl, o.kombu_missing_consumer_retry_timeout, o.rabbit_quorum_max_memory_length]).toEqual([true, 5, 7]);
   });
 

@@ -1,5 +1,11 @@
 import type * as amqp from 'amqplib';
-import { MessageDeliveryFailure, MessageUndeliverable, MessagingTimeout, PreconditionFailed, TransportDriverError } from '@oslo-messaging/core';
+import {
+  MessageDeliveryFailure,
+  MessageUndeliverable,
+  MessagingTimeout,
+  PreconditionFailed,
+  TransportDriverError,
+} from '@oslo-messaging/core';
 import { abortReason } from '@oslo-messaging/core/spi';
 import type { ManagedConnection } from './connection.js';
 import { compressorFor, type Compressor } from './compression.js';
@@ -61,7 +67,9 @@ export class Publisher {
     this.#mandatoryProps = publishProperties(undefined, true, this.#compressor?.contentType);
     connection.onReturn((msg) => {
       const { exchange, routingKey } = msg.fields;
-      const p = this.#mandatory.find((x) => !x.returned && x.exchange === exchange && x.routingKey === routingKey && x.body.equals(msg.content));
+      const p = this.#mandatory.find(
+        (x) => !x.returned && x.exchange === exchange && x.routingKey === routingKey && x.body.equals(msg.content),
+      );
       if (p) p.returned = true;
     });
   }
@@ -75,7 +83,11 @@ export class Publisher {
    * Declares (once per channel) what `declare` declares, keyed by `key`; returns nothing when it is
    * declared already, so the usual publish does not wait a turn for it.
    */
-  ensure(channel: amqp.ConfirmChannel, key: string, declare: (ch: amqp.ConfirmChannel) => Promise<unknown>): Promise<void> | undefined {
+  ensure(
+    channel: amqp.ConfirmChannel,
+    key: string,
+    declare: (ch: amqp.ConfirmChannel) => Promise<unknown>,
+  ): Promise<void> | undefined {
     const gen = this.connection.generation;
     let set = this.#declared.get(gen);
     if (!set) {
@@ -101,7 +113,8 @@ export class Publisher {
     if (channel) {
       const preparing = options.prepare?.(channel, this);
       const expiration = preparing === undefined ? this.#expiration(options) : null;
-      if (expiration !== null) return this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration, options);
+      if (expiration !== null)
+        return this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration, options);
       return this.#publishLoop(exchange, routingKey, body, options, preparing);
     }
     return this.#publishLoop(exchange, routingKey, body, options, undefined);
@@ -122,7 +135,9 @@ export class Publisher {
     if (options.deadline === undefined) return expiration;
     const left = options.deadline - Date.now();
     if (left <= 0) return null;
-    return expiration === undefined || Number(expiration) - left > 1000 ? String(Math.max(1, Math.trunc(left))) : expiration;
+    return expiration === undefined || Number(expiration) - left > 1000
+      ? String(Math.max(1, Math.trunc(left)))
+      : expiration;
   }
 
   /**
@@ -151,8 +166,19 @@ export class Publisher {
           const signal = attempts > 0 ? abortOn?.signal : undefined;
           if (signal?.aborted) throw abortReason(signal);
           const expiration = this.#expiration(options);
-          if (expiration === null) throw new MessagingTimeout(`Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`);
-          await this.#publishOnce(channel, exchange, routingKey, body, options.mandatory === true, expiration, undefined);
+          if (expiration === null)
+            throw new MessagingTimeout(
+              `Gave up publishing to ${exchange || '(default exchange)'} with routing key ${routingKey}: the deadline passed`,
+            );
+          await this.#publishOnce(
+            channel,
+            exchange,
+            routingKey,
+            body,
+            options.mandatory === true,
+            expiration,
+            undefined,
+          );
           return;
         } catch (err) {
           await this.#afterFailure(err, channel, exchange, routingKey, options, ++attempts);
@@ -164,13 +190,24 @@ export class Publisher {
   }
 
   /** After attempt `attempts` on `channel` failed with `err`: throws when that is final, else waits for the next attempt. */
-  async #afterFailure(err: unknown, channel: amqp.ConfirmChannel, exchange: string, routingKey: string, options: PublishOptions, attempts: number): Promise<void> {
-    if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed) throw err;
+  async #afterFailure(
+    err: unknown,
+    channel: amqp.ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    options: PublishOptions,
+    attempts: number,
+  ): Promise<void> {
+    if (err instanceof MessageUndeliverable || err instanceof MessagingTimeout || err instanceof PreconditionFailed)
+      throw err;
     const signal = options.abortOn?.signal;
     if (signal?.aborted) throw abortReason(signal);
     const retry = options.retry;
     if (retry !== undefined && retry !== null && retry >= 0 && attempts > retry) {
-      throw new MessageDeliveryFailure(`Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`, { cause: err });
+      throw new MessageDeliveryFailure(
+        `Failed to publish to ${exchange || '(default exchange)'} with routing key ${routingKey}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     // A nack: RabbitMQ may refuse every later publish on this channel (a quorum queue that lost its
     // leader), so go on with a new one. Otherwise the channel died: wait for the reconnection.
@@ -184,10 +221,23 @@ export class Publisher {
    * `first` (the fast path of {@link publish}): a failure goes on in the retry loop, and the
    * publish leaves {@link inFlight} when it settles.
    */
-  #publishOnce(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, body: Buffer, mandatory: boolean, expiration: string | undefined, first: PublishOptions | undefined): Promise<void> {
+  #publishOnce(
+    channel: amqp.ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    mandatory: boolean,
+    expiration: string | undefined,
+    first: PublishOptions | undefined,
+  ): Promise<void> {
     const pending: Pending | undefined = mandatory ? { exchange, routingKey, body, returned: false } : undefined;
     if (pending) this.#mandatory.push(pending);
-    const props = expiration === undefined ? (mandatory ? this.#mandatoryProps : this.#plainProps) : publishProperties(expiration, mandatory, this.#compressor?.contentType);
+    const props =
+      expiration === undefined
+        ? mandatory
+          ? this.#mandatoryProps
+          : this.#plainProps
+        : publishProperties(expiration, mandatory, this.#compressor?.contentType);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {
@@ -196,13 +246,27 @@ export class Publisher {
           else list.splice(list.indexOf(pending), 1);
         }
         if (err) {
-          const failure = err instanceof Error ? new TransportDriverError(err.message, { cause: err }) : new TransportDriverError('Publish was not confirmed');
-          if (first) this.#publishLoop(exchange, routingKey, body, first, undefined, { err: failure, on: channel }).then(resolve, reject);
+          const failure =
+            err instanceof Error
+              ? new TransportDriverError(err.message, { cause: err })
+              : new TransportDriverError('Publish was not confirmed');
+          if (first)
+            this.#publishLoop(exchange, routingKey, body, first, undefined, { err: failure, on: channel }).then(
+              resolve,
+              reject,
+            );
           else reject(failure);
           return;
         }
         if (first) this.#settled();
-        if (pending?.returned) reject(new MessageUndeliverable(`The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`, exchange, routingKey));
+        if (pending?.returned)
+          reject(
+            new MessageUndeliverable(
+              `The broker returned the message: no queue bound to ${exchange || '(default exchange)'} with routing key ${routingKey}`,
+              exchange,
+              routingKey,
+            ),
+          );
         else resolve();
       };
       try {

@@ -14,7 +14,13 @@ import {
   type MessageHandlingServer,
   type Transport,
 } from '@oslo-messaging/core';
-import { checkPeer, DEBIAN_PEER, pythonPeers, upstreamPeer, type OsloPeer } from '../../../test-fixtures/oslo-peer/python-peer.js';
+import {
+  checkPeer,
+  DEBIAN_PEER,
+  pythonPeers,
+  upstreamPeer,
+  type OsloPeer,
+} from '../../../test-fixtures/oslo-peer/python-peer.js';
 import { ourClientToPythonServers, pythonClientToOurServers } from '../../../test-fixtures/oslo-peer/rpc-interop.js';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -60,22 +66,64 @@ describe.each(PEERS)('rabbit <-> Python $label', ({ version, prepare }) => {
     expect(peers.reportedVersions()).toEqual([version]);
   });
 
-  it(`our client -> Python ${version} servers: call, server-targeted call, context, remote errors, NoSuchMethod, version mismatch, server-targeted cast, fanout`, () => ourClientToPythonServers({ peers, rpc, servers }), 120_000);
+  it(
+    `our client -> Python ${version} servers: call, server-targeted call, context, remote errors, NoSuchMethod, version mismatch, server-targeted cast, fanout`,
+    () => ourClientToPythonServers({ peers, rpc, servers }),
+    120_000,
+  );
 
-  it(`Python ${version} client -> our servers: call, server-targeted call, context, remote errors both ways, NoSuchMethod, version mismatch, server-targeted cast, fanout`, () => pythonClientToOurServers({ peers, rpc, servers }), 120_000);
+  it(
+    `Python ${version} client -> our servers: call, server-targeted call, context, remote errors both ways, NoSuchMethod, version mismatch, server-targeted cast, fanout`,
+    () => pythonClientToOurServers({ peers, rpc, servers }),
+    120_000,
+  );
 
   it(`Python ${version} v1 and v2 notifications reach our listener pools`, async () => {
     const topic = uniq('py_notif');
     const t = await notificationTransport();
-    const seen: Record<string, Array<{ priority: string; eventType: string; payload: unknown; publisherId: string }>> = { billing: [], audit: [] };
+    const seen: Record<
+      string,
+      Array<{ priority: string; eventType: string; payload: unknown; publisherId: string }>
+    > = { billing: [], audit: [] };
     for (const pool of ['billing', 'audit']) {
-      const record = (priority: string) => (_c: unknown, publisherId: string, eventType: string, payload: unknown) => void seen[pool]!.push({ priority, eventType, payload, publisherId });
-      const l = getNotificationListener(t, [{ topic }], [{ info: record('info'), warn: record('warn') }], { pool: `${topic}_${pool}` });
+      const record = (priority: string) => (_c: unknown, publisherId: string, eventType: string, payload: unknown) =>
+        void seen[pool]!.push({ priority, eventType, payload, publisherId });
+      const l = getNotificationListener(t, [{ topic }], [{ info: record('info'), warn: record('warn') }], {
+        pool: `${topic}_${pool}`,
+      });
       await l.start();
       servers.push(l);
     }
-    await peers.python(['notify', '--topic', topic, '--driver', 'messagingv2', '--priority', 'info', '--event', 'compute.instance.create.end', '--payload', '{"id": 2}', '--publisher', 'compute.py']);
-    await peers.python(['notify', '--topic', topic, '--driver', 'messaging', '--priority', 'warn', '--event', 'compute.instance.v1', '--payload', '{"id": 1}', '--publisher', 'compute.py']);
+    await peers.python([
+      'notify',
+      '--topic',
+      topic,
+      '--driver',
+      'messagingv2',
+      '--priority',
+      'info',
+      '--event',
+      'compute.instance.create.end',
+      '--payload',
+      '{"id": 2}',
+      '--publisher',
+      'compute.py',
+    ]);
+    await peers.python([
+      'notify',
+      '--topic',
+      topic,
+      '--driver',
+      'messaging',
+      '--priority',
+      'warn',
+      '--event',
+      'compute.instance.v1',
+      '--payload',
+      '{"id": 1}',
+      '--publisher',
+      'compute.py',
+    ]);
     await expect.poll(() => seen['billing']!.length + seen['audit']!.length, { timeout: 20_000 }).toBe(4);
     for (const pool of ['billing', 'audit']) {
       expect(seen[pool]!.sort((a, b) => a.priority.localeCompare(b.priority))).toEqual([
@@ -89,11 +137,27 @@ describe.each(PEERS)('rabbit <-> Python $label', ({ version, prepare }) => {
     const topic = uniq('py_ctxt');
     const t = await notificationTransport();
     const seen: Array<{ eventType: string; ctxt: Record<string, unknown> }> = [];
-    const l = getNotificationListener(t, [{ topic }], [{ info: (ctxt: Record<string, unknown>, _p: string, eventType: string) => void seen.push({ eventType, ctxt }) }]);
+    const l = getNotificationListener(
+      t,
+      [{ topic }],
+      [{ info: (ctxt: Record<string, unknown>, _p: string, eventType: string) => void seen.push({ eventType, ctxt }) }],
+    );
     await l.start();
     servers.push(l);
     for (const kind of ['dict', 'request', 'redactable']) {
-      await peers.python(['notify', '--topic', topic, '--driver', 'messagingv2', '--priority', 'info', '--event', `ctxt.${kind}`, '--context-kind', kind]);
+      await peers.python([
+        'notify',
+        '--topic',
+        topic,
+        '--driver',
+        'messagingv2',
+        '--priority',
+        'info',
+        '--event',
+        `ctxt.${kind}`,
+        '--context-kind',
+        kind,
+      ]);
     }
     await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(3);
     const ctxt = (kind: string) => seen.find((s) => s.eventType === `ctxt.${kind}`)!.ctxt;
@@ -102,7 +166,13 @@ describe.each(PEERS)('rabbit <-> Python $label', ({ version, prepare }) => {
       // rebuilt from them, whose to_dict() then has every field with the token reset to None.
       expect(ctxt('dict')).toEqual({ user_id: 'py-user', project_id: 'py-project' });
       for (const kind of ['request', 'redactable']) {
-        expect(ctxt(kind)).toMatchObject({ user: 'py-user', project_id: 'py-project', roles: ['reader'], is_admin: false, auth_token: null });
+        expect(ctxt(kind)).toMatchObject({
+          user: 'py-user',
+          project_id: 'py-project',
+          roles: ['reader'],
+          is_admin: false,
+          auth_token: null,
+        });
         expect(JSON.stringify(ctxt(kind))).not.toContain('py-secret-token');
       }
     } else {
@@ -120,15 +190,28 @@ describe.each(PEERS)('rabbit <-> Python $label', ({ version, prepare }) => {
 
   it(`our v1 and v2 notifications reach Python ${version} listener pools, with our safe-key context filter`, async () => {
     const topic = uniq('ts_notif');
-    const listeners = ['billing', 'audit'].map((pool) => peers.peer(['listen', '--topic', topic, '--pool', `${topic}_${pool}`]));
+    const listeners = ['billing', 'audit'].map((pool) =>
+      peers.peer(['listen', '--topic', topic, '--pool', `${topic}_${pool}`]),
+    );
     for (const l of listeners) await l.until((x) => x.some((y) => y['ready']), 'a Python listener');
     const t = await notificationTransport();
-    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messagingv2', topics: [topic] }).info({ user_id: 'u1', auth_token: 'secret' }, 'ts.v2', { n: 2 });
-    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messaging', topics: [topic] }).error({ user_id: 'u1' }, 'ts.v1', { n: 1 });
+    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messagingv2', topics: [topic] }).info(
+      { user_id: 'u1', auth_token: 'secret' },
+      'ts.v2',
+      { n: 2 },
+    );
+    await new Notifier(t, { publisherId: 'compute.ts', driver: 'messaging', topics: [topic] }).error(
+      { user_id: 'u1' },
+      'ts.v1',
+      { n: 1 },
+    );
     for (const l of listeners) {
       await l.until((x) => x.filter((y) => y['event_type']).length >= 2, 'two notifications');
       const events = l.lines.filter((y) => y['event_type']);
-      expect(events.map((e) => [e['priority'], e['event_type'], e['publisher_id'], e['payload']]).sort()).toEqual([['error', 'ts.v1', 'compute.ts', { n: 1 }], ['info', 'ts.v2', 'compute.ts', { n: 2 }]]);
+      expect(events.map((e) => [e['priority'], e['event_type'], e['publisher_id'], e['payload']]).sort()).toEqual([
+        ['error', 'ts.v1', 'compute.ts', { n: 1 }],
+        ['info', 'ts.v2', 'compute.ts', { n: 2 }],
+      ]);
       // auth_token never leaves our notifier; Python's listener adds client_timeout when it unpacks a context.
       expect(events.find((e) => e['event_type'] === 'ts.v2')!['ctxt']).toEqual({ user_id: 'u1', client_timeout: null });
     }

@@ -45,7 +45,10 @@ export class QueueManager {
     let group = this.#group;
     let start = this.#startTime;
     try {
-      const [g, c, s] = readFileSync(this.#file, 'utf8').split('\n')[0]!.split(':').map((x) => Number.parseInt(x, 10));
+      const [g, c, s] = readFileSync(this.#file, 'utf8')
+        .split('\n')[0]!
+        .split(':')
+        .map((x) => Number.parseInt(x, 10));
       if ([g, c, s].every((x) => Number.isInteger(x))) [group, counter, start] = [g!, c!, s!];
     } catch {
       // no counter yet

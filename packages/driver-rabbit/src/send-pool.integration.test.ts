@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, getRpcClient, getRpcServer, getRpcTransport, silentLogger, type Transport } from '@oslo-messaging/core';
+import {
+  ConfigurationError,
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  silentLogger,
+  type Transport,
+} from '@oslo-messaging/core';
 import type { RabbitDriver } from './driver.js';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -9,7 +16,11 @@ afterEach(async () => {
 });
 
 async function burst(poolSize: number): Promise<{ size: number; received: number }> {
-  const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { rpc_conn_pool_size: poolSize, conn_pool_min_size: 1 } });
+  const t = await getRpcTransport({
+    url: RABBIT_URL,
+    logger: silentLogger,
+    driverOptions: { rpc_conn_pool_size: poolSize, conn_pool_min_size: 1 },
+  });
   open.push(t);
   const topic = `pool_${Math.random().toString(36).slice(2, 10)}`;
   let received = 0;
@@ -37,6 +48,12 @@ describe('send connection pool', () => {
   }, 60_000);
 
   it('refuses a pool smaller than its minimum, as oslo does', async () => {
-    await expect(getRpcTransport({ url: RABBIT_URL, logger: silentLogger, driverOptions: { rpc_conn_pool_size: 1, conn_pool_min_size: 2 } })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      getRpcTransport({
+        url: RABBIT_URL,
+        logger: silentLogger,
+        driverOptions: { rpc_conn_pool_size: 1, conn_pool_min_size: 2 },
+      }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
   });
 });

@@ -20,7 +20,10 @@ import {
 // @ts-expect-error -- a plain ESM script without types
 import * as nodes from '../../../scripts/rabbit-nodes.mjs';
 
-const rabbitNodes = nodes as { startTlsNode(): Promise<{ url: string; tlsDir: string }>; setLogger(fn: (m: string) => void): void };
+const rabbitNodes = nodes as {
+  startTlsNode(): Promise<{ url: string; tlsDir: string }>;
+  setLogger(fn: (m: string) => void): void;
+};
 
 const TLS_DIR = process.env['OSLO_TEST_TLS_DIR'] ?? '/var/lib/rabbitmq/oslo-test-tls';
 const ca = `${TLS_DIR}/ca.pem`;
@@ -31,7 +34,11 @@ afterEach(async () => {
 const uniq = () => `tls_${Math.random().toString(36).slice(2, 10)}`;
 
 async function roundTrip(url: string, driverOptions: Record<string, unknown>): Promise<unknown> {
-  const t = await getRpcTransport({ url, logger: silentLogger, driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions } });
+  const t = await getRpcTransport({
+    url,
+    logger: silentLogger,
+    driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions },
+  });
   open.push(t);
   const topic = uniq();
   const server = getRpcServer(t, { topic, server: 's' }, [{ ping: () => 'pong over TLS' }]);
@@ -46,9 +53,18 @@ async function roundTrip(url: string, driverOptions: Record<string, unknown>): P
 
 /** A send that must fail to connect: `retry: 0` gives up after one cycle. */
 async function refused(url: string, driverOptions: Record<string, unknown>): Promise<unknown> {
-  const t = await getRpcTransport({ url, logger: silentLogger, driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions } });
+  const t = await getRpcTransport({
+    url,
+    logger: silentLogger,
+    driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions },
+  });
   open.push(t);
-  return getRpcClient(t, { topic: uniq() }, { retry: 0 }).cast({}, 'ping').then(() => 'sent', (e: unknown) => e);
+  return getRpcClient(t, { topic: uniq() }, { retry: 0 })
+    .cast({}, 'ping')
+    .then(
+      () => 'sent',
+      (e: unknown) => e,
+    );
 }
 
 describe('RabbitMQ over TLS', () => {
@@ -57,20 +73,48 @@ describe('RabbitMQ over TLS', () => {
   });
 
   it('talks TLS with the CA given by ssl_ca_file', async () => {
-    expect(await roundTrip('rabbit://guest:guest@localhost:5671/', { ssl: true, ssl_ca_file: ca })).toBe('pong over TLS');
+    expect(await roundTrip('rabbit://guest:guest@localhost:5671/', { ssl: true, ssl_ca_file: ca })).toBe(
+      'pong over TLS',
+    );
   });
 
   it('presents a client certificate from ssl_cert_file / ssl_key_file', async () => {
-    expect(await roundTrip('rabbit://guest:guest@localhost:5671/', { ssl_ca_file: ca, ssl_cert_file: `${TLS_DIR}/client.pem`, ssl_key_file: `${TLS_DIR}/client.key` })).toBe('pong over TLS');
+    expect(
+      await roundTrip('rabbit://guest:guest@localhost:5671/', {
+        ssl_ca_file: ca,
+        ssl_cert_file: `${TLS_DIR}/client.pem`,
+        ssl_key_file: `${TLS_DIR}/client.key`,
+      }),
+    ).toBe('pong over TLS');
   });
 
   it("verifies the broker's name when ssl_enforce_hostname_verification is on", async () => {
-    expect(await roundTrip('rabbit://guest:guest@localhost:5671/', { ssl: true, ssl_ca_file: ca, ssl_enforce_hostname_verification: true })).toBe('pong over TLS');
-    expect(await refused('rabbit://guest:guest@127.0.0.1:5671/', { ssl: true, ssl_ca_file: ca, ssl_enforce_hostname_verification: true })).toBeInstanceOf(MessageDeliveryFailure);
+    expect(
+      await roundTrip('rabbit://guest:guest@localhost:5671/', {
+        ssl: true,
+        ssl_ca_file: ca,
+        ssl_enforce_hostname_verification: true,
+      }),
+    ).toBe('pong over TLS');
+    expect(
+      await refused('rabbit://guest:guest@127.0.0.1:5671/', {
+        ssl: true,
+        ssl_ca_file: ca,
+        ssl_enforce_hostname_verification: true,
+      }),
+    ).toBeInstanceOf(MessageDeliveryFailure);
     // Upstream 18.1's default is on: the certificate (for localhost) does not name 127.0.0.1.
-    expect(await refused('rabbit://guest:guest@127.0.0.1:5671/', { ssl: true, ssl_ca_file: ca })).toBeInstanceOf(MessageDeliveryFailure);
+    expect(await refused('rabbit://guest:guest@127.0.0.1:5671/', { ssl: true, ssl_ca_file: ca })).toBeInstanceOf(
+      MessageDeliveryFailure,
+    );
     // Off, the chain is still verified but not the name; and without ssl_ca_file the name is never checked (upstream's rule).
-    expect(await roundTrip('rabbit://guest:guest@127.0.0.1:5671/', { ssl: true, ssl_ca_file: ca, ssl_enforce_hostname_verification: false })).toBe('pong over TLS');
+    expect(
+      await roundTrip('rabbit://guest:guest@127.0.0.1:5671/', {
+        ssl: true,
+        ssl_ca_file: ca,
+        ssl_enforce_hostname_verification: false,
+      }),
+    ).toBe('pong over TLS');
   });
 
   it('refuses a broker whose certificate no trusted CA signed', async () => {
@@ -95,14 +139,40 @@ describe('RabbitMQ TLS listener that requires a client certificate', () => {
     await rabbitNodes.startTlsNode(); // throws (failing every test below) if the node cannot start
     // A client certificate the broker must refuse: self-signed, not from the test CA.
     rogue = mkdtempSync(join(tmpdir(), 'oslo-rogue-'));
-    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=oslo-client', '-keyout', `${rogue}/client.key`, '-out', `${rogue}/client.pem`]);
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=oslo-client',
+      '-keyout',
+      `${rogue}/client.key`,
+      '-out',
+      `${rogue}/client.pem`,
+    ]);
   }, 180_000);
 
   /** A cast with `retry: 0` from a client with these TLS options: what it rejects with, and what the driver logged. */
-  async function castWith(driverOptions: Record<string, unknown>, logger: Logger & { lines: string[] } = recordingLogger()): Promise<{ err: unknown; log: string }> {
-    const t = await getRpcTransport({ url: URL, logger, driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions } });
+  async function castWith(
+    driverOptions: Record<string, unknown>,
+    logger: Logger & { lines: string[] } = recordingLogger(),
+  ): Promise<{ err: unknown; log: string }> {
+    const t = await getRpcTransport({
+      url: URL,
+      logger,
+      driverOptions: { rabbit_retry_interval: 0.1, rabbit_retry_backoff: 0, ...driverOptions },
+    });
     open.push(t);
-    const err = await getRpcClient(t, { topic: uniq() }, { retry: 0 }).cast({}, 'ping').then(() => 'sent', (e: unknown) => e);
+    const err = await getRpcClient(t, { topic: uniq() }, { retry: 0 })
+      .cast({}, 'ping')
+      .then(
+        () => 'sent',
+        (e: unknown) => e,
+      );
     return { err, log: logger.lines.join('\n') };
   }
   const noCertificate = () => castWith({ ssl: true, ssl_ca_file: ca });
@@ -121,12 +191,22 @@ describe('RabbitMQ TLS listener that requires a client certificate', () => {
   });
 
   it('refuses a client certificate no trusted CA signed', async () => {
-    const { err, log } = await castWith({ ssl_ca_file: ca, ssl_cert_file: `${rogue}/client.pem`, ssl_key_file: `${rogue}/client.key` });
+    const { err, log } = await castWith({
+      ssl_ca_file: ca,
+      ssl_cert_file: `${rogue}/client.pem`,
+      ssl_key_file: `${rogue}/client.key`,
+    });
     expect(err).toBeInstanceOf(MessageDeliveryFailure);
     expect(log).toMatch(/unknown ca|certificate/i);
   });
 
-  it('lets a client with the test CA\'s certificate in: a call round-trips', async () => {
-    expect(await roundTrip(URL, { ssl_ca_file: ca, ssl_cert_file: `${TLS_DIR}/client.pem`, ssl_key_file: `${TLS_DIR}/client.key` })).toBe('pong over TLS');
+  it("lets a client with the test CA's certificate in: a call round-trips", async () => {
+    expect(
+      await roundTrip(URL, {
+        ssl_ca_file: ca,
+        ssl_cert_file: `${TLS_DIR}/client.pem`,
+        ssl_key_file: `${TLS_DIR}/client.key`,
+      }),
+    ).toBe('pong over TLS');
   });
 });

@@ -18,13 +18,17 @@ export function queueArguments(o: Opts, kind: 'durable' | 'transient'): Record<s
     if (o.rabbit_quorum_max_memory_length > 0) args['x-max-in-memory-length'] = o.rabbit_quorum_max_memory_length;
     if (o.rabbit_quorum_max_memory_bytes > 0) args['x-max-in-memory-bytes'] = o.rabbit_quorum_max_memory_bytes;
   }
-  if (kind === 'transient' && o.rabbit_transient_queues_ttl > 0) args['x-expires'] = o.rabbit_transient_queues_ttl * 1000;
+  if (kind === 'transient' && o.rabbit_transient_queues_ttl > 0)
+    args['x-expires'] = o.rabbit_transient_queues_ttl * 1000;
   return args;
 }
 
 /** Arguments of the one stream queue per topic that `rabbit_stream_fanout` uses (upstream: x-max-age from the transient TTL). */
 export function streamArguments(o: Opts): Record<string, unknown> {
-  return { 'x-queue-type': 'stream', ...(o.rabbit_transient_queues_ttl > 0 ? { 'x-max-age': `${o.rabbit_transient_queues_ttl}s` } : {}) };
+  return {
+    'x-queue-type': 'stream',
+    ...(o.rabbit_transient_queues_ttl > 0 ? { 'x-max-age': `${o.rabbit_transient_queues_ttl}s` } : {}),
+  };
 }
 
 /** Durable flag of topic/server/notification queues and exchanges. */
@@ -34,7 +38,15 @@ export function isDurable(o: Opts): boolean {
 
 /** AMQP properties oslo.messaging sets on every message (one object per publish: no spreads on the hot path). */
 export function publishProperties(expiration?: string, mandatory?: boolean, compression?: string) {
-  const props: { contentType: string; contentEncoding: string; deliveryMode: number; priority: number; headers: Record<string, unknown>; expiration?: string; mandatory?: boolean } = {
+  const props: {
+    contentType: string;
+    contentEncoding: string;
+    deliveryMode: number;
+    priority: number;
+    headers: Record<string, unknown>;
+    expiration?: string;
+    mandatory?: boolean;
+  } = {
     contentType: 'application/json',
     contentEncoding: 'utf-8',
     deliveryMode: 2,

@@ -16,7 +16,11 @@ function recordingLogger(): Logger & { lines: Array<{ at: number; level: string;
 describe('replies to a caller that is gone', () => {
   it('are retried for the configured window, then dropped; the queue is then known obsolete', async () => {
     const logger = recordingLogger();
-    const t = await getRpcTransport({ url: RABBIT_URL, logger, driverOptions: { kombu_missing_consumer_retry_timeout: 1 } });
+    const t = await getRpcTransport({
+      url: RABBIT_URL,
+      logger,
+      driverOptions: { kombu_missing_consumer_retry_timeout: 1 },
+    });
     const topic = `vanished_${Math.random().toString(36).slice(2, 10)}`;
     let handled = 0;
     const server = getRpcServer(t, { topic, server: 's' }, [{ echo: () => ++handled }]);
@@ -24,7 +28,19 @@ describe('replies to a caller that is gone', () => {
     const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
     const ch = await conn.createChannel();
     const request = (id: string) =>
-      Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify({ method: 'echo', args: {}, _msg_id: id, _reply_q: `reply_gone_${topic}`, _timeout: null, _unique_id: id }) }));
+      Buffer.from(
+        JSON.stringify({
+          'oslo.version': '2.0',
+          'oslo.message': JSON.stringify({
+            method: 'echo',
+            args: {},
+            _msg_id: id,
+            _reply_q: `reply_gone_${topic}`,
+            _timeout: null,
+            _unique_id: id,
+          }),
+        }),
+      );
     const sentAt = Date.now();
     ch.publish('openstack', topic, request('a'.repeat(32)));
     const deadline = Date.now() + 10_000;
@@ -38,7 +54,8 @@ describe('replies to a caller that is gone', () => {
     // A second reply to the same queue is dropped at once, without another retry window.
     const second = Date.now();
     ch.publish('openstack', topic, request('b'.repeat(32)));
-    while (!logger.lines.some((l) => l.message.includes('is gone: dropping the reply')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!logger.lines.some((l) => l.message.includes('is gone: dropping the reply')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(handled).toBe(2);
     expect(logger.lines.find((l) => l.message.includes('is gone: dropping the reply'))!.at - second).toBeLessThan(800);
     await conn.close();

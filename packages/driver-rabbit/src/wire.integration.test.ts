@@ -24,26 +24,42 @@ interface Capture {
   properties: Record<string, unknown>;
   body_raw: string;
 }
-const captures: Capture[] = JSON.parse(readFileSync(new URL('../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'));
+const captures: Capture[] = JSON.parse(
+  readFileSync(new URL('../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'),
+);
 const capture = (scenario: string) => captures.find((c) => c.scenario === scenario)!;
 
 /** The body decoded to (envelope?, inner dict). */
 function decode(raw: string): { enveloped: boolean; version?: unknown; inner: Record<string, unknown> } {
   const outer = JSON.parse(raw) as Record<string, unknown>;
-  if ('oslo.message' in outer) return { enveloped: true, version: outer['oslo.version'], inner: JSON.parse(outer['oslo.message'] as string) };
+  if ('oslo.message' in outer)
+    return { enveloped: true, version: outer['oslo.version'], inner: JSON.parse(outer['oslo.message'] as string) };
   return { enveloped: false, inner: outer };
 }
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 /** Keys in order with the type of each value: ids and payloads differ, the shape must not. */
 const shape = (d: Record<string, unknown>) => Object.entries(d).map(([k, v]) => `${k}:${typeOf(v)}`);
 const props = (p: amqp.MessageProperties) =>
-  Object.fromEntries(Object.entries({ content_type: p.contentType, content_encoding: p.contentEncoding, delivery_mode: p.deliveryMode, priority: p.priority, headers: p.headers, expiration: p.expiration }).filter(([, v]) => v !== undefined));
+  Object.fromEntries(
+    Object.entries({
+      content_type: p.contentType,
+      content_encoding: p.contentEncoding,
+      delivery_mode: p.deliveryMode,
+      priority: p.priority,
+      headers: p.headers,
+      expiration: p.expiration,
+    }).filter(([, v]) => v !== undefined),
+  );
 
 let conn: amqp.ChannelModel;
 let ch: amqp.Channel;
 const open: Transport[] = [];
 
-async function spy(exchange: string, type: 'topic' | 'fanout', routingKey: string): Promise<() => Promise<amqp.GetMessage>> {
+async function spy(
+  exchange: string,
+  type: 'topic' | 'fanout',
+  routingKey: string,
+): Promise<() => Promise<amqp.GetMessage>> {
   await ch.assertExchange(exchange, type, { durable: false, autoDelete: type === 'fanout' });
   const { queue } = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(queue, exchange, routingKey);
@@ -75,9 +91,13 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
     open.push(t);
     const topic = uniq();
     const take = await spy('openstack', 'topic', topic);
-    const server = getRpcServer(t, { topic, server: 'srv' }, [{ echo: (_c: unknown, a: { payload: unknown }) => a.payload }]);
+    const server = getRpcServer(t, { topic, server: 'srv' }, [
+      { echo: (_c: unknown, a: { payload: unknown }) => a.payload },
+    ]);
     await server.start();
-    await getRpcClient(t, { topic, version: '1.0' }, { timeout: 10 }).call(ctxt, 'echo', { payload: { a: 1, b: [1, 2, 'x'] } });
+    await getRpcClient(t, { topic, version: '1.0' }, { timeout: 10 }).call(ctxt, 'echo', {
+      payload: { a: 1, b: [1, 2, 'x'] },
+    });
     const m = await take();
     const want = capture('rpc-call-request');
     expect(m.fields.exchange).toBe(want.exchange);
@@ -124,14 +144,29 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
     const t = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
     open.push(t);
     const topic = uniq();
-    const server = getRpcServer(t, { topic, server: 's' }, [{ echo: (_c: unknown, a: { payload: unknown }) => a.payload, fail: () => { throw new PythonErrors.ValueError('bad value from python'); } }]);
+    const server = getRpcServer(t, { topic, server: 's' }, [
+      {
+        echo: (_c: unknown, a: { payload: unknown }) => a.payload,
+        fail: () => {
+          throw new PythonErrors.ValueError('bad value from python');
+        },
+      },
+    ]);
     await server.start();
     const { queue: replyQ } = await ch.assertQueue(`reply_${uniq()}`, { exclusive: true });
-    for (const [scenario, requestScenario] of [['rpc-call-reply', 'rpc-call-request'], ['rpc-reply-failure-builtin', 'rpc-call-request-fail']] as const) {
+    for (const [scenario, requestScenario] of [
+      ['rpc-call-reply', 'rpc-call-request'],
+      ['rpc-reply-failure-builtin', 'rpc-call-request-fail'],
+    ] as const) {
       // Python's captured request, re-addressed to our server and our spy reply queue.
       const req = decode(capture(requestScenario).body_raw).inner;
       req['_reply_q'] = replyQ;
-      ch.publish('openstack', topic, Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(req) })), capture(requestScenario).properties);
+      ch.publish(
+        'openstack',
+        topic,
+        Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(req) })),
+        capture(requestScenario).properties,
+      );
       let m: amqp.GetMessage | false = false;
       for (let i = 0; i < 200 && !m; i++) {
         m = await ch.get(replyQ, { noAck: true });
@@ -152,7 +187,13 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
         const f = JSON.parse(got['failure'] as string) as Record<string, unknown>;
         const rf = JSON.parse(ref['failure'] as string) as Record<string, unknown>;
         expect(Object.keys(f)).toEqual(Object.keys(rf));
-        expect([f['class'], f['module'], f['message'], f['args'], f['kwargs']]).toEqual([rf['class'], rf['module'], rf['message'], rf['args'], rf['kwargs']]);
+        expect([f['class'], f['module'], f['message'], f['args'], f['kwargs']]).toEqual([
+          rf['class'],
+          rf['module'],
+          rf['message'],
+          rf['args'],
+          rf['kwargs'],
+        ]);
       }
     }
     await server.stop();
@@ -163,7 +204,11 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
     const t = await getNotificationTransport({ url: RABBIT_URL, logger: silentLogger });
     open.push(t);
     const topic = uniq();
-    for (const [scenario, driver, priority] of [['notify-v2-info', 'messagingv2', 'info'], ['notify-v2-error', 'messagingv2', 'error'], ['notify-v1-warn', 'messaging', 'warn']] as const) {
+    for (const [scenario, driver, priority] of [
+      ['notify-v2-info', 'messagingv2', 'info'],
+      ['notify-v2-error', 'messagingv2', 'error'],
+      ['notify-v1-warn', 'messaging', 'warn'],
+    ] as const) {
       const take = await spy('openstack', 'topic', `${topic}.${priority}`);
       const notifier = new Notifier(t, { publisherId: 'compute.host1', driver, topics: [topic] });
       await notifier[priority](ctxt, 'compute.instance.exists', { instance_id: 'abc' });

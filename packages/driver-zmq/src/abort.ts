@@ -64,7 +64,10 @@ export function bounded<T>(promise: Promise<T>, fallback: T, i: Interruption, wa
     const stop = whenAborted(i.signal, wake);
     if (i.until !== undefined) timer = setTimeout(wake, Math.max(0, i.until - Date.now()));
     wakers.add(wake);
-    promise.then((v) => done(() => resolve(v)), (err: unknown) => done(() => reject(err)));
+    promise.then(
+      (v) => done(() => resolve(v)),
+      (err: unknown) => done(() => reject(err)),
+    );
   });
 }
 

@@ -20,7 +20,8 @@ writeFileSync(ringfile, JSON.stringify({ '*': [`127.0.0.1:${port}`] }));
 
 runDriverConformanceSuite({
   name: 'zmq (static matchmaker)',
-  url: () => `zmq+static:///?ringfile=${encodeURIComponent(ringfile)}&rpc_zmq_bind_address=127.0.0.1&rpc_zmq_bind_port=${port}&rpc_ack_timeout_base=2`,
+  url: () =>
+    `zmq+static:///?ringfile=${encodeURIComponent(ringfile)}&rpc_zmq_bind_address=127.0.0.1&rpc_zmq_bind_port=${port}&rpc_ack_timeout_base=2`,
   // The ring names one server port for this host: a second serving transport in the process cannot bind it.
   capabilities: { secondServingTransport: false },
 });

@@ -42,7 +42,9 @@ async function transport(url = URL_): Promise<Transport> {
 }
 
 async function serve(t: Transport, topic: string, name: string, seen: string[]): Promise<MessageHandlingServer> {
-  const s = getRpcServer(t, { topic, server: name }, [{ ping: (_c: unknown, { tag }: { tag?: string }) => (seen.push(tag ?? name), name) }]);
+  const s = getRpcServer(t, { topic, server: name }, [
+    { ping: (_c: unknown, { tag }: { tag?: string }) => (seen.push(tag ?? name), name) },
+  ]);
   await s.start();
   open.push(s);
   return s;
@@ -75,7 +77,10 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     const t = await transport();
     const ac = new AbortController();
     let abortedAt = 0;
-    const sent = outcome(t.driver.send(new Target({ topic }), {}, request('late'), { waitForReply: true, timeout: 30, signal: ac.signal }), () => abortedAt);
+    const sent = outcome(
+      t.driver.send(new Target({ topic }), {}, request('late'), { waitForReply: true, timeout: 30, signal: ac.signal }),
+      () => abortedAt,
+    );
     await sleep(200);
     abortedAt = Date.now();
     ac.abort(REASON);
@@ -93,7 +98,10 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     const t = await transport();
     const ac = new AbortController();
     let abortedAt = 0;
-    const sent = outcome(t.driver.send(new Target({ topic }), {}, request('late'), { waitForReply: false, signal: ac.signal }), () => abortedAt);
+    const sent = outcome(
+      t.driver.send(new Target({ topic }), {}, request('late'), { waitForReply: false, signal: ac.signal }),
+      () => abortedAt,
+    );
     await sleep(200);
     abortedAt = Date.now();
     ac.abort(REASON);
@@ -101,14 +109,20 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     expect((await sent).afterMs).toBeLessThan(100);
 
     const start = Date.now();
-    const timed = await outcome(t.driver.send(new Target({ topic }), {}, request('late2'), { waitForReply: false, deadline: start + 300 }), () => start);
+    const timed = await outcome(
+      t.driver.send(new Target({ topic }), {}, request('late2'), { waitForReply: false, deadline: start + 300 }),
+      () => start,
+    );
     expect(timed.error).toBeInstanceOf(MessagingTimeout);
     expect(timed.afterMs).toBeGreaterThanOrEqual(290);
     expect(timed.afterMs).toBeLessThan(450);
 
     // With no deadline, a cast nobody takes within check_timeout is a delivery failure.
     const quick = await transport(`${URL_}&check_timeout=200`);
-    const unclaimed = await outcome(quick.driver.send(new Target({ topic }), {}, request('late3'), { waitForReply: false }), () => 0);
+    const unclaimed = await outcome(
+      quick.driver.send(new Target({ topic }), {}, request('late3'), { waitForReply: false }),
+      () => 0,
+    );
     expect(unclaimed.error).toBeInstanceOf(MessageDeliveryFailure);
 
     const seen: string[] = [];
@@ -120,7 +134,14 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
   it('a call with a deadline before its timeout fails with MessagingTimeout at the deadline', async () => {
     const t = await transport();
     const start = Date.now();
-    const { error, afterMs } = await outcome(t.driver.send(new Target({ topic: uniq('deadline') }), {}, request('x'), { waitForReply: true, timeout: 30, deadline: start + 300 }), () => start);
+    const { error, afterMs } = await outcome(
+      t.driver.send(new Target({ topic: uniq('deadline') }), {}, request('x'), {
+        waitForReply: true,
+        timeout: 30,
+        deadline: start + 300,
+      }),
+      () => start,
+    );
     expect(error).toBeInstanceOf(MessagingTimeout);
     expect((error as Error).message).toContain('No live server');
     expect(afterMs).toBeGreaterThanOrEqual(290);
@@ -132,8 +153,18 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     const t = await transport();
     const ac = new AbortController();
     let abortedAt = 0;
-    const message = { message_id: randomUUID(), publisher_id: 'p', event_type: 'e', priority: 'INFO', payload: {}, timestamp: '2026-01-01 00:00:00.000000' };
-    const sent = outcome(t.driver.sendNotification(new Target({ topic: `${topic}.info` }), {}, message, { version: 2, signal: ac.signal }), () => abortedAt);
+    const message = {
+      message_id: randomUUID(),
+      publisher_id: 'p',
+      event_type: 'e',
+      priority: 'INFO',
+      payload: {},
+      timestamp: '2026-01-01 00:00:00.000000',
+    };
+    const sent = outcome(
+      t.driver.sendNotification(new Target({ topic: `${topic}.info` }), {}, message, { version: 2, signal: ac.signal }),
+      () => abortedAt,
+    );
     await sleep(200);
     abortedAt = Date.now();
     ac.abort(REASON);
@@ -141,7 +172,11 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     expect(error).toBe(REASON);
     expect(afterMs).toBeLessThan(100);
     const got: unknown[] = [];
-    const listener = getNotificationListener(await transport(), [{ topic }], [{ info: (...a: unknown[]) => void got.push(a) }]);
+    const listener = getNotificationListener(
+      await transport(),
+      [{ topic }],
+      [{ info: (...a: unknown[]) => void got.push(a) }],
+    );
     await listener.start();
     open.push(listener);
     await sleep(500);
@@ -155,7 +190,14 @@ describe('zmq: the caller giving up (SendOptions.signal / deadline)', () => {
     await new DummyMatchmaker().register(new Target({ topic }), `127.0.0.1:${port}`, 'ROUTER', 60);
     const t = await transport(`${URL_}&zmq_connect_timeout=5`);
     const ac = new AbortController();
-    const sent = outcome(t.driver.send(new Target({ topic }), {}, request('dropped'), { waitForReply: true, timeout: 30, signal: ac.signal }), () => 0);
+    const sent = outcome(
+      t.driver.send(new Target({ topic }), {}, request('dropped'), {
+        waitForReply: true,
+        timeout: 30,
+        signal: ac.signal,
+      }),
+      () => 0,
+    );
     await sleep(200);
     ac.abort(REASON);
     expect((await sent).error).toBe(REASON);
@@ -179,7 +221,15 @@ describe('zmq: round robin over the servers of a topic', () => {
     await serve(await transport(), topic, 'b', seen);
     const t = await transport();
     const results: unknown[] = [];
-    for (let i = 0; i < 20; i++) results.push(await t.driver.send(new Target({ topic }), {}, { method: 'ping', args: {} }, { waitForReply: true, timeout: 5 }));
+    for (let i = 0; i < 20; i++)
+      results.push(
+        await t.driver.send(
+          new Target({ topic }),
+          {},
+          { method: 'ping', args: {} },
+          { waitForReply: true, timeout: 5 },
+        ),
+      );
     expect(results.filter((r) => r === 'a')).toHaveLength(10);
     expect(results.filter((r) => r === 'b')).toHaveLength(10);
   });

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MessageDeliveryFailure, MessagingTimeout, Target, TransportDriverError, type Context } from '@oslo-messaging/core';
+import {
+  MessageDeliveryFailure,
+  MessagingTimeout,
+  Target,
+  TransportDriverError,
+  type Context,
+} from '@oslo-messaging/core';
 import {
   type Driver,
   type DriverContext,
@@ -19,7 +25,14 @@ import {
   type SendOptions,
 } from '@oslo-messaging/core/spi';
 import { abandonedError, bounded, interrupted, pause, type Interruption, type Wakers } from './abort.js';
-import { encodeHeartbeat, encodeReply, encodeRequest, MessageType, type RequestFrames, type ResponseFrames } from './frames.js';
+import {
+  encodeHeartbeat,
+  encodeReply,
+  encodeRequest,
+  MessageType,
+  type RequestFrames,
+  type ResponseFrames,
+} from './frames.js';
 import { HostCache, LISTENER_TYPE, notifyMember, parseNotifyMember } from './hosts.js';
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
 import { ZMQ_OPTIONS } from './options.js';
@@ -99,7 +112,10 @@ class OutgoingCall implements PendingDelivery {
   }
 
   /** For the reply waiter's timeout: a call that no server took says so. */
-  readonly explain = (): string | undefined => (this.delivered ? undefined : `No live server for ${this.what} took the call within ${(this.options.timeout ?? this.timeoutMs / 1000)} s (${this.reason || 'no server is registered'})`);
+  readonly explain = (): string | undefined =>
+    this.delivered
+      ? undefined
+      : `No live server for ${this.what} took the call within ${this.options.timeout ?? this.timeoutMs / 1000} s (${this.reason || 'no server is registered'})`;
 }
 
 /** What `ctx.incoming` needs of a call received, in one object (its reply and heartbeat are methods, not closures). */
@@ -121,7 +137,10 @@ class IncomingCall implements IncomingMessageInit {
 
   reply(r: Reply): Promise<void> {
     const msgId = this.request.msgId;
-    const frames = r.failure !== undefined ? encodeReply(msgId, { failure: this.remoteErrors.serialize(r.failure) }) : encodeReply(msgId, { result: r.result });
+    const frames =
+      r.failure !== undefined
+        ? encodeReply(msgId, { failure: this.remoteErrors.serialize(r.failure) })
+        : encodeReply(msgId, { result: r.result });
     return this.server.answer(this.identity, msgId, frames, 'the reply to');
   }
 
@@ -162,10 +181,13 @@ export class ZmqDriver implements Driver {
     this.#sweeper = setInterval(() => this.#sweepIdlePeers(), 30_000);
     this.#sweeper.unref();
     // ACK deadlines are checked by one timer instead of one per message.
-    this.#ackSweeper = setInterval(() => {
-      const now = Date.now();
-      for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
-    }, Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)));
+    this.#ackSweeper = setInterval(
+      () => {
+        const now = Date.now();
+        for (const peer of this.#peers.values()) if (peer.pending.size > 0) peer.expire(now);
+      },
+      Math.min(250, Math.max(10, (opts.rpc_ack_timeout_base * 1000) / 4)),
+    );
     this.#ackSweeper.unref();
   }
 
@@ -179,10 +201,15 @@ export class ZmqDriver implements Driver {
   #peer(address: string): Peer {
     let peer = this.#peers.get(address);
     if (!peer || peer.closed) {
-      peer = new Peer(address, { connectTimeoutMs: this.#opts.zmq_connect_timeout * 1000, lingerMs: this.#lingerMs() }, {
-        onResponse: (r, p) => this.#onResponse(r, p),
-        onDisconnect: (p) => this.#ctx.logger.debug(`Lost the connection to ${p.address}`),
-      }, this.#ctx.logger);
+      peer = new Peer(
+        address,
+        { connectTimeoutMs: this.#opts.zmq_connect_timeout * 1000, lingerMs: this.#lingerMs() },
+        {
+          onResponse: (r, p) => this.#onResponse(r, p),
+          onDisconnect: (p) => this.#ctx.logger.debug(`Lost the connection to ${p.address}`),
+        },
+        this.#ctx.logger,
+      );
       this.#peers.set(address, peer);
     }
     return peer;
@@ -261,16 +288,32 @@ export class ZmqDriver implements Driver {
    * the sweep). The caller giving up (`stop`) ends the wait at once and drops the message if it is still
    * queued behind a connection that is not up.
    */
-  #attempt(address: string, frames: string[], msgId: string, ackTimeoutMs: number, fireAndForget: boolean, stop: Interruption): Promise<AttemptResult> {
+  #attempt(
+    address: string,
+    frames: string[],
+    msgId: string,
+    ackTimeoutMs: number,
+    fireAndForget: boolean,
+    stop: Interruption,
+  ): Promise<AttemptResult> {
     let peer: Peer;
     try {
       peer = this.#peer(address);
     } catch (err) {
       return Promise.resolve({ outcome: 'refused', reason: `cannot connect to ${address}: ${(err as Error).message}` });
     }
-    const couldNotSend = (err: Error): AttemptResult => ({ outcome: 'failed', reason: `could not send to ${address}: ${err.message}` });
+    const couldNotSend = (err: Error): AttemptResult => ({
+      outcome: 'failed',
+      reason: `could not send to ${address}: ${err.message}`,
+    });
     if (interrupted(stop)) return Promise.resolve(ABORTED);
-    if (fireAndForget) return bounded(peer.send(frames).then(() => ACKED, couldNotSend), ABORTED, stop, this.#wakers);
+    if (fireAndForget)
+      return bounded(
+        peer.send(frames).then(() => ACKED, couldNotSend),
+        ABORTED,
+        stop,
+        this.#wakers,
+      );
     // No abort listener per message: the ACK sweep drops the entry once the signal aborted (and the
     // deadline caps the wait), and the send queue skips it if it did not go out yet.
     return new Promise((resolve) => {
@@ -279,7 +322,8 @@ export class ZmqDriver implements Driver {
         deadline: stop.until !== undefined && stop.until < ackBy ? stop.until : ackBy,
         abortable: stop,
         ack: () => resolve(ACKED),
-        fail: (reason, retryable) => resolve(stop.signal?.aborted === true ? ABORTED : { outcome: retryable ? 'failed' : 'refused', reason }),
+        fail: (reason, retryable) =>
+          resolve(stop.signal?.aborted === true ? ABORTED : { outcome: retryable ? 'failed' : 'refused', reason }),
       });
     });
   }
@@ -290,11 +334,15 @@ export class ZmqDriver implements Driver {
    */
   #sendAwaitingAck(peer: Peer, msgId: string, frames: string[], entry: PendingDelivery): void {
     peer.pending.set(msgId, entry);
-    peer.push(frames, (err: Error) => {
-      if (peer.pending.get(msgId) !== entry) return;
-      peer.pending.delete(msgId);
-      entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
-    }, () => peer.pending.get(msgId) === entry && entry.abortable?.signal?.aborted !== true);
+    peer.push(
+      frames,
+      (err: Error) => {
+        if (peer.pending.get(msgId) !== entry) return;
+        peer.pending.delete(msgId);
+        entry.fail(`could not send to ${peer.address}: ${err.message}`, true);
+      },
+      () => peer.pending.get(msgId) === entry && entry.abortable?.signal?.aborted !== true,
+    );
   }
 
   /**
@@ -326,8 +374,16 @@ export class ZmqDriver implements Driver {
         continue;
       }
       const address = this.#choose(plan.what, candidates);
-      const ackTimeout = this.#opts.rpc_ack_timeout_base * 1000 * this.#opts.rpc_ack_timeout_multiplier ** Math.min(failures, 8);
-      const { outcome, reason } = await this.#attempt(address, plan.frames(failures), plan.msgId, ackTimeout, plan.fireAndForget === true, plan.stop);
+      const ackTimeout =
+        this.#opts.rpc_ack_timeout_base * 1000 * this.#opts.rpc_ack_timeout_multiplier ** Math.min(failures, 8);
+      const { outcome, reason } = await this.#attempt(
+        address,
+        plan.frames(failures),
+        plan.msgId,
+        ackTimeout,
+        plan.fireAndForget === true,
+        plan.stop,
+      );
       if (outcome === 'ack') return true;
       if (outcome === 'aborted' || interrupted(plan.stop)) continue; // the checks at the top end it
       status.reason = reason;
@@ -337,7 +393,8 @@ export class ZmqDriver implements Driver {
         continue;
       }
       this.#ctx.logger.warn(`Delivery of ${plan.msgId} to ${plan.what} failed: ${reason}`);
-      if (++failures > plan.retries) throw new MessageDeliveryFailure(`Could not deliver to ${plan.what} after ${failures} attempt(s): ${reason}`);
+      if (++failures > plan.retries)
+        throw new MessageDeliveryFailure(`Could not deliver to ${plan.what} after ${failures} attempt(s): ${reason}`);
       refused.add(address); // prefer another process for the re-send; it comes back after the next wait
     }
   }
@@ -359,7 +416,9 @@ export class ZmqDriver implements Driver {
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown> {
     // Not an async function: a call returns its reply waiter's promise as it is (no wrapper promise).
     try {
-      return options.waitForReply && !target.fanout ? this.#call(target, ctxt, request, options) : this.#cast(target, ctxt, request, options);
+      return options.waitForReply && !target.fanout
+        ? this.#call(target, ctxt, request, options)
+        : this.#cast(target, ctxt, request, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -385,12 +444,23 @@ export class ZmqDriver implements Driver {
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
     const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
     const stop: Interruption = { signal, until: options.deadline };
-    const findBy = options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
+    const findBy =
+      options.deadline !== undefined ? Math.min(options.deadline, Date.now() + noWait) : Date.now() + noWait;
     try {
-      await this.#deliver({ what, hosts, frames: () => frames, msgId, deadline: findBy, stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
+      await this.#deliver({
+        what,
+        hosts,
+        frames: () => frames,
+        msgId,
+        deadline: findBy,
+        stop,
+        retries: this.#retries(options.retry),
+        fireAndForget: !this.#opts.rpc_use_acks,
+      });
     } catch (err) {
       // Nobody took it within check_timeout: a delivery failure (the caller's own deadline: a timeout).
-      if (err instanceof MessagingTimeout && !interrupted(stop)) throw new MessageDeliveryFailure(err.message, { cause: err });
+      if (err instanceof MessagingTimeout && !interrupted(stop))
+        throw new MessageDeliveryFailure(err.message, { cause: err });
       throw err;
     }
     return undefined;
@@ -445,11 +515,24 @@ export class ZmqDriver implements Driver {
     const signal = options.signal;
     const stop: Interruption = { signal, until: deadline };
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, call.target.server, LISTENER_TYPE.rpc, false, fresh);
-    this.#deliver({ what, hosts, frames: () => call.frames, msgId, deadline, stop, retries: this.#retries(options.retry), abandoned: () => !this.#ctx.replies.has(msgId), status: call, ...(avoid !== undefined ? { avoid } : {}) })
-      .then((ok) => {
+    this.#deliver({
+      what,
+      hosts,
+      frames: () => call.frames,
+      msgId,
+      deadline,
+      stop,
+      retries: this.#retries(options.retry),
+      abandoned: () => !this.#ctx.replies.has(msgId),
+      status: call,
+      ...(avoid !== undefined ? { avoid } : {}),
+    }).then(
+      (ok) => {
         if (ok) call.delivered = true;
         else if (signal?.aborted) this.#ctx.replies.fail(msgId, abandonedError(signal, what));
-      }, (err: Error) => this.#ctx.replies.fail(msgId, err));
+      },
+      (err: Error) => this.#ctx.replies.fail(msgId, err),
+    );
   }
 
   /** The fast path's attempt failed (NACK, lost connection, no ACK): the slow path takes over while the call waits. */
@@ -460,28 +543,58 @@ export class ZmqDriver implements Driver {
   async #fanout(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<void> {
     const topic = String(target.topic);
     const stop: Interruption = { signal: options.signal, until: options.deadline };
-    const hosts = await bounded(Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.rpc, true, true)), NO_HOSTS, stop, this.#wakers);
+    const hosts = await bounded(
+      Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.rpc, true, true)),
+      NO_HOSTS,
+      stop,
+      this.#wakers,
+    );
     if (interrupted(stop)) throw abandonedError(options.signal, `fanout ${topic}`);
     if (hosts.length === 0) {
       this.#ctx.logger.debug(`Fanout to ${topic}: no server is registered`);
       return;
     }
-    const results = await Promise.allSettled(hosts.map((address) => {
-      const msgId = randomUUID();
-      const frames = encodeRequest(MessageType.CAST_FANOUT, msgId, topic, '', ctxt, request);
-      return this.#deliver({ what: `fanout ${topic} at ${address}`, hosts: async () => [address], frames: () => frames, msgId, deadline: Date.now(), stop, retries: this.#retries(options.retry), fireAndForget: !this.#opts.rpc_use_acks });
-    }));
+    const results = await Promise.allSettled(
+      hosts.map((address) => {
+        const msgId = randomUUID();
+        const frames = encodeRequest(MessageType.CAST_FANOUT, msgId, topic, '', ctxt, request);
+        return this.#deliver({
+          what: `fanout ${topic} at ${address}`,
+          hosts: async () => [address],
+          frames: () => frames,
+          msgId,
+          deadline: Date.now(),
+          stop,
+          retries: this.#retries(options.retry),
+          fireAndForget: !this.#opts.rpc_use_acks,
+        });
+      }),
+    );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const f of failed) this.#ctx.logger.warn(`Fanout to ${topic}: ${(f.reason as Error).message}`);
-    if (failed.length === hosts.length) throw new MessageDeliveryFailure(`Fanout to ${topic} reached none of its ${hosts.length} server(s): ${(failed[0]!.reason as Error).message}`);
+    if (failed.length === hosts.length)
+      throw new MessageDeliveryFailure(
+        `Fanout to ${topic} reached none of its ${hosts.length} server(s): ${(failed[0]!.reason as Error).message}`,
+      );
   }
 
-  async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void> {
+  async sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    options: NotificationSendOptions,
+  ): Promise<void> {
     const { retry, signal } = options;
     const topic = String(target.topic);
     const what = `notifications ${topic}`;
     const stop: Interruption = { signal };
-    const members = (fresh: boolean) => bounded(Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.notify, false, fresh)), NO_HOSTS, stop, this.#wakers);
+    const members = (fresh: boolean) =>
+      bounded(
+        Promise.resolve(this.#hosts.lookup(topic, undefined, LISTENER_TYPE.notify, false, fresh)),
+        NO_HOSTS,
+        stop,
+        this.#wakers,
+      );
     const deadline = Date.now() + (retry === 0 ? 0 : this.#opts.check_timeout);
     let found = await members(false);
     while (found.length === 0 && Date.now() < deadline && !interrupted(stop) && !this.#closed) {
@@ -492,12 +605,27 @@ export class ZmqDriver implements Driver {
     if (interrupted(stop)) throw abandonedError(signal, what);
     if (found.length === 0) throw new MessageDeliveryFailure(`No listener for notifications on ${topic}`);
     const pools = new Set(found.map((m) => parseNotifyMember(m).pool));
-    await Promise.all([...pools].map(async (pool) => {
-      const msgId = randomUUID();
-      const frames = encodeRequest(MessageType.NOTIFY, msgId, topic, pool, ctxt, message);
-      const hosts = async (fresh: boolean) => (await members(fresh)).map(parseNotifyMember).filter((m) => m.pool === pool).map((m) => m.address);
-      await this.#deliver({ what: `${what}${pool ? ` (pool ${pool})` : ''}`, hosts, frames: () => frames, msgId, deadline, stop, retries: this.#retries(retry), fireAndForget: !this.#opts.rpc_use_acks });
-    })).catch((err: unknown) => {
+    await Promise.all(
+      [...pools].map(async (pool) => {
+        const msgId = randomUUID();
+        const frames = encodeRequest(MessageType.NOTIFY, msgId, topic, pool, ctxt, message);
+        const hosts = async (fresh: boolean) =>
+          (await members(fresh))
+            .map(parseNotifyMember)
+            .filter((m) => m.pool === pool)
+            .map((m) => m.address);
+        await this.#deliver({
+          what: `${what}${pool ? ` (pool ${pool})` : ''}`,
+          hosts,
+          frames: () => frames,
+          msgId,
+          deadline,
+          stop,
+          retries: this.#retries(retry),
+          fireAndForget: !this.#opts.rpc_use_acks,
+        });
+      }),
+    ).catch((err: unknown) => {
       throw err instanceof MessagingTimeout ? new MessageDeliveryFailure(err.message, { cause: err }) : err;
     });
   }
@@ -527,7 +655,22 @@ export class ZmqDriver implements Driver {
   }
 
   /** A listener over local endpoints that registers `entries` in the matchmaker while started. */
-  async #listener(kind: 'rpc' | 'notify', endpoints: Array<{ topic: string; group: string; target: Target; member: (address: string) => string; listenerType: string }>, incoming: (request: RequestFrames, identity: Buffer, server: ServerSocket, endpoint: LocalEndpoint) => IncomingMessage): Promise<Listener> {
+  async #listener(
+    kind: 'rpc' | 'notify',
+    endpoints: Array<{
+      topic: string;
+      group: string;
+      target: Target;
+      member: (address: string) => string;
+      listenerType: string;
+    }>,
+    incoming: (
+      request: RequestFrames,
+      identity: Buffer,
+      server: ServerSocket,
+      endpoint: LocalEndpoint,
+    ) => IncomingMessage,
+  ): Promise<Listener> {
     const server = await this.#serverSocket();
     let onMessage: MessageSink | undefined;
     let running = false;
@@ -567,27 +710,60 @@ export class ZmqDriver implements Driver {
   async listen(target: Target): Promise<Listener> {
     const topic = String(target.topic);
     const name = String(target.server);
-    return this.#listener('rpc', [{ topic, group: name, target: new Target({ topic, server: name }), member: (a) => a, listenerType: LISTENER_TYPE.rpc }], (request, identity, server) => this.#incomingRpc(request, identity, server));
+    return this.#listener(
+      'rpc',
+      [
+        {
+          topic,
+          group: name,
+          target: new Target({ topic, server: name }),
+          member: (a) => a,
+          listenerType: LISTENER_TYPE.rpc,
+        },
+      ],
+      (request, identity, server) => this.#incomingRpc(request, identity, server),
+    );
   }
 
-  async listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener> {
+  async listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: NotificationListenOptions,
+  ): Promise<Listener> {
     const seen = new Set<string>();
     const endpoints = [];
     for (const [target, priority] of targetsAndPriorities) {
       const topic = `${String(target.topic)}.${priority}`;
       if (seen.has(topic)) continue;
       seen.add(topic);
-      endpoints.push({ topic, group: options.pool ?? '', target: new Target({ topic }), member: (a: string) => notifyMember(a, options.pool), listenerType: LISTENER_TYPE.notify });
+      endpoints.push({
+        topic,
+        group: options.pool ?? '',
+        target: new Target({ topic }),
+        member: (a: string) => notifyMember(a, options.pool),
+        listenerType: LISTENER_TYPE.notify,
+      });
     }
-    return this.#listener('notify', endpoints, (request, identity, server, endpoint) => this.#incomingNotification(request, identity, server, endpoint));
+    return this.#listener('notify', endpoints, (request, identity, server, endpoint) =>
+      this.#incomingNotification(request, identity, server, endpoint),
+    );
   }
 
   #incomingRpc(request: RequestFrames, identity: Buffer, server: ServerSocket): IncomingMessage {
-    if (request.type !== MessageType.CALL) return this.#ctx.incoming({ ctxt: request.context, message: request.request, clientTimeout: request.callMonitorTimeout });
+    if (request.type !== MessageType.CALL)
+      return this.#ctx.incoming({
+        ctxt: request.context,
+        message: request.request,
+        clientTimeout: request.callMonitorTimeout,
+      });
     return this.#ctx.incoming(new IncomingCall(request, identity, server, this.#ctx.remoteErrors));
   }
 
-  #incomingNotification(request: RequestFrames, identity: Buffer, _server: ServerSocket, endpoint: LocalEndpoint): IncomingMessage {
+  #incomingNotification(
+    request: RequestFrames,
+    identity: Buffer,
+    _server: ServerSocket,
+    endpoint: LocalEndpoint,
+  ): IncomingMessage {
     return this.#ctx.incoming({
       ctxt: request.context,
       message: request.request,

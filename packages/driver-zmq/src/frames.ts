@@ -20,7 +20,8 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 /** The `server` frame value of a notification that every listener pool of the receiving process should get. */
 export const EVERY_POOL = '*';
 
-export type RequestType = typeof MessageType.CALL | typeof MessageType.CAST | typeof MessageType.CAST_FANOUT | typeof MessageType.NOTIFY;
+export type RequestType =
+  typeof MessageType.CALL | typeof MessageType.CAST | typeof MessageType.CAST_FANOUT | typeof MessageType.NOTIFY;
 
 /** A decoded client → server message. */
 export interface RequestFrames {
@@ -37,23 +38,44 @@ export interface RequestFrames {
 
 /** A decoded server → client message. */
 export type ResponseFrames =
-  | { readonly type: typeof MessageType.REPLY; readonly msgId: string; readonly result: unknown; readonly failure: unknown }
+  | {
+      readonly type: typeof MessageType.REPLY;
+      readonly msgId: string;
+      readonly result: unknown;
+      readonly failure: unknown;
+    }
   | { readonly type: typeof MessageType.ACK | typeof MessageType.HEARTBEAT; readonly msgId: string }
   | { readonly type: typeof MessageType.NACK; readonly msgId: string; readonly reason: string };
 
-const REQUEST_TYPES = new Set<string>([MessageType.CALL, MessageType.CAST, MessageType.CAST_FANOUT, MessageType.NOTIFY]);
+const REQUEST_TYPES = new Set<string>([
+  MessageType.CALL,
+  MessageType.CAST,
+  MessageType.CAST_FANOUT,
+  MessageType.NOTIFY,
+]);
 
 /** The header frame: `<version> <type> <message id>` (ASCII, single spaces). */
 const header = (type: MessageType, msgId: string): string => `${PROTOCOL_VERSION} ${type} ${msgId}`;
 
 /** Encodes a request: a header frame and a JSON payload frame (two frames: zeromq.js pays per frame). */
-export function encodeRequest(type: RequestType, msgId: string, topic: string, server: string, context: Context, request: unknown, callMonitorTimeout?: number | null): string[] {
+export function encodeRequest(
+  type: RequestType,
+  msgId: string,
+  topic: string,
+  server: string,
+  context: Context,
+  request: unknown,
+  callMonitorTimeout?: number | null,
+): string[] {
   const body: Record<string, unknown> = { topic, server, request, context };
   if (callMonitorTimeout != null) body['call_monitor_timeout'] = callMonitorTimeout;
   return [header(type, msgId), JSON.stringify(body)];
 }
 
-export const encodeReply = (msgId: string, reply: { result: unknown } | { failure: string }): string[] => [header(MessageType.REPLY, msgId), JSON.stringify('failure' in reply ? { failure: reply.failure } : { response: reply.result ?? null })];
+export const encodeReply = (msgId: string, reply: { result: unknown } | { failure: string }): string[] => [
+  header(MessageType.REPLY, msgId),
+  JSON.stringify('failure' in reply ? { failure: reply.failure } : { response: reply.result ?? null }),
+];
 export const encodeAck = (msgId: string): string[] => [header(MessageType.ACK, msgId)];
 export const encodeHeartbeat = (msgId: string): string[] => [header(MessageType.HEARTBEAT, msgId)];
 export const encodeNack = (msgId: string, reason: string): string[] => [header(MessageType.NACK, msgId), reason];
@@ -68,12 +90,22 @@ export function decodeHeader(frame: Buffer | undefined): { type: string; msgId: 
   if (frame === undefined) throw new MalformedMessage('ZeroMQ message has no header frame');
   // Every header this driver writes: `oz/1 <one digit> <id without spaces>`, read without splitting.
   const p = VERSION_PREFIX.length;
-  if (frame.length > p + 2 && frame[p + 1] === SPACE && frame[p] !== SPACE && frame.compare(VERSION_PREFIX, 0, p, 0, p) === 0 && frame.indexOf(SPACE, p + 2) < 0) {
+  if (
+    frame.length > p + 2 &&
+    frame[p + 1] === SPACE &&
+    frame[p] !== SPACE &&
+    frame.compare(VERSION_PREFIX, 0, p, 0, p) === 0 &&
+    frame.indexOf(SPACE, p + 2) < 0
+  ) {
     return { type: String.fromCharCode(frame[p]!), msgId: frame.toString('latin1', p + 2) };
   }
   const parts = frame.toString('latin1').split(' ');
-  if (parts[0] !== PROTOCOL_VERSION) throw new MalformedMessage(`Unsupported ZeroMQ protocol version ${JSON.stringify(String(parts[0]).slice(0, 32))} (expected ${PROTOCOL_VERSION})`);
-  if (parts.length !== 3 || parts[2] === '') throw new MalformedMessage('ZeroMQ header must be "<version> <type> <message id>"');
+  if (parts[0] !== PROTOCOL_VERSION)
+    throw new MalformedMessage(
+      `Unsupported ZeroMQ protocol version ${JSON.stringify(String(parts[0]).slice(0, 32))} (expected ${PROTOCOL_VERSION})`,
+    );
+  if (parts.length !== 3 || parts[2] === '')
+    throw new MalformedMessage('ZeroMQ header must be "<version> <type> <message id>"');
   return { type: parts[1]!, msgId: parts[2]! };
 }
 
@@ -110,7 +142,11 @@ export function frameCount(type: string): number | undefined {
  * `frames[at..end)` (fewer than the type needs when the message is cut short). Stops at the first header
  * it cannot read and returns the unreadable tail and why; undefined when every message was readable.
  */
-export function eachMessage(frames: readonly Buffer[], from: number, visit: (type: string, msgId: string, frames: readonly Buffer[], at: number, end: number) => void): { rest: Buffer[]; error: MalformedMessage } | undefined {
+export function eachMessage(
+  frames: readonly Buffer[],
+  from: number,
+  visit: (type: string, msgId: string, frames: readonly Buffer[], at: number, end: number) => void,
+): { rest: Buffer[]; error: MalformedMessage } | undefined {
   let i = from;
   while (i < frames.length) {
     let type: string;
@@ -119,7 +155,10 @@ export function eachMessage(frames: readonly Buffer[], from: number, visit: (typ
     try {
       ({ type, msgId } = decodeHeader(frames[i]));
       count = frameCount(type);
-      if (count === undefined) throw new MalformedMessage(`Unknown ZeroMQ message type in ${JSON.stringify(frames[i]!.toString('latin1').slice(0, 64))}`);
+      if (count === undefined)
+        throw new MalformedMessage(
+          `Unknown ZeroMQ message type in ${JSON.stringify(frames[i]!.toString('latin1').slice(0, 64))}`,
+        );
     } catch (err) {
       return { rest: frames.slice(i), error: err as MalformedMessage };
     }
@@ -134,7 +173,11 @@ export function eachMessage(frames: readonly Buffer[], from: number, visit: (typ
  * Splits a multipart message into its logical messages (a sender may batch several back to back).
  * Stops at the first header it cannot read: `rest` then holds the unreadable tail and `error` why.
  */
-export function splitMessages(frames: readonly Buffer[]): { messages: Buffer[][]; rest: Buffer[]; error: MalformedMessage | undefined } {
+export function splitMessages(frames: readonly Buffer[]): {
+  messages: Buffer[][];
+  rest: Buffer[];
+  error: MalformedMessage | undefined;
+} {
   const messages: Buffer[][] = [];
   const bad = eachMessage(frames, 0, (_type, _msgId, all, at, end) => void messages.push(all.slice(at, end)));
   return { messages, rest: bad?.rest ?? [], error: bad?.error };
@@ -147,14 +190,30 @@ export function decodeRequest(frames: readonly Buffer[]): RequestFrames {
 }
 
 /** {@link decodeRequest} of `frames[at..end)`, whose header was read already (see {@link eachMessage}). */
-export function requestAt(type: string, msgId: string, frames: readonly Buffer[], at: number, end: number): RequestFrames {
-  if (!REQUEST_TYPES.has(type)) throw new MalformedMessage(`Unknown ZeroMQ request type ${JSON.stringify(type.slice(0, 8))}`);
+export function requestAt(
+  type: string,
+  msgId: string,
+  frames: readonly Buffer[],
+  at: number,
+  end: number,
+): RequestFrames {
+  if (!REQUEST_TYPES.has(type))
+    throw new MalformedMessage(`Unknown ZeroMQ request type ${JSON.stringify(type.slice(0, 8))}`);
   if (end - at !== 2) throw new MalformedMessage(`ZeroMQ request has ${end - at} frames, expected 2`);
   const body = parseJson(frames[at + 1]!.toString('utf8'));
-  if (!isObject(body) || !isObject(body['request']) || !isObject(body['context']) || typeof body['topic'] !== 'string' || typeof body['server'] !== 'string') {
-    throw new MalformedMessage('ZeroMQ request payload must be {"topic": "...", "server": "...", "request": {...}, "context": {...}}');
+  if (
+    !isObject(body) ||
+    !isObject(body['request']) ||
+    !isObject(body['context']) ||
+    typeof body['topic'] !== 'string' ||
+    typeof body['server'] !== 'string'
+  ) {
+    throw new MalformedMessage(
+      'ZeroMQ request payload must be {"topic": "...", "server": "...", "request": {...}, "context": {...}}',
+    );
   }
-  if (type !== MessageType.NOTIFY && typeof body['request']['method'] !== 'string') throw new MalformedMessage('ZeroMQ RPC request has no method');
+  if (type !== MessageType.NOTIFY && typeof body['request']['method'] !== 'string')
+    throw new MalformedMessage('ZeroMQ RPC request has no method');
   const cmt = body['call_monitor_timeout'];
   return {
     type: type as RequestType,
@@ -174,7 +233,13 @@ export function decodeResponse(frames: readonly Buffer[]): ResponseFrames {
 }
 
 /** {@link decodeResponse} of `frames[at..end)`, whose header was read already (see {@link eachMessage}). */
-export function responseAt(type: string, msgId: string, frames: readonly Buffer[], at: number, end: number): ResponseFrames {
+export function responseAt(
+  type: string,
+  msgId: string,
+  frames: readonly Buffer[],
+  at: number,
+  end: number,
+): ResponseFrames {
   const payload = at + 1 < end ? frames[at + 1] : undefined;
   switch (type) {
     case MessageType.ACK:
@@ -185,7 +250,8 @@ export function responseAt(type: string, msgId: string, frames: readonly Buffer[
     case MessageType.REPLY: {
       if (payload === undefined) throw new MalformedMessage('ZeroMQ reply has no payload frame');
       const body = parseJson(payload.toString('utf8'));
-      if (!isObject(body) || (!('response' in body) && !('failure' in body))) throw new MalformedMessage('ZeroMQ reply payload must be {"response": ...} or {"failure": ...}');
+      if (!isObject(body) || (!('response' in body) && !('failure' in body)))
+        throw new MalformedMessage('ZeroMQ reply payload must be {"response": ...} or {"failure": ...}');
       return { type, msgId, result: body['response'] ?? null, failure: body['failure'] ?? null };
     }
     default:

@@ -11,7 +11,9 @@ export const LISTENER_TYPE = { rpc: 'ROUTER', notify: 'NOTIFY' } as const;
  */
 export function parseNotifyMember(member: string): { address: string; pool: string } {
   const slash = member.indexOf('/');
-  return slash < 0 ? { address: member, pool: EVERY_POOL } : { address: member.slice(0, slash), pool: member.slice(slash + 1) };
+  return slash < 0
+    ? { address: member, pool: EVERY_POOL }
+    : { address: member.slice(0, slash), pool: member.slice(slash + 1) };
 }
 
 export const notifyMember = (address: string, pool: string | undefined): string => `${address}/${pool ?? ''}`;
@@ -49,11 +51,18 @@ export class HostCache {
    * a refresh runs in the background (the call path never waits for the matchmaker when it has an
    * answer). `fresh` waits for a new answer (after a failure, or while no server is known).
    */
-  lookup(topic: string, server: string | undefined, listenerType: string, fanout: boolean, fresh = false): string[] | Promise<string[]> {
+  lookup(
+    topic: string,
+    server: string | undefined,
+    listenerType: string,
+    fanout: boolean,
+    fresh = false,
+  ): string[] | Promise<string[]> {
     const key = this.#key(fanout ? 'f' : 'h', listenerType, topic, server ?? '');
     const hit = this.#cache.get(key);
     if (hit && !fresh) {
-      if (Date.now() - hit.at >= this.ttlMs && !this.#asking.has(key)) void this.#ask(key, topic, server, listenerType, fanout);
+      if (Date.now() - hit.at >= this.ttlMs && !this.#asking.has(key))
+        void this.#ask(key, topic, server, listenerType, fanout);
       if (hit.hosts.length > 0 || Date.now() - hit.at < this.ttlMs) return hit.hosts;
     }
     return this.#ask(key, topic, server, listenerType, fanout);
@@ -73,7 +82,13 @@ export class HostCache {
   }
 
   /** One lookup per key at a time; never rejects: on failure, the last known hosts (or none). */
-  #ask(key: string, topic: string, server: string | undefined, listenerType: string, fanout: boolean): Promise<string[]> {
+  #ask(
+    key: string,
+    topic: string,
+    server: string | undefined,
+    listenerType: string,
+    fanout: boolean,
+  ): Promise<string[]> {
     const inFlight = this.#asking.get(key);
     if (inFlight) return inFlight;
     const asking = this.#fetch(key, new Target({ topic, server }), listenerType, fanout);
@@ -86,7 +101,9 @@ export class HostCache {
 
   async #fetch(key: string, target: Target, listenerType: string, fanout: boolean): Promise<string[]> {
     try {
-      const found = fanout ? await this.matchmaker.getHostsFanout(target, listenerType) : await this.matchmaker.getHosts(target, listenerType);
+      const found = fanout
+        ? await this.matchmaker.getHostsFanout(target, listenerType)
+        : await this.matchmaker.getHosts(target, listenerType);
       const now = Date.now();
       if (this.#failing) {
         this.#failing = false;
@@ -94,7 +111,12 @@ export class HostCache {
         this.logger.info('The matchmaker answers again');
       }
       const known = this.#cache.get(key)?.hosts;
-      if (found.length === 0 && known !== undefined && known.length > 0 && now - this.#recoveredAt < RECOVERY_GRACE_MS) {
+      if (
+        found.length === 0 &&
+        known !== undefined &&
+        known.length > 0 &&
+        now - this.#recoveredAt < RECOVERY_GRACE_MS
+      ) {
         // A matchmaker that just came back (a restarted Redis) is empty until the servers re-announce
         // themselves: keep sending to the servers we know meanwhile.
         this.#cache.set(key, { hosts: known, at: now });

@@ -6,7 +6,13 @@
  *
  * @packageDocumentation
  */
-import { defineDriver, defineMatchmaker, ENTRY_POINT_GROUPS, type DriverContext, type Matchmaker } from '@oslo-messaging/core/spi';
+import {
+  defineDriver,
+  defineMatchmaker,
+  ENTRY_POINT_GROUPS,
+  type DriverContext,
+  type Matchmaker,
+} from '@oslo-messaging/core/spi';
 import { DummyMatchmaker } from './dummy-matchmaker.js';
 import { ZmqDriver } from './driver.js';
 import { ZMQ_OPTIONS } from './options.js';
@@ -21,11 +27,17 @@ export type { RequestFrames, ResponseFrames, RequestType } from './frames.js';
 
 /** The matchmaker named by a `zmq+<name>://` scheme, else by `rpc_zmq_matchmaker`. */
 async function loadMatchmaker(context: DriverContext, configured: string): Promise<Matchmaker> {
-  const fromScheme = context.url.transport.includes('+') ? context.url.transport.slice(context.url.transport.indexOf('+') + 1) : '';
+  const fromScheme = context.url.transport.includes('+')
+    ? context.url.transport.slice(context.url.transport.indexOf('+') + 1)
+    : '';
   const name = fromScheme || configured;
   if (name === 'dummy') return new DummyMatchmaker();
   const factory = await context.loadPlugin(ENTRY_POINT_GROUPS.matchmakers, name);
-  return factory.create({ url: context.url, logger: context.logger, options: (group, schema) => context.options(group, schema) });
+  return factory.create({
+    url: context.url,
+    logger: context.logger,
+    options: (group, schema) => context.options(group, schema),
+  });
 }
 
 /** The `zmq` driver plugin. */

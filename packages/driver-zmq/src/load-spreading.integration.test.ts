@@ -12,7 +12,12 @@ const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
 const pool = processPool(URL_);
 afterEach(() => pool.killAll());
 const server = (topic: string, name: string) => pool.server(topic, name);
-const client = () => pool.client(process.env['OSLO_ZMQ_DRIVER_MODULE'] ? { OSLO_ZMQ_DRIVER_MODULE: process.env['OSLO_ZMQ_DRIVER_MODULE'] } : undefined);
+const client = () =>
+  pool.client(
+    process.env['OSLO_ZMQ_DRIVER_MODULE']
+      ? { OSLO_ZMQ_DRIVER_MODULE: process.env['OSLO_ZMQ_DRIVER_MODULE'] }
+      : undefined,
+  );
 
 describe('zmq: load spreading over server processes', () => {
   it('20 calls on a topic with two server processes: each serves its share (sequential, concurrent, casts)', async () => {

@@ -3,7 +3,15 @@ import { EVERY_POOL, MessageType, type RequestFrames, type RequestType } from '.
 import { LocalRoutes, type LocalEndpoint } from './local-routes.js';
 
 const endpoint = (topic: string, group: string): LocalEndpoint => ({ topic, group, deliver: () => {} });
-const req = (type: RequestType, topic: string, server = ''): RequestFrames => ({ type, msgId: 'm', topic, server, context: {}, request: {}, callMonitorTimeout: null });
+const req = (type: RequestType, topic: string, server = ''): RequestFrames => ({
+  type,
+  msgId: 'm',
+  topic,
+  server,
+  context: {},
+  request: {},
+  callMonitorTimeout: null,
+});
 
 describe('LocalRoutes', () => {
   const routes = new LocalRoutes();

@@ -52,7 +52,10 @@ export class LocalRoutes {
     if (request.type === MessageType.NOTIFY) {
       const members = this.#notify.get(request.topic) ?? [];
       if (request.server !== EVERY_POOL) {
-        const one = pick(members.filter((e) => e.group === request.server), this.#counter);
+        const one = pick(
+          members.filter((e) => e.group === request.server),
+          this.#counter,
+        );
         return one ? [one] : [];
       }
       const groups = new Map<string, LocalEndpoint[]>();

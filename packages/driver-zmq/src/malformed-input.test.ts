@@ -35,7 +35,8 @@ afterEach(async () => {
   }
 });
 
-const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ topic: 'TOPIC', server: '', request: { method: 'ping', args: {} }, context: {}, ...extra });
+const body = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ topic: 'TOPIC', server: '', request: { method: 'ping', args: {} }, context: {}, ...extra });
 const h = (type: string, id: string) => `${PROTOCOL_VERSION} ${type} ${id}`;
 /** Each: what it is, the frames, and the message id the server can still read (it then answers NACK). */
 const GARBAGE: Array<[string, string[], string | undefined]> = [
@@ -46,7 +47,15 @@ const GARBAGE: Array<[string, string[], string | undefined]> = [
   ['a payload that is not JSON', [h('2', 'id4'), '{nope'], 'id4'],
   ['a payload without a request', [h('2', 'id5'), JSON.stringify({ topic: 'TOPIC', server: '', context: {} })], 'id5'],
   ['an RPC request without a method', [h('2', 'id6'), body({ request: { args: {} } })], 'id6'],
-  ['an unreadable frame after a message', [h('2', 'id7'), JSON.stringify({ topic: 'nobody-here', server: '', request: { method: 'ping', args: {} }, context: {} }), 'extra'], 'id7'],
+  [
+    'an unreadable frame after a message',
+    [
+      h('2', 'id7'),
+      JSON.stringify({ topic: 'nobody-here', server: '', request: { method: 'ping', args: {} }, context: {} }),
+      'extra',
+    ],
+    'id7',
+  ],
 ];
 
 describe('zmq: malformed frames', () => {
@@ -81,18 +90,30 @@ describe('zmq: malformed frames', () => {
     await fake.bind('tcp://127.0.0.1:*');
     const port = /:(\d+)$/.exec(fake.lastEndpoint!)![1]!;
     const logger = recordingLogger();
-    const t = await getRpcTransport({ url: `zmq+static:///?rpc_zmq_bind_address=127.0.0.1&ringfile=${encodeURIComponent(await ringFile(port))}`, logger });
+    const t = await getRpcTransport({
+      url: `zmq+static:///?rpc_zmq_bind_address=127.0.0.1&ringfile=${encodeURIComponent(await ringFile(port))}`,
+      logger,
+    });
     open.push(t);
     // The fake server acknowledges, then answers with every kind of garbage.
     void (async () => {
       for await (const [identity, header] of fake) {
         const id = header!.toString().split(' ')[2]!;
-        for (const frames of [[h('6', id)], ['bogus'], [h('5', id), '{not json'], [h('5', id), '[1,2]'], [h('0', id)], [`oz/0 5 ${id}`, '{"response": 1}']]) {
+        for (const frames of [
+          [h('6', id)],
+          ['bogus'],
+          [h('5', id), '{not json'],
+          [h('5', id), '[1,2]'],
+          [h('0', id)],
+          [`oz/0 5 ${id}`, '{"response": 1}'],
+        ]) {
           await fake.send([identity!, ...frames]);
         }
       }
     })().catch(() => undefined);
-    const err = await getRpcClient(t, { topic: 'anything' }, { timeout: 1 }).call({}, 'ping').catch((e: unknown) => e);
+    const err = await getRpcClient(t, { topic: 'anything' }, { timeout: 1 })
+      .call({}, 'ping')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MessagingTimeout);
     expect(logger.lines.filter((l) => l.startsWith('Dropping a malformed message')).length).toBe(5);
   });

@@ -47,19 +47,30 @@ export class Peer {
     private readonly events: PeerEvents,
     private readonly logger: Logger,
   ) {
-    this.socket = new Dealer({ routingId: `oz-${randomUUID()}`, immediate: true, linger: options.lingerMs, sendTimeout: options.connectTimeoutMs, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+    this.socket = new Dealer({
+      routingId: `oz-${randomUUID()}`,
+      immediate: true,
+      linger: options.lingerMs,
+      sendTimeout: options.connectTimeoutMs,
+      sendHighWaterMark: 0,
+      receiveHighWaterMark: 0,
+    });
     this.#connectTimeoutMs = options.connectTimeoutMs;
     // Nothing is handed to ZeroMQ before the connection is up (once handed over it cannot be taken
     // back): queued messages whose sender gave up meanwhile are dropped, not sent late.
-    this.#queue = new SendQueue(async (batch) => {
-      try {
-        await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat());
-        return undefined;
-      } catch (err) {
-        this.#down = true; // the connection dropped and did not come back within the send timeout
-        throw err;
-      }
-    }, 128, () => (this.#connected || this.#closed ? undefined : this.#untilConnected()));
+    this.#queue = new SendQueue(
+      async (batch) => {
+        try {
+          await this.socket.send(batch.length === 1 ? batch[0]! : batch.flat());
+          return undefined;
+        } catch (err) {
+          this.#down = true; // the connection dropped and did not come back within the send timeout
+          throw err;
+        }
+      },
+      128,
+      () => (this.#connected || this.#closed ? undefined : this.#untilConnected()),
+    );
     void this.#watch(); // first: the monitor must be attached before the connection can come up
     try {
       this.socket.connect(`tcp://${address}`);
@@ -96,7 +107,10 @@ export class Peer {
   /** Resolves on the next handshake; rejects (and marks the peer down) after the connect timeout. */
   #untilConnected(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`no connection to ${this.address} within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs);
+      const timer = setTimeout(
+        () => settle(new Error(`no connection to ${this.address} within ${this.#connectTimeoutMs} ms`)),
+        this.#connectTimeoutMs,
+      );
       const settle = (err?: Error) => {
         clearTimeout(timer);
         this.#onConnected = undefined;
@@ -144,7 +158,11 @@ export class Peer {
       for await (const frames of this.socket) {
         this.#down = false;
         const bad = eachMessage(frames, 0, this.#onMessage);
-        if (bad) this.logger.warn(`Dropping a malformed message from ${this.address}`, { err: bad.error, frames: bad.rest.length });
+        if (bad)
+          this.logger.warn(`Dropping a malformed message from ${this.address}`, {
+            err: bad.error,
+            frames: bad.rest.length,
+          });
       }
     } catch (err) {
       if (!this.#closed) this.logger.warn(`Receiving from ${this.address} failed`, { err });

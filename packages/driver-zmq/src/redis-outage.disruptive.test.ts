@@ -14,8 +14,25 @@ import { processPool, stopServer } from './__fixtures__/processes.js';
 
 const run = promisify(execFile);
 // zmq_target_update stays at its default (180 s): recovery must not wait for the periodic refresh.
-const URL_ = 'zmq+redis://127.0.0.1:6379/?rpc_zmq_bind_address=127.0.0.1&zmq_host_cache_ttl=0.2&rpc_ack_timeout_base=1&zmq_connect_timeout=0.5';
-const START_REDIS = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'];
+const URL_ =
+  'zmq+redis://127.0.0.1:6379/?rpc_zmq_bind_address=127.0.0.1&zmq_host_cache_ttl=0.2&rpc_ack_timeout_base=1&zmq_connect_timeout=0.5';
+const START_REDIS = [
+  '--daemonize',
+  'yes',
+  '--bind',
+  '127.0.0.1',
+  '-::1',
+  '--port',
+  '6379',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--dir',
+  '/var/lib/redis',
+  '--logfile',
+  '/var/log/redis/ci.log',
+];
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -59,7 +59,9 @@ export class Registrations {
       await this.matchmaker.register(target, member, listenerType, this.expireSeconds);
       this.#schedule(this.updateSeconds);
     } catch (err) {
-      this.logger.warn(`Could not register ${member} in the matchmaker; retrying every ${this.#retrySeconds()} s`, { err });
+      this.logger.warn(`Could not register ${member} in the matchmaker; retrying every ${this.#retrySeconds()} s`, {
+        err,
+      });
       this.#schedule(this.#retrySeconds());
     }
   }
@@ -82,9 +84,15 @@ export class Registrations {
           await this.matchmaker.register(other.target, other.member, other.listenerType, this.expireSeconds);
         }
       }
-    })().catch((err: unknown) => this.logger.warn('Could not unregister from the matchmaker; the entry will expire', { err }));
+    })().catch((err: unknown) =>
+      this.logger.warn('Could not unregister from the matchmaker; the entry will expire', { err }),
+    );
     // A server's stop does not wait for a frozen matchmaker (the work goes on in the background).
-    await within(work, CLOSE_WAIT_MS, () => this.logger.warn(`The matchmaker did not take the unregistration of ${member} within ${CLOSE_WAIT_MS} ms; it goes on in the background`));
+    await within(work, CLOSE_WAIT_MS, () =>
+      this.logger.warn(
+        `The matchmaker did not take the unregistration of ${member} within ${CLOSE_WAIT_MS} ms; it goes on in the background`,
+      ),
+    );
   }
 
   /** Refreshes in `seconds`, or sooner if a refresh is already due sooner. */
@@ -106,7 +114,8 @@ export class Registrations {
   async #refresh(): Promise<void> {
     if (this.#entries.size === 0 || this.#closed) return;
     try {
-      for (const e of this.#entries.values()) await this.matchmaker.register(e.target, e.member, e.listenerType, this.expireSeconds);
+      for (const e of this.#entries.values())
+        await this.matchmaker.register(e.target, e.member, e.listenerType, this.expireSeconds);
       this.#schedule(this.updateSeconds);
     } catch (err) {
       this.logger.warn('Matchmaker refresh failed; retrying', { err });
@@ -122,6 +131,12 @@ export class Registrations {
     this.#entries.clear();
     // In parallel, and for at most CLOSE_WAIT_MS: a frozen matchmaker would hold each for its command
     // timeout; entries left behind expire after zmq_target_expire.
-    await within(Promise.all(entries.map((e) => this.matchmaker.unregister(e.target, e.member, e.listenerType).catch(() => undefined))), CLOSE_WAIT_MS, () => undefined);
+    await within(
+      Promise.all(
+        entries.map((e) => this.matchmaker.unregister(e.target, e.member, e.listenerType).catch(() => undefined)),
+      ),
+      CLOSE_WAIT_MS,
+      () => undefined,
+    );
   }
 }

@@ -19,7 +19,8 @@ const pool = processPool(URL_);
 afterEach(() => pool.killAll());
 const server = (topic: string, name: string) => pool.server(topic, name);
 const client = () => pool.client();
-const settledAfter = (c: ClientProcess, id: string, t: number) => c.settled(id).filter((r) => Number(r['startedAt']) >= t);
+const settledAfter = (c: ClientProcess, id: string, t: number) =>
+  c.settled(id).filter((r) => Number(r['startedAt']) >= t);
 
 describe('zmq: servers that come and go (each in its own process)', () => {
   it('a server killed without unregistering is skipped, and its restarted successor is found without restarting the client', async () => {
@@ -29,14 +30,22 @@ describe('zmq: servers that come and go (each in its own process)', () => {
     expect(await c.batch(1, { topic, timeout: 10 })).toMatchObject({ ok: 1, byPid: { [first.pid]: 1 } });
 
     await killServer(first);
-    const mm = RedisMatchmaker.connect([{ host: REDIS.split(':')[0]!, port: Number(REDIS.split(':')[1]) }], 2000, silentLogger);
+    const mm = RedisMatchmaker.connect(
+      [{ host: REDIS.split(':')[0]!, port: Number(REDIS.split(':')[1]) }],
+      2000,
+      silentLogger,
+    );
     try {
       // The dead server's entry is still there (it could not unregister)...
       expect(await mm.getHosts(new Target({ topic }), 'ROUTER')).toContain(first.address);
       const second = await server(topic, 'a');
       expect(second.address).not.toBe(first.address);
       // ...yet every call and cast reaches the new process.
-      expect(await c.batch(10, { topic, timeout: 10 })).toMatchObject({ ok: 10, failed: 0, byPid: { [second.pid]: 10 } });
+      expect(await c.batch(10, { topic, timeout: 10 })).toMatchObject({
+        ok: 10,
+        failed: 0,
+        byPid: { [second.pid]: 10 },
+      });
       expect(await c.batch(10, { kind: 'cast', topic })).toMatchObject({ ok: 10, failed: 0 });
       await expect.poll(() => notes(second), { timeout: 5000 }).toBe(10);
 
@@ -53,7 +62,14 @@ describe('zmq: servers that come and go (each in its own process)', () => {
     const topic = uniq('vanish');
     const doomed = await server(topic, 'doomed');
     const c = await client();
-    const pending = c.batch(1, { topic, server: 'doomed', timeout: 30, callMonitorTimeout: 1, method: 'slow', args: { ms: 20_000 } });
+    const pending = c.batch(1, {
+      topic,
+      server: 'doomed',
+      timeout: 30,
+      callMonitorTimeout: 1,
+      method: 'slow',
+      args: { ms: 20_000 },
+    });
     await sleep(300);
     await killServer(doomed);
     const tally = await pending;
@@ -99,7 +115,9 @@ describe('zmq: servers that come and go (each in its own process)', () => {
 
     // Calls in flight on the killed server may fail (MessagingTimeout or MessageDeliveryFailure, by
     // their deadline: checked at exit); once the loss is seen (well within a second), none does.
-    expect(Object.keys(tally.errors).filter((e) => e !== 'MessagingTimeout' && e !== 'MessageDeliveryFailure')).toEqual([]);
+    expect(Object.keys(tally.errors).filter((e) => e !== 'MessagingTimeout' && e !== 'MessageDeliveryFailure')).toEqual(
+      [],
+    );
     const later = settledAfter(c, load.id, killedAt + 1000);
     expect(later.length).toBeGreaterThan(20);
     expect(later.filter((r) => r['ok'] !== true)).toEqual([]);
@@ -125,7 +143,9 @@ describe('zmq: servers that come and go (each in its own process)', () => {
 
     expect(tally.errors).toEqual({ MessagingTimeout: expect.any(Number) });
     // Every call that started while the server was stopped, and could not finish before it resumed, failed.
-    const stuck = c.settled(load.id).filter((r) => Number(r['startedAt']) >= stoppedAt + 50 && Number(r['startedAt']) + 2000 < resumedAt);
+    const stuck = c
+      .settled(load.id)
+      .filter((r) => Number(r['startedAt']) >= stoppedAt + 50 && Number(r['startedAt']) + 2000 < resumedAt);
     expect(stuck.length).toBeGreaterThan(0);
     expect(stuck.every((r) => r['ok'] === false && r['error'] === 'MessagingTimeout')).toBe(true);
     await c.exit();

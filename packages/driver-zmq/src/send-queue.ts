@@ -21,7 +21,12 @@ function currentTurn(): number {
 }
 
 export class SendQueue<M> {
-  #items: Array<{ message: M; resolve: (() => void) | undefined; reject: (err: Error) => void; live: (() => boolean) | undefined }> = [];
+  #items: Array<{
+    message: M;
+    resolve: (() => void) | undefined;
+    reject: (err: Error) => void;
+    live: (() => boolean) | undefined;
+  }> = [];
   #writing = false;
   /** The turn in which this queue last wrote a message at once. */
   #wroteIn = -1;
@@ -55,7 +60,12 @@ export class SendQueue<M> {
     this.#enqueue(message, undefined, onError, live);
   }
 
-  #enqueue(message: M, resolve: (() => void) | undefined, reject: (err: Error) => void, live: (() => boolean) | undefined): void {
+  #enqueue(
+    message: M,
+    resolve: (() => void) | undefined,
+    reject: (err: Error) => void,
+    live: (() => boolean) | undefined,
+  ): void {
     {
       this.#items.push({ message, resolve, reject, live });
       if (this.#writing) return;

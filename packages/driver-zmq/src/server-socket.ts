@@ -1,6 +1,14 @@
 import { Router } from 'zeromq';
 import { MalformedMessage, type Logger } from '@oslo-messaging/core';
-import { eachMessage, encodeAck, encodeNack, MessageType, peekMessageId, requestAt, type RequestFrames } from './frames.js';
+import {
+  eachMessage,
+  encodeAck,
+  encodeNack,
+  MessageType,
+  peekMessageId,
+  requestAt,
+  type RequestFrames,
+} from './frames.js';
 import type { LocalRoutes } from './local-routes.js';
 import { RecentIds } from '@oslo-messaging/core/spi';
 import { SendQueue } from './send-queue.js';
@@ -45,15 +53,25 @@ export class ServerSocket {
   ) {
     // mandatory: a reply to a caller that went away fails (and is logged) instead of vanishing;
     // handover: a caller reconnecting with its routing id takes over its old identity at once.
-    this.#router = new Router({ mandatory: true, handover: true, linger: lingerMs, sendTimeout: 1000, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+    this.#router = new Router({
+      mandatory: true,
+      handover: true,
+      linger: lingerMs,
+      sendTimeout: 1000,
+      sendHighWaterMark: 0,
+      receiveHighWaterMark: 0,
+    });
     this.#queue = new SendQueue((batch) => this.#write(batch));
   }
 
   /** Writes a batch as one multipart message per caller; a caller that went away fails only its own messages. */
-  async #write(batch: ReadonlyArray<{ identity: Buffer; frames: string[] }>): Promise<Array<Error | undefined> | undefined> {
+  async #write(
+    batch: ReadonlyArray<{ identity: Buffer; frames: string[] }>,
+  ): Promise<Array<Error | undefined> | undefined> {
     const first = batch[0]!.identity;
     let one = true;
-    for (let i = 1; i < batch.length && one; i++) one = batch[i]!.identity === first || batch[i]!.identity.equals(first);
+    for (let i = 1; i < batch.length && one; i++)
+      one = batch[i]!.identity === first || batch[i]!.identity.equals(first);
     if (one) {
       // Usually: every message of the batch goes to the same caller (one client process).
       const frames: Array<Buffer | string> = [first];
@@ -128,7 +146,9 @@ export class ServerSocket {
       this.logger.warn(`Server socket closed: dropping ${what}`);
       return Promise.resolve();
     }
-    return this.#queue.send({ identity, frames }).catch((err: unknown) => this.logger.warn(`The caller went away: dropping ${what}`, { err }));
+    return this.#queue
+      .send({ identity, frames })
+      .catch((err: unknown) => this.logger.warn(`The caller went away: dropping ${what}`, { err }));
   }
 
   /**
@@ -141,7 +161,9 @@ export class ServerSocket {
       this.logger.warn(`Server socket closed: dropping ${what} ${msgId}`);
       return RESOLVED;
     }
-    this.#queue.push({ identity, frames }, (err: Error) => this.logger.warn(`The caller went away: dropping ${what} ${msgId}`, { err }));
+    this.#queue.push({ identity, frames }, (err: Error) =>
+      this.logger.warn(`The caller went away: dropping ${what} ${msgId}`, { err }),
+    );
     return RESOLVED;
   }
 
@@ -158,7 +180,8 @@ export class ServerSocket {
       this.#unackedCalls.delete(msgId);
       void this.sendTo(identity, encodeAck(msgId), 'an ACK');
     }
-    if (this.#unackedCalls.size > 0 && !this.#closed) this.#ackTimer = setTimeout(() => this.#sendDueCallAcks(), CALL_ACK_DELAY_MS);
+    if (this.#unackedCalls.size > 0 && !this.#closed)
+      this.#ackTimer = setTimeout(() => this.#sendDueCallAcks(), CALL_ACK_DELAY_MS);
   }
 
   async #receive(): Promise<void> {
@@ -206,7 +229,10 @@ export class ServerSocket {
       try {
         e.deliver(request, identity);
       } catch (err) {
-        this.logger.error('Failed to deliver a message', { err, type: request.type === MessageType.CALL ? 'call' : request.type });
+        this.logger.error('Failed to deliver a message', {
+          err,
+          type: request.type === MessageType.CALL ? 'call' : request.type,
+        });
       }
     }
   }
@@ -214,7 +240,8 @@ export class ServerSocket {
   #refuseMalformed(identity: Buffer, frames: readonly Buffer[], err: unknown): void {
     this.logger.error('Dropping a malformed ZeroMQ request', { err });
     const msgId = peekMessageId(frames);
-    if (err instanceof MalformedMessage && msgId) void this.sendTo(identity, encodeNack(msgId, `malformed: ${err.message}`), 'a NACK');
+    if (err instanceof MalformedMessage && msgId)
+      void this.sendTo(identity, encodeNack(msgId, `malformed: ${err.message}`), 'a NACK');
   }
 
   close(): void {

@@ -41,8 +41,14 @@ describe('BoundedExecutor', () => {
   it('shutdown waits for running and queued tasks, then refuses new ones', async () => {
     const ex = new BoundedExecutor(1);
     const done: number[] = [];
-    void ex.submit(async () => { await tick(); done.push(1); });
-    void ex.submit(async () => { await tick(); done.push(2); });
+    void ex.submit(async () => {
+      await tick();
+      done.push(1);
+    });
+    void ex.submit(async () => {
+      await tick();
+      done.push(2);
+    });
     await ex.shutdown();
     expect(done).toEqual([1, 2]);
     await expect(ex.submit(async () => {})).rejects.toThrow(/shut down/);
@@ -50,9 +56,13 @@ describe('BoundedExecutor', () => {
 
   it('a failing task neither rejects submit nor blocks the queue', async () => {
     const ex = new BoundedExecutor(1);
-    await ex.submit(async () => { throw new Error('boom'); });
+    await ex.submit(async () => {
+      throw new Error('boom');
+    });
     let ran = false;
-    await ex.submit(async () => { ran = true; });
+    await ex.submit(async () => {
+      ran = true;
+    });
     await ex.shutdown();
     expect(ran).toBe(true);
   });

@@ -24,7 +24,8 @@ export class BoundedExecutor implements Executor {
   };
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`executor pool size must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`executor pool size must be a positive integer, got ${limit}`);
     this.#limit = limit;
   }
 

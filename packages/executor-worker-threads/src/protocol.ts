@@ -11,4 +11,6 @@ export interface TaskMessage {
 }
 
 /** Worker → main thread. */
-export type ResultMessage = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly failure: Failure };
+export type ResultMessage =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly failure: Failure };

@@ -56,7 +56,8 @@ export function workerEndpoint(spec: WorkerEndpointSpec): RpcEndpoint {
       if (prop in target || RESERVED.has(prop)) return target[prop];
       let fn = methods.get(prop);
       if (!fn) {
-        fn = (ctxt: unknown, args: unknown) => (spec.pool ?? defaultWorkerPool()).run(module, exportName, prop, ctxt, args);
+        fn = (ctxt: unknown, args: unknown) =>
+          (spec.pool ?? defaultWorkerPool()).run(module, exportName, prop, ctxt, args);
         methods.set(prop, fn);
       }
       return fn;

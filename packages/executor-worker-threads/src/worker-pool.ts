@@ -72,7 +72,8 @@ export class WorkerPool {
   /** Runs `method(ctxt, args)` of the endpoint `exportName` of `module` in a worker. */
   run(module: string, exportName: string, method: string, ctxt: unknown, args: unknown): Promise<unknown> {
     if (this.#closing) return Promise.reject(new MessagingException('The worker pool is closed'));
-    if (this.#queue.length >= this.queueLimit) return Promise.reject(new WorkerPoolFull(`The worker pool queue is full (${this.queueLimit} waiting)`));
+    if (this.#queue.length >= this.queueLimit)
+      return Promise.reject(new WorkerPoolFull(`The worker pool queue is full (${this.queueLimit} waiting)`));
     return new Promise((resolve, reject) => {
       this.#queue.push({ task: { id: this.#nextId++, module, exportName, method, ctxt, args }, resolve, reject });
       this.#dispatch();

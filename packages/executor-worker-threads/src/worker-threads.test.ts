@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRpcClient, getRpcServer, getRpcTransport, RemoteError, silentLogger, type Transport } from '@oslo-messaging/core';
+import {
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  RemoteError,
+  silentLogger,
+  type Transport,
+} from '@oslo-messaging/core';
 import { WorkerPool, WorkerPoolFull, workerEndpoint } from '@oslo-messaging/executor-worker-threads';
 
 const MODULE = new URL('./__fixtures__/heavy-endpoint.mjs', import.meta.url);

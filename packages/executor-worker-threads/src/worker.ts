@@ -39,7 +39,11 @@ parentPort!.on('message', (task: TaskMessage) => {
       parentPort!.postMessage(reply);
     } catch (err) {
       // The result could not be cloned (a function, a class instance with private state...).
-      parentPort!.postMessage({ id: task.id, ok: false, failure: toFailure(new TypeError(`Result of ${task.method} cannot be sent back: ${(err as Error).message}`)) } satisfies ResultMessage);
+      parentPort!.postMessage({
+        id: task.id,
+        ok: false,
+        failure: toFailure(new TypeError(`Result of ${task.method} cannot be sent back: ${(err as Error).message}`)),
+      } satisfies ResultMessage);
     }
   })();
 });

@@ -24,20 +24,36 @@ function hostPort(spec: string): { host: string; port: number } {
 function createRedis(context: MatchmakerContext): RedisMatchmaker {
   const o = context.options('matchmaker_redis', REDIS_OPTIONS);
   const fromUrl = context.url.hosts.filter((h) => h.hostname);
-  const instances = fromUrl.length > 0
-    ? fromUrl.map((h) => ({ host: h.hostname!, port: h.port ?? 6379, ...(h.password ?? o.password ? { password: h.password ?? o.password } : {}), ...(h.username ? { username: h.username } : {}) }))
-    : [{ host: o.host, port: o.port, ...(o.password ? { password: o.password } : {}) }];
+  const instances =
+    fromUrl.length > 0
+      ? fromUrl.map((h) => ({
+          host: h.hostname!,
+          port: h.port ?? 6379,
+          ...((h.password ?? o.password) ? { password: h.password ?? o.password } : {}),
+          ...(h.username ? { username: h.username } : {}),
+        }))
+      : [{ host: o.host, port: o.port, ...(o.password ? { password: o.password } : {}) }];
   return RedisMatchmaker.connect(instances, o.socket_timeout, context.logger);
 }
 
 function createSentinel(context: MatchmakerContext): RedisMatchmaker {
   const o = context.options('matchmaker_redis', REDIS_OPTIONS);
   const fromUrl = context.url.hosts.filter((h) => h.hostname);
-  const sentinels = fromUrl.length > 0 ? fromUrl.map((h) => ({ host: h.hostname!, port: h.port ?? 26379 })) : o.sentinel_hosts.map(hostPort);
-  if (sentinels.length === 0) throw new ConfigurationError('The sentinel matchmaker needs sentinel hosts: zmq+sentinel://host:26379/<group> or [matchmaker_redis] sentinel_hosts');
+  const sentinels =
+    fromUrl.length > 0
+      ? fromUrl.map((h) => ({ host: h.hostname!, port: h.port ?? 26379 }))
+      : o.sentinel_hosts.map(hostPort);
+  if (sentinels.length === 0)
+    throw new ConfigurationError(
+      'The sentinel matchmaker needs sentinel hosts: zmq+sentinel://host:26379/<group> or [matchmaker_redis] sentinel_hosts',
+    );
   const password = fromUrl.find((h) => h.password)?.password ?? o.password;
   const name = context.url.virtualHost || o.sentinel_group_name;
-  return RedisMatchmaker.connect([{ sentinels, name, ...(password ? { password } : {}) }], o.socket_timeout, context.logger);
+  return RedisMatchmaker.connect(
+    [{ sentinels, name, ...(password ? { password } : {}) }],
+    o.socket_timeout,
+    context.logger,
+  );
 }
 
 /** The `redis` matchmaker plugin. */

@@ -15,7 +15,11 @@ import { RedisMatchmaker } from './redis-matchmaker.js';
 const HOST = '127.0.0.1';
 const PORT = 6379;
 const uniq = (p: string) => `${p}_${randomUUID().slice(0, 8)}`;
-const context = (url: string): MatchmakerContext => ({ url: TransportURL.parse(url), logger: silentLogger, options: (group, schema) => Object.fromEntries(Object.entries(schema).map(([k, s]) => [k, s.default])) as never });
+const context = (url: string): MatchmakerContext => ({
+  url: TransportURL.parse(url),
+  logger: silentLogger,
+  options: (group, schema) => Object.fromEntries(Object.entries(schema).map(([k, s]) => [k, s.default])) as never,
+});
 
 describe('RedisMatchmaker', () => {
   const mm = RedisMatchmaker.connect([{ host: HOST, port: PORT }], 2000, silentLogger);
@@ -49,7 +53,14 @@ describe('RedisMatchmaker', () => {
 
   it('writes go to every reachable instance; one instance down is tolerated, all down is a TransportDriverError', async () => {
     const topic = uniq('multi');
-    const two = RedisMatchmaker.connect([{ host: HOST, port: 1 }, { host: HOST, port: PORT }], 500, silentLogger);
+    const two = RedisMatchmaker.connect(
+      [
+        { host: HOST, port: 1 },
+        { host: HOST, port: PORT },
+      ],
+      500,
+      silentLogger,
+    );
     try {
       await two.register(new Target({ topic }), '10.3.3.3:5000', 'ROUTER', 30);
       expect(await two.getHosts(new Target({ topic }), 'ROUTER')).toEqual(['10.3.3.3:5000']);
@@ -58,7 +69,9 @@ describe('RedisMatchmaker', () => {
     }
     const none = RedisMatchmaker.connect([{ host: HOST, port: 1 }], 300, silentLogger);
     try {
-      await expect(none.register(new Target({ topic }), 'x:1', 'ROUTER', 30)).rejects.toBeInstanceOf(TransportDriverError);
+      await expect(none.register(new Target({ topic }), 'x:1', 'ROUTER', 30)).rejects.toBeInstanceOf(
+        TransportDriverError,
+      );
       await expect(none.getHosts(new Target({ topic }), 'ROUTER')).rejects.toBeInstanceOf(TransportDriverError);
     } finally {
       await none.close();
@@ -84,11 +97,18 @@ describe('sentinel matchmaker', () => {
   it('finds the master of its group through Redis Sentinel', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oslo-sentinel-'));
     const port = 26_000 + Math.floor(Math.random() * 999);
-    writeFileSync(join(dir, 'sentinel.conf'), `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor oslo-test ${HOST} ${PORT} 1\n`);
+    writeFileSync(
+      join(dir, 'sentinel.conf'),
+      `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor oslo-test ${HOST} ${PORT} 1\n`,
+    );
     sentinel = spawn('redis-server', [join(dir, 'sentinel.conf'), '--sentinel'], { stdio: 'ignore' });
     const probe = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => 100 });
     probe.on('error', () => undefined);
-    await expect.poll(async () => (await probe.call('SENTINEL', 'get-master-addr-by-name', 'oslo-test').catch(() => null)), { timeout: 10_000 }).toEqual([HOST, String(PORT)]);
+    await expect
+      .poll(async () => await probe.call('SENTINEL', 'get-master-addr-by-name', 'oslo-test').catch(() => null), {
+        timeout: 10_000,
+      })
+      .toEqual([HOST, String(PORT)]);
     probe.disconnect();
 
     const topic = uniq('sentinel');

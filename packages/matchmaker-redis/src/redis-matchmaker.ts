@@ -76,19 +76,27 @@ export class RedisMatchmaker implements Matchmaker {
   #on<T>(instance: Instance, op: (c: Redis) => Promise<T>): Promise<T> {
     const { client } = instance;
     if (this.#closed) return Promise.reject(new Error('the matchmaker is closed'));
-    if (instance.wasReady && client.status !== 'ready') return Promise.reject(new Error(`not connected to Redis (${client.status})`));
+    if (instance.wasReady && client.status !== 'ready')
+      return Promise.reject(new Error(`not connected to Redis (${client.status})`));
     return op(client);
   }
 
   async #write(what: string, op: (c: Redis) => Promise<unknown>): Promise<void> {
     const results = await Promise.allSettled(this.#instances.map((i) => this.#on(i, op)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length === results.length) throw new TransportDriverError(`Redis matchmaker: ${what} failed on every instance: ${(failed[0]!.reason as Error).message}`, { cause: failed[0]!.reason });
-    for (const f of failed) this.logger.warn(`Redis matchmaker: ${what} failed on one instance`, { err: (f.reason as Error).message });
+    if (failed.length === results.length)
+      throw new TransportDriverError(
+        `Redis matchmaker: ${what} failed on every instance: ${(failed[0]!.reason as Error).message}`,
+        { cause: failed[0]!.reason },
+      );
+    for (const f of failed)
+      this.logger.warn(`Redis matchmaker: ${what} failed on one instance`, { err: (f.reason as Error).message });
   }
 
   async #read<T>(op: (c: Redis) => Promise<T>): Promise<T> {
-    const ordered = [...this.#instances].sort((a, b) => Number(b.client.status === 'ready') - Number(a.client.status === 'ready'));
+    const ordered = [...this.#instances].sort(
+      (a, b) => Number(b.client.status === 'ready') - Number(a.client.status === 'ready'),
+    );
     let last: unknown;
     for (const i of ordered) {
       try {
@@ -97,7 +105,9 @@ export class RedisMatchmaker implements Matchmaker {
         last = err;
       }
     }
-    throw new TransportDriverError(`Redis matchmaker: no instance answered: ${(last as Error).message}`, { cause: last });
+    throw new TransportDriverError(`Redis matchmaker: no instance answered: ${(last as Error).message}`, {
+      cause: last,
+    });
   }
 
   static #registration(c: Redis, r: Registered): Promise<unknown> {
@@ -116,7 +126,9 @@ export class RedisMatchmaker implements Matchmaker {
       for (const r of entries) await this.#on(instance, (c) => RedisMatchmaker.#registration(c, r));
       this.logger.debug(`Redis matchmaker: re-announced ${entries.length} registration(s) on connecting`);
     } catch (err) {
-      this.logger.warn('Redis matchmaker: could not re-announce after a reconnect; the periodic refresh will', { err: (err as Error).message });
+      this.logger.warn('Redis matchmaker: could not re-announce after a reconnect; the periodic refresh will', {
+        err: (err as Error).message,
+      });
     }
   }
 
@@ -167,16 +179,24 @@ export class RedisMatchmaker implements Matchmaker {
   async close(): Promise<void> {
     this.#closed = true;
     this.#registered.clear();
-    await Promise.all(this.#instances.map(async ({ client }) => {
-      if (client.status !== 'ready') {
-        client.disconnect();
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_WAIT_MS)));
-      await Promise.race([client.quit().then(() => undefined, () => undefined), late]);
-      clearTimeout(timer);
-      if ((client.status as string) !== 'end') client.disconnect();
-    }));
+    await Promise.all(
+      this.#instances.map(async ({ client }) => {
+        if (client.status !== 'ready') {
+          client.disconnect();
+          return;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_WAIT_MS)));
+        await Promise.race([
+          client.quit().then(
+            () => undefined,
+            () => undefined,
+          ),
+          late,
+        ]);
+        clearTimeout(timer);
+        if ((client.status as string) !== 'end') client.disconnect();
+      }),
+    );
   }
 }

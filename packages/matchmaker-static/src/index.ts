@@ -13,7 +13,11 @@ export type { Ring } from './ring-file.js';
 
 /** The `[matchmaker_ring]` options (oslo's name for the file-based matchmaker). */
 export const RING_OPTIONS = defineOptions({
-  ringfile: { type: 'string', default: '/etc/oslo/matchmaker_ring.json', help: 'JSON file mapping topics to host:port lists (see the README).' },
+  ringfile: {
+    type: 'string',
+    default: '/etc/oslo/matchmaker_ring.json',
+    help: 'JSON file mapping topics to host:port lists (see the README).',
+  },
 });
 
 /** The `static` matchmaker plugin. */

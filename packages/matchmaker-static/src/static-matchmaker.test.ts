@@ -45,9 +45,15 @@ describe('StaticMatchmaker', () => {
     expect(await mm.getHosts(new Target({ topic: 'compute' }), 'ROUTER')).toEqual(['10.0.0.1:9501', '10.0.0.2:9501']);
     expect(await mm.getHosts(new Target({ topic: 'compute', server: 'node9' }), 'ROUTER')).toEqual(['10.0.0.9:9501']);
     // An unknown server: the topic's processes (the one that lacks it refuses, and the client moves on).
-    expect(await mm.getHosts(new Target({ topic: 'compute', server: 'nodeX' }), 'ROUTER')).toEqual(['10.0.0.1:9501', '10.0.0.2:9501']);
+    expect(await mm.getHosts(new Target({ topic: 'compute', server: 'nodeX' }), 'ROUTER')).toEqual([
+      '10.0.0.1:9501',
+      '10.0.0.2:9501',
+    ]);
     expect(await mm.getHosts(new Target({ topic: 'scheduler', server: 's2' }), 'ROUTER')).toEqual(['10.0.0.4:9501']);
-    expect(await mm.getHostsFanout(new Target({ topic: 'scheduler' }), 'ROUTER')).toEqual(['10.0.0.3:9501', '10.0.0.4:9501']);
+    expect(await mm.getHostsFanout(new Target({ topic: 'scheduler' }), 'ROUTER')).toEqual([
+      '10.0.0.3:9501',
+      '10.0.0.4:9501',
+    ]);
     expect(await mm.getHosts(new Target({ topic: 'anything' }), 'ROUTER')).toEqual(['10.0.0.100:9500']);
     expect(await mm.getHosts(new Target({ topic: 'notifications.info' }), 'NOTIFY')).toEqual(['10.0.0.5:9502']);
   });

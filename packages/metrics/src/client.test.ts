@@ -17,7 +17,9 @@ interface UnixDgramServer {
   on(event: 'error', l: (e: Error) => void): void;
   close(): void;
 }
-const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(t: 'unix_dgram', l: (b: Buffer) => void): UnixDgramServer };
+const unix = createRequire(import.meta.url)('unix-dgram') as {
+  createSocket(t: 'unix_dgram', l: (b: Buffer) => void): UnixDgramServer;
+};
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -44,7 +46,20 @@ function receiver(path: string) {
     open = false;
   };
   cleanups.push(close);
-  return { raw, json: () => raw.map((r) => JSON.parse(r) as { module: string; name: string; action: { value: number | null; action: string }; labels: Record<string, unknown> }), close };
+  return {
+    raw,
+    json: () =>
+      raw.map(
+        (r) =>
+          JSON.parse(r) as {
+            module: string;
+            name: string;
+            action: { value: number | null; action: string };
+            labels: Record<string, unknown>;
+          },
+      ),
+    close,
+  };
 }
 
 function recordingLogger() {
@@ -55,7 +70,11 @@ function recordingLogger() {
 }
 
 function client(config: Record<string, string>, logger: Logger, closeTimeoutMs?: number) {
-  const c = new OsloMetricsClient(resolveMetricsOptions({ oslo_messaging_metrics: config }), { logger, connect: connectUnixDatagram, closeTimeoutMs });
+  const c = new OsloMetricsClient(resolveMetricsOptions({ oslo_messaging_metrics: config }), {
+    logger,
+    connect: connectUnixDatagram,
+    closeTimeoutMs,
+  });
   cleanups.push(() => c.close());
   return c;
 }
@@ -76,16 +95,33 @@ const invocation = (over: Partial<RpcClientInvocation> = {}): RpcClientInvocatio
   ...over,
 });
 
-const LABELS = { call_type: 'call', exchange: null, topic: 'compute', namespace: 'baseapi', version: '1.1', server: 'host-1', fanout: null, method: 'ping', timeout: null, process: 'nova-api' };
+const LABELS = {
+  call_type: 'call',
+  exchange: null,
+  topic: 'compute',
+  namespace: 'baseapi',
+  version: '1.1',
+  server: 'host-1',
+  fanout: null,
+  method: 'ping',
+  timeout: null,
+  process: 'nova-api',
+};
 
 describe('OsloMetricsClient over a real unix datagram socket', () => {
-  it('sends upstream\'s metrics, one JSON datagram each, in upstream\'s order, with its labels', async () => {
+  it("sends upstream's metrics, one JSON datagram each, in upstream's order, with its labels", async () => {
     const path = tempSocketPath();
     const rx = receiver(path);
     const { logger, lines } = recordingLogger();
     const c = client({ metrics_socket_file: path, metrics_process_name: 'nova-api' }, logger);
     c.clientInvocation(invocation())(undefined);
-    const fail = c.clientInvocation(invocation({ method: 'boom', callType: 'cast', target: new Target({ topic: 'compute', fanout: true, exchange: 'nova' }) }));
+    const fail = c.clientInvocation(
+      invocation({
+        method: 'boom',
+        callType: 'cast',
+        target: new Target({ topic: 'compute', fanout: true, exchange: 'nova' }),
+      }),
+    );
     class NoValidHost extends Error {}
     fail(new NoValidHost('none'));
     await until(() => rx.raw.length === 5, '5 datagrams');
@@ -102,10 +138,36 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
     expect(got[0]!.action.value).toBeNull();
     expect(got[1]!.action.value).toBeGreaterThanOrEqual(0);
     expect(got[1]!.action.value).toBeLessThan(1);
-    expect(got[4]!.labels).toEqual({ call_type: 'cast', exchange: 'nova', topic: 'compute', namespace: null, version: null, server: null, fanout: true, method: 'boom', timeout: null, exception: 'NoValidHost', process: 'nova-api' });
-    expect(Object.keys(got[4]!.labels)).toEqual(['call_type', 'exchange', 'topic', 'namespace', 'version', 'server', 'fanout', 'method', 'timeout', 'exception', 'process']);
+    expect(got[4]!.labels).toEqual({
+      call_type: 'cast',
+      exchange: 'nova',
+      topic: 'compute',
+      namespace: null,
+      version: null,
+      server: null,
+      fanout: true,
+      method: 'boom',
+      timeout: null,
+      exception: 'NoValidHost',
+      process: 'nova-api',
+    });
+    expect(Object.keys(got[4]!.labels)).toEqual([
+      'call_type',
+      'exchange',
+      'topic',
+      'namespace',
+      'version',
+      'server',
+      'fanout',
+      'method',
+      'timeout',
+      'exception',
+      'process',
+    ]);
     // The datagrams are exactly what Python writes: its separators, `null`, `true`.
-    expect(rx.raw[0]).toBe('{"module": "oslo_messaging", "name": "rpc_client_invocation_start_total", "action": {"value": null, "action": "inc"}, "labels": {"call_type": "call", "exchange": null, "topic": "compute", "namespace": "baseapi", "version": "1.1", "server": "host-1", "fanout": null, "method": "ping", "timeout": null, "process": "nova-api"}}');
+    expect(rx.raw[0]).toBe(
+      '{"module": "oslo_messaging", "name": "rpc_client_invocation_start_total", "action": {"value": null, "action": "inc"}, "labels": {"call_type": "call", "exchange": null, "topic": "compute", "namespace": "baseapi", "version": "1.1", "server": "host-1", "fanout": null, "method": "ping", "timeout": null, "process": "nova-api"}}',
+    );
     expect(lines).toEqual([]);
     expect(c.sent).toBe(5);
   });
@@ -120,12 +182,22 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
     await until(() => rx.raw.length === 3, '3 datagrams');
   });
 
-  it('reports every call and cast through core (discovered plugin, fake driver), with the target\'s labels', async () => {
+  it("reports every call and cast through core (discovered plugin, fake driver), with the target's labels", async () => {
     const path = tempSocketPath();
     const rx = receiver(path);
-    const config = { oslo_messaging_metrics: { metrics_enabled: 'true', metrics_socket_file: path, metrics_process_name: 'node-unit' } };
+    const config = {
+      oslo_messaging_metrics: { metrics_enabled: 'true', metrics_socket_file: path, metrics_process_name: 'node-unit' },
+    };
     const transport = await getRpcTransport({ url: 'fake://', config });
-    const server = getRpcServer(transport, { topic: 'unit', server: 's1' }, [{ target: { version: '1.0' }, echo: (_c: object, a: { v: number }) => a.v, fail: () => { throw new RangeError('no'); } }]);
+    const server = getRpcServer(transport, { topic: 'unit', server: 's1' }, [
+      {
+        target: { version: '1.0' },
+        echo: (_c: object, a: { v: number }) => a.v,
+        fail: () => {
+          throw new RangeError('no');
+        },
+      },
+    ]);
     await server.start();
     const rpc = getRpcClient(transport, { topic: 'unit', version: '1.0' });
     await expect(rpc.prepare({ timeout: 5 }).call({}, 'echo', { v: 7 })).resolves.toBe(7);
@@ -147,13 +219,21 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
       'rpc_client_invocation_start_total fail call',
       'rpc_client_exception_total fail call',
     ]);
-    expect(got[3]!.labels).toMatchObject({ topic: 'unit', version: '1.0', fanout: true, server: null, exchange: null, timeout: null, process: 'node-unit' });
+    expect(got[3]!.labels).toMatchObject({
+      topic: 'unit',
+      version: '1.0',
+      fanout: true,
+      server: null,
+      exchange: null,
+      timeout: null,
+      process: 'node-unit',
+    });
     expect(got[6]!.labels).toMatchObject({ server: 's1', fanout: null });
     expect(typeof got[7]!.labels['exception']).toBe('string');
     expect(got[7]!.labels['exception']).not.toBe('Exception');
   });
 
-  it('buffers metrics_buffer_size metrics and drops the rest with upstream\'s warning, never throwing', async () => {
+  it("buffers metrics_buffer_size metrics and drops the rest with upstream's warning, never throwing", async () => {
     const path = tempSocketPath();
     const { logger, lines } = recordingLogger();
     const c = client({ metrics_socket_file: path, metrics_buffer_size: '5' }, logger);
@@ -162,7 +242,9 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
     expect(c.pending).toBe(5);
     await until(() => lines.some(([l]) => l === 'warn'), 'the warning');
     const warn = lines.find(([l]) => l === 'warn')![1];
-    expect(warn).toMatch(/^tx queues is already full\(5\/5\)\. Fails to send the metrics\(\{"module": "oslo_messaging", "name": "rpc_client_invocation_start_total", .*"method": "m19".*\}\) and 14 more$/);
+    expect(warn).toMatch(
+      /^tx queues is already full\(5\/5\)\. Fails to send the metrics\(\{"module": "oslo_messaging", "name": "rpc_client_invocation_start_total", .*"method": "m19".*\}\) and 14 more$/,
+    );
     await until(() => lines.some(([l]) => l === 'error'), 'the send error');
     // The receiver comes: the 5 buffered metrics arrive with the next retry (every second), in order.
     const rx = receiver(path);
@@ -170,7 +252,7 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
     expect(rx.json().map((m) => m.labels['method'])).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   });
 
-  it('with the socket missing: nothing throws, it logs upstream\'s error and retries every second until the exporter is there', async () => {
+  it("with the socket missing: nothing throws, it logs upstream's error and retries every second until the exporter is there", async () => {
     const path = tempSocketPath();
     const { logger, lines } = recordingLogger();
     const c = client({ metrics_socket_file: path }, logger);
@@ -178,7 +260,9 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
     expect(() => settle(new Error('x'))).not.toThrow();
     await until(() => lines.filter(([l]) => l === 'error').length >= 2, 'two tries', 3000);
     const errors = lines.filter(([l]) => l === 'error').map(([, m]) => m);
-    expect(errors[0]).toBe(`Failed to send metrics: connect ENOENT ${path}: no such file or directory. Wait 1 second for next try.`);
+    expect(errors[0]).toBe(
+      `Failed to send metrics: connect ENOENT ${path}: no such file or directory. Wait 1 second for next try.`,
+    );
     const rx = receiver(path);
     await until(() => rx.raw.length === 2, 'the 2 metrics', 3000);
     expect(rx.json().map((m) => m.name)).toEqual(['rpc_client_invocation_start_total', 'rpc_client_exception_total']);
@@ -219,7 +303,11 @@ describe('OsloMetricsClient over a real unix datagram socket', () => {
   it('waits for a receiver whose queue is full (EAGAIN) instead of losing metrics', async () => {
     const path = tempSocketPath();
     // A Python receiver that reads nothing for 0.5 s: the kernel queue (net.unix.max_dgram_qlen) fills.
-    const py = spawn('/usr/bin/python3', ['-c', `
+    const py = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -233,7 +321,11 @@ try:
 except socket.timeout:
     pass
 print(n, flush=True)
-`, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+`,
+        path,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     cleanups.push(() => py.kill());
     let out = '';
     py.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -273,7 +365,10 @@ print(n, flush=True)
     const t0 = Date.now();
     await c.close();
     expect(Date.now() - t0).toBeLessThan(500);
-    expect(lines).toContainEqual(['warn', `Dropping 3 metrics at close: connect ENOENT ${path}: no such file or directory`]);
+    expect(lines).toContainEqual([
+      'warn',
+      `Dropping 3 metrics at close: connect ENOENT ${path}: no such file or directory`,
+    ]);
   });
 
   it('never keeps a Node.js process alive, even with metrics pending and no exporter', async () => {
@@ -286,7 +381,10 @@ print(n, flush=True)
       for (let i = 0; i < 10; i++) c.clientInvocation({ target: new Target({ topic: 't' }), method: 'm', callType: 'cast', timeout: undefined })(undefined);
     `;
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -295,7 +393,7 @@ print(n, flush=True)
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
-  it('a collector made with createOsloMetricsCollector resolves [oslo_messaging_metrics] with upstream\'s defaults', async () => {
+  it("a collector made with createOsloMetricsCollector resolves [oslo_messaging_metrics] with upstream's defaults", async () => {
     expect(resolveMetricsOptions({})).toEqual({
       metrics_enabled: false,
       metrics_buffer_size: 1000,
@@ -309,10 +407,20 @@ print(n, flush=True)
       connect: () => ({ send: (b) => (sent.push(b.toString()), 'sent'), onWritable: () => {}, close: () => {} }),
     });
     expect(plugin.name).toBe('oslo.metrics');
-    const c = await plugin.create({ config: { oslo_messaging_metrics: { metrics_process_name: 'from-config' } }, logger: recordingLogger().logger });
+    const c = await plugin.create({
+      config: { oslo_messaging_metrics: { metrics_process_name: 'from-config' } },
+      logger: recordingLogger().logger,
+    });
     c.clientInvocation(invocation());
     await c.close();
     expect(JSON.parse(sent[0]!).labels.process).toBe('from-code');
-    await expect(Promise.resolve().then(() => createOsloMetricsCollector().create({ config: { oslo_messaging_metrics: { metrics_buffer_size: 'many' } }, logger: recordingLogger().logger }))).rejects.toThrow(/metrics_buffer_size/);
+    await expect(
+      Promise.resolve().then(() =>
+        createOsloMetricsCollector().create({
+          config: { oslo_messaging_metrics: { metrics_buffer_size: 'many' } },
+          logger: recordingLogger().logger,
+        }),
+      ),
+    ).rejects.toThrow(/metrics_buffer_size/);
   });
 });

@@ -127,11 +127,19 @@ export class OsloMetricsClient implements MetricsCollector {
       if (settled) return;
       settled = true;
       if (error === undefined) {
-        this.#put(RPC_CLIENT_METRICS.seconds, { action: 'observe', value: (performance.now() - started) / 1000 }, labels);
+        this.#put(
+          RPC_CLIENT_METRICS.seconds,
+          { action: 'observe', value: (performance.now() - started) / 1000 },
+          labels,
+        );
         this.#put(RPC_CLIENT_METRICS.end, INC, labels);
       } else {
         const { process, ...rest } = labels;
-        this.#put(RPC_CLIENT_METRICS.exception, INC, { ...rest, exception: exceptionClassName(error), process: process ?? this.#process });
+        this.#put(RPC_CLIENT_METRICS.exception, INC, {
+          ...rest,
+          exception: exceptionClassName(error),
+          process: process ?? this.#process,
+        });
       }
     };
   }
@@ -247,7 +255,10 @@ export class OsloMetricsClient implements MetricsCollector {
         if (done || this.#closing) return;
         done = true;
         clearTimeout(this.#timer);
-        if (failed) this.#failed(new Error(`the receiver at ${this.#path} took nothing for ${CONGESTION_MS / 1000} s (its queue is full)`));
+        if (failed)
+          this.#failed(
+            new Error(`the receiver at ${this.#path} took nothing for ${CONGESTION_MS / 1000} s (its queue is full)`),
+          );
         else this.#schedule();
       };
       this.#socket?.onWritable(() => go(false));
@@ -260,7 +271,10 @@ export class OsloMetricsClient implements MetricsCollector {
   /** Upstream: log, sleep 1 s, and go on only while the stop time has not passed. */
   #failed(err: Error): void {
     this.#releaseSocket();
-    this.#logger.error(`Failed to send metrics: ${err.message}. Wait 1 second for next try.`, { err, metrics_socket_file: this.#path });
+    this.#logger.error(`Failed to send metrics: ${err.message}. Wait 1 second for next try.`, {
+      err,
+      metrics_socket_file: this.#path,
+    });
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closing) return;
@@ -289,18 +303,25 @@ export class OsloMetricsClient implements MetricsCollector {
         if (result === 'congestion') {
           const socket = this.#socket;
           const left = deadline - Date.now();
-          const writable = socket !== undefined && left > 0 && (await new Promise<boolean>((resolve) => {
-            const t = setTimeout(() => resolve(false), left);
-            socket.onWritable(() => {
-              clearTimeout(t);
-              resolve(true);
-            });
-          }));
+          const writable =
+            socket !== undefined &&
+            left > 0 &&
+            (await new Promise<boolean>((resolve) => {
+              const t = setTimeout(() => resolve(false), left);
+              socket.onWritable(() => {
+                clearTimeout(t);
+                resolve(true);
+              });
+            }));
           if (writable) continue;
-          this.#logger.warn(`Dropping ${this.pending} metrics at close: the receiver at ${this.#path} took nothing for ${this.#closeTimeoutMs / 1000} s`);
+          this.#logger.warn(
+            `Dropping ${this.pending} metrics at close: the receiver at ${this.#path} took nothing for ${this.#closeTimeoutMs / 1000} s`,
+          );
           return;
         }
-        this.#logger.warn(`Dropping ${this.pending} metrics at close: ${result.message}`, { metrics_socket_file: this.#path });
+        this.#logger.warn(`Dropping ${this.pending} metrics at close: ${result.message}`, {
+          metrics_socket_file: this.#path,
+        });
         return;
       }
     } finally {

@@ -36,14 +36,20 @@ export interface OsloMetricsCollectorOptions {
  * Makes an `oslo.metrics` collector plugin; register it explicitly with
  * `registry.register(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics', plugin)` (bundled applications, tests).
  */
-export function createOsloMetricsCollector(options: OsloMetricsCollectorOptions = {}): Branded<MetricsCollectorFactory> {
+export function createOsloMetricsCollector(
+  options: OsloMetricsCollectorOptions = {},
+): Branded<MetricsCollectorFactory> {
   return defineMetricsCollector({
     name: options.name ?? 'oslo.metrics',
     create: ({ config, logger }) => {
       const resolved = resolveMetricsOptions(config, options.options);
       // Fail at transport creation, not on the first call, when the native addon is missing.
       if (!options.connect) loadUnixDgram();
-      return new OsloMetricsClient(resolved, { logger, connect: options.connect ?? connectUnixDatagram, closeTimeoutMs: options.closeTimeoutMs });
+      return new OsloMetricsClient(resolved, {
+        logger,
+        connect: options.connect ?? connectUnixDatagram,
+        closeTimeoutMs: options.closeTimeoutMs,
+      });
     },
   });
 }

@@ -54,7 +54,7 @@ export function loadUnixDgram(): UnixDgram {
   } catch (err) {
     throw new Error(
       '@oslo-messaging/metrics needs the native addon of "unix-dgram" (unix datagram sockets), which is not built. ' +
-        'npm builds it when it may run that package\'s install script: approve it with `npm install-scripts approve unix-dgram` ' +
+        "npm builds it when it may run that package's install script: approve it with `npm install-scripts approve unix-dgram` " +
         '(or "allowScripts": { "unix-dgram": true } in your package.json), have g++, make and python3, then run `npm rebuild unix-dgram`. ' +
         `Cause: ${(err as Error).message}`,
       { cause: err },
@@ -66,7 +66,10 @@ export function loadUnixDgram(): UnixDgram {
 /** unix-dgram reports errors as `syscall -errno`: give them Node's usual `code` and message. */
 function systemError(err: Error & { code?: number | string }, syscall: string, path: string): Error & { code: string } {
   const errno = typeof err.code === 'number' ? err.code : Number(/-\d+/.exec(err.message)?.[0]);
-  const [code, text] = (Number.isInteger(errno) ? getSystemErrorMap().get(errno) : undefined) ?? [String(err.code ?? 'EIO'), err.message];
+  const [code, text] = (Number.isInteger(errno) ? getSystemErrorMap().get(errno) : undefined) ?? [
+    String(err.code ?? 'EIO'),
+    err.message,
+  ];
   const e = new Error(`${syscall} ${code} ${path}: ${text}`) as Error & { code: string; syscall: string; path: string };
   e.code = code;
   e.syscall = syscall;

@@ -9,7 +9,12 @@ import { defineNotifierDriver, type Branded, type NotifierDriverFactory } from '
 import { LogNotifierDriver, type NotificationLineWriter, type NotificationLogLevel } from './log-driver.js';
 
 export { LogNotifierDriver, DEFAULT_PRIORITY_LEVELS, LOGGER_BASE, formatNotificationLine } from './log-driver.js';
-export type { LogNotifierDriverOptions, NotificationLineWriter, NotificationLogLevel, NotificationLogRecord } from './log-driver.js';
+export type {
+  LogNotifierDriverOptions,
+  NotificationLineWriter,
+  NotificationLogLevel,
+  NotificationLogRecord,
+} from './log-driver.js';
 export { maskSecrets, maskPasswordInString, SECRET_KEY_FRAGMENTS, DEFAULT_SECRET } from './mask-passwords.js';
 
 /** Options of {@link createLogNotifierDriver}; all optional. */
@@ -34,7 +39,12 @@ export function createLogNotifierDriver(options: LogNotifierOptions = {}): Brand
   return defineNotifierDriver({
     name: options.name ?? 'log',
     create: (context) =>
-      new LogNotifierDriver({ logger: options.logger ?? context.logger, write: options.write, levels: options.levels, secret: options.secret }),
+      new LogNotifierDriver({
+        logger: options.logger ?? context.logger,
+        write: options.write,
+        levels: options.levels,
+        secret: options.secret,
+      }),
   });
 }
 

@@ -93,7 +93,12 @@ export class LogNotifierDriver implements NotifierDriver {
       await this.options.write(formatNotificationLine(record), record);
       return;
     }
-    const logger = typeof this.options.logger === 'function' ? this.options.logger(record.loggerName) : this.options.logger;
-    logger[record.level](record.message, { logger: record.loggerName, priority: record.priority, event_type: record.eventType });
+    const logger =
+      typeof this.options.logger === 'function' ? this.options.logger(record.loggerName) : this.options.logger;
+    logger[record.level](record.message, {
+      logger: record.loggerName,
+      priority: record.priority,
+      event_type: record.eventType,
+    });
   }
 }

@@ -24,13 +24,22 @@ describe('maskPasswordInString (oslo.utils mask_password)', () => {
 
 describe('maskSecrets (oslo.utils mask_dict_password)', () => {
   it('masks values under secret-looking keys, case-insensitively and anywhere in the key', () => {
-    expect(maskSecrets({ password: 'd81juxmEW_', user: 'admin', AuthToken: 5, db_secret: null, 'home-dir': '/home/admin' })).toEqual({
-      password: '***', user: 'admin', AuthToken: '***', db_secret: '***', 'home-dir': '/home/admin',
+    expect(
+      maskSecrets({ password: 'd81juxmEW_', user: 'admin', AuthToken: 5, db_secret: null, 'home-dir': '/home/admin' }),
+    ).toEqual({
+      password: '***',
+      user: 'admin',
+      AuthToken: '***',
+      db_secret: '***',
+      'home-dir': '/home/admin',
     });
   });
 
   it('walks nested objects, even under a secret key (as oslo), and masks strings inside values', () => {
-    expect(maskSecrets({ password: { a: 1, token: 't' }, user: 'password=12' })).toEqual({ password: { a: 1, token: '***' }, user: 'password=***' });
+    expect(maskSecrets({ password: { a: 1, token: 't' }, user: 'password=12' })).toEqual({
+      password: { a: 1, token: '***' },
+      user: 'password=***',
+    });
   });
 
   it('walks arrays too (oslo leaves lists alone)', () => {

@@ -6,11 +6,39 @@
 
 /** Key fragments that mark a secret (oslo.utils' `_SANITIZE_KEYS`); matched case-insensitively anywhere in a key. */
 export const SECRET_KEY_FRAGMENTS: readonly string[] = [
-  'adminpass', 'admin_pass', 'password', 'admin_password', 'auth_token', 'new_pass', 'auth_password', 'secret_uuid',
-  'secret', 'sys_pswd', 'token', 'configdrive', 'chappassword', 'encrypted_key', 'private_key', 'fernetkey', 'sslkey',
-  'passphrase', 'cephclusterfsid', 'octaviaheartbeatkey', 'rabbitcookie', 'cephmanilaclientkey',
-  'pacemakerremoteauthkey', 'designaterndckey', 'cephadminkey', 'heatauthencryptionkey', 'cephclientkey',
-  'keystonecredential', 'barbicansimplecryptokek', 'cephrgwkey', 'swifthashsuffix', 'migrationsshkey', 'cephmdskey',
+  'adminpass',
+  'admin_pass',
+  'password',
+  'admin_password',
+  'auth_token',
+  'new_pass',
+  'auth_password',
+  'secret_uuid',
+  'secret',
+  'sys_pswd',
+  'token',
+  'configdrive',
+  'chappassword',
+  'encrypted_key',
+  'private_key',
+  'fernetkey',
+  'sslkey',
+  'passphrase',
+  'cephclusterfsid',
+  'octaviaheartbeatkey',
+  'rabbitcookie',
+  'cephmanilaclientkey',
+  'pacemakerremoteauthkey',
+  'designaterndckey',
+  'cephadminkey',
+  'heatauthencryptionkey',
+  'cephclientkey',
+  'keystonecredential',
+  'barbicansimplecryptokek',
+  'cephrgwkey',
+  'swifthashsuffix',
+  'migrationsshkey',
+  'cephmdskey',
   'cephmonkey',
 ];
 
@@ -53,7 +81,8 @@ export function maskPasswordInString(text: string, secret: string = DEFAULT_SECR
   for (const key of SECRET_KEY_FRAGMENTS) {
     if (!lower.includes(key)) continue;
     const { enclosed, bare } = patternsFor(key);
-    for (const re of enclosed) out = out.replace(re, (_m, before: string, after: string) => `${before}${secret}${after}`);
+    for (const re of enclosed)
+      out = out.replace(re, (_m, before: string, after: string) => `${before}${secret}${after}`);
     for (const re of bare) out = out.replace(re, (_m, before: string) => `${before}${secret}`);
   }
   return out;
@@ -88,7 +117,8 @@ export function maskSecrets<T>(value: T, secret: string = DEFAULT_SECRET): T {
       if (Array.isArray(v)) out = v.map(walk);
       else {
         const obj: Record<string, unknown> = {};
-        for (const [k, inner] of Object.entries(v)) obj[k] = isPlainObject(inner) ? walk(inner) : isSecretKey(k) ? secret : walk(inner);
+        for (const [k, inner] of Object.entries(v))
+          obj[k] = isPlainObject(inner) ? walk(inner) : isSecretKey(k) ? secret : walk(inner);
         out = obj;
       }
       seen.delete(v);

@@ -37,7 +37,13 @@ function notifierFor(transport: Transport, driver: 'messagingv2' | 'messaging', 
   const registry = new PluginRegistry();
   registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'messagingv2', messagingV2Driver);
   registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'messaging', messagingV1Driver);
-  return new Notifier(transport, { driver, topics, plugins: registry, publisherId: 'compute.host1', logger: silentLogger });
+  return new Notifier(transport, {
+    driver,
+    topics,
+    plugins: registry,
+    publisherId: 'compute.host1',
+    logger: silentLogger,
+  });
 }
 
 async function until(done: () => boolean, what: string): Promise<void> {
@@ -62,22 +68,39 @@ async function drainRaw(vhost: string, queue: string, count: number): Promise<st
 }
 
 describe('messaging notifier drivers over fake://', () => {
-  for (const [driver, version] of [['messagingv2', 2], ['messaging', 1]] as const) {
+  for (const [driver, version] of [
+    ['messagingv2', 2],
+    ['messaging', 1],
+  ] as const) {
     it(`${driver}: a listener on every topic receives each notification once per topic, by priority`, async () => {
       const vhost = `notif-${unique()}`;
       const transport = await transportOn(vhost);
       const topicA = `a_${unique()}`;
       const topicB = `b_${unique()}`;
       const received: Array<[string, string, string, string, unknown]> = [];
-      const endpoint = (priority: string) => (ctxt: unknown, publisherId: string, eventType: string, payload: unknown) => {
-        received.push([priority, publisherId, eventType, String((ctxt as Record<string, unknown>)['user_id']), payload]);
-      };
-      const server = getNotificationListener(transport, [{ topic: topicA }, { topic: topicB }], [{ info: endpoint('info'), error: endpoint('error') }]);
+      const endpoint =
+        (priority: string) => (ctxt: unknown, publisherId: string, eventType: string, payload: unknown) => {
+          received.push([
+            priority,
+            publisherId,
+            eventType,
+            String((ctxt as Record<string, unknown>)['user_id']),
+            payload,
+          ]);
+        };
+      const server = getNotificationListener(
+        transport,
+        [{ topic: topicA }, { topic: topicB }],
+        [{ info: endpoint('info'), error: endpoint('error') }],
+      );
       servers.push(server);
       await server.start();
 
       const notifier = notifierFor(transport, driver, [topicA, topicB]);
-      await notifier.info({ user_id: 'u1', auth_token: 'never-sent' }, 'compute.instance.create.end', { id: 1, version });
+      await notifier.info({ user_id: 'u1', auth_token: 'never-sent' }, 'compute.instance.create.end', {
+        id: 1,
+        version,
+      });
       await notifier.error({ user_id: 'u2' }, 'compute.instance.create.error', { id: 2 });
 
       await until(() => received.length >= 4, 'four notifications');
@@ -95,8 +118,12 @@ describe('messaging notifier drivers over fake://', () => {
     const transport = await transportOn(vhost);
     const v2topic = `v2_${unique()}`;
     const v1topic = `v1_${unique()}`;
-    await notifierFor(transport, 'messagingv2', [v2topic]).warn({ user_id: 'u', auth_token: 'tok' }, 'image.update', { size: 3 });
-    await notifierFor(transport, 'messaging', [v1topic]).warn({ user_id: 'u', auth_token: 'tok' }, 'image.update', { size: 3 });
+    await notifierFor(transport, 'messagingv2', [v2topic]).warn({ user_id: 'u', auth_token: 'tok' }, 'image.update', {
+      size: 3,
+    });
+    await notifierFor(transport, 'messaging', [v1topic]).warn({ user_id: 'u', auth_token: 'tok' }, 'image.update', {
+      size: 3,
+    });
 
     const [v2raw] = await drainRaw(vhost, `${v2topic}.warn`, 1);
     const [v1raw] = await drainRaw(vhost, `${v1topic}.warn`, 1);
@@ -107,7 +134,13 @@ describe('messaging notifier drivers over fake://', () => {
     const bare = JSON.parse(v1raw!) as Record<string, unknown>;
     expect(bare['oslo.version']).toBeUndefined();
     for (const body of [inner, bare]) {
-      expect(body).toMatchObject({ publisher_id: 'compute.host1', event_type: 'image.update', priority: 'WARN', payload: { size: 3 }, _context_user_id: 'u' });
+      expect(body).toMatchObject({
+        publisher_id: 'compute.host1',
+        event_type: 'image.update',
+        priority: 'WARN',
+        payload: { size: 3 },
+        _context_user_id: 'u',
+      });
       expect(body['_context_auth_token']).toBeUndefined();
       expect(typeof body['message_id']).toBe('string');
       expect(typeof body['_unique_id']).toBe('string');
@@ -120,8 +153,13 @@ describe('messaging notifier drivers over fake://', () => {
     const topic = `p_${unique()}`;
     const notifier = notifierFor(transport, 'messagingv2', [topic]);
     const calls = [
-      ['audit', notifier.audit], ['debug', notifier.debug], ['info', notifier.info], ['warn', notifier.warning],
-      ['error', notifier.error], ['critical', notifier.critical], ['sample', notifier.sample],
+      ['audit', notifier.audit],
+      ['debug', notifier.debug],
+      ['info', notifier.info],
+      ['warn', notifier.warning],
+      ['error', notifier.error],
+      ['critical', notifier.critical],
+      ['sample', notifier.sample],
     ] as const;
     for (const [, send] of calls) await send.call(notifier, {}, 'evt', {});
     for (const [priority] of calls) {

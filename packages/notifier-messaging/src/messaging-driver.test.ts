@@ -10,28 +10,63 @@ import {
   type Logger,
   type Target,
 } from '@oslo-messaging/core';
-import { ENTRY_POINT_GROUPS, readBrand, type NotificationMessage, type NotificationSender, type NotifierDriverContext } from '@oslo-messaging/core/spi';
+import {
+  ENTRY_POINT_GROUPS,
+  readBrand,
+  type NotificationMessage,
+  type NotificationSender,
+  type NotifierDriverContext,
+} from '@oslo-messaging/core/spi';
 import { MessagingNotifierDriver, messagingV1Driver, messagingV2Driver } from './index.js';
 
-interface Sent { topic: string | undefined; exchange: string | undefined; ctxt: Context; message: NotificationMessage; version: 1 | 2; retry: number | null | undefined }
+interface Sent {
+  topic: string | undefined;
+  exchange: string | undefined;
+  ctxt: Context;
+  message: NotificationMessage;
+  version: 1 | 2;
+  retry: number | null | undefined;
+}
 
 /** A NotificationSender that records sends and fails for the topics named in `failOn`. */
 function recordingSender(failOn: readonly string[] = []): NotificationSender & { sent: Sent[] } {
   const sent: Sent[] = [];
   return {
     sent,
-    async sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null) {
+    async sendNotification(
+      target: Target,
+      ctxt: Context,
+      message: NotificationMessage,
+      version: 1 | 2,
+      retry?: number | null,
+    ) {
       if (failOn.includes(target.topic ?? '')) throw new Error(`broker refused ${target.topic}`);
       sent.push({ topic: target.topic, exchange: target.exchange, ctxt, message, version, retry });
     },
   };
 }
 
-function contextWith(transport: NotificationSender | undefined, topics: readonly string[] = ['notifications']): NotifierDriverContext {
-  return { transport, topics, settings: {}, logger: silentLogger, loadDriver: () => Promise.reject(new Error('unused')) };
+function contextWith(
+  transport: NotificationSender | undefined,
+  topics: readonly string[] = ['notifications'],
+): NotifierDriverContext {
+  return {
+    transport,
+    topics,
+    settings: {},
+    logger: silentLogger,
+    loadDriver: () => Promise.reject(new Error('unused')),
+  };
 }
 
-const message: NotificationMessage = { message_id: 'm-1', publisher_id: 'compute.host1', event_type: 'compute.instance.create.end', priority: 'INFO', payload: { id: 1 }, timestamp: '2026-11-25 00:00:00' };
+const message: NotificationMessage = {
+  message_id: 'm-1',
+  publisher_id: 'compute.host1',
+  event_type: 'compute.instance.create.end',
+  priority: 'INFO',
+  payload: { id: 1 },
+  timestamp: '2026-11-25 00:00:00',
+};
 
 describe('messaging notifier drivers', () => {
   it('are branded for the notify drivers group as messagingv2 and messaging', () => {
@@ -56,7 +91,9 @@ describe('messaging notifier drivers', () => {
     const sender = recordingSender();
     const driver = await messagingV1Driver.create(contextWith(sender));
     await driver.notify({}, { ...message, priority: 'ERROR' }, 'ERROR', null);
-    expect(sender.sent.map(({ topic, version, retry }) => [topic, version, retry])).toEqual([['notifications.error', 1, null]]);
+    expect(sender.sent.map(({ topic, version, retry }) => [topic, version, retry])).toEqual([
+      ['notifications.error', 1, null],
+    ]);
   });
 
   it('sends nothing when there are no topics', async () => {
@@ -68,7 +105,10 @@ describe('messaging notifier drivers', () => {
   it('still tries every topic when one fails, then reports the failure as MessageDeliveryFailure', async () => {
     const sender = recordingSender(['a.warn']);
     const driver = new MessagingNotifierDriver(sender, ['a', 'b', 'c'], 2);
-    const err = await driver.notify({}, message, 'warn', 0).then(() => undefined, (e: unknown) => e);
+    const err = await driver.notify({}, message, 'warn', 0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(sender.sent.map((s) => s.topic)).toEqual(['b.warn', 'c.warn']);
     expect(err).toBeInstanceOf(MessageDeliveryFailure);
     expect((err as Error).message).toContain('a.warn: broker refused a.warn');
@@ -87,7 +127,9 @@ describe('messaging notifier drivers', () => {
     for (const plugin of [messagingV2Driver, messagingV1Driver]) {
       const attempt = async () => plugin.create(contextWith(undefined));
       await expect(attempt()).rejects.toBeInstanceOf(ConfigurationError);
-      await expect(attempt()).rejects.toThrow(new RegExp(`The ${plugin.name} notification driver publishes through a transport.*getNotificationTransport`));
+      await expect(attempt()).rejects.toThrow(
+        new RegExp(`The ${plugin.name} notification driver publishes through a transport.*getNotificationTransport`),
+      );
     }
   });
 });
@@ -106,6 +148,8 @@ describe('messaging notifier drivers end to end through Notifier', () => {
     await expect(notifier.info({}, 'e', {})).resolves.toBeUndefined();
     expect(logger.errors).toHaveLength(1);
     expect(logger.errors[0]![0]).toBe('Failed to load notification drivers');
-    expect(String((logger.errors[0]![1]?.['err'] as Error).message)).toContain('messagingv2 notification driver publishes through a transport');
+    expect(String((logger.errors[0]![1]?.['err'] as Error).message)).toContain(
+      'messagingv2 notification driver publishes through a transport',
+    );
   });
 });

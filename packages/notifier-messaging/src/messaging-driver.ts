@@ -18,19 +18,32 @@ export class MessagingNotifierDriver implements NotifierDriver {
     readonly version: NotificationFormatVersion,
   ) {}
 
-  async notify(ctxt: Context, message: NotificationMessage, priority: string, retry: number | null | undefined): Promise<void> {
+  async notify(
+    ctxt: Context,
+    message: NotificationMessage,
+    priority: string,
+    retry: number | null | undefined,
+  ): Promise<void> {
     const level = priority.toLowerCase();
     const failures: Array<{ topic: string; err: unknown }> = [];
     // One topic after the other, as oslo does: a blocked send (retry forever) holds the next ones back.
     for (const topic of this.topics) {
       try {
-        await this.transport.sendNotification(new Target({ topic: `${topic}.${level}` }), ctxt, message, this.version, retry);
+        await this.transport.sendNotification(
+          new Target({ topic: `${topic}.${level}` }),
+          ctxt,
+          message,
+          this.version,
+          retry,
+        );
       } catch (err) {
         failures.push({ topic, err });
       }
     }
     if (failures.length === 0) return;
-    const detail = failures.map(({ topic, err }) => `${topic}.${level}: ${err instanceof Error ? err.message : String(err)}`).join('; ');
+    const detail = failures
+      .map(({ topic, err }) => `${topic}.${level}: ${err instanceof Error ? err.message : String(err)}`)
+      .join('; ');
     throw new MessageDeliveryFailure(
       `Could not send notification ${String(message['event_type'])} (message_id ${String(message['message_id'])}) to ${detail}`,
       { cause: failures.length === 1 ? failures[0]!.err : new AggregateError(failures.map((f) => f.err)) },

@@ -25,7 +25,14 @@ describe('noop notifier driver', () => {
     };
     const driver = await noopNotifierDriver.create(context);
     expect(driver).toBeInstanceOf(NoopNotifierDriver);
-    await expect(driver.notify({}, { message_id: 'm', publisher_id: 'p', event_type: 'e', priority: 'INFO', payload: {}, timestamp: 't' }, 'info', -1)).resolves.toBeUndefined();
+    await expect(
+      driver.notify(
+        {},
+        { message_id: 'm', publisher_id: 'p', event_type: 'e', priority: 'INFO', payload: {}, timestamp: 't' },
+        'info',
+        -1,
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('end to end: a Notifier with driver noop is disabled, sends nothing and logs no problem', async () => {

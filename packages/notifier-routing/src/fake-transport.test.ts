@@ -52,15 +52,18 @@ function errorLogger(errors: string[]): Logger {
 }
 
 describe('routing over fake:// with discovered messaging drivers', () => {
-  it('routes by priority and event type to messagingv2 and messaging, which publish through the notifier\'s transport', async () => {
+  it("routes by priority and event type to messagingv2 and messaging, which publish through the notifier's transport", async () => {
     const file = join(dir, `routing-${unique()}.yaml`);
-    await writeFile(file, [
-      'alerts:',
-      '  messagingv2: {accepted_priorities: [ERROR, critical]}',
-      'compute:',
-      '  messaging: {accepted_events: ["compute.instance.*"]}',
-      '',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'alerts:',
+        '  messagingv2: {accepted_priorities: [ERROR, critical]}',
+        'compute:',
+        '  messaging: {accepted_events: ["compute.instance.*"]}',
+        '',
+      ].join('\n'),
+    );
     const topic = `routed_${unique()}`;
     const transport = await getNotificationTransport({
       url: `fake:///routing-${unique()}`,
@@ -70,15 +73,24 @@ describe('routing over fake:// with discovered messaging drivers', () => {
     open.push(transport);
 
     const received: Array<[string, string]> = [];
-    const record = (priority: string) => (_ctxt: unknown, _publisher: string, eventType: string) => void received.push([priority, eventType]);
-    const server = getNotificationListener(transport, [{ topic }], [{ info: record('info'), error: record('error'), critical: record('critical') }]);
+    const record = (priority: string) => (_ctxt: unknown, _publisher: string, eventType: string) =>
+      void received.push([priority, eventType]);
+    const server = getNotificationListener(
+      transport,
+      [{ topic }],
+      [{ info: record('info'), error: record('error'), critical: record('critical') }],
+    );
     servers.push(server);
     await server.start();
 
     const registry = new PluginRegistry();
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'routing', routingNotifierDriver);
     const errors: string[] = [];
-    const notifier = new Notifier(transport, { plugins: registry, publisherId: 'compute.host1', logger: errorLogger(errors) });
+    const notifier = new Notifier(transport, {
+      plugins: registry,
+      publisherId: 'compute.host1',
+      logger: errorLogger(errors),
+    });
     await notifier.info({}, 'compute.instance.create.end', {}); // compute group -> messaging
     await notifier.error({}, 'image.upload.error', {}); // alerts group -> messagingv2
     await notifier.critical({}, 'compute.instance.crash', {}); // both groups -> both drivers
@@ -113,6 +125,8 @@ describe('routing over fake:// with discovered messaging drivers', () => {
     await expect(notifier.error({}, 'x', {})).resolves.toBeUndefined();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('Failed to load notification drivers');
-    await expect(notifier.loadDrivers()).rejects.toThrow(new RegExp(`Invalid routing_config ${file.replace(/[/.]/g, '\\$&')}: not valid YAML`));
+    await expect(notifier.loadDrivers()).rejects.toThrow(
+      new RegExp(`Invalid routing_config ${file.replace(/[/.]/g, '\\$&')}: not valid YAML`),
+    );
   });
 });

@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 import { ConfigurationError } from '@oslo-messaging/core';
-import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
+import {
+  defineNotifierDriver,
+  type Branded,
+  type NotifierDriverContext,
+  type NotifierDriverFactory,
+} from '@oslo-messaging/core/spi';
 import {
   loadRoutingConfigFile,
   normalizeRoutingConfig,
@@ -17,7 +22,13 @@ import { RoutingNotifierDriver } from './routing-driver.js';
 
 export { RoutingNotifierDriver } from './routing-driver.js';
 export { loadRoutingConfigFile, normalizeRoutingConfig, parseRoutingConfig, selectDrivers } from './routing-config.js';
-export type { NormalizedRoutingConfig, RoutingConfig, RoutingConfigInput, RoutingRules, RoutingRulesInput } from './routing-config.js';
+export type {
+  NormalizedRoutingConfig,
+  RoutingConfig,
+  RoutingConfigInput,
+  RoutingRules,
+  RoutingRulesInput,
+} from './routing-config.js';
 export { fnmatch, fnmatchToRegExp } from './fnmatch.js';
 
 /** Options of {@link createRoutingNotifierDriver}: where the routes come from (default: `routing_config` of `[oslo_messaging_notifications]`). */
@@ -33,11 +44,17 @@ export interface RoutingNotifierOptions {
 function settingsFile(context: NotifierDriverContext): string | undefined {
   const value = context.settings['routing_config'] ?? context.settings['routingConfig'];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new ConfigurationError(`[oslo_messaging_notifications] routing_config must be a file path, got ${typeof value}`);
+  if (typeof value !== 'string')
+    throw new ConfigurationError(
+      `[oslo_messaging_notifications] routing_config must be a file path, got ${typeof value}`,
+    );
   return value;
 }
 
-async function routesFor(options: RoutingNotifierOptions, context: NotifierDriverContext): Promise<NormalizedRoutingConfig | undefined> {
+async function routesFor(
+  options: RoutingNotifierOptions,
+  context: NotifierDriverContext,
+): Promise<NormalizedRoutingConfig | undefined> {
   if (options.config !== undefined && options.file !== undefined) {
     throw new ConfigurationError('createRoutingNotifierDriver takes either config or file, not both');
   }

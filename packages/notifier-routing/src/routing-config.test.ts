@@ -49,17 +49,29 @@ describe('selectDrivers', () => {
 });
 
 describe('parseRoutingConfig / normalizeRoutingConfig', () => {
-  it('reads oslo\'s format into oslo\'s shape, priority patterns lower-cased', () => {
+  it("reads oslo's format into oslo's shape, priority patterns lower-cased", () => {
     expect(parseRoutingConfig(OSLO_EXAMPLE).config).toEqual({
-      group_1: { messaging: { accepted_priorities: ['info', 'warn', 'error'] }, log: { accepted_events: ['compute.instance.exists'] } },
-      group_2: { messaging: { accepted_events: ['compute.scheduler.run_instance.*'] }, test: { accepted_events: ['compute.*'], accepted_priorities: ['err*', 'critical'] }, noop: {} },
+      group_1: {
+        messaging: { accepted_priorities: ['info', 'warn', 'error'] },
+        log: { accepted_events: ['compute.instance.exists'] },
+      },
+      group_2: {
+        messaging: { accepted_events: ['compute.scheduler.run_instance.*'] },
+        test: { accepted_events: ['compute.*'], accepted_priorities: ['err*', 'critical'] },
+        noop: {},
+      },
     });
   });
 
   it('takes an empty document, a null group and camelCase keys in code; a lone string is one pattern', () => {
     expect(parseRoutingConfig('').config).toEqual({});
     expect(parseRoutingConfig('# only a comment\n').config).toEqual({});
-    expect(normalizeRoutingConfig({ g: null, h: { log: { acceptedEvents: ['a.*'], acceptedPriorities: 'INFO' as unknown as string[] } } }).config).toEqual({
+    expect(
+      normalizeRoutingConfig({
+        g: null,
+        h: { log: { acceptedEvents: ['a.*'], acceptedPriorities: 'INFO' as unknown as string[] } },
+      }).config,
+    ).toEqual({
       h: { log: { accepted_events: ['a.*'], accepted_priorities: ['info'] } },
     });
   });
@@ -79,7 +91,10 @@ describe('parseRoutingConfig / normalizeRoutingConfig', () => {
     ['just text', /the top level must be a mapping .* got string "just text"/],
     ['g: [log]', /group 'g' must be a mapping of driver names to rules, got a list/],
     ['g: {log: [x]}', /group 'g', driver 'log': rules must be a mapping/],
-    ['g: {log: {accepted_events: 3}}', /group 'g', driver 'log': accepted_events must be a list of patterns, got number 3/],
+    [
+      'g: {log: {accepted_events: 3}}',
+      /group 'g', driver 'log': accepted_events must be a list of patterns, got number 3/,
+    ],
     ['g: {log: {accepted_priorities: [{a: 1}]}}', /accepted_priorities\[0\] must be a pattern string, got a mapping/],
     ['g: {log: {accepted_events: ["[z-a]"]}}', /accepted_events\[0\] "\[z-a\]" is not a valid pattern/],
   ])('rejects %j with a ConfigurationError saying what is wrong', (text, message) => {
@@ -103,8 +118,12 @@ describe('loadRoutingConfigFile', () => {
       expect(Object.keys((await loadRoutingConfigFile(good)).config)).toEqual(['group_1', 'group_2']);
       const bad = join(dir, 'bad.yaml');
       await writeFile(bad, 'group_1:\n  log: {accepted_events: [x\n');
-      await expect(loadRoutingConfigFile(bad)).rejects.toThrow(new RegExp(`Invalid routing_config ${bad.replace(/[/.]/g, '\\$&')}: not valid YAML`));
-      await expect(loadRoutingConfigFile(join(dir, 'missing.yaml'))).rejects.toThrow(/Cannot read the notification routing_config file .*missing\.yaml: ENOENT/);
+      await expect(loadRoutingConfigFile(bad)).rejects.toThrow(
+        new RegExp(`Invalid routing_config ${bad.replace(/[/.]/g, '\\$&')}: not valid YAML`),
+      );
+      await expect(loadRoutingConfigFile(join(dir, 'missing.yaml'))).rejects.toThrow(
+        /Cannot read the notification routing_config file .*missing\.yaml: ENOENT/,
+      );
       await expect(loadRoutingConfigFile(join(dir, 'missing.yaml'))).rejects.toBeInstanceOf(ConfigurationError);
     } finally {
       await rm(dir, { recursive: true, force: true });

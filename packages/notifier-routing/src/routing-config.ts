@@ -52,7 +52,8 @@ function patternsOf(value: unknown, where: string, fail: (m: string) => never): 
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list)) fail(`${where} must be a list of patterns, got ${describe(value)}`);
   return list.map((p, i) => {
-    if (typeof p !== 'string' && typeof p !== 'number' && typeof p !== 'boolean') fail(`${where}[${i}] must be a pattern string, got ${describe(p)}`);
+    if (typeof p !== 'string' && typeof p !== 'number' && typeof p !== 'boolean')
+      fail(`${where}[${i}] must be a pattern string, got ${describe(p)}`);
     const pattern = String(p);
     try {
       fnmatchToRegExp(pattern);
@@ -77,19 +78,25 @@ export function normalizeRoutingConfig(raw: unknown, source = 'routing config'):
   const config: Record<string, Record<string, RoutingRules>> = {};
   for (const [group, drivers] of Object.entries(raw)) {
     if (drivers === null) continue;
-    if (!isMapping(drivers)) fail(`group '${group}' must be a mapping of driver names to rules, got ${describe(drivers)}`);
+    if (!isMapping(drivers))
+      fail(`group '${group}' must be a mapping of driver names to rules, got ${describe(drivers)}`);
     const routes: Record<string, RoutingRules> = {};
     for (const [driver, rules] of Object.entries(drivers as Record<string, unknown>)) {
       if (driver === 'routing') {
         warnings.push(`${source}: group '${group}' routes to the routing driver itself; ignored (as oslo does)`);
         continue;
       }
-      if (rules !== null && !isMapping(rules)) fail(`group '${group}', driver '${driver}': rules must be a mapping (accepted_events, accepted_priorities), got ${describe(rules)}`);
+      if (rules !== null && !isMapping(rules))
+        fail(
+          `group '${group}', driver '${driver}': rules must be a mapping (accepted_events, accepted_priorities), got ${describe(rules)}`,
+        );
       const out: { -readonly [K in keyof RoutingRules]: RoutingRules[K] } = {};
       for (const [key, value] of Object.entries((rules ?? {}) as Record<string, unknown>)) {
         const known = RULE_KEYS[key];
         if (!known) {
-          warnings.push(`${source}: group '${group}', driver '${driver}': unknown rule '${key}' ignored (known: accepted_events, accepted_priorities)`);
+          warnings.push(
+            `${source}: group '${group}', driver '${driver}': unknown rule '${key}' ignored (known: accepted_events, accepted_priorities)`,
+          );
           continue;
         }
         const patterns = patternsOf(value, `group '${group}', driver '${driver}': ${known}`, fail);
@@ -120,7 +127,10 @@ export async function loadRoutingConfigFile(path: string): Promise<NormalizedRou
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigurationError(`Cannot read the notification routing_config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigurationError(
+      `Cannot read the notification routing_config file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseRoutingConfig(text, `routing_config ${path}`);
 }

@@ -11,10 +11,22 @@ import {
   type LogFields,
   type Logger,
 } from '@oslo-messaging/core';
-import { ENTRY_POINT_GROUPS, defineNotifierDriver, readBrand, type NotificationMessage, type NotifierDriver, type NotifierDriverContext } from '@oslo-messaging/core/spi';
+import {
+  ENTRY_POINT_GROUPS,
+  defineNotifierDriver,
+  readBrand,
+  type NotificationMessage,
+  type NotifierDriver,
+  type NotifierDriverContext,
+} from '@oslo-messaging/core/spi';
 import { RoutingNotifierDriver, createRoutingNotifierDriver, routingNotifierDriver } from './index.js';
 
-interface Received { driver: string; eventType: unknown; priority: string; retry: number | null | undefined }
+interface Received {
+  driver: string;
+  eventType: unknown;
+  priority: string;
+  retry: number | null | undefined;
+}
 
 /** An in-test notifier driver plugin recording what it gets, and the context it was made with. */
 function recordingPlugin(name: string, received: Received[], contexts: NotifierDriverContext[] = [], fail = false) {
@@ -38,11 +50,22 @@ function recordingLogger(): Logger & { lines: Array<[string, string, LogFields |
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-function contextWith(loadDriver: (name: string) => Promise<NotifierDriver>, settings: Record<string, unknown> = {}, logger: Logger = silentLogger): NotifierDriverContext {
+function contextWith(
+  loadDriver: (name: string) => Promise<NotifierDriver>,
+  settings: Record<string, unknown> = {},
+  logger: Logger = silentLogger,
+): NotifierDriverContext {
   return { transport: undefined, topics: ['notifications'], settings, logger, loadDriver };
 }
 
-const msg = (eventType: string, priority = 'INFO'): NotificationMessage => ({ message_id: 'm', publisher_id: 'p', event_type: eventType, priority, payload: {}, timestamp: 't' });
+const msg = (eventType: string, priority = 'INFO'): NotificationMessage => ({
+  message_id: 'm',
+  publisher_id: 'p',
+  event_type: eventType,
+  priority,
+  payload: {},
+  timestamp: 't',
+});
 
 let dir: string;
 beforeAll(async () => {
@@ -63,8 +86,19 @@ describe('routing notifier driver', () => {
     const received: Received[] = [];
     const plugins = { a: recordingPlugin('a', received), b: recordingPlugin('b', received) };
     const driver = await createRoutingNotifierDriver({
-      config: { g1: { a: { accepted_priorities: ['error', 'critical'] } }, g2: { b: { accepted_events: ['compute.*'] } } },
-    }).create(contextWith(async (name) => plugins[name as 'a' | 'b'].create(contextWith(async () => { throw new Error('x'); }))));
+      config: {
+        g1: { a: { accepted_priorities: ['error', 'critical'] } },
+        g2: { b: { accepted_events: ['compute.*'] } },
+      },
+    }).create(
+      contextWith(async (name) =>
+        plugins[name as 'a' | 'b'].create(
+          contextWith(async () => {
+            throw new Error('x');
+          }),
+        ),
+      ),
+    );
     await driver.notify({}, msg('compute.create'), 'info', 5);
     await driver.notify({}, msg('image.update', 'ERROR'), 'error', null);
     await driver.notify({}, msg('compute.fail', 'CRITICAL'), 'critical', -1);
@@ -80,10 +114,16 @@ describe('routing notifier driver', () => {
   it('loads each target driver once, lazily, and only when first selected', async () => {
     const loads: string[] = [];
     const received: Received[] = [];
-    const driver = await createRoutingNotifierDriver({ config: 'g: {a: {accepted_events: [a.*]}, b: {accepted_events: [b.*]}}' }).create(
+    const driver = await createRoutingNotifierDriver({
+      config: 'g: {a: {accepted_events: [a.*]}, b: {accepted_events: [b.*]}}',
+    }).create(
       contextWith(async (name) => {
         loads.push(name);
-        return recordingPlugin(name, received).create(contextWith(async () => { throw new Error('x'); }));
+        return recordingPlugin(name, received).create(
+          contextWith(async () => {
+            throw new Error('x');
+          }),
+        );
       }),
     );
     expect(loads).toEqual([]);
@@ -98,19 +138,27 @@ describe('routing notifier driver', () => {
   it('reports a failing target as MessageDeliveryFailure after the others got the notification, and retries a failed load later', async () => {
     const received: Received[] = [];
     let attempts = 0;
-    const driver = await createRoutingNotifierDriver({ config: { g: { good: null, down: null, missing: null } } }).create(
+    const driver = await createRoutingNotifierDriver({
+      config: { g: { good: null, down: null, missing: null } },
+    }).create(
       contextWith(async (name) => {
         if (name === 'missing') {
           attempts += 1;
           throw new ConfigurationError('no such driver');
         }
-        return recordingPlugin(name, received, [], name === 'down').create(contextWith(async () => { throw new Error('x'); }));
+        return recordingPlugin(name, received, [], name === 'down').create(
+          contextWith(async () => {
+            throw new Error('x');
+          }),
+        );
       }),
     );
     const err = (await driver.notify({}, msg('e'), 'info', 0).catch((e: unknown) => e)) as Error;
     expect(received.map((r) => r.driver)).toEqual(['good']);
     expect(err).toBeInstanceOf(MessageDeliveryFailure);
-    expect(err.message).toBe("Routing 'e' notification failed for driver 'down': down is down; 'missing': no such driver");
+    expect(err.message).toBe(
+      "Routing 'e' notification failed for driver 'down': down is down; 'missing': no such driver",
+    );
     expect(err.cause).toBeInstanceOf(AggregateError);
     await driver.notify({}, msg('e'), 'info', 0).catch(() => undefined);
     expect(attempts).toBe(2);
@@ -122,21 +170,39 @@ describe('routing notifier driver', () => {
     await writeFile(fromSettings, 'g: {settings_driver: {}}\n');
     await writeFile(fromOption, 'g: {option_driver: {}}\n');
     const load = async () => ({ async notify() {} });
-    const a = (await routingNotifierDriver.create(contextWith(load, { routing_config: fromSettings }))) as RoutingNotifierDriver;
+    const a = (await routingNotifierDriver.create(
+      contextWith(load, { routing_config: fromSettings }),
+    )) as RoutingNotifierDriver;
     expect(a.driversFor('x', 'info')).toEqual(['settings_driver']);
-    const b = (await createRoutingNotifierDriver({ file: fromOption }).create(contextWith(load, { routing_config: fromSettings }))) as RoutingNotifierDriver;
+    const b = (await createRoutingNotifierDriver({ file: fromOption }).create(
+      contextWith(load, { routing_config: fromSettings }),
+    )) as RoutingNotifierDriver;
     expect(b.driversFor('x', 'info')).toEqual(['option_driver']);
   });
 
   it('without routes it warns once and drops everything; warnings from the file are logged', async () => {
     const logger = recordingLogger();
-    const driver = (await routingNotifierDriver.create(contextWith(async () => { throw new Error('must not load'); }, {}, logger))) as RoutingNotifierDriver;
+    const driver = (await routingNotifierDriver.create(
+      contextWith(
+        async () => {
+          throw new Error('must not load');
+        },
+        {},
+        logger,
+      ),
+    )) as RoutingNotifierDriver;
     await driver.notify({}, msg('e'), 'info', 0);
-    expect(logger.lines.filter(([l]) => l === 'warn').map(([, m]) => m)).toEqual(['The routing notification driver has no routing_config: every notification is dropped']);
+    expect(logger.lines.filter(([l]) => l === 'warn').map(([, m]) => m)).toEqual([
+      'The routing notification driver has no routing_config: every notification is dropped',
+    ]);
 
     const withWarnings = recordingLogger();
-    await createRoutingNotifierDriver({ config: 'g: {routing: {}, log: {}}' }).create(contextWith(async () => ({ async notify() {} }), {}, withWarnings));
-    expect(withWarnings.lines.filter(([l]) => l === 'warn').map(([, m]) => m)).toEqual([expect.stringMatching(/routes to the routing driver itself/)]);
+    await createRoutingNotifierDriver({ config: 'g: {routing: {}, log: {}}' }).create(
+      contextWith(async () => ({ async notify() {} }), {}, withWarnings),
+    );
+    expect(withWarnings.lines.filter(([l]) => l === 'warn').map(([, m]) => m)).toEqual([
+      expect.stringMatching(/routes to the routing driver itself/),
+    ]);
   });
 
   it('fails to load with a ConfigurationError for bad YAML, a missing file, both config and file, or a non-string setting', async () => {
@@ -151,7 +217,9 @@ describe('routing notifier driver', () => {
     ];
     const messages: string[] = [];
     for (const attempt of attempts) {
-      const err = (await Promise.resolve().then(attempt).catch((e: unknown) => e)) as Error;
+      const err = (await Promise.resolve()
+        .then(attempt)
+        .catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(ConfigurationError);
       messages.push(err.message);
     }
@@ -163,17 +231,30 @@ describe('routing notifier driver', () => {
 });
 
 describe('routing notifier driver end to end through Notifier', () => {
-  it('routes through drivers the notifier loads, each given the notifier\'s full context', async () => {
+  it("routes through drivers the notifier loads, each given the notifier's full context", async () => {
     const received: Received[] = [];
     const contexts: NotifierDriverContext[] = [];
     const registry = new PluginRegistry();
-    registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'routing', createRoutingNotifierDriver({
-      config: { errors: { pager: { accepted_priorities: ['error', 'critical'] } }, compute: { archive: { accepted_events: ['compute.*'] } } },
-    }));
+    registry.register(
+      ENTRY_POINT_GROUPS.notifyDrivers,
+      'routing',
+      createRoutingNotifierDriver({
+        config: {
+          errors: { pager: { accepted_priorities: ['error', 'critical'] } },
+          compute: { archive: { accepted_events: ['compute.*'] } },
+        },
+      }),
+    );
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'pager', recordingPlugin('pager', received, contexts));
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'archive', recordingPlugin('archive', received, contexts));
     const logger = recordingLogger();
-    const notifier = new Notifier(undefined, { driver: 'routing', plugins: registry, logger, topics: ['ops'], retry: 1 });
+    const notifier = new Notifier(undefined, {
+      driver: 'routing',
+      plugins: registry,
+      logger,
+      topics: ['ops'],
+      retry: 1,
+    });
     await notifier.info({}, 'compute.instance.create.end', {});
     await notifier.error({}, 'image.upload.error', {});
     await notifier.critical({}, 'compute.host.down', {});
@@ -183,19 +264,29 @@ describe('routing notifier driver end to end through Notifier', () => {
       ['pager', 'compute.host.down', 'critical', 1],
       ['archive', 'compute.host.down', 'critical', 1],
     ]);
-    expect(contexts.map((c) => [c.topics, typeof c.loadDriver, c.logger])).toEqual([[['ops'], 'function', logger], [['ops'], 'function', logger]]);
+    expect(contexts.map((c) => [c.topics, typeof c.loadDriver, c.logger])).toEqual([
+      [['ops'], 'function', logger],
+      [['ops'], 'function', logger],
+    ]);
     expect(logger.lines.filter(([l]) => l === 'error')).toEqual([]);
   });
 
   it('a target that fails is logged by the notifier, never thrown', async () => {
     const registry = new PluginRegistry();
-    registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'routing', createRoutingNotifierDriver({ config: { g: { broken: null } } }));
+    registry.register(
+      ENTRY_POINT_GROUPS.notifyDrivers,
+      'routing',
+      createRoutingNotifierDriver({ config: { g: { broken: null } } }),
+    );
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'broken', recordingPlugin('broken', [], [], true));
     const logger = recordingLogger();
     const notifier = new Notifier(undefined, { driver: 'routing', plugins: registry, logger });
     await expect(notifier.warn({}, 'e', {})).resolves.toBeUndefined();
     expect(logger.lines.filter(([l]) => l === 'error').map(([, m, f]) => [m, f?.['driver']])).toEqual([
-      ["Problem 'Routing 'e' notification failed for driver 'broken': broken is down' attempting to send to notification system", 'routing'],
+      [
+        "Problem 'Routing 'e' notification failed for driver 'broken': broken is down' attempting to send to notification system",
+        'routing',
+      ],
     ]);
   });
 });

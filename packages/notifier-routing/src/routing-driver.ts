@@ -32,19 +32,31 @@ export class RoutingNotifierDriver implements NotifierDriver {
     return loading;
   }
 
-  async notify(ctxt: Context, message: NotificationMessage, priority: string, retry: number | null | undefined): Promise<void> {
+  async notify(
+    ctxt: Context,
+    message: NotificationMessage,
+    priority: string,
+    retry: number | null | undefined,
+  ): Promise<void> {
     const eventType = String(message['event_type'] ?? '');
     const names = this.driversFor(eventType, priority);
     const results = await Promise.allSettled(
       names.map(async (name) => {
-        this.logger.info(`Routing '${eventType}' notification to '${name}' driver`, { event_type: eventType, driver: name });
+        this.logger.info(`Routing '${eventType}' notification to '${name}' driver`, {
+          event_type: eventType,
+          driver: name,
+        });
         const driver = await this.#driver(name);
         await driver.notify(ctxt, message, priority, retry);
       }),
     );
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: names[i]!, err: r.reason as unknown }] : []));
+    const failures = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ name: names[i]!, err: r.reason as unknown }] : [],
+    );
     if (failures.length === 0) return;
-    const detail = failures.map(({ name, err }) => `'${name}': ${err instanceof Error ? err.message : String(err)}`).join('; ');
+    const detail = failures
+      .map(({ name, err }) => `'${name}': ${err instanceof Error ? err.message : String(err)}`)
+      .join('; ');
     throw new MessageDeliveryFailure(`Routing '${eventType}' notification failed for driver ${detail}`, {
       cause: failures.length === 1 ? failures[0]!.err : new AggregateError(failures.map((f) => f.err)),
     });

@@ -4,11 +4,21 @@
  *
  * @packageDocumentation
  */
-import { defineNotifierDriver, type Branded, type NotifierDriverContext, type NotifierDriverFactory } from '@oslo-messaging/core/spi';
+import {
+  defineNotifierDriver,
+  type Branded,
+  type NotifierDriverContext,
+  type NotifierDriverFactory,
+} from '@oslo-messaging/core/spi';
 import { defaultNotificationStore, NotificationStore } from './notification-store.js';
 import { TestNotifierDriver } from './test-driver.js';
 
-export { NotificationStore, defaultNotificationStore, getNotifications, resetNotifications } from './notification-store.js';
+export {
+  NotificationStore,
+  defaultNotificationStore,
+  getNotifications,
+  resetNotifications,
+} from './notification-store.js';
 export type { SentNotification } from './notification-store.js';
 export { TestNotifierDriver } from './test-driver.js';
 
@@ -47,4 +57,6 @@ export function createTestNotifierDriver(options: TestNotifierDriverOptions = {}
  * The `test` notifier driver plugin (entry point `oslo.messaging.notify.drivers:test`); it records
  * into the process-wide store read by {@link getNotifications}.
  */
-export const testNotifierDriver: Branded<TestNotifierDriverFactory> = createTestNotifierDriver({ store: defaultNotificationStore });
+export const testNotifierDriver: Branded<TestNotifierDriverFactory> = createTestNotifierDriver({
+  store: defaultNotificationStore,
+});

@@ -17,7 +17,14 @@ const context: NotifierDriverContext = {
   logger: silentLogger,
   loadDriver: () => Promise.reject(new Error('must not load other drivers')),
 };
-const message = (eventType: string) => ({ message_id: 'm', publisher_id: 'p', event_type: eventType, priority: 'INFO', payload: { n: 1 }, timestamp: 't' });
+const message = (eventType: string) => ({
+  message_id: 'm',
+  publisher_id: 'p',
+  event_type: eventType,
+  priority: 'INFO',
+  payload: { n: 1 },
+  timestamp: 't',
+});
 
 afterEach(() => resetNotifications());
 
@@ -32,9 +39,14 @@ describe('test notifier driver', () => {
     const b = testNotifierDriver.create(context);
     await a.notify({ user_id: 'u' }, message('e.one'), 'info', -1);
     await b.notify({}, message('e.two'), 'error', 0);
-    expect(a.notifications).toEqual([{ ctxt: { user_id: 'u' }, message: message('e.one'), priority: 'info', retry: -1 }]);
+    expect(a.notifications).toEqual([
+      { ctxt: { user_id: 'u' }, message: message('e.one'), priority: 'info', retry: -1 },
+    ]);
     expect(b.notifications.map((n) => n.message.event_type)).toEqual(['e.two']);
-    expect(getNotifications().map((n) => [n.message.event_type, n.priority, n.retry])).toEqual([['e.one', 'info', -1], ['e.two', 'error', 0]]);
+    expect(getNotifications().map((n) => [n.message.event_type, n.priority, n.retry])).toEqual([
+      ['e.one', 'info', -1],
+      ['e.two', 'error', 0],
+    ]);
   });
 
   it('resetNotifications clears the process-wide store; reset() clears one instance only', async () => {
@@ -77,13 +89,21 @@ describe('test notifier driver end to end through Notifier', () => {
   it('receives what the notifier emits: sanitized context, oslo message fields, lower-case priority, retry', async () => {
     const registry = new PluginRegistry();
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'test', testNotifierDriver);
-    const notifier = new Notifier(undefined, { driver: 'test', plugins: registry, logger: silentLogger, publisherId: 'compute.host1', retry: 2 });
+    const notifier = new Notifier(undefined, {
+      driver: 'test',
+      plugins: registry,
+      logger: silentLogger,
+      publisherId: 'compute.host1',
+      retry: 2,
+    });
     await notifier.info({ user_id: 'u', auth_token: 'secret-token' }, 'compute.instance.create.end', { id: 1 });
     await notifier.prepare({ publisherId: 'compute.host2' }).warn({}, 'compute.instance.delete.start', { id: 2 });
     await notifier.sample({}, 'metering', [1, 2]);
 
     const sent = getNotifications();
-    expect(sent.map((n) => [n.message.event_type, n.message.priority, n.priority, n.message.publisher_id, n.retry])).toEqual([
+    expect(
+      sent.map((n) => [n.message.event_type, n.message.priority, n.priority, n.message.publisher_id, n.retry]),
+    ).toEqual([
       ['compute.instance.create.end', 'INFO', 'info', 'compute.host1', 2],
       ['compute.instance.delete.start', 'WARN', 'warn', 'compute.host2', 2],
       ['metering', 'SAMPLE', 'sample', 'compute.host1', 2],
@@ -98,13 +118,15 @@ describe('test notifier driver end to end through Notifier', () => {
     expect((loaded!.driver as TestNotifierDriver).notifications).toHaveLength(3);
   });
 
-  it('an isolated plugin made by createTestNotifierDriver sees only its notifier\'s notifications', async () => {
+  it("an isolated plugin made by createTestNotifierDriver sees only its notifier's notifications", async () => {
     const plugin = createTestNotifierDriver();
     const registry = new PluginRegistry();
     registry.register(ENTRY_POINT_GROUPS.notifyDrivers, 'test', plugin);
     const notifier = new Notifier(undefined, { driver: 'test', plugins: registry, logger: silentLogger });
     await notifier.error({}, 'volume.attach.error', { reason: 'busy' });
-    expect(plugin.store.notifications.map((n) => [n.message.event_type, n.priority])).toEqual([['volume.attach.error', 'error']]);
+    expect(plugin.store.notifications.map((n) => [n.message.event_type, n.priority])).toEqual([
+      ['volume.attach.error', 'error'],
+    ]);
     expect(getNotifications()).toEqual([]);
   });
 });

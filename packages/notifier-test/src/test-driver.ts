@@ -22,7 +22,12 @@ export class TestNotifierDriver implements NotifierDriver {
     this.#own.reset();
   }
 
-  async notify(ctxt: Context, message: NotificationMessage, priority: string, retry: number | null | undefined): Promise<void> {
+  async notify(
+    ctxt: Context,
+    message: NotificationMessage,
+    priority: string,
+    retry: number | null | undefined,
+  ): Promise<void> {
     const sent: SentNotification = { ctxt, message, priority, retry };
     this.#own.record(sent);
     this.shared.record(sent);

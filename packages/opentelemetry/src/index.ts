@@ -5,6 +5,11 @@
  *
  * @packageDocumentation
  */
-export { OsloMessagingInstrumentation, TracedRPCClient, TracingSerializer, messagingSystem } from './instrumentation.js';
+export {
+  OsloMessagingInstrumentation,
+  TracedRPCClient,
+  TracingSerializer,
+  messagingSystem,
+} from './instrumentation.js';
 export type { InstrumentationOptions } from './instrumentation.js';
 export { injectTraceContext, extractTraceContext, TRACEPARENT_KEY, TRACESTATE_KEY } from './trace-context.js';

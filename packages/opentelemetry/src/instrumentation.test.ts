@@ -44,7 +44,18 @@ describe('OpenTelemetry instrumentation over the in-memory driver', () => {
   it('one trace spans client and server for a call, with messaging attributes and metrics', async () => {
     const transport = await getRpcTransport({ url: `fake:///otel-${Date.now()}`, logger: silentLogger });
     const target = new Target({ topic: 'traced', server: 'a' });
-    const server = getRpcServer(transport, target, inst.instrumentEndpoints(transport, target, [{ add: (_c: unknown, a: { x: number; y: number }) => a.x + a.y, fail: () => { throw new PythonErrors.ValueError('no'); } }]));
+    const server = getRpcServer(
+      transport,
+      target,
+      inst.instrumentEndpoints(transport, target, [
+        {
+          add: (_c: unknown, a: { x: number; y: number }) => a.x + a.y,
+          fail: () => {
+            throw new PythonErrors.ValueError('no');
+          },
+        },
+      ]),
+    );
     await server.start();
     const client = inst.instrumentClient(getRpcClient(transport, { topic: 'traced' }, { timeout: 5 }));
     expect(await client.call({ user_id: 'u' }, 'add', { x: 1, y: 2 })).toBe(3);
@@ -60,23 +71,42 @@ describe('OpenTelemetry instrumentation over the in-memory driver', () => {
     expect(serverSpan.kind).toBe(SpanKind.SERVER);
     expect(serverSpan.spanContext().traceId).toBe(clientSpan.spanContext().traceId);
     expect(serverSpan.parentSpanContext?.spanId).toBe(clientSpan.spanContext().spanId);
-    expect(clientSpan.attributes).toMatchObject({ 'messaging.system': 'fake', 'messaging.destination.name': 'traced', 'messaging.operation.name': 'call', 'rpc.method': 'add' });
+    expect(clientSpan.attributes).toMatchObject({
+      'messaging.system': 'fake',
+      'messaging.destination.name': 'traced',
+      'messaging.operation.name': 'call',
+      'rpc.method': 'add',
+    });
     const failed = spans.find((s) => s.name === 'call traced.a')!;
     expect(failed.status.code).toBe(2);
     expect(failed.attributes['error.type']).toBe('ValueError');
 
     const { resourceMetrics } = await reader.collect();
     const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
-    expect(names).toEqual(expect.arrayContaining(['oslo_messaging.client.requests', 'oslo_messaging.client.errors', 'oslo_messaging.client.duration', 'oslo_messaging.server.duration']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'oslo_messaging.client.requests',
+        'oslo_messaging.client.errors',
+        'oslo_messaging.client.duration',
+        'oslo_messaging.server.duration',
+      ]),
+    );
   });
 
   it('links a notification handler to the notifier span', async () => {
     const transport = await getNotificationTransport({ url: `fake:///otel-n-${Date.now()}`, logger: silentLogger });
     let handled!: () => void;
     const done = new Promise<void>((r) => (handled = r));
-    const listener = getNotificationListener(transport, [{ topic: 'notifications' }], inst.instrumentNotificationEndpoints([{ info: () => handled() }], 'fake'));
+    const listener = getNotificationListener(
+      transport,
+      [{ topic: 'notifications' }],
+      inst.instrumentNotificationEndpoints([{ info: () => handled() }], 'fake'),
+    );
     await listener.start();
-    const real = inst.instrumentNotifier(new Notifier(transport, { publisherId: 'p', topics: ['notifications'] }), transport);
+    const real = inst.instrumentNotifier(
+      new Notifier(transport, { publisherId: 'p', topics: ['notifications'] }),
+      transport,
+    );
     await real.info({ user_id: 'u' }, 'thing.happened', { n: 1 });
     await done;
     await listener.stop();

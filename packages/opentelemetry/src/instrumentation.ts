@@ -1,4 +1,16 @@
-import { metrics, SpanKind, SpanStatusCode, trace, context as otelContext, type Meter, type MeterProvider, type Tracer, type TracerProvider, type Span, type Attributes } from '@opentelemetry/api';
+import {
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  context as otelContext,
+  type Meter,
+  type MeterProvider,
+  type Tracer,
+  type TracerProvider,
+  type Span,
+  type Attributes,
+} from '@opentelemetry/api';
 import {
   NoOpSerializer,
   PRIORITIES,
@@ -67,15 +79,34 @@ export class OsloMessagingInstrumentation {
   constructor(options: InstrumentationOptions = {}) {
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(NAME, VERSION);
     this.meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(NAME, VERSION);
-    this.#calls = this.meter.createCounter('oslo_messaging.client.requests', { description: 'RPC calls and casts sent' });
-    this.#errors = this.meter.createCounter('oslo_messaging.client.errors', { description: 'RPC calls and casts that failed' });
-    this.#duration = this.meter.createHistogram('oslo_messaging.client.duration', { unit: 's', description: 'Duration of RPC calls and casts' });
-    this.#dispatches = this.meter.createCounter('oslo_messaging.server.dispatches', { description: 'Messages dispatched to endpoints' });
-    this.#dispatchDuration = this.meter.createHistogram('oslo_messaging.server.duration', { unit: 's', description: 'Duration of endpoint methods' });
+    this.#calls = this.meter.createCounter('oslo_messaging.client.requests', {
+      description: 'RPC calls and casts sent',
+    });
+    this.#errors = this.meter.createCounter('oslo_messaging.client.errors', {
+      description: 'RPC calls and casts that failed',
+    });
+    this.#duration = this.meter.createHistogram('oslo_messaging.client.duration', {
+      unit: 's',
+      description: 'Duration of RPC calls and casts',
+    });
+    this.#dispatches = this.meter.createCounter('oslo_messaging.server.dispatches', {
+      description: 'Messages dispatched to endpoints',
+    });
+    this.#dispatchDuration = this.meter.createHistogram('oslo_messaging.server.duration', {
+      unit: 's',
+      description: 'Duration of endpoint methods',
+    });
   }
 
   /** Runs `work` inside a span, recording errors, duration and counts. */
-  async #traced<T>(name: string, kind: SpanKind, attributes: Attributes, parent: ReturnType<typeof otelContext.active>, work: (span: Span) => Promise<T>, client: boolean): Promise<T> {
+  async #traced<T>(
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    parent: ReturnType<typeof otelContext.active>,
+    work: (span: Span) => Promise<T>,
+    client: boolean,
+  ): Promise<T> {
     const span = this.tracer.startSpan(name, { kind, attributes }, parent);
     const started = performance.now();
     try {
@@ -105,7 +136,12 @@ export class OsloMessagingInstrumentation {
   }
 
   /** @internal */
-  traceSend<T>(client: RPCClient<unknown>, operation: 'call' | 'cast', method: string, work: () => Promise<T>): Promise<T> {
+  traceSend<T>(
+    client: RPCClient<unknown>,
+    operation: 'call' | 'cast',
+    method: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
     // The driver names the destination (a queue, an exchange, a subject): no copy of its naming rules here.
     const dest = client.transport.destinationName(client.target);
     const attributes: Attributes = {
@@ -117,7 +153,14 @@ export class OsloMessagingInstrumentation {
       'rpc.method': method,
       ...(client.target.namespace ? { 'rpc.service': client.target.namespace } : {}),
     };
-    return this.#traced(`${operation} ${dest}`, operation === 'call' ? SpanKind.CLIENT : SpanKind.PRODUCER, attributes, otelContext.active(), () => work(), true);
+    return this.#traced(
+      `${operation} ${dest}`,
+      operation === 'call' ? SpanKind.CLIENT : SpanKind.PRODUCER,
+      attributes,
+      otelContext.active(),
+      () => work(),
+      true,
+    );
   }
 
   /**
@@ -128,19 +171,31 @@ export class OsloMessagingInstrumentation {
     const system = messagingSystem(transport);
     const inst = this;
     return endpoints.map((endpoint) =>
-      wrapMethods(endpoint, (method, fn) =>
-        function (this: unknown, ctxt: unknown, args: unknown) {
-          const attributes: Attributes = {
-            'messaging.system': system,
-            'messaging.destination.name': String(target.topic),
-            'messaging.operation.type': 'process',
-            'messaging.operation.name': 'dispatch',
-            'rpc.system': 'oslo_messaging',
-            'rpc.method': method,
-          };
-          const kind = (ctxt as Record<string, unknown> | null)?.['client_timeout'] !== undefined ? SpanKind.SERVER : SpanKind.CONSUMER;
-          return inst.#traced(`process ${String(target.topic)}`, kind, attributes, extractTraceContext(ctxt), async () => fn.call(this, ctxt, args), false);
-        },
+      wrapMethods(
+        endpoint,
+        (method, fn) =>
+          function (this: unknown, ctxt: unknown, args: unknown) {
+            const attributes: Attributes = {
+              'messaging.system': system,
+              'messaging.destination.name': String(target.topic),
+              'messaging.operation.type': 'process',
+              'messaging.operation.name': 'dispatch',
+              'rpc.system': 'oslo_messaging',
+              'rpc.method': method,
+            };
+            const kind =
+              (ctxt as Record<string, unknown> | null)?.['client_timeout'] !== undefined
+                ? SpanKind.SERVER
+                : SpanKind.CONSUMER;
+            return inst.#traced(
+              `process ${String(target.topic)}`,
+              kind,
+              attributes,
+              extractTraceContext(ctxt),
+              async () => fn.call(this, ctxt, args),
+              false,
+            );
+          },
       ),
     );
   }
@@ -156,8 +211,11 @@ export class OsloMessagingInstrumentation {
         const value = Reflect.get(target, prop, receiver) as unknown;
         const priority = typeof prop === 'string' ? (prop === 'warning' ? 'warn' : prop) : '';
         if (typeof value !== 'function') return value;
-        if (prop === 'prepare') return (...a: unknown[]) => inst.instrumentNotifier((value as (...x: unknown[]) => Notifier<Ctxt>).apply(target, a), transport);
-        if (!(PRIORITIES as readonly string[]).includes(priority)) return (value as (...x: unknown[]) => unknown).bind(target);
+        if (prop === 'prepare')
+          return (...a: unknown[]) =>
+            inst.instrumentNotifier((value as (...x: unknown[]) => Notifier<Ctxt>).apply(target, a), transport);
+        if (!(PRIORITIES as readonly string[]).includes(priority))
+          return (value as (...x: unknown[]) => unknown).bind(target);
         return (ctxt: Ctxt, eventType: string, payload: unknown) => {
           const attributes: Attributes = {
             'messaging.system': transport ? messagingSystem(transport) : 'oslo_messaging',
@@ -166,32 +224,63 @@ export class OsloMessagingInstrumentation {
             'messaging.operation.name': 'notify',
             'oslo_messaging.notification.priority': priority,
           };
-          return inst.#traced(`notify ${eventType}`, SpanKind.PRODUCER, attributes, otelContext.active(), async () => {
-            const withTrace = isPlainObject(ctxt) ? (injectTraceContext(ctxt) as Ctxt) : ctxt;
-            return (value as (c: Ctxt, e: string, p: unknown) => Promise<void>).call(target, withTrace, eventType, payload);
-          }, true);
+          return inst.#traced(
+            `notify ${eventType}`,
+            SpanKind.PRODUCER,
+            attributes,
+            otelContext.active(),
+            async () => {
+              const withTrace = isPlainObject(ctxt) ? (injectTraceContext(ctxt) as Ctxt) : ctxt;
+              return (value as (c: Ctxt, e: string, p: unknown) => Promise<void>).call(
+                target,
+                withTrace,
+                eventType,
+                payload,
+              );
+            },
+            true,
+          );
         };
       },
     });
   }
 
   /** Notification endpoints whose handlers run in a span linked to the sender's trace. */
-  instrumentNotificationEndpoints<E extends NotificationEndpoint>(endpoints: readonly E[], system = 'oslo_messaging'): E[] {
+  instrumentNotificationEndpoints<E extends NotificationEndpoint>(
+    endpoints: readonly E[],
+    system = 'oslo_messaging',
+  ): E[] {
     const inst = this;
     const priorities = new Set<string>(PRIORITIES);
     return endpoints.map((endpoint) =>
       wrapMethods(endpoint, (method, fn) => {
         if (!priorities.has(method)) return fn;
-        return function (this: unknown, ctxt: unknown, publisherId: unknown, eventType: unknown, payload: unknown, metadata: unknown) {
+        return function (
+          this: unknown,
+          ctxt: unknown,
+          publisherId: unknown,
+          eventType: unknown,
+          payload: unknown,
+          metadata: unknown,
+        ) {
           const attributes: Attributes = {
             'messaging.system': system,
             'messaging.destination.name': String(eventType),
             'messaging.operation.type': 'process',
             'messaging.operation.name': 'handle',
             'oslo_messaging.notification.priority': method,
-            ...(metadata && typeof (metadata as Record<string, unknown>)['message_id'] === 'string' ? { 'messaging.message.id': (metadata as Record<string, string>)['message_id'] } : {}),
+            ...(metadata && typeof (metadata as Record<string, unknown>)['message_id'] === 'string'
+              ? { 'messaging.message.id': (metadata as Record<string, string>)['message_id'] }
+              : {}),
           };
-          return inst.#traced(`process ${String(eventType)}`, SpanKind.CONSUMER, attributes, extractTraceContext(ctxt), async () => fn.call(this, ctxt, publisherId, eventType, payload, metadata), false);
+          return inst.#traced(
+            `process ${String(eventType)}`,
+            SpanKind.CONSUMER,
+            attributes,
+            extractTraceContext(ctxt),
+            async () => fn.call(this, ctxt, publisherId, eventType, payload, metadata),
+            false,
+          );
         };
       }),
     );
@@ -199,7 +288,11 @@ export class OsloMessagingInstrumentation {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+  );
 }
 
 type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
@@ -215,7 +308,8 @@ function wrapMethods<E extends object>(endpoint: E, wrap: (name: string, fn: Any
       if (!w) {
         const original = value as AnyMethod;
         w = wrap(prop, original);
-        for (const sym of Object.getOwnPropertySymbols(original)) Object.defineProperty(w, sym, { value: (original as unknown as Record<symbol, unknown>)[sym] });
+        for (const sym of Object.getOwnPropertySymbols(original))
+          Object.defineProperty(w, sym, { value: (original as unknown as Record<symbol, unknown>)[sym] });
         cache.set(prop, w);
       }
       return w;
@@ -226,8 +320,16 @@ function wrapMethods<E extends object>(endpoint: E, wrap: (name: string, fn: Any
 /** An RPC client that traces its calls and casts and sends the trace context. */
 export class TracedRPCClient<Ctxt = Context> extends RPCClient<Ctxt> {
   readonly #inst: OsloMessagingInstrumentation;
-  constructor(transport: Transport, target: Target, options: RPCClientOptions<Ctxt>, instrumentation: OsloMessagingInstrumentation) {
-    const serializer = options.serializer instanceof TracingSerializer ? options.serializer : new TracingSerializer<Ctxt>(options.serializer);
+  constructor(
+    transport: Transport,
+    target: Target,
+    options: RPCClientOptions<Ctxt>,
+    instrumentation: OsloMessagingInstrumentation,
+  ) {
+    const serializer =
+      options.serializer instanceof TracingSerializer
+        ? options.serializer
+        : new TracingSerializer<Ctxt>(options.serializer);
     super(transport, target, { ...options, serializer });
     this.#inst = instrumentation;
   }

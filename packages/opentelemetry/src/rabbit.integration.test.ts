@@ -3,7 +3,13 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getRpcClient, getRpcServer, getRpcTransport, silentLogger, Target } from '@oslo-messaging/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPeer, DEBIAN_PEER, pythonPeers, upstreamPeer, type OsloPeer } from '../../../test-fixtures/oslo-peer/python-peer.js';
+import {
+  checkPeer,
+  DEBIAN_PEER,
+  pythonPeers,
+  upstreamPeer,
+  type OsloPeer,
+} from '../../../test-fixtures/oslo-peer/python-peer.js';
 import { OsloMessagingInstrumentation } from './index.js';
 
 const RABBIT_URL = process.env['OSLO_TEST_RABBIT_URL'] ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -18,13 +24,19 @@ afterAll(() => {
 describe('OpenTelemetry over the real RabbitMQ driver', () => {
   it('one trace spans a client process side and the server side of a call', async () => {
     const exporter = new InMemorySpanExporter();
-    const inst = new OsloMessagingInstrumentation({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) });
+    const inst = new OsloMessagingInstrumentation({
+      tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    });
     // Two transports: the client and the server do not share a connection, as in two processes.
     const serverTransport = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
     const clientTransport = await getRpcTransport({ url: RABBIT_URL, logger: silentLogger });
     const topic = `otel_${Math.random().toString(36).slice(2)}`;
     const target = new Target({ topic, server: 'srv' });
-    const server = getRpcServer(serverTransport, target, inst.instrumentEndpoints(serverTransport, target, [{ echo: (_c: unknown, a: { v: unknown }) => a.v }]));
+    const server = getRpcServer(
+      serverTransport,
+      target,
+      inst.instrumentEndpoints(serverTransport, target, [{ echo: (_c: unknown, a: { v: unknown }) => a.v }]),
+    );
     try {
       await server.start();
       const client = inst.instrumentClient(getRpcClient(clientTransport, { topic }, { timeout: 10 }));
@@ -55,7 +67,11 @@ describe.each(PEERS)('OpenTelemetry across a Python $label hop over RabbitMQ', (
     const oslo = await prepare();
     expect((await checkPeer(oslo)).version).toBe(version);
     const peers = pythonPeers(RABBIT_URL, oslo);
-    const inst = new OsloMessagingInstrumentation({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] }) });
+    const inst = new OsloMessagingInstrumentation({
+      tracerProvider: new BasicTracerProvider({
+        spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())],
+      }),
+    });
     const topic = `otel_py_${Math.random().toString(36).slice(2)}`;
     try {
       const server = peers.peer(['serve', '--topic', topic, '--server', 'py']);

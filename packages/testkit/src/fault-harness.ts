@@ -58,7 +58,8 @@ export const CRASH_PATTERNS: readonly RegExp[] = [
 /** Starts `script` under `process.execPath` with Node's defaults. */
 export function runScenario(script: string, options: ScenarioOptions = {}): ScenarioRun {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, options.env);
   const child = spawn(process.execPath, [script, ...(options.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const records: ScenarioRecord[] = [];
@@ -95,7 +96,15 @@ export function runScenario(script: string, options: ScenarioOptions = {}): Scen
       exited = true;
       clearTimeout(killTimer);
       for (const w of [...watchers]) w();
-      resolve({ code, signal, stdout, stderr, records, settled: records.filter((r): r is SettledRecord => r.event === 'settled'), killed });
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        records,
+        settled: records.filter((r): r is SettledRecord => r.event === 'settled'),
+        killed,
+      });
     });
   });
   return {
@@ -109,9 +118,22 @@ export function runScenario(script: string, options: ScenarioOptions = {}): Scen
         const check = () => {
           const hit = records.find(test);
           if (hit) return finish(() => resolve(hit));
-          if (exited) return finish(() => reject(new Error(`the scenario exited before reporting ${String(match)}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout.slice(-4000)}`)));
+          if (exited)
+            return finish(() =>
+              reject(
+                new Error(
+                  `the scenario exited before reporting ${String(match)}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout.slice(-4000)}`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ${String(match)} record within ${timeoutMs} ms\n--- stderr ---\n${stderr}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(new Error(`no ${String(match)} record within ${timeoutMs} ms\n--- stderr ---\n${stderr}`)),
+            ),
+          timeoutMs,
+        );
         const finish = (f: () => void) => {
           clearTimeout(timer);
           watchers.delete(check);
@@ -142,12 +164,18 @@ export function assertHealthy(result: ScenarioResult, options: HealthOptions = {
   if (result.killed) problems.push('the scenario ran past its time limit and was killed');
   if (result.signal) problems.push(`the child died of ${result.signal}`);
   else if (result.code !== (options.exitCode ?? 0)) problems.push(`the child exited with code ${result.code}`);
-  for (const p of CRASH_PATTERNS) if (p.test(result.stderr) || p.test(result.stdout)) problems.push(`the output matches ${p}`);
+  for (const p of CRASH_PATTERNS)
+    if (p.test(result.stderr) || p.test(result.stdout)) problems.push(`the output matches ${p}`);
   const late = result.settled.filter((r) => r.limitMs !== undefined && r.elapsedMs > r.limitMs + slack);
-  if (late.length > 0) problems.push(`${late.length} operation(s) settled after their deadline (+${slack} ms), e.g. ${JSON.stringify(late[0])}`);
+  if (late.length > 0)
+    problems.push(
+      `${late.length} operation(s) settled after their deadline (+${slack} ms), e.g. ${JSON.stringify(late[0])}`,
+    );
   const unparsable = result.records.filter((r) => r.event === 'unparsable-record');
   if (unparsable.length > 0) problems.push(`${unparsable.length} unparsable record line(s)`);
   if (problems.length > 0) {
-    throw new Error(`unhealthy scenario:\n- ${problems.join('\n- ')}\n--- stderr (tail) ---\n${result.stderr.slice(-6000)}`);
+    throw new Error(
+      `unhealthy scenario:\n- ${problems.join('\n- ')}\n--- stderr (tail) ---\n${result.stderr.slice(-6000)}`,
+    );
   }
 }

@@ -43,7 +43,12 @@ export function report(event: string, fields: Record<string, unknown> = {}): voi
  * Runs `fn`, measures it and reports a {@link SettledRecord}. Never throws: the outcome is the
  * record (and the returned value), so a scenario can keep going through a fault.
  */
-export async function timed<T>(op: string, limitSeconds: number | undefined, fn: () => Promise<T>, extra: Record<string, unknown> = {}): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export async function timed<T>(
+  op: string,
+  limitSeconds: number | undefined,
+  fn: () => Promise<T>,
+  extra: Record<string, unknown> = {},
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   const startedAt = Date.now();
   const t0 = performance.now();
   const limit = limitSeconds === undefined ? {} : { limitMs: limitSeconds * 1000 };
@@ -53,7 +58,16 @@ export async function timed<T>(op: string, limitSeconds: number | undefined, fn:
     return { ok: true, value };
   } catch (error) {
     const e = error as { name?: string; message?: string };
-    report('settled', { op, ok: false, error: e?.name ?? typeof error, message: String(e?.message ?? error).slice(0, 300), elapsedMs: Math.round(performance.now() - t0), startedAt, ...limit, ...extra });
+    report('settled', {
+      op,
+      ok: false,
+      error: e?.name ?? typeof error,
+      message: String(e?.message ?? error).slice(0, 300),
+      elapsedMs: Math.round(performance.now() - t0),
+      startedAt,
+      ...limit,
+      ...extra,
+    });
     return { ok: false, error };
   }
 }

@@ -50,7 +50,15 @@ export interface BenchLevel {
 const now = () => performance.timeOrigin + performance.now();
 const pct = (s: number[], p: number) => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(s.length * p))]!);
 
-async function runLevel(mode: 'call' | 'cast' | 'notify', concurrency: number, seconds: number, cargo: string, options: Parameters<typeof getRpcTransport>[0], io: Io, stop: { stopped: boolean }): Promise<BenchLevel> {
+async function runLevel(
+  mode: 'call' | 'cast' | 'notify',
+  concurrency: number,
+  seconds: number,
+  cargo: string,
+  options: Parameters<typeof getRpcTransport>[0],
+  io: Io,
+  stop: { stopped: boolean },
+): Promise<BenchLevel> {
   const seen = new Map<number, number>();
   const latencies: number[] = [];
   const receive = (seq: number, sent: number) => {
@@ -63,13 +71,24 @@ async function runLevel(mode: 'call' | 'cast' | 'notify', concurrency: number, s
   let send: (seq: number) => Promise<void>;
   if (mode === 'notify') {
     transport = await getNotificationTransport(options);
-    server = getNotificationListener(transport, [{ topic }], [{ info: (_c: unknown, _p: string, _e: string, payload: { seq: number; sent: number }) => receive(payload.seq, payload.sent) }]);
+    server = getNotificationListener(
+      transport,
+      [{ topic }],
+      [
+        {
+          info: (_c: unknown, _p: string, _e: string, payload: { seq: number; sent: number }) =>
+            receive(payload.seq, payload.sent),
+        },
+      ],
+    );
     const notifier = new Notifier(transport, { publisherId: 'bench', topics: [topic] });
     await notifier.loadDrivers();
     send = (seq) => notifier.info({}, 'bench.message', { seq, sent: now(), cargo });
   } else {
     transport = await getRpcTransport(options);
-    server = getRpcServer(transport, { topic, server: 'bench' }, [{ message: (_c: unknown, { seq, sent }: { seq: number; sent: number }) => (receive(seq, sent), seq) }]);
+    server = getRpcServer(transport, { topic, server: 'bench' }, [
+      { message: (_c: unknown, { seq, sent }: { seq: number; sent: number }) => (receive(seq, sent), seq) },
+    ]);
     const client = getRpcClient(transport, { topic }, { timeout: 60 });
     send =
       mode === 'call'
@@ -91,7 +110,13 @@ async function runLevel(mode: 'call' | 'cast' | 'notify', concurrency: number, s
   const start = now();
   const deadline = start + seconds * 1000;
   const ticker = io.interactive
-    ? setInterval(() => io.progress(`${mode} c=${concurrency}: ${seen.size} msgs, ${(seen.size / ((now() - start) / 1000)).toFixed(0)} msgs/s`), 250)
+    ? setInterval(
+        () =>
+          io.progress(
+            `${mode} c=${concurrency}: ${seen.size} msgs, ${(seen.size / ((now() - start) / 1000)).toFixed(0)} msgs/s`,
+          ),
+        250,
+      )
     : undefined;
   // Closed loop: casts and notifications are accepted faster than they are handled, so each client
   // waits while too many are in flight; latency then measures the system, not an ever-growing queue.
@@ -139,11 +164,14 @@ export function plotSvg(levels: readonly BenchLevel[], title: string): string {
   const R = 70;
   const T = 40;
   const B = 50;
-  const xs = levels.map((_, i) => L + (levels.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (levels.length - 1)));
+  const xs = levels.map(
+    (_, i) => L + (levels.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (levels.length - 1)),
+  );
   const maxRate = Math.max(1, ...levels.map((l) => l.msgsPerSecond));
   const maxP99 = Math.max(0.001, ...levels.map((l) => l.p99Ms));
   const y = (v: number, max: number) => T + (H - T - B) * (1 - v / max);
-  const line = (vals: number[], max: number) => vals.map((v, i) => `${xs[i]!.toFixed(1)},${y(v, max).toFixed(1)}`).join(' ');
+  const line = (vals: number[], max: number) =>
+    vals.map((v, i) => `${xs[i]!.toFixed(1)},${y(v, max).toFixed(1)}`).join(' ');
   const esc = (s: string) => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
@@ -159,8 +187,14 @@ export function plotSvg(levels: readonly BenchLevel[], title: string): string {
 <text x="${W - R}" y="${T - 8}" text-anchor="end" fill="#d62728">p99 latency</text>
 ${levels.map((l, i) => `<text x="${xs[i]!.toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${l.concurrency}</text>`).join('\n')}
 <text x="${W / 2}" y="${H - 12}" text-anchor="middle">concurrent clients</text>
-<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line(levels.map((l) => l.msgsPerSecond), maxRate)}"/>
-<polyline fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4" points="${line(levels.map((l) => l.p99Ms), maxP99)}"/>
+<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line(
+    levels.map((l) => l.msgsPerSecond),
+    maxRate,
+  )}"/>
+<polyline fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4" points="${line(
+    levels.map((l) => l.p99Ms),
+    maxP99,
+  )}"/>
 </svg>
 `;
 }
@@ -179,7 +213,8 @@ export async function runBench(options: RunBenchOptions, io: Io): Promise<BenchL
   const cargo = 'x'.repeat(options.payloadBytes ?? 100);
   const stop = { stopped: false };
   const out: BenchLevel[] = [];
-  for (const c of options.concurrency) out.push(await runLevel(options.mode, c, options.seconds, cargo, options.transport, io, stop));
+  for (const c of options.concurrency)
+    out.push(await runLevel(options.mode, c, options.seconds, cargo, options.transport, io, stop));
   return out;
 }
 
@@ -197,10 +232,12 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.OK;
   }
   const mode = (values.mode ?? 'call') as 'call' | 'cast' | 'notify';
-  if (!['call', 'cast', 'notify'].includes(mode)) throw new UsageError(`--mode must be call, cast or notify (got "${values.mode}")`);
+  if (!['call', 'cast', 'notify'].includes(mode))
+    throw new UsageError(`--mode must be call, cast or notify (got "${values.mode}")`);
   const levels = (values.concurrency ?? '1,10,100').split(',').map((s) => {
     const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a list of positive integers (got "${values.concurrency}")`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--concurrency must be a list of positive integers (got "${values.concurrency}")`);
     return n;
   });
   const seconds = numberOption('duration', values.duration, 5);
@@ -215,11 +252,19 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values.json) io.out(JSON.stringify(results));
   else {
-    io.out(`${'mode'.padEnd(7)}${'clients'.padStart(8)}${'msgs/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'sent'.padStart(9)}${'lost'.padStart(7)}${'dup'.padStart(6)}`);
+    io.out(
+      `${'mode'.padEnd(7)}${'clients'.padStart(8)}${'msgs/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'sent'.padStart(9)}${'lost'.padStart(7)}${'dup'.padStart(6)}`,
+    );
     for (const r of results) {
-      io.out(`${r.mode.padEnd(7)}${String(r.concurrency).padStart(8)}${r.msgsPerSecond.toFixed(0).padStart(11)}${r.p50Ms.toFixed(2).padStart(9)}${r.p95Ms.toFixed(2).padStart(9)}${r.p99Ms.toFixed(2).padStart(9)}${String(r.sent).padStart(9)}${String(r.lost).padStart(7)}${String(r.duplicated).padStart(6)}`);
+      io.out(
+        `${r.mode.padEnd(7)}${String(r.concurrency).padStart(8)}${r.msgsPerSecond.toFixed(0).padStart(11)}${r.p50Ms.toFixed(2).padStart(9)}${r.p95Ms.toFixed(2).padStart(9)}${r.p99Ms.toFixed(2).padStart(9)}${String(r.sent).padStart(9)}${String(r.lost).padStart(7)}${String(r.duplicated).padStart(6)}`,
+      );
     }
   }
-  if (values.plot) writeFileSync(values.plot, plotSvg(results, `oslo-messaging bench: ${mode} over ${String(options.url ?? 'the configured transport')}`));
+  if (values.plot)
+    writeFileSync(
+      values.plot,
+      plotSvg(results, `oslo-messaging bench: ${mode} over ${String(options.url ?? 'the configured transport')}`),
+    );
   return stop.stopped ? EXIT.INTERRUPTED : EXIT.OK;
 }

@@ -1,4 +1,10 @@
-import { getNotificationListener, getNotificationTransport, NotificationFilter, PRIORITIES, type NotificationEndpoint } from '@oslo-messaging/core';
+import {
+  getNotificationListener,
+  getNotificationTransport,
+  NotificationFilter,
+  PRIORITIES,
+  type NotificationEndpoint,
+} from '@oslo-messaging/core';
 import { COMMON_HELP, parse, transportOptions } from '../common.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -21,7 +27,13 @@ Example:
 
 function filterFrom(specs: string[]): NotificationFilter | undefined {
   if (specs.length === 0) return undefined;
-  const c: { publisherId?: string; eventType?: string; context?: Record<string, string>; payload?: Record<string, string>; metadata?: Record<string, string> } = {};
+  const c: {
+    publisherId?: string;
+    eventType?: string;
+    context?: Record<string, string>;
+    payload?: Record<string, string>;
+    metadata?: Record<string, string>;
+  } = {};
   for (const spec of specs) {
     const i = spec.indexOf('=');
     if (i <= 0) throw new UsageError(`--filter "${spec}" is not FIELD=REGEX`);
@@ -36,7 +48,10 @@ function filterFrom(specs: string[]): NotificationFilter | undefined {
     else if (field === 'publisher_id') c.publisherId = re;
     else {
       const [where, key] = field.split('.', 2) as [string, string | undefined];
-      if (!key || !['context', 'payload', 'metadata'].includes(where)) throw new UsageError(`--filter field "${field}" must be event_type, publisher_id, context.KEY, payload.KEY or metadata.KEY`);
+      if (!key || !['context', 'payload', 'metadata'].includes(where))
+        throw new UsageError(
+          `--filter field "${field}" must be event_type, publisher_id, context.KEY, payload.KEY or metadata.KEY`,
+        );
       (c[where as 'context'] ??= {})[key] = re;
     }
   }
@@ -59,16 +74,33 @@ export async function listenCommand(argv: string[], io: Io): Promise<number> {
   const transport = await getNotificationTransport(transportOptions(values));
   const endpoint: Record<string, unknown> = { filterRule };
   for (const priority of PRIORITIES) {
-    endpoint[priority] = (ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: Record<string, unknown>) => {
-      if (values.json) io.out(JSON.stringify({ priority, publisher_id: publisherId, event_type: eventType, payload, metadata, ctxt }));
-      else io.out(`${String(metadata['timestamp'])} ${priority.toUpperCase().padEnd(8)} ${eventType} from ${publisherId}: ${JSON.stringify(payload)}`);
+    endpoint[priority] = (
+      ctxt: unknown,
+      publisherId: string,
+      eventType: string,
+      payload: unknown,
+      metadata: Record<string, unknown>,
+    ) => {
+      if (values.json)
+        io.out(JSON.stringify({ priority, publisher_id: publisherId, event_type: eventType, payload, metadata, ctxt }));
+      else
+        io.out(
+          `${String(metadata['timestamp'])} ${priority.toUpperCase().padEnd(8)} ${eventType} from ${publisherId}: ${JSON.stringify(payload)}`,
+        );
     };
   }
   const topics = values.topic ?? ['notifications'];
-  const listener = getNotificationListener(transport, topics.map((topic) => ({ topic, exchange: values.exchange })), [endpoint as NotificationEndpoint], { pool: values.pool });
+  const listener = getNotificationListener(
+    transport,
+    topics.map((topic) => ({ topic, exchange: values.exchange })),
+    [endpoint as NotificationEndpoint],
+    { pool: values.pool },
+  );
   try {
     await listener.start();
-    io.err(`listening on ${topics.join(', ')}${values.pool ? ` (pool ${values.pool})` : ''} at ${transport.url.toString()}; Ctrl-C to stop`);
+    io.err(
+      `listening on ${topics.join(', ')}${values.pool ? ` (pool ${values.pool})` : ''} at ${transport.url.toString()}; Ctrl-C to stop`,
+    );
     await io.interrupted;
     return EXIT.INTERRUPTED;
   } finally {

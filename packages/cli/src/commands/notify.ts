@@ -39,12 +39,19 @@ export async function notifyCommand(argv: string[], io: Io): Promise<number> {
   }
   if (!values['event-type']) throw new UsageError('--event-type is required');
   const priority = (values.priority ?? 'info').toLowerCase();
-  if (!isPriority(priority)) throw new UsageError(`--priority must be one of audit, debug, info, warn, error, critical, sample (got "${values.priority}")`);
+  if (!isPriority(priority))
+    throw new UsageError(
+      `--priority must be one of audit, debug, info, warn, error, critical, sample (got "${values.priority}")`,
+    );
   const payload = jsonOption('payload', values.payload, {});
   const ctxt = jsonOption('context', values.context, {}) as Record<string, unknown>;
   const transport = await getNotificationTransport(transportOptions(values));
   try {
-    const notifier = new Notifier(transport, { publisherId: values['publisher-id'] ?? 'oslo-messaging-cli', driver: values.driver ?? 'messagingv2', topics: [values.topic ?? 'notifications'] });
+    const notifier = new Notifier(transport, {
+      publisherId: values['publisher-id'] ?? 'oslo-messaging-cli',
+      driver: values.driver ?? 'messagingv2',
+      topics: [values.topic ?? 'notifications'],
+    });
     // Load drivers first so a missing driver is an error here, not just a log line.
     await notifier.loadDrivers();
     await notifier[priority](ctxt, values['event-type'], payload);

@@ -18,6 +18,8 @@ export function pluginsCommand(argv: string[], io: Io): number {
   }
   const all = Object.values(ENTRY_POINT_GROUPS).flatMap((g) => listPlugins(g));
   if (argv.includes('--json')) io.out(JSON.stringify(all));
-  else for (const p of all) io.out(`${p.group.padEnd(32)} ${p.name.padEnd(16)} ${p.packageName}${p.version ? `@${p.version}` : ''}`);
+  else
+    for (const p of all)
+      io.out(`${p.group.padEnd(32)} ${p.name.padEnd(16)} ${p.packageName}${p.version ? `@${p.version}` : ''}`);
   return EXIT.OK;
 }

@@ -3,7 +3,9 @@ import { COMMON_HELP, jsonOption, keyValues, numberOption, parse, transportOptio
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
 
-export const RPC_HELP = (verb: 'call' | 'cast') => `Usage: oslo-messaging ${verb} --topic T [options] METHOD [key=value ...]
+export const RPC_HELP = (
+  verb: 'call' | 'cast',
+) => `Usage: oslo-messaging ${verb} --topic T [options] METHOD [key=value ...]
 
 ${verb === 'call' ? 'Invokes METHOD and prints its result as JSON.' : 'Invokes METHOD without waiting for a result.'}
 Values that parse as JSON are sent as JSON (n=3 is a number, s=x a string).
@@ -44,21 +46,32 @@ export async function rpcCommand(verb: 'call' | 'cast', argv: string[], io: Io):
   if (!values.topic) throw new UsageError('--topic is required');
   const [method, ...words] = positionals;
   if (!method) throw new UsageError('METHOD is required');
-  if (values.args !== undefined && words.length > 0) throw new UsageError('give arguments either as key=value words or as --args JSON, not both');
+  if (values.args !== undefined && words.length > 0)
+    throw new UsageError('give arguments either as key=value words or as --args JSON, not both');
   const args = values.args !== undefined ? jsonOption('args', values.args, {}) : keyValues(words);
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new UsageError('--args must be a JSON object');
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw new UsageError('--args must be a JSON object');
   const ctxt = jsonOption('context', values.context, {}) as Record<string, unknown>;
   if (verb === 'call' && values.fanout) throw new UsageError('a call cannot be fanout; use cast');
   const transport = await getRpcTransport(transportOptions(values));
   try {
     const client = getRpcClient(
       transport,
-      { topic: values.topic, server: values.server, fanout: values.fanout, exchange: values.exchange, namespace: values.namespace, version: values.version },
+      {
+        topic: values.topic,
+        server: values.server,
+        fanout: values.fanout,
+        exchange: values.exchange,
+        namespace: values.namespace,
+        version: values.version,
+      },
       { timeout: numberOption('timeout', values.timeout, 60) },
     );
     if (verb === 'cast') {
       await client.cast(ctxt, method, args as Record<string, unknown>);
-      io.err(`cast ${method} sent to ${values.topic}${values.server ? `.${values.server}` : ''}${values.fanout ? ' (fanout)' : ''}`);
+      io.err(
+        `cast ${method} sent to ${values.topic}${values.server ? `.${values.server}` : ''}${values.fanout ? ' (fanout)' : ''}`,
+      );
     } else {
       io.out(JSON.stringify(await client.call(ctxt, method, args as Record<string, unknown>)) ?? 'null');
     }

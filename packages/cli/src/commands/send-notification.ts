@@ -3,8 +3,20 @@
 // parsed the way its argparse parser does and the notification built the way it builds it, so operators'
 // scripts run unchanged and consumers receive the same message.
 import { randomUUID } from 'node:crypto';
-import { createConsoleLogger, ConfigurationError, getNotificationTransport, listPlugins, type Logger, type Transport } from '@oslo-messaging/core';
-import { ENTRY_POINT_GROUPS, pythonTimestamp, type NotificationMessage, type NotifierDriver } from '@oslo-messaging/core/spi';
+import {
+  createConsoleLogger,
+  ConfigurationError,
+  getNotificationTransport,
+  listPlugins,
+  type Logger,
+  type Transport,
+} from '@oslo-messaging/core';
+import {
+  ENTRY_POINT_GROUPS,
+  pythonTimestamp,
+  type NotificationMessage,
+  type NotifierDriver,
+} from '@oslo-messaging/core/spi';
 import { transportOptions } from '../common.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -33,24 +45,52 @@ class ArgparseError extends Error {}
 
 interface OptionSpec {
   readonly flag: string;
-  readonly dest: 'configFile' | 'transportUrl' | 'publisherId' | 'eventType' | 'topics' | 'priority' | 'driver' | 'help';
+  readonly dest:
+    'configFile' | 'transportUrl' | 'publisherId' | 'eventType' | 'topics' | 'priority' | 'driver' | 'help';
   readonly nargs: 'one' | 'many' | 'none';
   readonly metavar?: string;
   readonly choices?: () => readonly string[];
   readonly help: string;
 }
 
-const driverChoices = () => listPlugins(ENTRY_POINT_GROUPS.notifyDrivers).map((p) => p.name).sort();
+const driverChoices = () =>
+  listPlugins(ENTRY_POINT_GROUPS.notifyDrivers)
+    .map((p) => p.name)
+    .sort();
 
 const OPTIONS: readonly OptionSpec[] = [
   { flag: '--help', dest: 'help', nargs: 'none', help: 'show this help message and exit' },
-  { flag: '--config-file', dest: 'configFile', nargs: 'one', metavar: 'CONFIG_FILE', help: 'Path to configuration file' },
+  {
+    flag: '--config-file',
+    dest: 'configFile',
+    nargs: 'one',
+    metavar: 'CONFIG_FILE',
+    help: 'Path to configuration file',
+  },
   { flag: '--transport-url', dest: 'transportUrl', nargs: 'one', metavar: 'TRANSPORT_URL', help: 'Transport URL' },
   { flag: '--publisher-id', dest: 'publisherId', nargs: 'one', metavar: 'PUBLISHER_ID', help: 'Publisher ID' },
   { flag: '--event-type', dest: 'eventType', nargs: 'one', metavar: 'EVENT_TYPE', help: 'Event type (default: test)' },
-  { flag: '--topic', dest: 'topics', nargs: 'many', metavar: 'TOPIC', help: 'Topic to send to (default: [oslo_messaging_notifications] topics, else notifications)' },
-  { flag: '--priority', dest: 'priority', nargs: 'one', choices: () => SEND_NOTIFICATION_PRIORITIES, help: 'Priority (default: info)' },
-  { flag: '--driver', dest: 'driver', nargs: 'one', choices: driverChoices, help: 'Notification driver (default: messagingv2)' },
+  {
+    flag: '--topic',
+    dest: 'topics',
+    nargs: 'many',
+    metavar: 'TOPIC',
+    help: 'Topic to send to (default: [oslo_messaging_notifications] topics, else notifications)',
+  },
+  {
+    flag: '--priority',
+    dest: 'priority',
+    nargs: 'one',
+    choices: () => SEND_NOTIFICATION_PRIORITIES,
+    help: 'Priority (default: info)',
+  },
+  {
+    flag: '--driver',
+    dest: 'driver',
+    nargs: 'one',
+    choices: driverChoices,
+    help: 'Notification driver (default: messagingv2)',
+  },
 ];
 
 /** argparse's usage text, laid out as Python 3.11's argparse lays it out for upstream's parser. */
@@ -125,7 +165,8 @@ export function parseSendNotificationArgs(argv: readonly string[]): SendNotifica
       spec = OPTIONS.find((o) => o.flag === name);
       if (!spec) {
         const matches = OPTIONS.filter((o) => o.flag.startsWith(name));
-        if (matches.length > 1) throw new ArgparseError(`ambiguous option: ${name} could match ${matches.map((o) => o.flag).join(', ')}`);
+        if (matches.length > 1)
+          throw new ArgparseError(`ambiguous option: ${name} could match ${matches.map((o) => o.flag).join(', ')}`);
         spec = matches[0];
       }
     } else if (arg === '-h' || arg.startsWith('-h')) {
@@ -145,12 +186,22 @@ export function parseSendNotificationArgs(argv: readonly string[]): SendNotifica
     if (explicit !== undefined) words = [explicit];
     else {
       words = [];
-      while (i + 1 < argv.length && !looksLikeOption(argv[i + 1]!) && argv[i + 1] !== '--' && (spec.nargs === 'many' || words.length === 0)) words.push(argv[++i]!);
-      if (spec.nargs === 'one' && words.length === 0) throw new ArgparseError(`argument ${label}: expected one argument`);
+      while (
+        i + 1 < argv.length &&
+        !looksLikeOption(argv[i + 1]!) &&
+        argv[i + 1] !== '--' &&
+        (spec.nargs === 'many' || words.length === 0)
+      )
+        words.push(argv[++i]!);
+      if (spec.nargs === 'one' && words.length === 0)
+        throw new ArgparseError(`argument ${label}: expected one argument`);
     }
     if (spec.choices) {
       const choices = spec.choices();
-      if (!choices.includes(words[0]!)) throw new ArgparseError(`argument ${label}: invalid choice: '${words[0]}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`);
+      if (!choices.includes(words[0]!))
+        throw new ArgparseError(
+          `argument ${label}: invalid choice: '${words[0]}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`,
+        );
     }
     if (spec.dest === 'topics') values.topics = words;
     else if (spec.dest !== 'help') values[spec.dest] = words[0]!;
@@ -170,7 +221,15 @@ export function parseSendNotificationArgs(argv: readonly string[]): SendNotifica
   };
 }
 
-const asList = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const asList = (v: unknown) =>
+  Array.isArray(v)
+    ? v.map(String)
+    : typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
 
 /** Runs `oslo-messaging-send-notification ARGS`. Usage errors are printed as argparse prints them (exit 2). */
 export async function sendNotificationCommand(argv: string[], io: Io): Promise<number> {
@@ -190,7 +249,10 @@ export async function sendNotificationCommand(argv: string[], io: Io): Promise<n
   // then prints warn/error/critical notifications, as upstream's does).
   const logger = createConsoleLogger('warn');
   const transport = await getNotificationTransport({
-    ...transportOptions({ url: args.transportUrl, 'config-file': args.configFile !== undefined ? [args.configFile] : undefined }),
+    ...transportOptions({
+      url: args.transportUrl,
+      'config-file': args.configFile !== undefined ? [args.configFile] : undefined,
+    }),
     logger,
   });
   try {
@@ -213,7 +275,9 @@ export async function sendNotificationCommand(argv: string[], io: Io): Promise<n
       await driver.notify({}, message, args.priority, retry);
     } catch (err) {
       // Upstream logs this and exits 0; we log the same line and exit 1, so a script can tell.
-      logger.error(`Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system. Payload=${JSON.stringify(args.payload)}`);
+      logger.error(
+        `Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system. Payload=${JSON.stringify(args.payload)}`,
+      );
       return EXIT.MESSAGING_ERROR;
     }
     return EXIT.OK;
@@ -222,13 +286,22 @@ export async function sendNotificationCommand(argv: string[], io: Io): Promise<n
   }
 }
 
-async function loadDriver(transport: Transport, name: string, topics: readonly string[], settings: Readonly<Record<string, unknown>>, logger: Logger, loading: Set<string>): Promise<NotifierDriver> {
+async function loadDriver(
+  transport: Transport,
+  name: string,
+  topics: readonly string[],
+  settings: Readonly<Record<string, unknown>>,
+  logger: Logger,
+  loading: Set<string>,
+): Promise<NotifierDriver> {
   if (loading.has(name)) throw new ConfigurationError(`Notification driver ${name} cannot route to itself`);
   const factory = await transport.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name);
   return factory.create({
     transport: {
       sendNotification: (target, ctxt, message, version, retry) =>
-        transport.operations.run((signal) => transport.driver.sendNotification(target, ctxt, message, { version, retry, signal })),
+        transport.operations.run((signal) =>
+          transport.driver.sendNotification(target, ctxt, message, { version, retry, signal }),
+        ),
     },
     topics,
     settings,

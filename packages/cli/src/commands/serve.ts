@@ -28,7 +28,12 @@ Example:
 export class ServeFailure extends Error {}
 
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { topic: { type: 'string' }, server: { type: 'string' }, exchange: { type: 'string' }, executor: { type: 'string' } });
+  const { values } = parse(argv, {
+    topic: { type: 'string' },
+    server: { type: 'string' },
+    exchange: { type: 'string' },
+    executor: { type: 'string' },
+  });
   if (values.help) {
     io.out(SERVE_HELP);
     return EXIT.OK;
@@ -36,7 +41,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   if (!values.topic) throw new UsageError('--topic is required');
   const transport = await getRpcTransport(transportOptions(values));
   const server = values.server ?? hostname();
-  const log = (method: string, args: unknown) => io.err(`${new Date().toISOString()} ${method} ${JSON.stringify(args)}`);
+  const log = (method: string, args: unknown) =>
+    io.err(`${new Date().toISOString()} ${method} ${JSON.stringify(args)}`);
   const endpoint = {
     echo: (_c: unknown, args: Record<string, unknown>) => (log('echo', args), args),
     ping: () => (log('ping', {}), 'pong'),
@@ -51,7 +57,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     },
     info: () => ({ server, topic: values.topic, pid: process.pid, url: transport.url.toString() }),
   };
-  const rpcServer = getRpcServer(transport, { topic: values.topic, server, exchange: values.exchange }, [endpoint], { executor: values.executor });
+  const rpcServer = getRpcServer(transport, { topic: values.topic, server, exchange: values.exchange }, [endpoint], {
+    executor: values.executor,
+  });
   try {
     await rpcServer.start();
     io.out(JSON.stringify({ ready: true, topic: values.topic, server, url: transport.url.toString() }));

@@ -26,8 +26,15 @@ description = first line
 describe('oslo.config files', () => {
   it('parse sections, comments, both separators, quotes, MultiStr and continuation lines', () => {
     const c = parseOsloConfig(NOVA);
-    expect(c['DEFAULT']).toEqual({ transport_url: 'rabbit://nova:s3cret@rabbit1:5672,nova:s3cret@rabbit2:5672/nova', control_exchange: 'nova', rpc_response_timeout: '120' });
-    expect(c['oslo_messaging_notifications']).toEqual({ driver: ['messagingv2', 'log'], topics: 'notifications,audit' });
+    expect(c['DEFAULT']).toEqual({
+      transport_url: 'rabbit://nova:s3cret@rabbit1:5672,nova:s3cret@rabbit2:5672/nova',
+      control_exchange: 'nova',
+      rpc_response_timeout: '120',
+    });
+    expect(c['oslo_messaging_notifications']).toEqual({
+      driver: ['messagingv2', 'log'],
+      topics: 'notifications,audit',
+    });
     expect(c['oslo_messaging_rabbit']).toEqual({ rabbit_qos_prefetch_count: '50', ssl: 'false' });
     expect(c['placement']!['description']).toBe('first line\nsecond line');
   });
@@ -42,7 +49,9 @@ describe('oslo.config files', () => {
   });
 
   it('say where a file is broken, with a typed error', () => {
-    expect(() => parseOsloConfig('[DEFAULT]\nthis line has no separator\n', 'x.conf')).toThrow(/x\.conf:2: cannot parse/);
+    expect(() => parseOsloConfig('[DEFAULT]\nthis line has no separator\n', 'x.conf')).toThrow(
+      /x\.conf:2: cannot parse/,
+    );
     expect(() => parseOsloConfig('key = before section\n', 'y.conf')).toThrow(ConfigurationError);
     expect(() => loadConfigFiles(['/nonexistent/nova.conf'])).toThrow(/Cannot read config file/);
   });

@@ -38,11 +38,16 @@ export function parseOsloConfig(text: string, source = '(text)'): Record<string,
       return;
     }
     const kv = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(raw);
-    if (!kv) throw new ConfigurationError(`${where}: cannot parse "${raw.trim()}" (expected "key = value" or "[section]")`);
+    if (!kv)
+      throw new ConfigurationError(`${where}: cannot parse "${raw.trim()}" (expected "key = value" or "[section]")`);
     if (!section) throw new ConfigurationError(`${where}: "${kv[1]}" appears before any [section]`);
     const key = kv[1]!.trim();
     let value = kv[2]!.trim();
-    if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) value = value.slice(1, -1);
+    if (
+      value.length >= 2 &&
+      ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+    )
+      value = value.slice(1, -1);
     const sect = out[section]!;
     const prev = sect[key];
     sect[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
@@ -71,7 +76,8 @@ export function loadConfigFiles(paths: readonly string[]): OsloConfig {
     } catch (err) {
       throw new ConfigurationError(`Cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
     }
-    for (const [section, values] of Object.entries(parseOsloConfig(text, path))) merged[section] = { ...merged[section], ...values };
+    for (const [section, values] of Object.entries(parseOsloConfig(text, path)))
+      merged[section] = { ...merged[section], ...values };
   }
   return merged;
 }

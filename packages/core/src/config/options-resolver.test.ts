@@ -6,7 +6,12 @@ import { camelCase, convertOption, knownOptionNames, resolveOptions } from './op
 const schema = defineOptions({
   rabbit_qos_prefetch_count: { type: 'int', default: 0, min: 0, help: 'prefetch' },
   heartbeat_timeout_threshold: { type: 'int', default: 60, help: 'heartbeat' },
-  kombu_failover_strategy: { type: 'string', default: 'round-robin', choices: ['round-robin', 'shuffle'], help: 'failover' },
+  kombu_failover_strategy: {
+    type: 'string',
+    default: 'round-robin',
+    choices: ['round-robin', 'shuffle'],
+    help: 'failover',
+  },
   ssl: { type: 'bool', default: false, help: 'tls' },
   rabbit_retry_backoff: { type: 'float', default: 2, help: 'backoff' },
   hosts: { type: 'list', default: [], help: 'hosts' },
@@ -19,8 +24,14 @@ describe('resolveOptions precedence: defaults < config < code < URL query', () =
   it('uses the defaults when nothing is given', () => {
     const o = resolveOptions(G, schema, {});
     expect(o).toEqual({
-      rabbit_qos_prefetch_count: 0, heartbeat_timeout_threshold: 60, kombu_failover_strategy: 'round-robin', ssl: false,
-      rabbit_retry_backoff: 2, hosts: [], headers: {}, ssl_ca_file: null,
+      rabbit_qos_prefetch_count: 0,
+      heartbeat_timeout_threshold: 60,
+      kombu_failover_strategy: 'round-robin',
+      ssl: false,
+      rabbit_retry_backoff: 2,
+      hosts: [],
+      headers: {},
+      ssl_ca_file: null,
     });
   });
 
@@ -44,11 +55,21 @@ describe('resolveOptions precedence: defaults < config < code < URL query', () =
   });
 
   it('accepts deprecated names, the current name winning within one source', () => {
-    expect(resolveOptions(G, schema, { config: { [G]: { kombu_ssl_ca_certs: '/old.pem' } } }).ssl_ca_file).toBe('/old.pem');
+    expect(resolveOptions(G, schema, { config: { [G]: { kombu_ssl_ca_certs: '/old.pem' } } }).ssl_ca_file).toBe(
+      '/old.pem',
+    );
     expect(resolveOptions(G, schema, { code: { kombuSslCaCerts: '/old.pem' } }).ssl_ca_file).toBe('/old.pem');
-    expect(resolveOptions(G, schema, { query: { kombu_ssl_ca_certs: '/q.pem' }, code: { ssl_ca_file: '/c.pem' } }).ssl_ca_file).toBe('/q.pem');
-    expect(resolveOptions(G, schema, { config: { [G]: { ssl_ca_file: '/new.pem', kombu_ssl_ca_certs: '/old.pem' } } }).ssl_ca_file).toBe('/new.pem');
-    expect(resolveOptions(G, schema, { code: { kombu_ssl_ca_certs: '/old.pem', sslCaFile: '/new.pem' } }).ssl_ca_file).toBe('/new.pem');
+    expect(
+      resolveOptions(G, schema, { query: { kombu_ssl_ca_certs: '/q.pem' }, code: { ssl_ca_file: '/c.pem' } })
+        .ssl_ca_file,
+    ).toBe('/q.pem');
+    expect(
+      resolveOptions(G, schema, { config: { [G]: { ssl_ca_file: '/new.pem', kombu_ssl_ca_certs: '/old.pem' } } })
+        .ssl_ca_file,
+    ).toBe('/new.pem');
+    expect(
+      resolveOptions(G, schema, { code: { kombu_ssl_ca_certs: '/old.pem', sslCaFile: '/new.pem' } }).ssl_ca_file,
+    ).toBe('/new.pem');
   });
 
   it('accepts snake_case and camelCase in code', () => {
@@ -61,12 +82,18 @@ describe('resolveOptions precedence: defaults < config < code < URL query', () =
   });
 
   it('reports a bad value with group, option and where it came from', () => {
-    expect(() => resolveOptions(G, schema, { query: { rabbit_qos_prefetch_count: 'ten' } })).toThrow(ConfigurationError);
+    expect(() => resolveOptions(G, schema, { query: { rabbit_qos_prefetch_count: 'ten' } })).toThrow(
+      ConfigurationError,
+    );
     expect(() => resolveOptions(G, schema, { query: { rabbit_qos_prefetch_count: 'ten' } })).toThrow(
       'Option oslo_messaging_rabbit.rabbit_qos_prefetch_count (from the transport URL): expected a number, got "ten"',
     );
-    expect(() => resolveOptions(G, schema, { config: { [G]: { ssl: 'maybe' } } })).toThrow('(from [oslo_messaging_rabbit] ssl in the config): expected true or false, got "maybe"');
-    expect(() => resolveOptions(G, schema, { code: { kombuFailoverStrategy: 'random' } })).toThrow('(from code): "random" is not one of round-robin, shuffle');
+    expect(() => resolveOptions(G, schema, { config: { [G]: { ssl: 'maybe' } } })).toThrow(
+      '(from [oslo_messaging_rabbit] ssl in the config): expected true or false, got "maybe"',
+    );
+    expect(() => resolveOptions(G, schema, { code: { kombuFailoverStrategy: 'random' } })).toThrow(
+      '(from code): "random" is not one of round-robin, shuffle',
+    );
   });
 });
 
@@ -122,7 +149,8 @@ describe('names', () => {
 
   it('knownOptionNames lists names, deprecated names and camelCase forms', () => {
     const names = knownOptionNames(schema);
-    for (const n of ['ssl_ca_file', 'sslCaFile', 'kombu_ssl_ca_certs', 'kombuSslCaCerts', 'rabbit_qos_prefetch_count']) expect(names.has(n)).toBe(true);
+    for (const n of ['ssl_ca_file', 'sslCaFile', 'kombu_ssl_ca_certs', 'kombuSslCaCerts', 'rabbit_qos_prefetch_count'])
+      expect(names.has(n)).toBe(true);
     expect(names.has('unknown')).toBe(false);
   });
 });

@@ -25,7 +25,8 @@ export function convertOption(group: string, name: string, spec: OptionSpec, raw
   let value: unknown;
   switch (spec.type) {
     case 'string':
-      if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw bad(`expected a string, got ${JSON.stringify(raw)}`);
+      if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
+        throw bad(`expected a string, got ${JSON.stringify(raw)}`);
       value = String(raw);
       break;
     case 'int':
@@ -46,11 +47,16 @@ export function convertOption(group: string, name: string, spec: OptionSpec, raw
       break;
     case 'list':
       if (Array.isArray(raw)) value = raw.map(String);
-      else if (typeof raw === 'string') value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      else if (typeof raw === 'string')
+        value = raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
       else throw bad(`expected a list, got ${JSON.stringify(raw)}`);
       break;
     case 'dict':
-      if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) value = { ...(raw as Record<string, string>) };
+      if (typeof raw === 'object' && raw !== null && !Array.isArray(raw))
+        value = { ...(raw as Record<string, string>) };
       else if (typeof raw === 'string') {
         const out: Record<string, string> = {};
         for (const item of raw.split(',').filter((s) => s.trim() !== '')) {
@@ -62,7 +68,8 @@ export function convertOption(group: string, name: string, spec: OptionSpec, raw
       } else throw bad(`expected key:value pairs, got ${JSON.stringify(raw)}`);
       break;
   }
-  if (spec.choices && !spec.choices.includes(String(value))) throw bad(`${JSON.stringify(value)} is not one of ${spec.choices.join(', ')}`);
+  if (spec.choices && !spec.choices.includes(String(value)))
+    throw bad(`${JSON.stringify(value)} is not one of ${spec.choices.join(', ')}`);
   return value;
 }
 
@@ -82,19 +89,27 @@ export interface OptionSources {
  *
  * @throws {@link index!ConfigurationError} when a value cannot be converted to its option's type or is out of range
  */
-export function resolveOptions<S extends OptionSchema>(group: string, schema: S, sources: OptionSources): ResolvedOptions<S> {
+export function resolveOptions<S extends OptionSchema>(
+  group: string,
+  schema: S,
+  sources: OptionSources,
+): ResolvedOptions<S> {
   const out: Record<string, unknown> = {};
   const section = sources.config?.[group] ?? {};
   for (const [name, spec] of Object.entries(schema)) {
     let value: unknown = spec.default;
     // Deprecated names first, so the current name wins when a source sets both (as oslo.config does).
     const names = [...(spec.deprecatedNames ?? []), name];
-    for (const n of names) if (section[n] !== undefined) value = convertOption(group, name, spec, section[n], `[${group}] ${n} in the config`);
+    for (const n of names)
+      if (section[n] !== undefined)
+        value = convertOption(group, name, spec, section[n], `[${group}] ${n} in the config`);
     for (const n of names) {
       const c = sources.code?.[n] ?? sources.code?.[camelCase(n)];
       if (c !== undefined) value = convertOption(group, name, spec, c, 'code');
     }
-    for (const n of names) if (sources.query?.[n] !== undefined) value = convertOption(group, name, spec, sources.query[n], 'the transport URL');
+    for (const n of names)
+      if (sources.query?.[n] !== undefined)
+        value = convertOption(group, name, spec, sources.query[n], 'the transport URL');
     out[name] = value;
   }
   return out as ResolvedOptions<S>;

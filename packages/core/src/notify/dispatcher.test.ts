@@ -6,11 +6,22 @@ import { NotificationFilter } from './filter.js';
 import { NotificationResult, PRIORITIES } from './priorities.js';
 
 const logs: Array<[string, string]> = [];
-const logger: Logger = { debug: (m) => logs.push(['debug', m]), info: (m) => logs.push(['info', m]), warn: (m) => logs.push(['warn', m]), error: (m) => logs.push(['error', m]) };
+const logger: Logger = {
+  debug: (m) => logs.push(['debug', m]),
+  info: (m) => logs.push(['info', m]),
+  warn: (m) => logs.push(['warn', m]),
+  error: (m) => logs.push(['error', m]),
+};
 
 const ctxt = { user_id: 'u1', project_id: 'p1' };
 const message = (priority: string, extra: Record<string, unknown> = {}) => ({
-  message_id: 'mid-1', publisher_id: 'compute.host1', event_type: 'compute.instance.exists', priority, payload: { instance_id: 'abc' }, timestamp: '2026-11-25 00:37:06.121674', ...extra,
+  message_id: 'mid-1',
+  publisher_id: 'compute.host1',
+  event_type: 'compute.instance.exists',
+  priority,
+  payload: { instance_id: 'abc' },
+  timestamp: '2026-11-25 00:37:06.121674',
+  ...extra,
 });
 
 describe('NotificationDispatcher', () => {
@@ -18,23 +29,49 @@ describe('NotificationDispatcher', () => {
     const calls: unknown[][] = [];
     const d = new NotificationDispatcher([{ info: (...args: unknown[]) => void calls.push(args) }], undefined, logger);
     expect(await d.dispatch(ctxt, message('INFO'))).toBe(NotificationResult.HANDLED);
-    expect(calls).toEqual([[ctxt, 'compute.host1', 'compute.instance.exists', { instance_id: 'abc' }, { message_id: 'mid-1', timestamp: '2026-11-25 00:37:06.121674' }]]);
+    expect(calls).toEqual([
+      [
+        ctxt,
+        'compute.host1',
+        'compute.instance.exists',
+        { instance_id: 'abc' },
+        { message_id: 'mid-1', timestamp: '2026-11-25 00:37:06.121674' },
+      ],
+    ]);
   });
 
   it('gives a notification to every endpoint with the method, skipping the others', async () => {
     const seen: string[] = [];
-    const endpoints: NotificationEndpoint[] = [{ info: () => void seen.push('a') }, { error: () => void seen.push('b') }, { info: () => void seen.push('c') }];
+    const endpoints: NotificationEndpoint[] = [
+      { info: () => void seen.push('a') },
+      { error: () => void seen.push('b') },
+      { info: () => void seen.push('c') },
+    ];
     await new NotificationDispatcher(endpoints, undefined, logger).dispatch(ctxt, message('info'));
     expect(seen).toEqual(['a', 'c']);
   });
 
   it('stops and requeues when an endpoint asks for it or throws', async () => {
     const seen: string[] = [];
-    const requeue = new NotificationDispatcher([{ warn: () => NotificationResult.REQUEUE }, { warn: () => void seen.push('later') }], undefined, logger);
+    const requeue = new NotificationDispatcher(
+      [{ warn: () => NotificationResult.REQUEUE }, { warn: () => void seen.push('later') }],
+      undefined,
+      logger,
+    );
     expect(await requeue.dispatch(ctxt, message('WARN'))).toBe(NotificationResult.REQUEUE);
     expect(seen).toEqual([]);
     logs.length = 0;
-    const throws = new NotificationDispatcher([{ error: async () => { throw new Error('db down'); } }], undefined, logger);
+    const throws = new NotificationDispatcher(
+      [
+        {
+          error: async () => {
+            throw new Error('db down');
+          },
+        },
+      ],
+      undefined,
+      logger,
+    );
     expect(await throws.dispatch(ctxt, message('ERROR'))).toBe(NotificationResult.REQUEUE);
     expect(logs).toEqual([['error', 'Exception during notification handling']]);
   });
@@ -43,7 +80,10 @@ describe('NotificationDispatcher', () => {
     const seen: string[] = [];
     const endpoints: NotificationEndpoint[] = [
       { filterRule: new NotificationFilter({ eventType: 'network\\.' }), info: () => void seen.push('network') },
-      { filterRule: new NotificationFilter({ eventType: 'compute\\.', context: { user_id: 'u1' } }), info: () => void seen.push('compute') },
+      {
+        filterRule: new NotificationFilter({ eventType: 'compute\\.', context: { user_id: 'u1' } }),
+        info: () => void seen.push('compute'),
+      },
     ];
     await new NotificationDispatcher(endpoints, undefined, logger).dispatch(ctxt, message('INFO'));
     expect(seen).toEqual(['compute']);
@@ -51,7 +91,17 @@ describe('NotificationDispatcher', () => {
 
   it('handles an unknown priority by logging and acknowledging it', async () => {
     logs.length = 0;
-    const d = new NotificationDispatcher([{ info: () => { throw new Error('must not be called'); } }], undefined, logger);
+    const d = new NotificationDispatcher(
+      [
+        {
+          info: () => {
+            throw new Error('must not be called');
+          },
+        },
+      ],
+      undefined,
+      logger,
+    );
     expect(await d.dispatch(ctxt, message('LOUD'))).toBe(NotificationResult.HANDLED);
     expect(logs).toEqual([['warn', 'Unknown priority "loud"']]);
   });
@@ -64,7 +114,10 @@ describe('NotificationDispatcher', () => {
       deserializeContext: (c) => ({ who: c['user_id'] }),
     };
     let got: unknown[] = [];
-    await new NotificationDispatcher([{ sample: (...a: unknown[]) => void (got = a) }], serializer, logger).dispatch(ctxt, message('SAMPLE'));
+    await new NotificationDispatcher([{ sample: (...a: unknown[]) => void (got = a) }], serializer, logger).dispatch(
+      ctxt,
+      message('SAMPLE'),
+    );
     expect(got[0]).toEqual({ who: 'u1' });
     expect(got[3]).toEqual({ payload: { instance_id: 'abc' }, by: 'u1' });
   });
@@ -72,7 +125,13 @@ describe('NotificationDispatcher', () => {
 
 describe('endpointPriorities', () => {
   it('lists the priorities some endpoint handles, in oslo order', () => {
-    expect(endpointPriorities([{ error: () => {} }, { info: () => {}, notAPriority: () => {} }, { audit: 'not a function' }])).toEqual(['info', 'error']);
+    expect(
+      endpointPriorities([
+        { error: () => {} },
+        { info: () => {}, notAPriority: () => {} },
+        { audit: 'not a function' },
+      ]),
+    ).toEqual(['info', 'error']);
     expect(endpointPriorities([])).toEqual([]);
     expect(PRIORITIES).toEqual(['audit', 'debug', 'info', 'warn', 'error', 'critical', 'sample']);
   });

@@ -22,19 +22,61 @@ export interface NotificationEndpoint {
   /** Only notifications this filter matches reach the endpoint. */
   readonly filterRule?: NotificationFilter | undefined;
   /** Handles `AUDIT` notifications. */
-  audit?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  audit?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `DEBUG` notifications. */
-  debug?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  debug?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `INFO` notifications. */
-  info?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  info?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `WARN` notifications. */
-  warn?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  warn?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `ERROR` notifications. */
-  error?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  error?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `CRITICAL` notifications. */
-  critical?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  critical?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
   /** Handles `SAMPLE` notifications. */
-  sample?(ctxt: unknown, publisherId: string, eventType: string, payload: unknown, metadata: NotificationMetadata): unknown;
+  sample?(
+    ctxt: unknown,
+    publisherId: string,
+    eventType: string,
+    payload: unknown,
+    metadata: NotificationMetadata,
+  ): unknown;
 }
 
 /** One notification as a batch endpoint receives it. */
@@ -79,7 +121,11 @@ export function endpointPriorities(endpoints: readonly object[]): Priority[] {
 }
 
 /** Decodes one raw notification into what endpoints receive; `undefined` priority when unknown. */
-export async function toBatchNotification(serializer: Serializer<unknown>, ctxt: Context, message: Readonly<Record<string, unknown>>): Promise<BatchNotification | { priority: undefined; raw: string }> {
+export async function toBatchNotification(
+  serializer: Serializer<unknown>,
+  ctxt: Context,
+  message: Readonly<Record<string, unknown>>,
+): Promise<BatchNotification | { priority: undefined; raw: string }> {
   const raw = String(message['priority'] ?? '').toLowerCase();
   if (!isPriority(raw)) return { priority: undefined, raw };
   const c = await serializer.deserializeContext(ctxt);
@@ -115,7 +161,11 @@ export class NotificationDispatcher {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(endpoint) below
       const fn = endpoint[note.priority];
       if (typeof fn !== 'function') continue;
-      if (endpoint.filterRule && !endpoint.filterRule.match(ctxt, note.publisher_id, note.event_type, note.metadata, note.payload)) continue;
+      if (
+        endpoint.filterRule &&
+        !endpoint.filterRule.match(ctxt, note.publisher_id, note.event_type, note.metadata, note.payload)
+      )
+        continue;
       try {
         const r = await fn.call(endpoint, note.ctxt, note.publisher_id, note.event_type, note.payload, note.metadata);
         if (r === NotificationResult.REQUEUE) return NotificationResult.REQUEUE;

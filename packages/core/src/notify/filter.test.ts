@@ -5,8 +5,17 @@ const ctxt = { user_id: 'u1', project_id: 'p1', is_admin: false };
 const md = { message_id: 'm1', timestamp: '2026-11-25 00:37:06.121674' };
 const payload = { state: 'active', host: 'compute-1', n: 1 };
 
-function m(f: NotificationFilter, over: { ctxt?: object; publisher?: string; event?: string; metadata?: object; payload?: unknown } = {}) {
-  return f.match((over.ctxt ?? ctxt) as never, over.publisher ?? 'compute.host1', over.event ?? 'compute.instance.create.end', (over.metadata ?? md) as never, 'payload' in over ? over.payload : payload);
+function m(
+  f: NotificationFilter,
+  over: { ctxt?: object; publisher?: string; event?: string; metadata?: object; payload?: unknown } = {},
+) {
+  return f.match(
+    (over.ctxt ?? ctxt) as never,
+    over.publisher ?? 'compute.host1',
+    over.event ?? 'compute.instance.create.end',
+    (over.metadata ?? md) as never,
+    'payload' in over ? over.payload : payload,
+  );
 }
 
 describe('NotificationFilter (oslo NotificationFilter)', () => {
@@ -35,7 +44,11 @@ describe('NotificationFilter (oslo NotificationFilter)', () => {
   });
 
   it('every given criterion must match (context, metadata, payload)', () => {
-    const f = new NotificationFilter({ context: { user_id: 'u' }, metadata: { message_id: 'm' }, payload: { state: 'active' } });
+    const f = new NotificationFilter({
+      context: { user_id: 'u' },
+      metadata: { message_id: 'm' },
+      payload: { state: 'active' },
+    });
     expect(m(f)).toBe(true);
     expect(m(f, { ctxt: { user_id: 'x1' } })).toBe(false);
     expect(m(f, { metadata: { message_id: 'x' } })).toBe(false);

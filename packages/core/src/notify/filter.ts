@@ -29,7 +29,9 @@ function anchored(p: Pattern): RegExp {
 export class NotificationFilter {
   readonly #publisherId: RegExp | undefined;
   readonly #eventType: RegExp | undefined;
-  readonly #maps: ReadonlyArray<readonly ['context' | 'metadata' | 'payload', ReadonlyArray<readonly [string, RegExp]>]>;
+  readonly #maps: ReadonlyArray<
+    readonly ['context' | 'metadata' | 'payload', ReadonlyArray<readonly [string, RegExp]>]
+  >;
 
   constructor(criteria: NotificationFilterCriteria) {
     this.#publisherId = criteria.publisherId !== undefined ? anchored(criteria.publisherId) : undefined;
@@ -40,7 +42,13 @@ export class NotificationFilter {
   }
 
   /** Whether the notification passes. Non-string values of a filtered key never match (as in oslo). */
-  match(ctxt: Context, publisherId: string, eventType: string, metadata: Readonly<Record<string, unknown>>, payload: unknown): boolean {
+  match(
+    ctxt: Context,
+    publisherId: string,
+    eventType: string,
+    metadata: Readonly<Record<string, unknown>>,
+    payload: unknown,
+  ): boolean {
     if (this.#publisherId && !this.#publisherId.test(publisherId)) return false;
     if (this.#eventType && !this.#eventType.test(eventType)) return false;
     const sources = { context: ctxt, metadata, payload: (payload ?? {}) as Record<string, unknown> };

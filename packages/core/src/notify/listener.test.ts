@@ -54,7 +54,14 @@ const driver = defineDriver({
 function note(id: string, priority = 'INFO', eventType = 'compute.instance.exists'): IncomingMessage {
   return {
     ctxt: { user_id: 'u1' },
-    message: { message_id: id, publisher_id: 'compute.host1', event_type: eventType, priority, payload: { id }, timestamp: '2026-11-25 00:37:06.121674' },
+    message: {
+      message_id: id,
+      publisher_id: 'compute.host1',
+      event_type: eventType,
+      priority,
+      payload: { id },
+      timestamp: '2026-11-25 00:37:06.121674',
+    },
     reply: async () => {},
     heartbeat: async () => {},
     acknowledge: async () => void settled.push(`ack ${id}`),
@@ -87,13 +94,25 @@ describe('notification listener construction', () => {
   it('needs targets with topics and endpoints with priority methods', () => {
     expect(() => getNotificationListener(transport, [], [{ info() {} }])).toThrow(ConfigurationError);
     expect(() => getNotificationListener(transport, [{ exchange: 'nova' }], [{ info() {} }])).toThrow(InvalidTarget);
-    expect(() => getNotificationListener(transport, [{ topic: 'notifications' }], [{}])).toThrow('No endpoint implements a notification priority method');
+    expect(() => getNotificationListener(transport, [{ topic: 'notifications' }], [{}])).toThrow(
+      'No endpoint implements a notification priority method',
+    );
   });
 
   it('listens to every target for the priorities its endpoints handle, in the given pool', async () => {
-    const server = getNotificationListener(transport, [{ topic: 'notifications' }, { topic: 'alerts', exchange: 'nova' }], [{ info() {} }, { error() {} }], { pool: 'p1' });
+    const server = getNotificationListener(
+      transport,
+      [{ topic: 'notifications' }, { topic: 'alerts', exchange: 'nova' }],
+      [{ info() {} }, { error() {} }],
+      { pool: 'p1' },
+    );
     await server.start();
-    expect(listened).toEqual([{ pairs: ['/notifications.info', '/notifications.error', 'nova/alerts.info', 'nova/alerts.error'], options: { pool: 'p1' } }]);
+    expect(listened).toEqual([
+      {
+        pairs: ['/notifications.info', '/notifications.error', 'nova/alerts.info', 'nova/alerts.error'],
+        options: { pool: 'p1' },
+      },
+    ]);
     await server.stop();
     await server.wait();
   });
@@ -119,7 +138,18 @@ describe('NotificationServer', () => {
   });
 
   it('requeues (when allowed) a notification whose endpoint throws', async () => {
-    const server = getNotificationListener(transport, [{ topic: 'n' }], [{ error: () => { throw new Error('db down'); } }], { allowRequeue: true });
+    const server = getNotificationListener(
+      transport,
+      [{ topic: 'n' }],
+      [
+        {
+          error: () => {
+            throw new Error('db down');
+          },
+        },
+      ],
+      { allowRequeue: true },
+    );
     await server.start();
     await send(note('1', 'ERROR'));
     await server.stop();
@@ -131,8 +161,11 @@ describe('NotificationServer', () => {
 describe('BatchNotificationServer', () => {
   it('delivers full batches grouped by priority', async () => {
     const batches: string[][] = [];
-    const record = (ms: BatchNotification[]) => void batches.push(ms.map((m) => `${m.priority}:${(m.payload as { id: string }).id}`));
-    const server = getBatchNotificationListener(transport, [{ topic: 'n' }], [{ info: record, error: record }], { batchSize: 3 });
+    const record = (ms: BatchNotification[]) =>
+      void batches.push(ms.map((m) => `${m.priority}:${(m.payload as { id: string }).id}`));
+    const server = getBatchNotificationListener(transport, [{ topic: 'n' }], [{ info: record, error: record }], {
+      batchSize: 3,
+    });
     await server.start();
     await send(note('1'), note('2', 'ERROR'));
     expect(batches).toEqual([]);
@@ -145,7 +178,12 @@ describe('BatchNotificationServer', () => {
 
   it('flushes a partial batch on stop', async () => {
     const seen: string[] = [];
-    const server = getBatchNotificationListener(transport, [{ topic: 'n' }], [{ info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => String(m.metadata.message_id))) }], { batchSize: 10 });
+    const server = getBatchNotificationListener(
+      transport,
+      [{ topic: 'n' }],
+      [{ info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => String(m.metadata.message_id))) }],
+      { batchSize: 10 },
+    );
     await server.start();
     await send(note('a'), note('b'));
     expect(seen).toEqual([]);
@@ -157,7 +195,12 @@ describe('BatchNotificationServer', () => {
   it('flushes a partial batch after batchTimeout seconds', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const seen: string[] = [];
-    const server = getBatchNotificationListener(transport, [{ topic: 'n' }], [{ info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => String(m.metadata.message_id))) }], { batchSize: 10, batchTimeout: 2 });
+    const server = getBatchNotificationListener(
+      transport,
+      [{ topic: 'n' }],
+      [{ info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => String(m.metadata.message_id))) }],
+      { batchSize: 10, batchTimeout: 2 },
+    );
     await server.start();
     await send(note('a'));
     await vi.advanceTimersByTimeAsync(1900);
@@ -176,8 +219,15 @@ describe('BatchNotificationServer', () => {
       transport,
       [{ topic: 'n' }],
       [
-        { filterRule: new NotificationFilter({ eventType: 'compute\\.' }), info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => m.event_type)) },
-        { error: () => { throw new Error('boom'); } },
+        {
+          filterRule: new NotificationFilter({ eventType: 'compute\\.' }),
+          info: (ms: BatchNotification[]) => void seen.push(...ms.map((m) => m.event_type)),
+        },
+        {
+          error: () => {
+            throw new Error('boom');
+          },
+        },
       ],
       { batchSize: 3, allowRequeue: true },
     );
@@ -191,7 +241,12 @@ describe('BatchNotificationServer', () => {
 
   it('acknowledges notifications with an unknown priority without calling endpoints', async () => {
     const seen: string[] = [];
-    const server = getBatchNotificationListener(transport, [{ topic: 'n' }], [{ info: () => void seen.push('called') }], { batchSize: 1 });
+    const server = getBatchNotificationListener(
+      transport,
+      [{ topic: 'n' }],
+      [{ info: () => void seen.push('called') }],
+      { batchSize: 1 },
+    );
     await server.start();
     await send(note('x', 'LOUD'));
     expect(seen).toEqual([]);

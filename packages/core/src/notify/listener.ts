@@ -42,7 +42,12 @@ abstract class NotificationServerBase extends MessageHandlingServer {
   readonly #pool: string | undefined;
   readonly #priorities: Priority[];
 
-  protected constructor(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly object[], options: NotificationListenerOptions<unknown>) {
+  protected constructor(
+    transport: Transport,
+    targets: ReadonlyArray<Target | TargetFields>,
+    endpoints: readonly object[],
+    options: NotificationListenerOptions<unknown>,
+  ) {
     super(transport, options);
     this.targets = targets.map((t) => Target.from(t));
     if (this.targets.length === 0) throw new ConfigurationError('A notification listener needs at least one target');
@@ -51,7 +56,10 @@ abstract class NotificationServerBase extends MessageHandlingServer {
     this.allowRequeue = options.allowRequeue ?? false;
     this.#pool = options.pool;
     this.#priorities = endpointPriorities(endpoints);
-    if (this.#priorities.length === 0) throw new ConfigurationError('No endpoint implements a notification priority method (audit, debug, info, warn, error, critical, sample)');
+    if (this.#priorities.length === 0)
+      throw new ConfigurationError(
+        'No endpoint implements a notification priority method (audit, debug, info, warn, error, critical, sample)',
+      );
   }
 
   protected createListener(): Promise<Listener> {
@@ -76,7 +84,12 @@ abstract class NotificationServerBase extends MessageHandlingServer {
 export class NotificationServer extends NotificationServerBase {
   /** Routes each notification to the endpoints' priority methods. */
   readonly dispatcher: NotificationDispatcher;
-  constructor(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly NotificationEndpoint[], options: NotificationListenerOptions<unknown> = {}) {
+  constructor(
+    transport: Transport,
+    targets: ReadonlyArray<Target | TargetFields>,
+    endpoints: readonly NotificationEndpoint[],
+    options: NotificationListenerOptions<unknown> = {},
+  ) {
     super(transport, targets, endpoints, options);
     this.dispatcher = new NotificationDispatcher(endpoints, this.serializer, transport.logger);
   }
@@ -102,19 +115,30 @@ export class BatchNotificationServer extends NotificationServerBase {
   #timer: NodeJS.Timeout | undefined;
   #submit: ((task: () => Promise<void>) => Promise<void>) | undefined;
 
-  constructor(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly BatchNotificationEndpoint[], options: BatchNotificationListenerOptions<unknown> = {}) {
+  constructor(
+    transport: Transport,
+    targets: ReadonlyArray<Target | TargetFields>,
+    endpoints: readonly BatchNotificationEndpoint[],
+    options: BatchNotificationListenerOptions<unknown> = {},
+  ) {
     super(transport, targets, endpoints, options);
     this.#endpoints = endpoints;
     this.#batchSize = Math.max(1, options.batchSize ?? 1);
     this.#batchTimeout = options.batchTimeout;
   }
 
-  protected override onIncoming(message: IncomingMessage, submit: (task: () => Promise<void>) => Promise<void>): Promise<void> {
+  protected override onIncoming(
+    message: IncomingMessage,
+    submit: (task: () => Promise<void>) => Promise<void>,
+  ): Promise<void> {
     this.#submit = submit;
     this.#buffer.push(message);
     if (this.#buffer.length >= this.#batchSize) return this.#flush();
     if (this.#buffer.length === 1 && this.#batchTimeout !== undefined) {
-      this.#timer = setTimeout(() => void this.#flush().catch((err: unknown) => this.logger.error('Batch flush failed', { err })), this.#batchTimeout * 1000);
+      this.#timer = setTimeout(
+        () => void this.#flush().catch((err: unknown) => this.logger.error('Batch flush failed', { err })),
+        this.#batchTimeout * 1000,
+      );
     }
     return Promise.resolve();
   }
@@ -162,7 +186,17 @@ export class BatchNotificationServer extends NotificationServerBase {
         const fn = endpoint[priority];
         if (typeof fn !== 'function') continue;
         const selected = items
-          .filter(({ note }) => !endpoint.filterRule || endpoint.filterRule.match(note.ctxt as Context, note.publisher_id, note.event_type, note.metadata as unknown as Record<string, unknown>, note.payload))
+          .filter(
+            ({ note }) =>
+              !endpoint.filterRule ||
+              endpoint.filterRule.match(
+                note.ctxt as Context,
+                note.publisher_id,
+                note.event_type,
+                note.metadata as unknown as Record<string, unknown>,
+                note.payload,
+              ),
+          )
           .map(({ note }) => note);
         if (selected.length === 0) continue;
         try {
@@ -173,7 +207,10 @@ export class BatchNotificationServer extends NotificationServerBase {
         }
         if (result === NotificationResult.REQUEUE) break;
       }
-      await this.settle(items.map((i) => i.raw), result);
+      await this.settle(
+        items.map((i) => i.raw),
+        result,
+      );
     }
   }
 }
@@ -205,7 +242,12 @@ export class BatchNotificationServer extends NotificationServerBase {
  * @throws {@link ConfigurationError} when there is no target or no endpoint has a priority method
  * @throws {@link InvalidTarget} when a target has no topic
  */
-export function getNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly NotificationEndpoint[], options: NotificationListenerOptions<Ctxt> = {}): NotificationServer {
+export function getNotificationListener<Ctxt = Context>(
+  transport: Transport,
+  targets: ReadonlyArray<Target | TargetFields>,
+  endpoints: readonly NotificationEndpoint[],
+  options: NotificationListenerOptions<Ctxt> = {},
+): NotificationServer {
   return new NotificationServer(transport, targets, endpoints, options);
 }
 
@@ -216,6 +258,11 @@ export function getNotificationListener<Ctxt = Context>(transport: Transport, ta
  * @throws {@link ConfigurationError} when there is no target or no endpoint has a priority method
  * @throws {@link InvalidTarget} when a target has no topic
  */
-export function getBatchNotificationListener<Ctxt = Context>(transport: Transport, targets: ReadonlyArray<Target | TargetFields>, endpoints: readonly BatchNotificationEndpoint[], options: BatchNotificationListenerOptions<Ctxt> = {}): BatchNotificationServer {
+export function getBatchNotificationListener<Ctxt = Context>(
+  transport: Transport,
+  targets: ReadonlyArray<Target | TargetFields>,
+  endpoints: readonly BatchNotificationEndpoint[],
+  options: BatchNotificationListenerOptions<Ctxt> = {},
+): BatchNotificationServer {
   return new BatchNotificationServer(transport, targets, endpoints, options);
 }

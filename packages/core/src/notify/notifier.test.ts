@@ -13,7 +13,12 @@ import type { Driver, NotificationSendOptions } from '../spi/driver.js';
 import { Notifier, pythonTimestamp, sanitizeNotificationContext } from './notifier.js';
 
 let logs: Array<[string, string]> = [];
-const logger: Logger = { debug: (m) => logs.push(['debug', m]), info: (m) => logs.push(['info', m]), warn: (m) => logs.push(['warn', m]), error: (m) => logs.push(['error', m]) };
+const logger: Logger = {
+  debug: (m) => logs.push(['debug', m]),
+  info: (m) => logs.push(['info', m]),
+  warn: (m) => logs.push(['warn', m]),
+  error: (m) => logs.push(['error', m]),
+};
 type Sent = { driver: string; ctxt: Context; message: NotificationMessage; priority: string; retry: unknown };
 let sent: Sent[] = [];
 let created: Array<{ name: string; context: NotifierDriverContext }> = [];
@@ -21,15 +26,33 @@ let created: Array<{ name: string; context: NotifierDriverContext }> = [];
 function registry(): PluginRegistry {
   const r = new PluginRegistry();
   for (const name of ['memory', 'other']) {
-    r.register(ENTRY_POINT_GROUPS.notifyDrivers, name, defineNotifierDriver({
+    r.register(
+      ENTRY_POINT_GROUPS.notifyDrivers,
       name,
-      create(context) {
-        created.push({ name, context });
-        return { notify: async (ctxt, message, priority, retry) => void sent.push({ driver: name, ctxt, message, priority, retry }) };
-      },
-    }));
+      defineNotifierDriver({
+        name,
+        create(context) {
+          created.push({ name, context });
+          return {
+            notify: async (ctxt, message, priority, retry) =>
+              void sent.push({ driver: name, ctxt, message, priority, retry }),
+          };
+        },
+      }),
+    );
   }
-  r.register(ENTRY_POINT_GROUPS.notifyDrivers, 'broken', defineNotifierDriver({ name: 'broken', create: () => ({ notify: async () => { throw new Error('bus down'); } }) }));
+  r.register(
+    ENTRY_POINT_GROUPS.notifyDrivers,
+    'broken',
+    defineNotifierDriver({
+      name: 'broken',
+      create: () => ({
+        notify: async () => {
+          throw new Error('bus down');
+        },
+      }),
+    }),
+  );
   return r;
 }
 
@@ -46,7 +69,12 @@ describe('Notifier', () => {
     expect(sent).toHaveLength(1);
     const { message, ctxt, priority } = sent[0]!;
     expect(priority).toBe('info');
-    expect(message).toMatchObject({ publisher_id: 'compute.host1', event_type: 'compute.instance.create.end', priority: 'INFO', payload: { id: 1 } });
+    expect(message).toMatchObject({
+      publisher_id: 'compute.host1',
+      event_type: 'compute.instance.create.end',
+      priority: 'INFO',
+      payload: { id: 1 },
+    });
     expect(message.message_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(message.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$/);
     expect(ctxt).toEqual({ user_id: 'u1' }); // auth_token never leaves
@@ -54,8 +82,18 @@ describe('Notifier', () => {
 
   it('has a method per priority, warning being WARN', async () => {
     const n = new Notifier(undefined, { driver: 'memory', plugins: registry(), logger });
-    for (const m of ['audit', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'sample'] as const) await n[m]({}, 'e', null);
-    expect(sent.map((s) => s.message.priority)).toEqual(['AUDIT', 'DEBUG', 'INFO', 'WARN', 'WARN', 'ERROR', 'CRITICAL', 'SAMPLE']);
+    for (const m of ['audit', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'sample'] as const)
+      await n[m]({}, 'e', null);
+    expect(sent.map((s) => s.message.priority)).toEqual([
+      'AUDIT',
+      'DEBUG',
+      'INFO',
+      'WARN',
+      'WARN',
+      'ERROR',
+      'CRITICAL',
+      'SAMPLE',
+    ]);
   });
 
   it('sends through every configured driver, and never throws when one fails', async () => {
@@ -78,7 +116,10 @@ describe('Notifier', () => {
     await n.info({}, 'e', 1);
     await p.info({}, 'e', 2);
     expect(created).toHaveLength(1);
-    expect(sent.map((s) => [s.message.publisher_id, s.retry])).toEqual([['a', 3], ['b', 3]]);
+    expect(sent.map((s) => [s.message.publisher_id, s.retry])).toEqual([
+      ['a', 3],
+      ['b', 3],
+    ]);
     await n.prepare({ retry: 0 }).info({}, 'e', 3);
     expect(sent[2]!.retry).toBe(0);
   });
@@ -88,20 +129,45 @@ describe('Notifier', () => {
     await n.loadDrivers();
     expect(created[0]!.context.topics).toEqual(['a', 'b']);
     expect(created[0]!.context.transport).toBeUndefined();
-    await expect(created[0]!.context.loadDriver('memory')).rejects.toThrow('Notification driver memory cannot route to itself');
+    await expect(created[0]!.context.loadDriver('memory')).rejects.toThrow(
+      'Notification driver memory cannot route to itself',
+    );
   });
 
   it('reads driver, topics and retry from [oslo_messaging_notifications] of the transport config; options win', async () => {
     const forwarded: unknown[][] = [];
     const driver = { sendNotification: async (...args: unknown[]) => void forwarded.push(args) } as unknown as Driver;
     const config = { oslo_messaging_notifications: { driver: 'memory, other', topics: 'x,y', retry: '2' } };
-    const conf = { controlExchange: 'openstack', rpcResponseTimeout: 60, executorThreadPoolSize: 64, rpcPingEnabled: false, config };
-    const t = new Transport(TransportURL.parse('mem://'), 'notification', conf, driver, registry(), logger, createRemoteErrorCodec([]));
+    const conf = {
+      controlExchange: 'openstack',
+      rpcResponseTimeout: 60,
+      executorThreadPoolSize: 64,
+      rpcPingEnabled: false,
+      config,
+    };
+    const t = new Transport(
+      TransportURL.parse('mem://'),
+      'notification',
+      conf,
+      driver,
+      registry(),
+      logger,
+      createRemoteErrorCodec([]),
+    );
     await new Notifier(t).info({}, 'e', 1);
-    expect(sent.map((s) => [s.driver, s.retry])).toEqual([['memory', 2], ['other', 2]]);
+    expect(sent.map((s) => [s.driver, s.retry])).toEqual([
+      ['memory', 2],
+      ['other', 2],
+    ]);
     expect(created[0]!.context.topics).toEqual(['x', 'y']);
     // Notifier drivers publish through the transport's driver, tracked so that cleanup rejects pending sends.
-    await created[0]!.context.transport!.sendNotification(new Target({ topic: 'x.info' }), {}, {} as NotificationMessage, 2, 3);
+    await created[0]!.context.transport!.sendNotification(
+      new Target({ topic: 'x.info' }),
+      {},
+      {} as NotificationMessage,
+      2,
+      3,
+    );
     expect(forwarded).toHaveLength(1);
     const options = forwarded[0]![3] as NotificationSendOptions;
     expect([options.version, options.retry]).toEqual([2, 3]);
@@ -119,7 +185,14 @@ describe('Notifier', () => {
   });
 
   it('logs and drops a notification its serializer cannot build', async () => {
-    const serializer = { serializeEntity: () => { throw new Error('cannot serialize'); }, deserializeEntity: (_c: Context, e: unknown) => e, serializeContext: (c: Context) => c, deserializeContext: (c: Context) => c };
+    const serializer = {
+      serializeEntity: () => {
+        throw new Error('cannot serialize');
+      },
+      deserializeEntity: (_c: Context, e: unknown) => e,
+      serializeContext: (c: Context) => c,
+      deserializeContext: (c: Context) => c,
+    };
     await new Notifier(undefined, { driver: 'memory', plugins: registry(), logger, serializer }).info({}, 'e', {});
     expect(sent).toEqual([]);
     expect(logs).toEqual([['error', 'Failed to build a notification']]);
@@ -128,8 +201,23 @@ describe('Notifier', () => {
 
 describe('sanitizeNotificationContext', () => {
   it('keeps only oslo 14 safe keys', () => {
-    expect(sanitizeNotificationContext({ user_id: 'u', project_id: 'p', request_id: 'r', roles: ['a'], auth_token: 't', password: 'x', service_catalog: [], otel_traceparent: '00-1' })).toEqual({
-      user_id: 'u', project_id: 'p', request_id: 'r', roles: ['a'], otel_traceparent: '00-1',
+    expect(
+      sanitizeNotificationContext({
+        user_id: 'u',
+        project_id: 'p',
+        request_id: 'r',
+        roles: ['a'],
+        auth_token: 't',
+        password: 'x',
+        service_catalog: [],
+        otel_traceparent: '00-1',
+      }),
+    ).toEqual({
+      user_id: 'u',
+      project_id: 'p',
+      request_id: 'r',
+      roles: ['a'],
+      otel_traceparent: '00-1',
     });
   });
 });

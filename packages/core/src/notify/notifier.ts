@@ -29,13 +29,37 @@ export interface NotifierOptions<Ctxt = Context> {
 
 /** Context keys that may travel with a notification (oslo 14's safe list). */
 const SAFE_CONTEXT_KEYS = new Set([
-  'user_id', 'project_id', 'domain_id', 'user_domain_id', 'project_domain_id', 'is_admin', 'request_id', 'roles',
-  'user_name', 'project_name', 'domain_name', 'user_domain_name', 'project_domain_name', 'service_user_id',
-  'service_user_domain_id', 'service_user_domain_name', 'service_project_id', 'service_project_name',
-  'service_project_domain_id', 'service_project_domain_name', 'service_roles', 'global_request_id', 'system_scope',
-  'user', 'domain', 'user_domain', 'project_domain',
+  'user_id',
+  'project_id',
+  'domain_id',
+  'user_domain_id',
+  'project_domain_id',
+  'is_admin',
+  'request_id',
+  'roles',
+  'user_name',
+  'project_name',
+  'domain_name',
+  'user_domain_name',
+  'project_domain_name',
+  'service_user_id',
+  'service_user_domain_id',
+  'service_user_domain_name',
+  'service_project_id',
+  'service_project_name',
+  'service_project_domain_id',
+  'service_project_domain_name',
+  'service_roles',
+  'global_request_id',
+  'system_scope',
+  'user',
+  'domain',
+  'user_domain',
+  'project_domain',
   // Trace context (W3C traceparent/tracestate/baggage) written by @oslo-messaging/opentelemetry: not sensitive.
-  'otel_traceparent', 'otel_tracestate', 'otel_baggage',
+  'otel_traceparent',
+  'otel_tracestate',
+  'otel_baggage',
 ]);
 
 /** Keeps only the context keys that are safe to broadcast (drops `auth_token` and the like). */
@@ -90,10 +114,21 @@ export class Notifier<Ctxt = Context> {
     const section = transport?.conf.config['oslo_messaging_notifications'] ?? {};
     const confDrivers = section['driver'];
     const confTopics = section['topics'];
-    const asList = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+    const asList = (v: unknown) =>
+      Array.isArray(v)
+        ? v.map(String)
+        : typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined;
     this.#shared = shared ?? {
       transport,
-      driverNames: typeof options.driver === 'string' ? [options.driver] : (options.driver ?? asList(confDrivers) ?? ['messagingv2']),
+      driverNames:
+        typeof options.driver === 'string'
+          ? [options.driver]
+          : (options.driver ?? asList(confDrivers) ?? ['messagingv2']),
       topics: options.topics ?? asList(confTopics) ?? ['notifications'],
       settings: section,
       plugins: options.plugins ?? transport?.plugins ?? defaultPluginRegistry,
@@ -101,17 +136,28 @@ export class Notifier<Ctxt = Context> {
     };
     const confRetry = section['retry'];
     this.publisherId = options.publisherId;
-    this.retry = options.retry !== undefined ? options.retry : typeof confRetry === 'number' ? confRetry : confRetry !== undefined ? Number(confRetry) : undefined;
+    this.retry =
+      options.retry !== undefined
+        ? options.retry
+        : typeof confRetry === 'number'
+          ? confRetry
+          : confRetry !== undefined
+            ? Number(confRetry)
+            : undefined;
     this.#serializer = (options.serializer ?? new NoOpSerializer()) as Serializer<Ctxt>;
   }
 
   /** A notifier sharing this one's drivers with another publisher id or retry (Python: `prepare`). */
   prepare(options: { publisherId?: string; retry?: number | null } = {}): Notifier<Ctxt> {
-    return new Notifier<Ctxt>(this.#shared.transport, {
-      publisherId: 'publisherId' in options ? options.publisherId : this.publisherId,
-      retry: 'retry' in options ? options.retry : this.retry,
-      serializer: this.#serializer,
-    }, this.#shared);
+    return new Notifier<Ctxt>(
+      this.#shared.transport,
+      {
+        publisherId: 'publisherId' in options ? options.publisherId : this.publisherId,
+        retry: 'retry' in options ? options.retry : this.retry,
+        serializer: this.#serializer,
+      },
+      this.#shared,
+    );
   }
 
   /** `false` only when the sole driver is `noop`. */
@@ -139,21 +185,37 @@ export class Notifier<Ctxt = Context> {
   }
 
   /** Sends an `AUDIT` notification; resolves once every driver handled it (failures are logged, never thrown). */
-  audit(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'AUDIT'); }
+  audit(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'AUDIT');
+  }
   /** Sends a `DEBUG` notification; see {@link Notifier.audit}. */
-  debug(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'DEBUG'); }
+  debug(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'DEBUG');
+  }
   /** Sends an `INFO` notification; see {@link Notifier.audit}. */
-  info(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'INFO'); }
+  info(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'INFO');
+  }
   /** Sends a `WARN` notification; see {@link Notifier.audit}. */
-  warn(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
+  warn(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'WARN');
+  }
   /** Same as {@link Notifier.warn}. */
-  warning(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'WARN'); }
+  warning(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'WARN');
+  }
   /** Sends an `ERROR` notification; see {@link Notifier.audit}. */
-  error(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'ERROR'); }
+  error(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'ERROR');
+  }
   /** Sends a `CRITICAL` notification; see {@link Notifier.audit}. */
-  critical(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'CRITICAL'); }
+  critical(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'CRITICAL');
+  }
   /** Sends a `SAMPLE` notification (metering); see {@link Notifier.audit}. */
-  sample(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> { return this.#notify(ctxt, eventType, payload, 'SAMPLE'); }
+  sample(ctxt: Ctxt, eventType: string, payload: unknown): Promise<void> {
+    return this.#notify(ctxt, eventType, payload, 'SAMPLE');
+  }
 
   async #notify(ctxt: Ctxt, eventType: string, payload: unknown, priority: string): Promise<void> {
     const logger = this.#shared.logger;
@@ -184,7 +246,10 @@ export class Notifier<Ctxt = Context> {
     await Promise.all(
       drivers.map(({ name, driver }) =>
         driver.notify(wireCtxt, message, priority.toLowerCase(), this.retry).catch((err: unknown) => {
-          logger.error(`Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system`, { driver: name, eventType });
+          logger.error(
+            `Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system`,
+            { driver: name, eventType },
+          );
         }),
       ),
     );
@@ -199,7 +264,8 @@ async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriv
     settings: s.settings,
     logger: s.logger,
     loadDriver: (other) => {
-      if (other === name) return Promise.reject(new ConfigurationError(`Notification driver ${name} cannot route to itself`));
+      if (other === name)
+        return Promise.reject(new ConfigurationError(`Notification driver ${name} cannot route to itself`));
       return loadNotifierDriver(s, other);
     },
   };
@@ -223,6 +289,8 @@ class OperationNotificationOptions extends OperationBound implements Notificatio
 function trackedSender(transport: Transport): NotificationSender {
   return {
     sendNotification: (target, ctxt, message, version, retry) =>
-      transport.operations.start<void>((op) => transport.driver.sendNotification(target, ctxt, message, new OperationNotificationOptions(op, version, retry))),
+      transport.operations.start<void>((op) =>
+        transport.driver.sendNotification(target, ctxt, message, new OperationNotificationOptions(op, version, retry)),
+      ),
   };
 }

@@ -49,6 +49,7 @@ export function candidatePackages(group: EntryPointGroup, name: string): string[
   const kind = KIND[group];
   const known = KNOWN_PACKAGES[group][name];
   const out = known ? [known] : [];
-  if (/^[a-z0-9][a-z0-9._-]*$/.test(name)) out.push(`@oslo-messaging/${kind}-${name}`, `oslo-messaging-${kind}-${name}`);
+  if (/^[a-z0-9][a-z0-9._-]*$/.test(name))
+    out.push(`@oslo-messaging/${kind}-${name}`, `oslo-messaging-${kind}-${name}`);
   return [...new Set(out)];
 }

@@ -9,7 +9,14 @@ const D = ENTRY_POINT_GROUPS.drivers;
 describe('readManifest', () => {
   it('reads entry points, defaulting the export to "default"', () => {
     const entries = readManifest('pkg', {
-      [MANIFEST_KEY]: { schema: 1, spi: 2, entryPoints: { [D]: { rabbit: './dist/index.js#rabbitDriver', kombu: './dist/index.js' }, [ENTRY_POINT_GROUPS.executors]: { pool: './dist/pool.js#pool' } } },
+      [MANIFEST_KEY]: {
+        schema: 1,
+        spi: 2,
+        entryPoints: {
+          [D]: { rabbit: './dist/index.js#rabbitDriver', kombu: './dist/index.js' },
+          [ENTRY_POINT_GROUPS.executors]: { pool: './dist/pool.js#pool' },
+        },
+      },
     });
     expect(entries).toEqual([
       { group: D, name: 'rabbit', file: './dist/index.js', exportName: 'rabbitDriver', spi: 2 },
@@ -19,9 +26,13 @@ describe('readManifest', () => {
   });
 
   it('reads the SPI version the package was built for: none declared means SPI 1 (packages made before the field)', () => {
-    expect(readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { x: './x.js' } } } })?.[0]?.spi).toBe(1);
+    expect(
+      readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { x: './x.js' } } } })?.[0]?.spi,
+    ).toBe(1);
     for (const spi of [0, 1.5, '2', null]) {
-      expect(() => readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, spi, entryPoints: {} } })).toThrow('"oslo.messaging".spi must be a plugin SPI version');
+      expect(() => readManifest('pkg', { [MANIFEST_KEY]: { schema: 1, spi, entryPoints: {} } })).toThrow(
+        '"oslo.messaging".spi must be a plugin SPI version',
+      );
     }
   });
 
@@ -33,10 +44,22 @@ describe('readManifest', () => {
     [{ [MANIFEST_KEY]: 'x' }, 'pkg: package.json "oslo.messaging" must be an object'],
     [{ [MANIFEST_KEY]: { entryPoints: {} } }, 'pkg: package.json "oslo.messaging".schema must be 1 (got undefined)'],
     [{ [MANIFEST_KEY]: { schema: 1 } }, 'pkg: package.json "oslo.messaging".entryPoints must be an object'],
-    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { 'oslo.messaging.transports': {} } } }, 'unknown entry point group "oslo.messaging.transports" (known: oslo.messaging.drivers, oslo.messaging.executors, oslo.messaging.notify.drivers, oslo.messaging.zmq.matchmaker, oslo.messaging.metrics)'],
-    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: 'x' } } }, '.entryPoints["oslo.messaging.drivers"] must be an object'],
-    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 5 } } } }, 'target of oslo.messaging.drivers:r must be a string'],
-    [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 'dist/index.js#x' } } } }, 'target "dist/index.js#x" of oslo.messaging.drivers:r must look like "./path/in/package.js#exportName"'],
+    [
+      { [MANIFEST_KEY]: { schema: 1, entryPoints: { 'oslo.messaging.transports': {} } } },
+      'unknown entry point group "oslo.messaging.transports" (known: oslo.messaging.drivers, oslo.messaging.executors, oslo.messaging.notify.drivers, oslo.messaging.zmq.matchmaker, oslo.messaging.metrics)',
+    ],
+    [
+      { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: 'x' } } },
+      '.entryPoints["oslo.messaging.drivers"] must be an object',
+    ],
+    [
+      { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 5 } } } },
+      'target of oslo.messaging.drivers:r must be a string',
+    ],
+    [
+      { [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: 'dist/index.js#x' } } } },
+      'target "dist/index.js#x" of oslo.messaging.drivers:r must look like "./path/in/package.js#exportName"',
+    ],
     [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: './../other/index.js#x' } } } }, 'must look like'],
     [{ [MANIFEST_KEY]: { schema: 1, entryPoints: { [D]: { r: './a.js#b#c' } } } }, 'must look like'],
   ])('refuses %j', (json, message) => {
@@ -48,13 +71,20 @@ describe('candidatePackages', () => {
   it('puts the first-party package first, then the conventional names', () => {
     expect(candidatePackages(D, 'rabbit')).toEqual(['@oslo-messaging/driver-rabbit', 'oslo-messaging-driver-rabbit']);
     expect(candidatePackages(D, 'kafka')).toEqual(['@oslo-messaging/driver-kafka', 'oslo-messaging-driver-kafka']);
-    expect(candidatePackages(ENTRY_POINT_GROUPS.executors, 'threading')).toEqual(['@oslo-messaging/executor-pool', '@oslo-messaging/executor-threading', 'oslo-messaging-executor-threading']);
-    expect(candidatePackages(ENTRY_POINT_GROUPS.notifyDrivers, 'messagingv2')[0]).toBe('@oslo-messaging/notifier-messaging');
+    expect(candidatePackages(ENTRY_POINT_GROUPS.executors, 'threading')).toEqual([
+      '@oslo-messaging/executor-pool',
+      '@oslo-messaging/executor-threading',
+      'oslo-messaging-executor-threading',
+    ]);
+    expect(candidatePackages(ENTRY_POINT_GROUPS.notifyDrivers, 'messagingv2')[0]).toBe(
+      '@oslo-messaging/notifier-messaging',
+    );
     expect(candidatePackages(ENTRY_POINT_GROUPS.matchmakers, 'sentinel')[0]).toBe('@oslo-messaging/matchmaker-redis');
   });
 
   it('never builds a package name from a name that is not a plain identifier', () => {
-    for (const name of ['../evil', '@scope/x', 'a/b', '', 'UPPER', ' x']) expect(candidatePackages(D, name)).toEqual([]);
+    for (const name of ['../evil', '@scope/x', 'a/b', '', 'UPPER', ' x'])
+      expect(candidatePackages(D, name)).toEqual([]);
   });
 
   it('knows the drivers oslo names', () => {
@@ -75,7 +105,10 @@ describe('brands', () => {
     ] as const;
     for (const [value, group] of cases) {
       expect(readBrand(value)).toEqual({ group, apiVersion: 2 });
-      expect((value as unknown as Record<symbol, unknown>)[Symbol.for('oslo.messaging.entryPoint')]).toEqual({ group, apiVersion: 2 });
+      expect((value as unknown as Record<symbol, unknown>)[Symbol.for('oslo.messaging.entryPoint')]).toEqual({
+        group,
+        apiVersion: 2,
+      });
       expect(Object.isFrozen(value)).toBe(true);
       expect(Object.getPrototypeOf(value)).toBeNull();
     }
@@ -92,7 +125,17 @@ describe('brands', () => {
 
   it('readBrand ignores values without a well-formed brand', () => {
     const B = Symbol.for('oslo.messaging.entryPoint');
-    for (const v of [null, undefined, 1, 'x', {}, { [B]: null }, { [B]: { group: D } }, { [B]: { apiVersion: 2 } }, { [B]: { group: D, apiVersion: '1' } }]) {
+    for (const v of [
+      null,
+      undefined,
+      1,
+      'x',
+      {},
+      { [B]: null },
+      { [B]: { group: D } },
+      { [B]: { apiVersion: 2 } },
+      { [B]: { group: D, apiVersion: '1' } },
+    ]) {
       expect(readBrand(v)).toBeUndefined();
     }
     const fn = Object.assign(() => 1, { [B]: { group: D, apiVersion: 2 } });

@@ -34,17 +34,23 @@ export function readManifest(pkgName: string, packageJson: Record<string, unknow
   if (typeof block !== 'object' || block === null) throw new Error(`${where} must be an object`);
   const { schema, spi = 1, entryPoints } = block as { schema?: unknown; spi?: unknown; entryPoints?: unknown };
   if (schema !== 1) throw new Error(`${where}.schema must be 1 (got ${JSON.stringify(schema)})`);
-  if (typeof spi !== 'number' || !Number.isInteger(spi) || spi < 1) throw new Error(`${where}.spi must be a plugin SPI version, a positive integer (got ${JSON.stringify(spi)})`);
-  if (typeof entryPoints !== 'object' || entryPoints === null) throw new Error(`${where}.entryPoints must be an object`);
+  if (typeof spi !== 'number' || !Number.isInteger(spi) || spi < 1)
+    throw new Error(`${where}.spi must be a plugin SPI version, a positive integer (got ${JSON.stringify(spi)})`);
+  if (typeof entryPoints !== 'object' || entryPoints === null)
+    throw new Error(`${where}.entryPoints must be an object`);
   const out: ManifestEntry[] = [];
   for (const [group, names] of Object.entries(entryPoints)) {
-    if (!GROUPS.has(group)) throw new Error(`${where}: unknown entry point group "${group}" (known: ${[...GROUPS].join(', ')})`);
-    if (typeof names !== 'object' || names === null) throw new Error(`${where}.entryPoints["${group}"] must be an object`);
+    if (!GROUPS.has(group))
+      throw new Error(`${where}: unknown entry point group "${group}" (known: ${[...GROUPS].join(', ')})`);
+    if (typeof names !== 'object' || names === null)
+      throw new Error(`${where}.entryPoints["${group}"] must be an object`);
     for (const [name, target] of Object.entries(names as Record<string, unknown>)) {
       if (typeof target !== 'string') throw new Error(`${where}: target of ${group}:${name} must be a string`);
       const [file = '', exportName = 'default', ...extra] = target.split('#');
       if (extra.length > 0 || !file.startsWith('./') || file.split('/').includes('..')) {
-        throw new Error(`${where}: target "${target}" of ${group}:${name} must look like "./path/in/package.js#exportName"`);
+        throw new Error(
+          `${where}: target "${target}" of ${group}:${name} must look like "./path/in/package.js#exportName"`,
+        );
       }
       out.push({ group: group as EntryPointGroup, name, file, exportName, spi });
     }

@@ -30,7 +30,10 @@ function makeApp(declared: Record<string, string>, undeclared: Record<string, st
   const app = join(work, `app${++appCount}`);
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   const dependencies = Object.fromEntries(Object.keys(declared).map((n) => [n, '*']));
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `fixture-app-${appCount}`, private: true, type: 'module', dependencies }));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: `fixture-app-${appCount}`, private: true, type: 'module', dependencies }),
+  );
   for (const [name, dir] of Object.entries({ ...declared, ...undeclared })) {
     mkdirSync(dirname(join(app, 'node_modules', name)), { recursive: true });
     symlinkSync(join(FIXTURES, dir), join(app, 'node_modules', name), 'dir');
@@ -48,7 +51,11 @@ const ALL = {
   'oslo-fixture-malformed-manifest': 'malformed-manifest',
 };
 
-async function loadError(registry: PluginRegistry, name: string, group: Parameters<PluginRegistry['load']>[0] = D): Promise<Error> {
+async function loadError(
+  registry: PluginRegistry,
+  name: string,
+  group: Parameters<PluginRegistry['load']>[0] = D,
+): Promise<Error> {
   const r = await registry.load(group, name).then(
     () => undefined,
     (e: unknown) => e as Error,
@@ -66,9 +73,25 @@ describe('discovery from the application package.json', () => {
   it('lists declared plugins without importing anything', () => {
     const before = fixtureImports();
     const fixtures = registry.list(D).filter((p) => p.packageName.startsWith('oslo-fixture'));
-    expect(fixtures.map((p) => p.name)).toEqual(['cjs', 'esm', 'esm-alias', 'future', 'noexport', 'nofile', 'sealed', 'spi1', 'throws', 'unbranded', 'wronggroup']);
+    expect(fixtures.map((p) => p.name)).toEqual([
+      'cjs',
+      'esm',
+      'esm-alias',
+      'future',
+      'noexport',
+      'nofile',
+      'sealed',
+      'spi1',
+      'throws',
+      'unbranded',
+      'wronggroup',
+    ]);
     expect(fixtures.find((p) => p.name === 'esm')).toEqual({
-      group: D, name: 'esm', packageName: 'oslo-fixture-esm', version: '1.2.3', target: './lib/index.js#esmDriver',
+      group: D,
+      name: 'esm',
+      packageName: 'oslo-fixture-esm',
+      version: '1.2.3',
+      target: './lib/index.js#esmDriver',
     });
     expect(registry.list(ENTRY_POINT_GROUPS.executors).map((p) => p.name)).toContain('esm-exec');
     expect(fixtureImports()).toBe(before);
@@ -99,7 +122,9 @@ describe('discovery from the application package.json', () => {
 
   it('gives one export under two names (aliases), and executors from the same package', async () => {
     expect(await registry.load(D, 'esm-alias')).toBe(await registry.load(D, 'esm'));
-    expect(readBrand(await registry.load(ENTRY_POINT_GROUPS.executors, 'esm-exec'))?.group).toBe(ENTRY_POINT_GROUPS.executors);
+    expect(readBrand(await registry.load(ENTRY_POINT_GROUPS.executors, 'esm-exec'))?.group).toBe(
+      ENTRY_POINT_GROUPS.executors,
+    );
   });
 
   it('caches a loaded plugin: the same promise and value every time', async () => {
@@ -129,7 +154,9 @@ describe('discovery from the application package.json', () => {
   it('says which file is missing', async () => {
     const err = await loadError(registry, 'nofile');
     expect(err).toBeInstanceOf(DriverLoadFailure);
-    expect(err.message).toMatch(/^The transport driver "nofile" of oslo-fixture-broken-targets points at \.\/lib\/missing\.js, which does not exist in .*broken-targets.*Is the package built\?$/);
+    expect(err.message).toMatch(
+      /^The transport driver "nofile" of oslo-fixture-broken-targets points at \.\/lib\/missing\.js, which does not exist in .*broken-targets.*Is the package built\?$/,
+    );
   });
 
   it('says which export is missing', async () => {
@@ -141,18 +168,26 @@ describe('discovery from the application package.json', () => {
   it('refuses an unbranded export and one branded for another group', async () => {
     const unbranded = await loadError(registry, 'unbranded');
     expect(unbranded).toBeInstanceOf(DriverLoadFailure);
-    expect(unbranded.message).toBe('The transport driver "unbranded" from oslo-fixture-broken-targets is not an oslo-messaging plugin (make it with define*() from @oslo-messaging/core)');
-    expect((await loadError(registry, 'wronggroup')).message).toBe('"wronggroup" from oslo-fixture-broken-targets is a plugin for oslo.messaging.executors, not oslo.messaging.drivers');
+    expect(unbranded.message).toBe(
+      'The transport driver "unbranded" from oslo-fixture-broken-targets is not an oslo-messaging plugin (make it with define*() from @oslo-messaging/core)',
+    );
+    expect((await loadError(registry, 'wronggroup')).message).toBe(
+      '"wronggroup" from oslo-fixture-broken-targets is a plugin for oslo.messaging.executors, not oslo.messaging.drivers',
+    );
   });
 
   it('reports a module that throws while loading, with the cause', async () => {
     const err = await loadError(registry, 'throws');
-    expect(err.message).toBe('Failed to load transport driver "throws" from oslo-fixture-broken-targets: fixture module failed to evaluate');
+    expect(err.message).toBe(
+      'Failed to load transport driver "throws" from oslo-fixture-broken-targets: fixture module failed to evaluate',
+    );
     expect((err.cause as Error).message).toBe('fixture module failed to evaluate');
   });
 
   it('reports a malformed manifest in warnings and still loads the other plugins', async () => {
-    expect(registry.warnings).toEqual(['oslo-fixture-malformed-manifest: package.json "oslo.messaging".schema must be 1 (got 2)']);
+    expect(registry.warnings).toEqual([
+      'oslo-fixture-malformed-manifest: package.json "oslo.messaging".schema must be 1 (got 2)',
+    ]);
     expect(registry.list(D).map((p) => p.name)).not.toContain('bad');
     expect((await registry.load(D, 'cjs')).name).toBe('cjs');
   });
@@ -180,18 +215,29 @@ describe('discovery from the application package.json', () => {
 
 describe('conflicts and conventions', () => {
   it('refuses two packages that claim the same name, naming both', async () => {
-    const registry = new PluginRegistry({ appRoot: makeApp({ 'oslo-fixture-duplicate-a': 'duplicate-a', 'oslo-fixture-duplicate-b': 'duplicate-b' }) });
+    const registry = new PluginRegistry({
+      appRoot: makeApp({ 'oslo-fixture-duplicate-a': 'duplicate-a', 'oslo-fixture-duplicate-b': 'duplicate-b' }),
+    });
     const err = await loadError(registry, 'dup');
     expect(err).toBeInstanceOf(DriverLoadFailure);
     expect(err.message).toBe(
       'Two packages provide the transport driver "dup": oslo-fixture-duplicate-a and oslo-fixture-duplicate-b. Remove one, or register the one you want explicitly with registerPlugin().',
     );
-    expect(registry.list(D).find((p) => p.name === 'dup')?.packageName).toBe('oslo-fixture-duplicate-a, oslo-fixture-duplicate-b');
+    expect(registry.list(D).find((p) => p.name === 'dup')?.packageName).toBe(
+      'oslo-fixture-duplicate-a, oslo-fixture-duplicate-b',
+    );
   });
 
   it('an explicit registration settles a conflict', async () => {
-    const registry = new PluginRegistry({ appRoot: makeApp({ 'oslo-fixture-duplicate-a': 'duplicate-a', 'oslo-fixture-duplicate-b': 'duplicate-b' }) });
-    const chosen = defineDriver({ name: 'chosen', create: () => { throw new Error('not used'); } });
+    const registry = new PluginRegistry({
+      appRoot: makeApp({ 'oslo-fixture-duplicate-a': 'duplicate-a', 'oslo-fixture-duplicate-b': 'duplicate-b' }),
+    });
+    const chosen = defineDriver({
+      name: 'chosen',
+      create: () => {
+        throw new Error('not used');
+      },
+    });
     registry.register(D, 'dup', chosen);
     expect(await registry.load(D, 'dup')).toBe(chosen);
   });
@@ -208,10 +254,19 @@ describe('explicit registration', () => {
   it('wins over discovery, shows as registered, and unregister restores discovery', async () => {
     const registry = new PluginRegistry({ appRoot: app });
     const discovered = await registry.load(D, 'esm');
-    const mine = defineDriver({ name: 'mine', create: () => { throw new Error('not used'); } });
+    const mine = defineDriver({
+      name: 'mine',
+      create: () => {
+        throw new Error('not used');
+      },
+    });
     registry.register(D, 'esm', mine);
     expect(await registry.load(D, 'esm')).toBe(mine);
-    expect(registry.list(D).find((p) => p.name === 'esm')).toEqual({ group: D, name: 'esm', packageName: 'registered' });
+    expect(registry.list(D).find((p) => p.name === 'esm')).toEqual({
+      group: D,
+      name: 'esm',
+      packageName: 'registered',
+    });
     registry.unregister(D, 'esm');
     expect(await registry.load(D, 'esm')).toBe(discovered);
   });
@@ -219,15 +274,31 @@ describe('explicit registration', () => {
   it('refuses unbranded values and values of another group', () => {
     const registry = new PluginRegistry({ appRoot: app });
     expect(() => registry.register(D, 'x', { name: 'x', create() {} })).toThrow(DriverLoadFailure);
-    expect(() => registry.register(D, 'x', { name: 'x', create() {} })).toThrow('from registered is not an oslo-messaging plugin');
-    const driver = defineDriver({ name: 'd', create: () => { throw new Error('not used'); } });
+    expect(() => registry.register(D, 'x', { name: 'x', create() {} })).toThrow(
+      'from registered is not an oslo-messaging plugin',
+    );
+    const driver = defineDriver({
+      name: 'd',
+      create: () => {
+        throw new Error('not used');
+      },
+    });
     expect(() => registry.register(ENTRY_POINT_GROUPS.executors, 'd', driver)).toThrow(ExecutorLoadFailure);
   });
 
   it('is per registry', async () => {
     const a = new PluginRegistry({ appRoot: app });
     const b = new PluginRegistry({ appRoot: app });
-    a.register(D, 'only-a', defineDriver({ name: 'only-a', create: () => { throw new Error('not used'); } }));
+    a.register(
+      D,
+      'only-a',
+      defineDriver({
+        name: 'only-a',
+        create: () => {
+          throw new Error('not used');
+        },
+      }),
+    );
     expect(a.list(D).map((p) => p.name)).toContain('only-a');
     await expect(b.load(D, 'only-a')).rejects.toThrow(DriverLoadFailure);
   });
@@ -238,7 +309,10 @@ describe('the application root', () => {
     const app = join(work, 'my app (spaces)');
     mkdirSync(join(app, 'src'), { recursive: true });
     mkdirSync(join(app, 'node_modules'), { recursive: true });
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'spaced-app', dependencies: { 'oslo-fixture-cjs': '*' } }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'spaced-app', dependencies: { 'oslo-fixture-cjs': '*' } }),
+    );
     symlinkSync(join(FIXTURES, 'cjs'), join(app, 'node_modules', 'oslo-fixture-cjs'), 'dir');
     const registry = new PluginRegistry({ appRoot: pathToFileURL(join(app, 'src', 'main.js')).href });
     expect(registry.appRoot).toBe(app);
@@ -257,11 +331,25 @@ describe('failures are not cached', () => {
     const app = makeApp({});
     const pkg = join(app, 'node_modules', 'late-plugin');
     mkdirSync(join(pkg, 'dist'), { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'late-plugin', version: '1.0.0', type: 'module', 'oslo.messaging': { schema: 1, spi: 2, entryPoints: { [D]: { late: './dist/index.js#late' } } } }));
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'late-app', dependencies: { 'late-plugin': '*' } }));
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({
+        name: 'late-plugin',
+        version: '1.0.0',
+        type: 'module',
+        'oslo.messaging': { schema: 1, spi: 2, entryPoints: { [D]: { late: './dist/index.js#late' } } },
+      }),
+    );
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'late-app', dependencies: { 'late-plugin': '*' } }),
+    );
     const registry = new PluginRegistry({ appRoot: app });
     await expect(registry.load(D, 'late')).rejects.toThrow(/does not exist/);
-    writeFileSync(join(pkg, 'dist', 'index.js'), "export const late = { [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 2 }, name: 'late', create() {} };\n");
+    writeFileSync(
+      join(pkg, 'dist', 'index.js'),
+      "export const late = { [Symbol.for('oslo.messaging.entryPoint')]: { group: 'oslo.messaging.drivers', apiVersion: 2 }, name: 'late', create() {} };\n",
+    );
     expect((await registry.load(D, 'late')).name).toBe('late');
   });
 
@@ -269,7 +357,10 @@ describe('failures are not cached', () => {
     const app = makeApp({});
     const registry = new PluginRegistry({ appRoot: app });
     expect(registry.list(D).map((p) => p.name)).not.toContain('cjs');
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'grown-app', dependencies: { 'oslo-fixture-cjs': '*' } }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'grown-app', dependencies: { 'oslo-fixture-cjs': '*' } }),
+    );
     symlinkSync(join(FIXTURES, 'cjs'), join(app, 'node_modules', 'oslo-fixture-cjs'), 'dir');
     expect(registry.list(D).map((p) => p.name)).not.toContain('cjs'); // index cached
     registry.refresh();
@@ -292,7 +383,11 @@ describe('an application without the driver it asks for', () => {
         "try { await getRpcTransport({ url: 'rabbit://guest:secret@localhost/' }); console.log('loaded'); }\n" +
         'catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }\n',
     );
-    const out = JSON.parse(execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' })) as { name: string; code: string; message: string };
+    const out = JSON.parse(execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' })) as {
+      name: string;
+      code: string;
+      message: string;
+    };
     expect(out.name).toBe('DriverLoadFailure');
     expect(out.code).toBe('OSLO_DRIVER_LOAD_FAILURE');
     expect(out.message).toContain('Install it with: npm install @oslo-messaging/driver-rabbit');

@@ -13,7 +13,8 @@ import { declaredDependencies, locatePackage, resolveAppRoot, type LocatedPackag
 
 const CORE_PACKAGE_NAME = '@oslo-messaging/core';
 /** This core's version, read from its own package.json. */
-export const CORE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const CORE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
 const CORE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** Where a plugin came from. */
@@ -173,7 +174,11 @@ export class PluginRegistry {
     let entries = this.#getIndex().get(key) ?? [];
     if (entries.length === 0) entries = this.#findByConvention(group, name);
     if (entries.length > 1) {
-      throw fail(group, name, `Two packages provide the ${WHAT[group]} "${name}": ${entries.map((e) => e.pkg.name).join(' and ')}. Remove one, or register the one you want explicitly with registerPlugin().`);
+      throw fail(
+        group,
+        name,
+        `Two packages provide the ${WHAT[group]} "${name}": ${entries.map((e) => e.pkg.name).join(' and ')}. Remove one, or register the one you want explicitly with registerPlugin().`,
+      );
     }
     const found = entries[0];
     if (!found) throw fail(group, name, this.#notFoundMessage(group, name));
@@ -181,21 +186,38 @@ export class PluginRegistry {
     // The real gate: the brand is stamped by whichever core the plugin imports (this one, when core is a
     // shared peer), so only the package's own declaration says which SPI it was written against.
     if (found.entry.spi !== SPI_VERSION) {
-      throw fail(group, name, `The ${WHAT[group]} "${name}" from ${found.pkg.name} was built for plugin SPI version ${found.entry.spi} (its package.json "oslo.messaging".spi), but ${CORE_PACKAGE_NAME} ${CORE_VERSION} implements SPI version ${SPI_VERSION}; install a version of it made for this core`);
+      throw fail(
+        group,
+        name,
+        `The ${WHAT[group]} "${name}" from ${found.pkg.name} was built for plugin SPI version ${found.entry.spi} (its package.json "oslo.messaging".spi), but ${CORE_PACKAGE_NAME} ${CORE_VERSION} implements SPI version ${SPI_VERSION}; install a version of it made for this core`,
+      );
     }
     const file = resolve(found.pkg.dir, found.entry.file);
     if (relative(found.pkg.dir, file).startsWith('..') || !existsSync(file)) {
-      throw fail(group, name, `The ${WHAT[group]} "${name}" of ${found.pkg.name} points at ${found.entry.file}, which does not exist in ${found.pkg.dir}${sep}. Is the package built?`);
+      throw fail(
+        group,
+        name,
+        `The ${WHAT[group]} "${name}" of ${found.pkg.name} points at ${found.entry.file}, which does not exist in ${found.pkg.dir}${sep}. Is the package built?`,
+      );
     }
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (cause) {
-      throw fail(group, name, `Failed to load ${WHAT[group]} "${name}" from ${found.pkg.name}: ${(cause as Error).message}`, cause);
+      throw fail(
+        group,
+        name,
+        `Failed to load ${WHAT[group]} "${name}" from ${found.pkg.name}: ${(cause as Error).message}`,
+        cause,
+      );
     }
     const value = pickExport(mod, found.entry.exportName);
     if (value === undefined) {
-      throw fail(group, name, `${found.pkg.name} declares ${WHAT[group]} "${name}" as ${found.entry.file}#${found.entry.exportName}, but that module has no export "${found.entry.exportName}"`);
+      throw fail(
+        group,
+        name,
+        `${found.pkg.name} declares ${WHAT[group]} "${name}" as ${found.entry.file}#${found.entry.exportName}, but that module has no export "${found.entry.exportName}"`,
+      );
     }
     this.#checkBrand(group, name, value, found.pkg.name);
     return value;
@@ -203,10 +225,19 @@ export class PluginRegistry {
 
   #checkBrand(group: EntryPointGroup, name: string, value: unknown, from: string): void {
     const b = readBrand(value);
-    if (!b) throw fail(group, name, `The ${WHAT[group]} "${name}" from ${from} is not an oslo-messaging plugin (make it with define*() from ${CORE_PACKAGE_NAME})`);
+    if (!b)
+      throw fail(
+        group,
+        name,
+        `The ${WHAT[group]} "${name}" from ${from} is not an oslo-messaging plugin (make it with define*() from ${CORE_PACKAGE_NAME})`,
+      );
     if (b.group !== group) throw fail(group, name, `"${name}" from ${from} is a plugin for ${b.group}, not ${group}`);
     if (b.apiVersion !== SPI_VERSION) {
-      throw fail(group, name, `The ${WHAT[group]} "${name}" from ${from} was built for plugin SPI version ${b.apiVersion}, but ${CORE_PACKAGE_NAME} ${CORE_VERSION} implements SPI version ${SPI_VERSION}; install a version of it made for this core`);
+      throw fail(
+        group,
+        name,
+        `The ${WHAT[group]} "${name}" from ${from} was built for plugin SPI version ${b.apiVersion}, but ${CORE_PACKAGE_NAME} ${CORE_VERSION} implements SPI version ${SPI_VERSION}; install a version of it made for this core`,
+      );
     }
   }
 
@@ -214,7 +245,11 @@ export class PluginRegistry {
     const peers = pkg.json['peerDependencies'] as Record<string, string> | undefined;
     const range = peers?.[CORE_PACKAGE_NAME];
     if (range && !semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
-      throw fail(group, name, `${pkg.name}@${String(pkg.json['version'])} requires ${CORE_PACKAGE_NAME}@${range}, but ${CORE_VERSION} is installed; install a version of ${pkg.name} compatible with core ${CORE_VERSION}`);
+      throw fail(
+        group,
+        name,
+        `${pkg.name}@${String(pkg.json['version'])} requires ${CORE_PACKAGE_NAME}@${range}, but ${CORE_VERSION} is installed; install a version of ${pkg.name} compatible with core ${CORE_VERSION}`,
+      );
     }
   }
 
@@ -256,7 +291,9 @@ export class PluginRegistry {
     // First-party plugins installed next to core (npm hoisting) are listed too, so `list` shows them.
     for (const group of Object.values(KNOWN_PACKAGES)) for (const p of Object.values(group)) names.add(p);
     for (const depName of names) {
-      const pkg = locatePackage(depName, root) ?? (depName.startsWith('@oslo-messaging/') ? locatePackage(depName, CORE_DIR) : undefined);
+      const pkg =
+        locatePackage(depName, root) ??
+        (depName.startsWith('@oslo-messaging/') ? locatePackage(depName, CORE_DIR) : undefined);
       if (!pkg) continue;
       let entries: ManifestEntry[] | undefined;
       try {
@@ -327,4 +364,3 @@ export function loadPlugin<G extends EntryPointGroup>(group: G, name: string): P
 export function listPlugins(group: EntryPointGroup): PluginInfo[] {
   return defaultPluginRegistry.list(group);
 }
-

@@ -44,7 +44,8 @@ export const DefaultRPCAccessPolicy: RPCAccessPolicy = {
 
 /** Only methods marked with {@link expose}. */
 export const ExplicitRPCAccessPolicy: RPCAccessPolicy = {
-  isAllowed: (endpoint, method) => isMethod(endpoint, method) && (endpoint as Record<string, { [EXPOSED]?: boolean }>)[method]?.[EXPOSED] === true,
+  isAllowed: (endpoint, method) =>
+    isMethod(endpoint, method) && (endpoint as Record<string, { [EXPOSED]?: boolean }>)[method]?.[EXPOSED] === true,
 };
 
 /** Every method, `_`-prefixed ones included (oslo's legacy behaviour). Never `Object.prototype` members. */

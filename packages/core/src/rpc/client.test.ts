@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
+import {
+  ClientSendError,
+  InvalidTarget,
+  MessagingException,
+  MessagingTimeout,
+  RPCVersionCapError,
+  TransportDriverError,
+} from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { PluginRegistry } from '../plugins/registry.js';
 import type { Serializer } from '../serializer.js';
@@ -81,7 +88,11 @@ describe('RPCClient.call and cast', () => {
   });
 
   it('passes timeout, retry, call monitor and at-least-once to the driver', async () => {
-    const client = getRpcClient(transport, { topic: 't' }, { timeout: 5, retry: 2, callMonitorTimeout: 3, atLeastOnce: true });
+    const client = getRpcClient(
+      transport,
+      { topic: 't' },
+      { timeout: 5, retry: 2, callMonitorTimeout: 3, atLeastOnce: true },
+    );
     await client.call({}, 'm');
     const before = Date.now();
     await client.call({}, 'm');
@@ -117,8 +128,12 @@ describe('RPCClient.call and cast', () => {
   it('validates the method name and arguments', async () => {
     const client = getRpcClient(transport, { topic: 't' });
     await expect(client.call({}, '')).rejects.toThrow(MessagingException);
-    await expect(client.call({}, 42 as unknown as string)).rejects.toThrow('An RPC method name must be a non-empty string');
-    await expect(client.call({}, 'm', [1] as unknown as Record<string, unknown>)).rejects.toThrow('Arguments of m must be an object of keyword arguments');
+    await expect(client.call({}, 42 as unknown as string)).rejects.toThrow(
+      'An RPC method name must be a non-empty string',
+    );
+    await expect(client.call({}, 'm', [1] as unknown as Record<string, unknown>)).rejects.toThrow(
+      'Arguments of m must be an object of keyword arguments',
+    );
     await expect(client.cast({}, 'm', null as unknown as Record<string, unknown>)).rejects.toThrow(MessagingException);
     expect(sent).toHaveLength(0);
   });
@@ -158,13 +173,20 @@ describe('RPCClient.prepare', () => {
   });
 
   it('keeps the serializer', async () => {
-    const serializer: Serializer = { serializeEntity: (_c, e) => `s:${String(e)}`, deserializeEntity: (_c, e) => e, serializeContext: (c) => c, deserializeContext: (c) => c };
+    const serializer: Serializer = {
+      serializeEntity: (_c, e) => `s:${String(e)}`,
+      deserializeEntity: (_c, e) => e,
+      serializeContext: (c) => c,
+      deserializeContext: (c) => c,
+    };
     await getRpcClient(transport, { topic: 't' }, { serializer }).prepare({ server: 's' }).cast({}, 'm', { a: 1 });
     expect(sent[0]!.request.args).toEqual({ a: 's:1' });
   });
 
   it('validates versions', () => {
-    expect(() => getRpcClient(transport, { topic: 't', version: '1' })).toThrow('Version must contain a major and minor integer. Got 1');
+    expect(() => getRpcClient(transport, { topic: 't', version: '1' })).toThrow(
+      'Version must contain a major and minor integer. Got 1',
+    );
     expect(() => getRpcClient(transport, { topic: 't' }).prepare({ version: 'x.y' })).toThrow(MessagingException);
   });
 });
@@ -182,7 +204,10 @@ describe('version cap', () => {
 
   it('refuses to send above the cap with RPCVersionCapError, before reaching the driver', async () => {
     const client = getRpcClient(transport, { topic: 't' }, { versionCap: '1.2' });
-    const err = await client.prepare({ version: '1.3' }).call({}, 'm').catch((e: unknown) => e);
+    const err = await client
+      .prepare({ version: '1.3' })
+      .call({}, 'm')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RPCVersionCapError);
     expect(err).toMatchObject({ version: '1.3', versionCap: '1.2' });
     await expect(client.prepare({ version: '2.0' }).cast({}, 'm')).rejects.toThrow(RPCVersionCapError);
@@ -216,7 +241,9 @@ describe('the deadline contract (core enforces it whatever the driver does)', ()
   it('a call whose driver never answers settles with MessagingTimeout by its timeout plus the slack', async () => {
     reply = () => new Promise(() => undefined);
     const t0 = Date.now();
-    const err = await getRpcClient(transport, { topic: 't' }, { timeout: 0.3 }).call({}, 'hang').catch((e: unknown) => e);
+    const err = await getRpcClient(transport, { topic: 't' }, { timeout: 0.3 })
+      .call({}, 'hang')
+      .catch((e: unknown) => e);
     const elapsed = Date.now() - t0;
     expect(err).toBeInstanceOf(MessagingTimeout);
     expect(String(err)).toContain('hang');

@@ -1,4 +1,11 @@
-import { ClientSendError, InvalidTarget, MessagingException, MessagingTimeout, RPCVersionCapError, TransportDriverError } from '../errors.js';
+import {
+  ClientSendError,
+  InvalidTarget,
+  MessagingException,
+  MessagingTimeout,
+  RPCVersionCapError,
+  TransportDriverError,
+} from '../errors.js';
 import { OperationBound, type Operation, type OperationLimit } from '../operations.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import type { Context, RpcRequest, SendOptions } from '../spi/driver.js';
@@ -35,7 +42,8 @@ class OperationSendOptions extends OperationBound implements SendOptions {
   }
 }
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
 /**
  * Invokes methods on RPC servers (Python: `RPCClient` / `_CallContext`). Immutable:
@@ -68,7 +76,8 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     const { timeout, versionCap, retry, callMonitorTimeout, atLeastOnce, ...targetFields } = overrides;
     if (targetFields.version !== undefined) assertVersion(targetFields.version);
     const opts: Record<string, unknown> = { ...this.options };
-    for (const [k, v] of Object.entries({ timeout, versionCap, retry, callMonitorTimeout, atLeastOnce })) if (k in overrides) opts[k] = v;
+    for (const [k, v] of Object.entries({ timeout, versionCap, retry, callMonitorTimeout, atLeastOnce }))
+      if (k in overrides) opts[k] = v;
     return new RPCClient<Ctxt>(this.transport, this.target.with(targetFields), opts);
   }
 
@@ -91,8 +100,10 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
 
   /** The wire context and request; synchronous unless the serializer returns promises. */
   #makeRequest(ctxt: Ctxt, method: string, args: Record<string, unknown>): WireRequest | Promise<WireRequest> {
-    if (typeof method !== 'string' || method === '') throw new MessagingException('An RPC method name must be a non-empty string');
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new MessagingException(`Arguments of ${method} must be an object of keyword arguments`);
+    if (typeof method !== 'string' || method === '')
+      throw new MessagingException('An RPC method name must be a non-empty string');
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new MessagingException(`Arguments of ${method} must be an object of keyword arguments`);
     const serializer = this.#serializer;
     const serialized: Record<string, unknown> = {};
     const keys = Object.keys(args);
@@ -105,24 +116,36 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     return this.#finishRequest(ctxt, method, serialized);
   }
 
-  async #makeRequestAsync(ctxt: Ctxt, method: string, args: Record<string, unknown>, serialized: Record<string, unknown>, from: number, first: PromiseLike<unknown>): Promise<WireRequest> {
+  async #makeRequestAsync(
+    ctxt: Ctxt,
+    method: string,
+    args: Record<string, unknown>,
+    serialized: Record<string, unknown>,
+    from: number,
+    first: PromiseLike<unknown>,
+  ): Promise<WireRequest> {
     const serializer = this.#serializer;
     const keys = Object.keys(args);
     serialized[keys[from]!] = await first;
-    for (let i = from + 1; i < keys.length; i++) serialized[keys[i]!] = await serializer.serializeEntity(ctxt, args[keys[i]!]);
+    for (let i = from + 1; i < keys.length; i++)
+      serialized[keys[i]!] = await serializer.serializeEntity(ctxt, args[keys[i]!]);
     const done = this.#finishRequest(ctxt, method, serialized);
     return isThenable(done) ? await done : done;
   }
 
   #finishRequest(ctxt: Ctxt, method: string, serialized: Record<string, unknown>): WireRequest | Promise<WireRequest> {
-    const request: { method: string; args: Record<string, unknown>; namespace?: string; version?: string } = { method, args: serialized };
+    const request: { method: string; args: Record<string, unknown>; namespace?: string; version?: string } = {
+      method,
+      args: serialized,
+    };
     if (this.target.namespace !== undefined) request.namespace = this.target.namespace;
     if (this.target.version !== undefined) request.version = this.target.version;
     if (this.options.versionCap !== undefined && !versionIsCompatible(this.options.versionCap, this.target.version)) {
       throw new RPCVersionCapError(this.target.version, this.options.versionCap);
     }
     const wireCtxt = this.#serializer.serializeContext(ctxt);
-    if (isThenable(wireCtxt)) return Promise.resolve(wireCtxt as PromiseLike<Context>).then((c) => ({ ctxt: c, request }));
+    if (isThenable(wireCtxt))
+      return Promise.resolve(wireCtxt as PromiseLike<Context>).then((c) => ({ ctxt: c, request }));
     return { ctxt: wireCtxt, request };
   }
 
@@ -135,7 +158,12 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     assertSendable(this.target);
     const metrics = this.transport.metrics;
     if (metrics) {
-      const settled = metrics.clientInvocation({ target: this.target, method: request.method, callType: call ? 'call' : 'cast', timeout });
+      const settled = metrics.clientInvocation({
+        target: this.target,
+        method: request.method,
+        callType: call ? 'call' : 'cast',
+        timeout,
+      });
       return this.#sendTo(ctxt, request, call, timeout).then(
         (value) => (settled(undefined), value),
         (err: unknown) => {
@@ -158,7 +186,13 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     // The options are built with the operation (see OperationSendOptions).
     if (timeout === undefined) {
       return this.transport.operations.start<unknown>(
-        (op) => driver.send(target, ctxt, request, new OperationSendOptions(op, false, undefined, undefined, retry, atLeastOnce, undefined)),
+        (op) =>
+          driver.send(
+            target,
+            ctxt,
+            request,
+            new OperationSendOptions(op, false, undefined, undefined, retry, atLeastOnce, undefined),
+          ),
         undefined,
         mapError,
       );
@@ -166,7 +200,10 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     const deadline = Date.now() + timeout * 1000;
     const limit: OperationLimit = {
       deadline,
-      onTimeout: () => new MessagingTimeout(`Timed out after ${timeout} s waiting for ${call ? 'a reply to' : 'sending'} ${request.method} on ${String(target)}`),
+      onTimeout: () =>
+        new MessagingTimeout(
+          `Timed out after ${timeout} s waiting for ${call ? 'a reply to' : 'sending'} ${request.method} on ${String(target)}`,
+        ),
     };
     return this.transport.operations.start<unknown>(
       (op) =>
@@ -183,7 +220,8 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
     );
   }
 
-  readonly #mapError = (err: unknown): unknown => (err instanceof TransportDriverError ? new ClientSendError(this.target, err) : err);
+  readonly #mapError = (err: unknown): unknown =>
+    err instanceof TransportDriverError ? new ClientSendError(this.target, err) : err;
 
   /**
    * Invokes `method` without waiting for a result (Python: `cast`). Resolves once the message is
@@ -248,6 +286,10 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
  * @param options - timeout, versionCap, retry, callMonitorTimeout, atLeastOnce, serializer
  * @throws {@link MessagingException} when the target's version is not `major.minor`
  */
-export function getRpcClient<Ctxt = Context>(transport: Transport, target: Target | TargetFields, options: RPCClientOptions<Ctxt> = {}): RPCClient<Ctxt> {
+export function getRpcClient<Ctxt = Context>(
+  transport: Transport,
+  target: Target | TargetFields,
+  options: RPCClientOptions<Ctxt> = {},
+): RPCClient<Ctxt> {
   return new RPCClient<Ctxt>(transport, target, options);
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ExpectedException, MalformedMessage, NoSuchMethod, UnsupportedVersion } from '../errors.js';
 import type { Serializer } from '../serializer.js';
 import { Target } from '../target.js';
-import { DefaultRPCAccessPolicy, expose, EXPOSED, ExplicitRPCAccessPolicy, LegacyRPCAccessPolicy, type RPCAccessPolicy } from './access-policy.js';
+import {
+  DefaultRPCAccessPolicy,
+  expose,
+  EXPOSED,
+  ExplicitRPCAccessPolicy,
+  LegacyRPCAccessPolicy,
+  type RPCAccessPolicy,
+} from './access-policy.js';
 import { RPCDispatcher } from './dispatcher.js';
 import { expectedExceptions } from './expected-exceptions.js';
 
@@ -21,7 +28,9 @@ function endpoint(name: string, target?: ConstructorParameters<typeof Target>[0]
 describe('RPCDispatcher routing', () => {
   it('calls the method with the context and keyword arguments, and resolves async results', async () => {
     const seen: unknown[] = [];
-    const d = new RPCDispatcher([{ add: async (ctxt: unknown, a: { x: number; y: number }) => (seen.push(ctxt), a.x + a.y) }]);
+    const d = new RPCDispatcher([
+      { add: async (ctxt: unknown, a: { x: number; y: number }) => (seen.push(ctxt), a.x + a.y) },
+    ]);
     expect(await d.dispatch(request({ method: 'add', args: { x: 2, y: 40 } }))).toBe(42);
     expect(seen).toEqual([{ user: 'u' }]);
   });
@@ -46,7 +55,11 @@ describe('RPCDispatcher routing', () => {
   });
 
   it('takes the first endpoint whose namespace and version fit', async () => {
-    const d = new RPCDispatcher([endpoint('a', { version: '1.1' }), endpoint('b', { version: '1.5' }), endpoint('c', { version: '2.0' })]);
+    const d = new RPCDispatcher([
+      endpoint('a', { version: '1.1' }),
+      endpoint('b', { version: '1.5' }),
+      endpoint('c', { version: '2.0' }),
+    ]);
     expect(await d.dispatch(request({ method: 'who', version: '1.0' }))).toBe('a');
     expect(await d.dispatch(request({ method: 'who', version: '1.1' }))).toBe('a');
     expect(await d.dispatch(request({ method: 'who', version: '1.4' }))).toBe('b');
@@ -62,7 +75,10 @@ describe('RPCDispatcher routing', () => {
   });
 
   it('routes by namespace, legacy namespaces included', async () => {
-    const d = new RPCDispatcher([endpoint('base'), endpoint('ns', { namespace: 'compute', legacyNamespaces: ['nova'] })]);
+    const d = new RPCDispatcher([
+      endpoint('base'),
+      endpoint('ns', { namespace: 'compute', legacyNamespaces: ['nova'] }),
+    ]);
     expect(await d.dispatch(request({ method: 'who' }))).toBe('base');
     expect(await d.dispatch(request({ method: 'who', namespace: 'compute' }))).toBe('ns');
     expect(await d.dispatch(request({ method: 'who', namespace: 'nova' }))).toBe('ns');
@@ -93,7 +109,11 @@ describe('NoSuchMethod vs UnsupportedVersion (oslo §9.1)', () => {
     const d = new RPCDispatcher([endpoint('a', { version: '1.2' })]);
     const err = await d.dispatch(request({ method: 'who', version: '1.3' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedVersion);
-    expect(err).toMatchObject({ version: '1.3', method: 'who', message: 'Endpoint does not support RPC version 1.3. Attempted method: who' });
+    expect(err).toMatchObject({
+      version: '1.3',
+      method: 'who',
+      message: 'Endpoint does not support RPC version 1.3. Attempted method: who',
+    });
   });
 
   it('NoSuchMethod when the only fitting endpoint forbids the method', async () => {
@@ -110,7 +130,9 @@ describe('NoSuchMethod vs UnsupportedVersion (oslo §9.1)', () => {
     const d = new RPCDispatcher([endpoint('a')]);
     await expect(d.dispatch({ ctxt: {}, message: {} })).rejects.toThrow(MalformedMessage);
     await expect(d.dispatch({ ctxt: {}, message: { method: '' } })).rejects.toThrow('RPC request has no method name');
-    await expect(d.dispatch({ ctxt: {}, message: { method: 'who', args: [1] } })).rejects.toThrow('Arguments of who are not an object');
+    await expect(d.dispatch({ ctxt: {}, message: { method: 'who', args: [1] } })).rejects.toThrow(
+      'Arguments of who are not an object',
+    );
     await expect(d.dispatch({ ctxt: {}, message: { method: 'who', args: 'x' } })).rejects.toThrow(MalformedMessage);
   });
 });
@@ -147,13 +169,16 @@ describe('access policies', () => {
     }
   });
 
-  it.each([DefaultRPCAccessPolicy, ExplicitRPCAccessPolicy, LegacyRPCAccessPolicy])('never lets Object.prototype members, constructor, then or target be called (%#)', async (policy) => {
-    const d = new RPCDispatcher([new Service(), {}], undefined, policy);
-    for (const method of PROTO) {
-      expect(policy.isAllowed(new Service(), method)).toBe(false);
-      await expect(d.dispatch(request({ method }))).rejects.toThrow(NoSuchMethod);
-    }
-  });
+  it.each([DefaultRPCAccessPolicy, ExplicitRPCAccessPolicy, LegacyRPCAccessPolicy])(
+    'never lets Object.prototype members, constructor, then or target be called (%#)',
+    async (policy) => {
+      const d = new RPCDispatcher([new Service(), {}], undefined, policy);
+      for (const method of PROTO) {
+        expect(policy.isAllowed(new Service(), method)).toBe(false);
+        await expect(d.dispatch(request({ method }))).rejects.toThrow(NoSuchMethod);
+      }
+    },
+  );
 
   it('refuses non-function properties', async () => {
     const d = new RPCDispatcher([{ data: 42, nested: { f: () => 1 } }], undefined, LegacyRPCAccessPolicy);
@@ -224,9 +249,11 @@ describe('expectedExceptions', () => {
   });
 
   it('keeps the expose mark and this', async () => {
-    const wrapped = expectedExceptions(NotFound)(expose(function (this: unknown) {
-      return (this as { n: number }).n;
-    }));
+    const wrapped = expectedExceptions(NotFound)(
+      expose(function (this: unknown) {
+        return (this as { n: number }).n;
+      }),
+    );
     expect((wrapped as unknown as Record<symbol, unknown>)[EXPOSED]).toBe(true);
     const d = new RPCDispatcher([{ n: 5, get: wrapped }], undefined, ExplicitRPCAccessPolicy);
     expect(await d.dispatch(request({ method: 'get' }))).toBe(5);
@@ -238,8 +265,13 @@ describe('expectedExceptions', () => {
         throw new NotFound('x');
       }
     }
-    Api.prototype.find = expectedExceptions(NotFound)(Api.prototype.find, { kind: 'method', name: 'find' } as ClassMethodDecoratorContext);
-    await expect(new RPCDispatcher([new Api()]).dispatch(request({ method: 'find' }))).rejects.toThrow(ExpectedException);
+    Api.prototype.find = expectedExceptions(NotFound)(Api.prototype.find, {
+      kind: 'method',
+      name: 'find',
+    } as ClassMethodDecoratorContext);
+    await expect(new RPCDispatcher([new Api()]).dispatch(request({ method: 'find' }))).rejects.toThrow(
+      ExpectedException,
+    );
   });
 });
 
@@ -251,7 +283,10 @@ describe('serializer', () => {
       deserializeEntity: (c, e) => (calls.push(['deserializeEntity', c, e]), `de(${String(e)})`),
       serializeContext: (c) => ({ ...c }),
       // the dispatcher awaits every serializer method, though the interface types them as synchronous
-      deserializeContext: (async (c: Record<string, unknown>) => (calls.push(['deserializeContext', c]), { who: String(c['user']) })) as unknown as (c: Record<string, unknown>) => { who: string },
+      deserializeContext: (async (c: Record<string, unknown>) => (
+        calls.push(['deserializeContext', c]),
+        { who: String(c['user']) }
+      )) as unknown as (c: Record<string, unknown>) => { who: string },
     };
     let got: unknown;
     const d = new RPCDispatcher([{ m: (ctxt: unknown, args: unknown) => ((got = [ctxt, args]), 'res') }], serializer);
@@ -267,7 +302,12 @@ describe('serializer', () => {
 
   it('does not call the serializer when nothing is dispatched', async () => {
     let called = false;
-    const spy = { serializeEntity: () => (called = true), deserializeEntity: () => (called = true), serializeContext: () => ({}), deserializeContext: () => ((called = true), {}) };
+    const spy = {
+      serializeEntity: () => (called = true),
+      deserializeEntity: () => (called = true),
+      serializeContext: () => ({}),
+      deserializeContext: () => ((called = true), {}),
+    };
     const d = new RPCDispatcher([endpoint('a', { version: '1.0' })], spy);
     await expect(d.dispatch(request({ method: 'who', version: '9.0' }))).rejects.toThrow(UnsupportedVersion);
     expect(called).toBe(false);

@@ -40,7 +40,8 @@ function compatible(e: DispatchEntry, version: string): boolean {
   return ok;
 }
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
 /** Routes an RPC request to the endpoint method that serves it (Python: `RPCDispatcher`). */
 export class RPCDispatcher {
@@ -57,7 +58,9 @@ export class RPCDispatcher {
     this.#endpoints = endpoints.map((endpoint) => {
       const t = (endpoint as { target?: unknown }).target;
       if (t !== undefined && (typeof t !== 'object' || t === null || typeof t === 'function')) {
-        throw new TypeError(`Endpoint ${endpoint.constructor?.name ?? 'object'} has a "target" attribute that is not a Target`);
+        throw new TypeError(
+          `Endpoint ${endpoint.constructor?.name ?? 'object'} has a "target" attribute that is not a Target`,
+        );
       }
       const target = t === undefined ? new Target() : Target.from(t);
       return { endpoint, target, namespaces: target.acceptedNamespaces, compatible: new Map<string, boolean>() };
@@ -82,7 +85,8 @@ export class RPCDispatcher {
     const method = message['method'];
     if (typeof method !== 'string' || method === '') throw new MalformedMessage('RPC request has no method name');
     const rawArgs = message['args'] ?? {};
-    if (typeof rawArgs !== 'object' || rawArgs === null || Array.isArray(rawArgs)) throw new MalformedMessage(`Arguments of ${method} are not an object`);
+    if (typeof rawArgs !== 'object' || rawArgs === null || Array.isArray(rawArgs))
+      throw new MalformedMessage(`Arguments of ${method} are not an object`);
     const namespace = typeof message['namespace'] === 'string' ? message['namespace'] : undefined;
     const version = typeof message['version'] === 'string' ? message['version'] : '1.0';
     let foundCompatible = false;

@@ -20,7 +20,10 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * @returns a function that wraps (or decorates) the endpoint method
  */
 export function expectedExceptions(...classes: ErrorClass[]) {
-  return function wrap<F extends (this: unknown, ...args: never[]) => unknown>(fn: F, _context?: ClassMethodDecoratorContext): F {
+  return function wrap<F extends (this: unknown, ...args: never[]) => unknown>(
+    fn: F,
+    _context?: ClassMethodDecoratorContext,
+  ): F {
     const wrapped = async function (this: unknown, ...args: Parameters<F>) {
       try {
         return await fn.apply(this, args);
@@ -29,7 +32,8 @@ export function expectedExceptions(...classes: ErrorClass[]) {
         throw err;
       }
     };
-    for (const sym of Object.getOwnPropertySymbols(fn)) Object.defineProperty(wrapped, sym, { value: (fn as unknown as Record<symbol, unknown>)[sym] });
+    for (const sym of Object.getOwnPropertySymbols(fn))
+      Object.defineProperty(wrapped, sym, { value: (fn as unknown as Record<symbol, unknown>)[sym] });
     return wrapped as unknown as F;
   };
 }

@@ -137,7 +137,9 @@ describe('RPCServer', () => {
   });
 
   it('acknowledges, dispatches and replies with the result', async () => {
-    const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ add: (_c: unknown, a: { x: number; y: number }) => (events.push('endpoint'), a.x + a.y) }]);
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [
+      { add: (_c: unknown, a: { x: number; y: number }) => (events.push('endpoint'), a.x + a.y) },
+    ]);
     await server.start();
     expect(server.running).toBe(true);
     const m = await handle(message({ method: 'add', args: { x: 1, y: 2 } }));
@@ -148,7 +150,13 @@ describe('RPCServer', () => {
   });
 
   it('replies with the error, logging it, and at debug level for *_ignore_errors methods', async () => {
-    const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ boom: () => { throw new RangeError('bad'); } }]);
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [
+      {
+        boom: () => {
+          throw new RangeError('bad');
+        },
+      },
+    ]);
     await server.start();
     const m = await handle(message({ method: 'boom' }));
     expect((m.replies[0]!.failure as Error).message).toBe('bad');
@@ -166,7 +174,13 @@ describe('RPCServer', () => {
   it('replies with the original of an expected exception, logged at debug only', async () => {
     class NotFound extends Error {}
     const original = new NotFound('gone');
-    const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ find: expectedExceptions(NotFound)(() => { throw original; }) }]);
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [
+      {
+        find: expectedExceptions(NotFound)(() => {
+          throw original;
+        }),
+      },
+    ]);
     await server.start();
     const m = await handle(message({ method: 'find' }));
     expect(m.replies[0]!.failure).toBe(original);
@@ -196,13 +210,18 @@ describe('RPCServer', () => {
       await server.stop();
       await server.wait();
       getRpcServer(pinged, { topic: 't', server: 's' }, [{ oslo_rpc_server_ping: () => 'mine' }]);
-      expect(logs).toContainEqual(['warn', 'An endpoint already defines oslo_rpc_server_ping; not adding the ping endpoint']);
+      expect(logs).toContainEqual([
+        'warn',
+        'An endpoint already defines oslo_rpc_server_ping; not adding the ping endpoint',
+      ]);
     } finally {
       await pinged.cleanup();
     }
     const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ other: () => 1 }]);
     await server.start();
-    expect((await handle(message({ method: 'oslo_rpc_server_ping' }))).replies[0]!.failure).toBeInstanceOf(NoSuchMethod);
+    expect((await handle(message({ method: 'oslo_rpc_server_ping' }))).replies[0]!.failure).toBeInstanceOf(
+      NoSuchMethod,
+    );
     await server.stop();
     await server.wait();
   });
@@ -249,7 +268,10 @@ describe('server lifecycle', () => {
     const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ ping: () => 'pong' }]);
     await server.start();
     await server.start();
-    expect(logs).toContainEqual(['warn', 'The server has already been started. Ignoring the redundant call to start().']);
+    expect(logs).toContainEqual([
+      'warn',
+      'The server has already been started. Ignoring the redundant call to start().',
+    ]);
     expect(events.filter((e) => e.startsWith('listen'))).toHaveLength(1);
     await server.stop();
     expect(server.running).toBe(false);
@@ -264,7 +286,9 @@ describe('server lifecycle', () => {
   it('wait lets in-flight work finish before releasing the listener', async () => {
     let release!: () => void;
     const slow = new Promise<void>((r) => (release = r));
-    const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ slow: async () => (await slow, events.push('endpoint done'), 1) }]);
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [
+      { slow: async () => (await slow, events.push('endpoint done'), 1) },
+    ]);
     await server.start();
     await deliver!(message({ method: 'slow' }).incoming);
     await server.stop();

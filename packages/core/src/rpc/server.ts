@@ -29,7 +29,12 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
   readonly #prefetch: number | undefined;
 
   /** @throws {@link InvalidTarget} when the target lacks a topic or a server name */
-  constructor(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}) {
+  constructor(
+    transport: Transport,
+    target: Target | TargetFields,
+    endpoints: readonly RpcEndpoint[],
+    options: RPCServerOptions<Ctxt> = {},
+  ) {
     super(transport, options);
     this.target = Target.from(target);
     assertRpcListenable(this.target);
@@ -68,7 +73,8 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
         this.logger.debug('Expected exception during message handling', { method, err: err.original });
         reply = { failure: err.original };
       } else {
-        if (err instanceof NoSuchMethod && method.endsWith('_ignore_errors')) this.logger.debug('Exception during message handling', { method, err });
+        if (err instanceof NoSuchMethod && method.endsWith('_ignore_errors'))
+          this.logger.debug('Exception during message handling', { method, err });
         else this.logger.error('Exception during message handling', { method, err });
         reply = { failure: err };
       }
@@ -76,13 +82,16 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
       stopHeartbeat();
     }
     if (this.transport.cleanedUp) {
-      this.logger.warn(`Dropping the reply to ${String(incoming.message['method'])}: the transport was cleaned up while it ran`);
+      this.logger.warn(
+        `Dropping the reply to ${String(incoming.message['method'])}: the transport was cleaned up while it ran`,
+      );
       return;
     }
     try {
       await incoming.reply(reply);
     } catch (err) {
-      if (err instanceof MessageUndeliverable) this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
+      if (err instanceof MessageUndeliverable)
+        this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
       else this.logger.error('Failed to send an RPC reply', { err });
     }
   }
@@ -136,6 +145,11 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
  * @param options - executor, serializer, accessPolicy, prefetch
  * @throws {@link InvalidTarget} when the target lacks a topic or a server name
  */
-export function getRpcServer<Ctxt = Context>(transport: Transport, target: Target | TargetFields, endpoints: readonly RpcEndpoint[], options: RPCServerOptions<Ctxt> = {}): RPCServer<Ctxt> {
+export function getRpcServer<Ctxt = Context>(
+  transport: Transport,
+  target: Target | TargetFields,
+  endpoints: readonly RpcEndpoint[],
+  options: RPCServerOptions<Ctxt> = {},
+): RPCServer<Ctxt> {
   return new RPCServer<Ctxt>(transport, target, endpoints, options);
 }

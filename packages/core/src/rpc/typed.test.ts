@@ -3,7 +3,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { getRpcClient, getRpcServer, getRpcTransport, implementsApi, RemoteError, silentLogger, type Transport, type TypedEndpoint } from '../index.js';
+import {
+  getRpcClient,
+  getRpcServer,
+  getRpcTransport,
+  implementsApi,
+  RemoteError,
+  silentLogger,
+  type Transport,
+  type TypedEndpoint,
+} from '../index.js';
 
 interface CalcAPI {
   add(args: { x: number; y: number }): number;
@@ -64,7 +73,10 @@ describe('typed RPC contracts', () => {
     const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
     let output = '';
     try {
-      execFileSync(process.execPath, [tsc, '-p', join(here, '__fixtures__', 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [tsc, '-p', join(here, '__fixtures__', 'tsconfig.json')], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (err) {
       output = String((err as { stdout?: string }).stdout ?? err);
     }

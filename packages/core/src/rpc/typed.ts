@@ -80,14 +80,27 @@ function methodProxy<T extends object>(make: (method: string) => unknown, extra:
 }
 
 /** Builds a {@link TypedClient} over an RPC client; prefer `client.proxy<API>()`. */
-export function typedClient<API extends RpcApi<API>, Ctxt = Context, Client extends RpcInvoker<Ctxt> = RpcInvoker<Ctxt>>(client: Client): TypedClient<API, Ctxt, Client> {
-  const cast = methodProxy<TypedCaster<API, Ctxt>>((method) => (ctxt: Ctxt, args: Record<string, unknown> = {}) => client.cast(ctxt, method, args), {});
+export function typedClient<
+  API extends RpcApi<API>,
+  Ctxt = Context,
+  Client extends RpcInvoker<Ctxt> = RpcInvoker<Ctxt>,
+>(client: Client): TypedClient<API, Ctxt, Client> {
+  const cast = methodProxy<TypedCaster<API, Ctxt>>(
+    (method) =>
+      (ctxt: Ctxt, args: Record<string, unknown> = {}) =>
+        client.cast(ctxt, method, args),
+    {},
+  );
   return methodProxy<TypedClient<API, Ctxt, Client>>(
     (method) => {
       if (RESERVED.has(method)) throw new TypeError(`"${method}" cannot be an RPC method name of a typed client`);
       return (ctxt: Ctxt, args: Record<string, unknown> = {}) => client.call(ctxt, method, args);
     },
-    { cast, client, prepare: (overrides: PrepareOptions) => typedClient<API, Ctxt, Client>(client.prepare(overrides) as Client) },
+    {
+      cast,
+      client,
+      prepare: (overrides: PrepareOptions) => typedClient<API, Ctxt, Client>(client.prepare(overrides) as Client),
+    },
   );
 }
 

@@ -7,7 +7,10 @@ import type { Transport } from '../transport.js';
 export const DEFAULT_EXECUTOR = 'pool';
 
 /** Loads and creates the named executor plugin; a factory object is used as it is. */
-export async function createExecutor(transport: Transport, executor: string | ExecutorFactory | undefined): Promise<Executor> {
+export async function createExecutor(
+  transport: Transport,
+  executor: string | ExecutorFactory | undefined,
+): Promise<Executor> {
   const factory =
     typeof executor === 'object'
       ? executor
@@ -15,6 +18,10 @@ export async function createExecutor(transport: Transport, executor: string | Ex
   try {
     return factory.create({ poolSize: transport.conf.executorThreadPoolSize });
   } catch (err) {
-    throw new ExecutorLoadFailure(`Executor "${factory.name}" failed to start: ${(err as Error).message}`, factory.name, { cause: err });
+    throw new ExecutorLoadFailure(
+      `Executor "${factory.name}" failed to start: ${(err as Error).message}`,
+      factory.name,
+      { cause: err },
+    );
   }
 }

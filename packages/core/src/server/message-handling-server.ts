@@ -115,7 +115,8 @@ export abstract class MessageHandlingServer {
   }
 
   async #doStart(): Promise<void> {
-    if (this.transport.cleanedUp) throw new ServerListenError('Failed to listen: the transport was cleaned up', undefined);
+    if (this.transport.cleanedUp)
+      throw new ServerListenError('Failed to listen: the transport was cleaned up', undefined);
     const executor = await createExecutor(this.transport, this.serverOptions.executor);
     let listener: Listener;
     try {
@@ -165,8 +166,16 @@ export abstract class MessageHandlingServer {
       this.#abandonStart = true;
       const pending = this.#startingListener;
       if (pending) void this.#bounded(pending.stop(), 'stop a listener that is starting');
-      await boundedWait(this.#starting!.then(() => true, () => true), LISTENER_SHUTDOWN_LIMIT_MS, () =>
-        this.logger.warn(`The server did not finish starting within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; stopping it anyway`),
+      await boundedWait(
+        this.#starting!.then(
+          () => true,
+          () => true,
+        ),
+        LISTENER_SHUTDOWN_LIMIT_MS,
+        () =>
+          this.logger.warn(
+            `The server did not finish starting within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; stopping it anyway`,
+          ),
       );
       this.#stopRequested.resolve();
       return;
@@ -193,7 +202,10 @@ export abstract class MessageHandlingServer {
     if (this.#state === 'idle') return this.#waiting;
     if (this.#waiting) return this.#waiting;
     const logAfter = options.logAfter ?? 30;
-    const hangTimer = logAfter > 0 ? setTimeout(() => this.logger.warn('Possible hang: wait is waiting for stop to complete'), logAfter * 1000) : undefined;
+    const hangTimer =
+      logAfter > 0
+        ? setTimeout(() => this.logger.warn('Possible hang: wait is waiting for stop to complete'), logAfter * 1000)
+        : undefined;
     hangTimer?.unref();
     const work = (async () => {
       await this.#stopRequested.promise;
@@ -206,15 +218,19 @@ export abstract class MessageHandlingServer {
       this.#state = 'idle';
     })();
     this.#waiting = work;
-    work.finally(() => {
-      if (this.#waiting === work) this.#waiting = undefined;
-    }).catch(() => undefined);
+    work
+      .finally(() => {
+        if (this.#waiting === work) this.#waiting = undefined;
+      })
+      .catch(() => undefined);
     if (options.timeout === undefined) return work;
     return withTimeout(work, options.timeout, 'wait');
   }
 
   #bounded(work: Promise<void>, what: string): Promise<void | undefined> {
-    return boundedWait(work, LISTENER_SHUTDOWN_LIMIT_MS, () => this.logger.warn(`The driver did not ${what} within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; going on without it`));
+    return boundedWait(work, LISTENER_SHUTDOWN_LIMIT_MS, () =>
+      this.logger.warn(`The driver did not ${what} within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; going on without it`),
+    );
   }
 
   /** A no-op kept for oslo.service compatibility (SIGHUP). */
@@ -230,7 +246,10 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 function withTimeout(work: Promise<void>, seconds: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new TaskTimeout(`Timed out after ${seconds}s waiting for ${what}`)), seconds * 1000);
+    timer = setTimeout(
+      () => reject(new TaskTimeout(`Timed out after ${seconds}s waiting for ${what}`)),
+      seconds * 1000,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -183,11 +183,19 @@ export interface Driver {
    */
   send(target: Target, ctxt: Context, request: RpcRequest, options: SendOptions): Promise<unknown>;
   /** Publishes a notification to `target` (topic = `<topic>.<priority>`), in the format `options.version` says. */
-  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, options: NotificationSendOptions): Promise<void>;
+  sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    options: NotificationSendOptions,
+  ): Promise<void>;
   /** Consumes RPC requests for a server target (topic, `topic.server`, and fanout). */
   listen(target: Target, options: ListenOptions): Promise<Listener>;
   /** Consumes notifications for each `[target, priority]` pair. */
-  listenForNotifications(targetsAndPriorities: ReadonlyArray<readonly [Target, string]>, options: NotificationListenOptions): Promise<Listener>;
+  listenForNotifications(
+    targetsAndPriorities: ReadonlyArray<readonly [Target, string]>,
+    options: NotificationListenOptions,
+  ): Promise<Listener>;
   /** Closes every connection. Idempotent. Core has already rejected every call waiting in {@link DriverContext.replies}. */
   cleanup(): Promise<void>;
   /**

@@ -36,9 +36,11 @@ export type Branded<T> = T & {
 
 /** Stamps a factory with the brand of `group` at the current {@link SPI_VERSION}. */
 export function brand<T extends object>(group: EntryPointGroup, factory: T): Branded<T> {
-  return Object.freeze(Object.assign(Object.create(null) as object, factory, {
-    [ENTRY_POINT_BRAND]: Object.freeze({ group, apiVersion: SPI_VERSION }),
-  }));
+  return Object.freeze(
+    Object.assign(Object.create(null) as object, factory, {
+      [ENTRY_POINT_BRAND]: Object.freeze({ group, apiVersion: SPI_VERSION }),
+    }),
+  );
 }
 
 /** Reads the brand of a value, or `undefined` if it has none. */

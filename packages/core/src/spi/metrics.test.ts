@@ -12,7 +12,8 @@ import type { RpcClientInvocation } from './metrics.js';
 const driver = defineDriver({
   name: 'mem',
   create: (): Driver => ({
-    send: async (_t, _c, request) => (request.method === 'fail' ? Promise.reject(new MessagingTimeout('no reply')) : 'ok'),
+    send: async (_t, _c, request) =>
+      request.method === 'fail' ? Promise.reject(new MessagingTimeout('no reply')) : 'ok',
     sendNotification: async () => {},
     listen: async () => Promise.reject(new Error('unused')),
     listenForNotifications: async () => Promise.reject(new Error('unused')),
@@ -23,19 +24,23 @@ const driver = defineDriver({
 function registry(events: unknown[]) {
   const r = new PluginRegistry();
   r.register(ENTRY_POINT_GROUPS.drivers, 'mem', driver);
-  r.register(ENTRY_POINT_GROUPS.metrics, 'oslo.metrics', defineMetricsCollector({
-    name: 'oslo.metrics',
-    create: ({ config }) => {
-      events.push(['created', config['oslo_messaging_metrics']?.['metrics_process_name']]);
-      return {
-        clientInvocation: (inv: RpcClientInvocation) => {
-          events.push(['start', inv.method, inv.callType, inv.timeout, inv.target.topic]);
-          return (err: unknown) => events.push(['end', inv.method, (err as Error | undefined)?.name]);
-        },
-        close: async () => void events.push(['closed']),
-      };
-    },
-  }));
+  r.register(
+    ENTRY_POINT_GROUPS.metrics,
+    'oslo.metrics',
+    defineMetricsCollector({
+      name: 'oslo.metrics',
+      create: ({ config }) => {
+        events.push(['created', config['oslo_messaging_metrics']?.['metrics_process_name']]);
+        return {
+          clientInvocation: (inv: RpcClientInvocation) => {
+            events.push(['start', inv.method, inv.callType, inv.timeout, inv.target.topic]);
+            return (err: unknown) => events.push(['end', inv.method, (err as Error | undefined)?.name]);
+          },
+          close: async () => void events.push(['closed']),
+        };
+      },
+    }),
+  );
   return r;
 }
 
@@ -51,9 +56,12 @@ describe('RPC client metrics ([oslo_messaging_metrics])', () => {
     await t.cleanup();
     expect(events).toEqual([
       ['created', 'nova-api'],
-      ['start', 'ping', 'call', 5, 'compute'], ['end', 'ping', undefined],
-      ['start', 'go', 'cast', 5, 'compute'], ['end', 'go', undefined],
-      ['start', 'fail', 'call', 5, 'compute'], ['end', 'fail', 'MessagingTimeout'],
+      ['start', 'ping', 'call', 5, 'compute'],
+      ['end', 'ping', undefined],
+      ['start', 'go', 'cast', 5, 'compute'],
+      ['end', 'go', undefined],
+      ['start', 'fail', 'call', 5, 'compute'],
+      ['end', 'fail', 'MessagingTimeout'],
       ['closed'],
     ]);
   });
@@ -62,10 +70,20 @@ describe('RPC client metrics ([oslo_messaging_metrics])', () => {
     const events: unknown[] = [];
     const off = await getRpcTransport({ url: 'mem://', plugins: registry(events), logger: silentLogger });
     expect(off.metrics).toBeUndefined();
-    const disabled = await getRpcTransport({ url: 'mem://', config: { oslo_messaging_metrics: { metrics_enabled: 'false' } }, plugins: registry(events), logger: silentLogger });
+    const disabled = await getRpcTransport({
+      url: 'mem://',
+      config: { oslo_messaging_metrics: { metrics_enabled: 'false' } },
+      plugins: registry(events),
+      logger: silentLogger,
+    });
     expect(disabled.metrics).toBeUndefined();
     expect(events).toEqual([]);
-    const err = await getRpcTransport({ url: 'mem://', config: { oslo_messaging_metrics: { metrics_enabled: 'maybe' } }, plugins: registry(events), logger: silentLogger }).catch((e: unknown) => e);
+    const err = await getRpcTransport({
+      url: 'mem://',
+      config: { oslo_messaging_metrics: { metrics_enabled: 'maybe' } },
+      plugins: registry(events),
+      logger: silentLogger,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
   });
 });

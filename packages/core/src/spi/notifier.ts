@@ -5,13 +5,24 @@ import type { Context, NotificationMessage } from './driver.js';
 /** Sends notifications somewhere: the bus, a log, memory, nowhere. */
 export interface NotifierDriver {
   /** Emits one notification. `priority` is lower case. Errors are logged by the notifier, never thrown to users. */
-  notify(ctxt: Context, message: NotificationMessage, priority: string, retry: number | null | undefined): Promise<void>;
+  notify(
+    ctxt: Context,
+    message: NotificationMessage,
+    priority: string,
+    retry: number | null | undefined,
+  ): Promise<void>;
 }
 
 /** The transport side a notifier driver may publish through. */
 export interface NotificationSender {
   /** Publishes one notification on `target` (topic = `<topic>.<priority>`), in message format version 1 or 2. */
-  sendNotification(target: Target, ctxt: Context, message: NotificationMessage, version: 1 | 2, retry?: number | null): Promise<void>;
+  sendNotification(
+    target: Target,
+    ctxt: Context,
+    message: NotificationMessage,
+    version: 1 | 2,
+    retry?: number | null,
+  ): Promise<void>;
 }
 
 /** What core gives a notifier driver factory. */

@@ -40,7 +40,11 @@ export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 
 /** The resolved values of a schema, keyed like the schema. */
 export type ResolvedOptions<S extends OptionSchema> = {
-  -readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? (S[K]['default'] extends null ? OptionValueMap[T] | null : OptionValueMap[T]) : never;
+  -readonly [K in keyof S]: S[K] extends OptionSpec<infer T>
+    ? S[K]['default'] extends null
+      ? OptionValueMap[T] | null
+      : OptionValueMap[T]
+    : never;
 };
 
 /** Declares a schema with its literal types kept (a typed identity function). */

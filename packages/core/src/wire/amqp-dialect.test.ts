@@ -21,16 +21,41 @@ describe('oslo AMQP 0-9-1 names (oslo 14)', () => {
 
   it('routes calls and casts to the control exchange, a server or the fanout exchange', () => {
     expect(rpcRoute(new Target({ topic: 't' }), 'nova')).toEqual({ exchange: 'nova', type: 'topic', routingKey: 't' });
-    expect(rpcRoute(new Target({ topic: 't', exchange: 'cinder' }), 'nova')).toEqual({ exchange: 'cinder', type: 'topic', routingKey: 't' });
-    expect(rpcRoute(new Target({ topic: 't', server: 's1' }), 'nova')).toEqual({ exchange: 'nova', type: 'topic', routingKey: 't.s1' });
-    expect(rpcRoute(new Target({ topic: 't', fanout: true }), 'nova')).toEqual({ exchange: 't_fanout', type: 'fanout', routingKey: '' });
+    expect(rpcRoute(new Target({ topic: 't', exchange: 'cinder' }), 'nova')).toEqual({
+      exchange: 'cinder',
+      type: 'topic',
+      routingKey: 't',
+    });
+    expect(rpcRoute(new Target({ topic: 't', server: 's1' }), 'nova')).toEqual({
+      exchange: 'nova',
+      type: 'topic',
+      routingKey: 't.s1',
+    });
+    expect(rpcRoute(new Target({ topic: 't', fanout: true }), 'nova')).toEqual({
+      exchange: 't_fanout',
+      type: 'fanout',
+      routingKey: '',
+    });
   });
 });
 
 describe('oslo AMQP 0-9-1 message shapes', () => {
   it('writes a call as oslo does: request keys, then _msg_id, _reply_q, _timeout, _unique_id, then the context', () => {
-    const msg = requestMessage({ method: 'm', args: { a: 1 }, version: '1.2' }, { user: 'u' }, 'uid', { msgId: 'mid', replyQueue: 'reply_x', callMonitorTimeout: null });
-    expect(Object.keys(msg)).toEqual(['method', 'args', 'version', '_msg_id', '_reply_q', '_timeout', '_unique_id', '_context_user']);
+    const msg = requestMessage({ method: 'm', args: { a: 1 }, version: '1.2' }, { user: 'u' }, 'uid', {
+      msgId: 'mid',
+      replyQueue: 'reply_x',
+      callMonitorTimeout: null,
+    });
+    expect(Object.keys(msg)).toEqual([
+      'method',
+      'args',
+      'version',
+      '_msg_id',
+      '_reply_q',
+      '_timeout',
+      '_unique_id',
+      '_context_user',
+    ]);
     expect(Object.keys(requestMessage({ method: 'm', args: {} }, {}, 'uid'))).toEqual(['method', 'args', '_unique_id']);
   });
 

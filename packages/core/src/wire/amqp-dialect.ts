@@ -49,7 +49,11 @@ export interface RpcRoute {
 export function rpcRoute(target: Target, defaultExchange: string): RpcRoute {
   const topic = String(target.topic);
   if (target.fanout) return { exchange: names.fanoutExchange(topic), type: 'fanout', routingKey: '' };
-  return { exchange: target.exchange ?? defaultExchange, type: 'topic', routingKey: target.server ? names.serverQueue(topic, target.server) : names.topicQueue(topic) };
+  return {
+    exchange: target.exchange ?? defaultExchange,
+    type: 'topic',
+    routingKey: target.server ? names.serverQueue(topic, target.server) : names.topicQueue(topic),
+  };
 }
 
 /** The queue (or, for fanout, the exchange) an RPC request for `target` lands in: the driver's `destinationName`. */
@@ -75,7 +79,12 @@ export interface ReplyAddress {
  * `_context_*` keys. Built key by key in that order (an object made by spreading takes V8's slow
  * `JSON.stringify` path).
  */
-export function requestMessage(request: RpcRequest, ctxt: Context, uniqueId: string, replyTo?: ReplyAddress): Record<string, unknown> {
+export function requestMessage(
+  request: RpcRequest,
+  ctxt: Context,
+  uniqueId: string,
+  replyTo?: ReplyAddress,
+): Record<string, unknown> {
   const msg: Record<string, unknown> = { method: request.method, args: request.args };
   if (request.namespace !== undefined) msg['namespace'] = request.namespace;
   if (request.version !== undefined) msg['version'] = request.version;
@@ -92,9 +101,22 @@ export function requestMessage(request: RpcRequest, ctxt: Context, uniqueId: str
  * The body of a reply sent to a reply queue: `result`, `failure` (oslo's JSON string), `ending`,
  * `_msg_id`, `_unique_id`. `'heartbeat'` is a call-monitor heartbeat: an empty reply, not the last.
  */
-export function replyMessage(reply: Reply | 'heartbeat', msgId: string, uniqueId: string, remoteErrors: RemoteErrorCodec): Record<string, unknown> {
-  if (reply === 'heartbeat') return { result: null, failure: null, ending: false, _msg_id: msgId, _unique_id: uniqueId };
-  if (reply.failure !== undefined) return { result: null, failure: remoteErrors.serialize(reply.failure), ending: true, _msg_id: msgId, _unique_id: uniqueId };
+export function replyMessage(
+  reply: Reply | 'heartbeat',
+  msgId: string,
+  uniqueId: string,
+  remoteErrors: RemoteErrorCodec,
+): Record<string, unknown> {
+  if (reply === 'heartbeat')
+    return { result: null, failure: null, ending: false, _msg_id: msgId, _unique_id: uniqueId };
+  if (reply.failure !== undefined)
+    return {
+      result: null,
+      failure: remoteErrors.serialize(reply.failure),
+      ending: true,
+      _msg_id: msgId,
+      _unique_id: uniqueId,
+    };
   return { result: reply.result ?? null, failure: null, ending: true, _msg_id: msgId, _unique_id: uniqueId };
 }
 
@@ -102,7 +124,11 @@ export function replyMessage(reply: Reply | 'heartbeat', msgId: string, uniqueId
  * The body of a notification: the notifier's message, `_unique_id`, then the `_context_*` keys
  * (enveloped for the `messagingv2` driver, bare JSON for `messaging`: the driver's choice by version).
  */
-export function notificationMessage(message: NotificationMessage, ctxt: Context, uniqueId: string): Record<string, unknown> {
+export function notificationMessage(
+  message: NotificationMessage,
+  ctxt: Context,
+  uniqueId: string,
+): Record<string, unknown> {
   return packContext({ ...message, _unique_id: uniqueId }, ctxt);
 }
 

@@ -7,7 +7,9 @@ interface Capture {
   scenario: string;
   body_raw: string;
 }
-const CAPTURES = JSON.parse(readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8')) as Capture[];
+const CAPTURES = JSON.parse(
+  readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'),
+) as Capture[];
 const capture = (scenario: string) => deserializeEnvelope(CAPTURES.find((c) => c.scenario === scenario)!.body_raw);
 const PY_CTXT = { user_id: 'u1', project_id: 'p1', request_id: 'req-123', is_admin: false };
 
@@ -33,7 +35,14 @@ describe('unpackContext on captured Python messages', () => {
   it('a notification keeps its fields and loses _unique_id and the context keys', () => {
     const u = unpackContext(capture('notify-v2-info'));
     expect(u.ctxt).toEqual(PY_CTXT);
-    expect(Object.keys(u.message).sort()).toEqual(['event_type', 'message_id', 'payload', 'priority', 'publisher_id', 'timestamp']);
+    expect(Object.keys(u.message).sort()).toEqual([
+      'event_type',
+      'message_id',
+      'payload',
+      'priority',
+      'publisher_id',
+      'timestamp',
+    ]);
     expect(u.uniqueId).toBe('3a7e1ee1050141d48e54afbcc7c0db6c');
   });
 

@@ -24,16 +24,23 @@ const ENVELOPE_HEAD = `{${JSON.stringify(VERSION_KEY)}:${JSON.stringify(ENVELOPE
  */
 export function deserializeEnvelope(body: Uint8Array | string): Record<string, unknown> {
   const outer = parseJsonBody(body);
-  if (typeof outer !== 'object' || outer === null || Array.isArray(outer)) throw new MalformedMessage('Message body is not a JSON object');
+  if (typeof outer !== 'object' || outer === null || Array.isArray(outer))
+    throw new MalformedMessage('Message body is not a JSON object');
   const o = outer as Record<string, unknown>;
   if (!(VERSION_KEY in o) || !(MESSAGE_KEY in o)) return o;
   const version = o[VERSION_KEY];
-  if (version !== ENVELOPE_VERSION && (typeof version !== 'string' || !/^\d+\.\d+/.test(version) || !versionIsCompatible(ENVELOPE_VERSION, version))) {
-    throw new UnsupportedEnvelopeVersion(`Unsupported oslo envelope version ${JSON.stringify(version)} (supported: ${ENVELOPE_VERSION})`);
+  if (
+    version !== ENVELOPE_VERSION &&
+    (typeof version !== 'string' || !/^\d+\.\d+/.test(version) || !versionIsCompatible(ENVELOPE_VERSION, version))
+  ) {
+    throw new UnsupportedEnvelopeVersion(
+      `Unsupported oslo envelope version ${JSON.stringify(version)} (supported: ${ENVELOPE_VERSION})`,
+    );
   }
   const inner = o[MESSAGE_KEY];
   if (typeof inner !== 'string') throw new MalformedMessage('"oslo.message" must be a JSON string');
   const msg = parseJsonBody(inner);
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new MalformedMessage('"oslo.message" is not a JSON object');
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    throw new MalformedMessage('"oslo.message" is not a JSON object');
   return msg as Record<string, unknown>;
 }

@@ -4,16 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { MalformedMessage, MessagingTimeout, NoSuchMethod, RemoteError, UnsupportedVersion } from '../errors.js';
 import './core-remote-errors.js';
 import { deserializeEnvelope } from './envelope.js';
-import { createRemoteErrorCodec, deserializeRemoteException, registerRemoteErrors, serializeRemoteException, toFailure } from './failure.js';
+import {
+  createRemoteErrorCodec,
+  deserializeRemoteException,
+  registerRemoteErrors,
+  serializeRemoteException,
+  toFailure,
+} from './failure.js';
 import { KeyError, ValueError } from './python-errors.js';
 
 interface Capture {
   scenario: string;
   body_raw: string;
 }
-const CAPTURES = JSON.parse(readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8')) as Capture[];
+const CAPTURES = JSON.parse(
+  readFileSync(new URL('../../../../test-fixtures/oslo-wire/rabbit-messages.json', import.meta.url), 'utf8'),
+) as Capture[];
 /** The failure string of a captured Python reply. */
-const captured = (scenario: string) => deserializeEnvelope(CAPTURES.find((c) => c.scenario === scenario)!.body_raw)['failure'] as string;
+const captured = (scenario: string) =>
+  deserializeEnvelope(CAPTURES.find((c) => c.scenario === scenario)!.body_raw)['failure'] as string;
 const DISPATCHER = 'oslo_messaging.rpc.dispatcher';
 
 describe('Python failures deserialize to our classes', () => {
@@ -39,7 +48,9 @@ describe('Python failures deserialize to our classes', () => {
     expect(r.value).toBe('Endpoint does not support RPC method no_such_method');
     expect(r.module).toBe(DISPATCHER);
     expect(r.traceback).toContain('raise NoSuchMethod(method)');
-    expect(r.message).toMatch(/^Remote error: NoSuchMethod Endpoint does not support RPC method no_such_method\nTraceback/);
+    expect(r.message).toMatch(
+      /^Remote error: NoSuchMethod Endpoint does not support RPC method no_such_method\nTraceback/,
+    );
 
     const local = deserializeRemoteException(failure, [DISPATCHER]);
     expect(local).toBeInstanceOf(NoSuchMethod);
@@ -65,33 +76,58 @@ describe('Python failures deserialize to our classes', () => {
   });
 
   it('maps Python TypeError and Exception to the JavaScript natives', () => {
-    expect(deserializeRemoteException({ class: 'TypeError', module: 'builtins', message: 'm' }, [])).toBeInstanceOf(TypeError);
+    expect(deserializeRemoteException({ class: 'TypeError', module: 'builtins', message: 'm' }, [])).toBeInstanceOf(
+      TypeError,
+    );
     const e = deserializeRemoteException({ class: 'Exception', module: 'builtins', message: 'm' }, []);
     expect(e.constructor).toBe(Error);
   });
 
   it('turns unknown classes, unknown builtins and unregistered allowed modules into RemoteError', () => {
-    expect(deserializeRemoteException({ class: 'Weird', module: 'builtins', message: 'm' }, [])).toBeInstanceOf(RemoteError);
-    expect(deserializeRemoteException({ class: 'Missing', module: 'nova.exception', message: 'm' }, ['nova.exception'])).toBeInstanceOf(RemoteError);
-    expect(deserializeRemoteException({ class: 'MessagingTimeout', module: 'oslo_messaging.exceptions', message: 'm' }, [])).toBeInstanceOf(RemoteError);
-    expect(deserializeRemoteException({ class: 'MessagingTimeout', module: 'oslo_messaging.exceptions', message: 'm' }, ['oslo_messaging.exceptions'])).toBeInstanceOf(MessagingTimeout);
+    expect(deserializeRemoteException({ class: 'Weird', module: 'builtins', message: 'm' }, [])).toBeInstanceOf(
+      RemoteError,
+    );
+    expect(
+      deserializeRemoteException({ class: 'Missing', module: 'nova.exception', message: 'm' }, ['nova.exception']),
+    ).toBeInstanceOf(RemoteError);
+    expect(
+      deserializeRemoteException({ class: 'MessagingTimeout', module: 'oslo_messaging.exceptions', message: 'm' }, []),
+    ).toBeInstanceOf(RemoteError);
+    expect(
+      deserializeRemoteException({ class: 'MessagingTimeout', module: 'oslo_messaging.exceptions', message: 'm' }, [
+        'oslo_messaging.exceptions',
+      ]),
+    ).toBeInstanceOf(MessagingTimeout);
   });
 
   it('re-creates classes registered by an application for its own allowed module', () => {
     class InstanceNotFound extends Error {}
     registerRemoteErrors('nova.exception', { InstanceNotFound });
-    const err = deserializeRemoteException({ class: 'InstanceNotFound', module: 'nova.exception', message: 'gone', args: [], kwargs: { code: 404 } }, ['nova.exception']);
+    const err = deserializeRemoteException(
+      { class: 'InstanceNotFound', module: 'nova.exception', message: 'gone', args: [], kwargs: { code: 404 } },
+      ['nova.exception'],
+    );
     expect(err).toBeInstanceOf(InstanceNotFound);
     expect((err as unknown as { kwargs: unknown }).kwargs).toEqual({ code: 404 });
-    expect(deserializeRemoteException({ class: 'InstanceNotFound', module: 'nova.exception', message: 'gone' }, [])).toBeInstanceOf(RemoteError);
+    expect(
+      deserializeRemoteException({ class: 'InstanceNotFound', module: 'nova.exception', message: 'gone' }, []),
+    ).toBeInstanceOf(RemoteError);
     // and ours travel under that module
     expect(toFailure(new InstanceNotFound('x'))).toMatchObject({ class: 'InstanceNotFound', module: 'nova.exception' });
   });
 
   it('falls back to RemoteError when a custom rebuild throws', () => {
     class Picky extends Error {}
-    registerRemoteErrors('picky', { Picky: Object.assign(Picky, { fromRemote: () => { throw new Error('no'); } }) });
-    expect(deserializeRemoteException({ class: 'Picky', module: 'picky', message: 'm' }, ['picky'])).toBeInstanceOf(RemoteError);
+    registerRemoteErrors('picky', {
+      Picky: Object.assign(Picky, {
+        fromRemote: () => {
+          throw new Error('no');
+        },
+      }),
+    });
+    expect(deserializeRemoteException({ class: 'Picky', module: 'picky', message: 'm' }, ['picky'])).toBeInstanceOf(
+      RemoteError,
+    );
   });
 
   it('throws MalformedMessage for failures that are not JSON objects', () => {
@@ -102,13 +138,30 @@ describe('Python failures deserialize to our classes', () => {
 
 describe('our errors serialize to oslo failures', () => {
   it('core errors carry their oslo class and module', () => {
-    expect(toFailure(new NoSuchMethod('ping'))).toMatchObject({ class: 'NoSuchMethod', module: DISPATCHER, message: 'Endpoint does not support RPC method ping', args: ['Endpoint does not support RPC method ping'], kwargs: {} });
-    expect(toFailure(new UnsupportedVersion('2.0', 'echo'))).toMatchObject({ class: 'UnsupportedVersion', module: DISPATCHER });
-    expect(toFailure(new MessagingTimeout('t'))).toMatchObject({ class: 'MessagingTimeout', module: 'oslo_messaging.exceptions' });
+    expect(toFailure(new NoSuchMethod('ping'))).toMatchObject({
+      class: 'NoSuchMethod',
+      module: DISPATCHER,
+      message: 'Endpoint does not support RPC method ping',
+      args: ['Endpoint does not support RPC method ping'],
+      kwargs: {},
+    });
+    expect(toFailure(new UnsupportedVersion('2.0', 'echo'))).toMatchObject({
+      class: 'UnsupportedVersion',
+      module: DISPATCHER,
+    });
+    expect(toFailure(new MessagingTimeout('t'))).toMatchObject({
+      class: 'MessagingTimeout',
+      module: 'oslo_messaging.exceptions',
+    });
   });
 
   it('Python stand-ins and JavaScript natives travel as builtins', () => {
-    expect(toFailure(new ValueError('v'))).toMatchObject({ class: 'ValueError', module: 'builtins', message: 'v', args: ['v'] });
+    expect(toFailure(new ValueError('v'))).toMatchObject({
+      class: 'ValueError',
+      module: 'builtins',
+      message: 'v',
+      args: ['v'],
+    });
     expect(toFailure(new KeyError('k'))).toMatchObject({ class: 'KeyError', module: 'builtins' });
     expect(toFailure(new TypeError('t'))).toMatchObject({ class: 'TypeError', module: 'builtins' });
     expect(toFailure(new RangeError('r'))).toMatchObject({ class: 'ValueError', module: 'builtins' });
@@ -118,7 +171,11 @@ describe('our errors serialize to oslo failures', () => {
   it('anything else travels under __main__, and non-errors as Exception', () => {
     class QuotaExceeded extends Error {}
     expect(toFailure(new QuotaExceeded('q'))).toMatchObject({ class: 'QuotaExceeded', module: '__main__' });
-    expect(toFailure('just a string')).toMatchObject({ class: 'Exception', module: 'builtins', message: 'just a string' });
+    expect(toFailure('just a string')).toMatchObject({
+      class: 'Exception',
+      module: 'builtins',
+      message: 'just a string',
+    });
   });
 
   it('writes the traceback as lines ending in newline, and keeps a remote traceback when relaying', () => {
@@ -150,7 +207,9 @@ describe('our errors serialize to oslo failures', () => {
     const back = codec.deserialize(codec.serialize(new NoSuchMethod('ping')));
     expect(back).toBeInstanceOf(NoSuchMethod);
     expect((back as NoSuchMethod).method).toBe('ping');
-    expect(createRemoteErrorCodec([]).deserialize(codec.serialize(new NoSuchMethod('ping')))).toBeInstanceOf(RemoteError);
+    expect(createRemoteErrorCodec([]).deserialize(codec.serialize(new NoSuchMethod('ping')))).toBeInstanceOf(
+      RemoteError,
+    );
   });
 
   it('is understood by Python oslo.messaging deserialize_remote_exception', () => {
@@ -164,8 +223,14 @@ describe('our errors serialize to oslo failures', () => {
       '    out.append([type(e).__name__, [c.__name__ for c in type(e).__mro__], str(e).split("\\n")[0]])',
       'print(json.dumps(out))',
     ].join('\n');
-    const input = [new ValueError('bad'), new NoSuchMethod('ping'), new TypeError('tt'), new MessagingTimeout('slow')].map(serializeRemoteException).join('\n');
-    const out = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input, encoding: 'utf8' })) as [string, string[], string][];
+    const input = [new ValueError('bad'), new NoSuchMethod('ping'), new TypeError('tt'), new MessagingTimeout('slow')]
+      .map(serializeRemoteException)
+      .join('\n');
+    const out = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input, encoding: 'utf8' })) as [
+      string,
+      string[],
+      string,
+    ][];
     expect(out[0]![0]).toMatch(/^ValueError/);
     expect(out[0]![1]).toContain('ValueError');
     expect(out[0]![2]).toBe('bad');

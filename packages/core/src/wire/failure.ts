@@ -71,8 +71,16 @@ export function toFailure(error: unknown): Failure {
     ? (e.remoteTraceback as string[])
     : (err.stack ?? `${err.name}: ${err.message}`).split('\n').map((l) => `${l}\n`);
   const args = Array.isArray(e.args) && e.args.length > 0 ? e.args : [err.message];
-  const kwargs = e.kwargs && typeof e.kwargs === 'object' && !Array.isArray(e.kwargs) ? (e.kwargs as Record<string, unknown>) : {};
-  return { class: cls, module: mod, message: err.message, tb, args: toJsonSafe(args) as unknown[], kwargs: toJsonSafe(kwargs) as Record<string, unknown> };
+  const kwargs =
+    e.kwargs && typeof e.kwargs === 'object' && !Array.isArray(e.kwargs) ? (e.kwargs as Record<string, unknown>) : {};
+  return {
+    class: cls,
+    module: mod,
+    message: err.message,
+    tb,
+    args: toJsonSafe(args) as unknown[],
+    kwargs: toJsonSafe(kwargs) as Record<string, unknown>,
+  };
 }
 
 function toJsonSafe(value: unknown): unknown {

@@ -6,7 +6,12 @@ describe('DriverContext.incoming (buildIncomingMessage)', () => {
   it('what the driver leaves out does nothing; clientTimeout defaults to null', async () => {
     const m = buildIncomingMessage({ ctxt: { a: 1 }, message: { method: 'x' } });
     expect([m.ctxt, m.message, m.clientTimeout]).toEqual([{ a: 1 }, { method: 'x' }, null]);
-    await expect(Promise.all([m.reply({ result: 1 }), m.heartbeat(), m.acknowledge(), m.requeue()])).resolves.toEqual([undefined, undefined, undefined, undefined]);
+    await expect(Promise.all([m.reply({ result: 1 }), m.heartbeat(), m.acknowledge(), m.requeue()])).resolves.toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("calls the init's functions as its methods (a driver may pass one class instance per message)", async () => {
@@ -41,7 +46,13 @@ describe('DriverContext.incoming (buildIncomingMessage)', () => {
   });
 
   it('a settle function that throws synchronously becomes a rejection, never a throw', async () => {
-    const m = buildIncomingMessage({ ctxt: {}, message: {}, acknowledge: () => { throw new Error('channel gone'); } });
+    const m = buildIncomingMessage({
+      ctxt: {},
+      message: {},
+      acknowledge: () => {
+        throw new Error('channel gone');
+      },
+    });
     let sync: unknown;
     let settled: Promise<void> | undefined;
     try {

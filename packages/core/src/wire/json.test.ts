@@ -18,7 +18,14 @@ describe('parseJson', () => {
   });
 
   it('parses what the installed Python writes for non-finite floats', () => {
-    const py = execFileSync('/usr/bin/python3', ['-c', 'import json; print(json.dumps({"nan": float("nan"), "inf": float("inf"), "ninf": -float("inf"), "s": "NaN Infinity"}))'], { encoding: 'utf8' });
+    const py = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import json; print(json.dumps({"nan": float("nan"), "inf": float("inf"), "ninf": -float("inf"), "s": "NaN Infinity"}))',
+      ],
+      { encoding: 'utf8' },
+    );
     const v = parseJson(py) as Record<string, unknown>;
     expect(v['nan']).toBeNaN();
     expect(v['inf']).toBe(Infinity);

@@ -13,7 +13,8 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    if (!NON_FINITE.test(text)) throw new MalformedMessage(`Message is not valid JSON: ${(err as Error).message}`, { cause: err });
+    if (!NON_FINITE.test(text))
+      throw new MalformedMessage(`Message is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   // Slow path: rewrite non-finite literals outside strings into marked strings, then revive them.
   let out = '';
@@ -58,5 +59,7 @@ export function parseJson(text: string): unknown {
  * @throws {@link index!MalformedMessage} when the body is not JSON
  */
 export function parseJsonBody(body: Uint8Array | string): unknown {
-  return parseJson(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  return parseJson(
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+  );
 }

@@ -17,7 +17,11 @@ describe('ReplyWaiters', () => {
     expect(await ok).toEqual({ x: 1 });
     const bad = w.wait('b', { timeout: 5 });
     class Quota extends Error {}
-    applyReply(w, { _msg_id: 'b', result: null, failure: serializeRemoteException(new Quota('no')), ending: true }, silentLogger);
+    applyReply(
+      w,
+      { _msg_id: 'b', result: null, failure: serializeRemoteException(new Quota('no')), ending: true },
+      silentLogger,
+    );
     await expect(bad).rejects.toBeInstanceOf(RemoteError);
     expect(w.size).toBe(0);
   });

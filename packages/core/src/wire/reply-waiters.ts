@@ -49,7 +49,11 @@ function armMonitor(w: Waiter): void {
   if (w.callMonitorTimeout === undefined) return;
   clearTimeout(w.monitor);
   w.monitor = setTimeout(() => {
-    settle(w, new MessagingTimeout(`Timed out waiting for a reply to message ID ${w.msgId}: call monitor timed out`), true);
+    settle(
+      w,
+      new MessagingTimeout(`Timed out waiting for a reply to message ID ${w.msgId}: call monitor timed out`),
+      true,
+    );
   }, w.callMonitorTimeout * 1000);
 }
 
@@ -103,21 +107,34 @@ export class ReplyWaiters implements ReplyRegistry {
     const previous = this.#waiters.get(msgId);
     if (previous) settle(previous, new MessagingTimeout(`Another call took over message ID ${msgId}`), true);
     this.#waiters.set(msgId, w);
-    w.due = opts.deadline !== undefined ? opts.deadline : Date.now() + (opts.timeout ?? DEFAULT_RPC_RESPONSE_TIMEOUT) * 1000;
+    w.due =
+      opts.deadline !== undefined ? opts.deadline : Date.now() + (opts.timeout ?? DEFAULT_RPC_RESPONSE_TIMEOUT) * 1000;
     this.#deadlines.add(w);
     armMonitor(w);
     // Core's own sends carry their operation: hook into it rather than into an AbortSignal (no
     // signal, no listener per call). Anything else goes through the signal.
     const operation = OperationBound.operationOf(opts);
     if (operation) {
-      if (operation.settled) w.abort(operation.signal.reason instanceof Error ? operation.signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`));
+      if (operation.settled)
+        w.abort(
+          operation.signal.reason instanceof Error
+            ? operation.signal.reason
+            : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`),
+        );
       else {
         w.operation = operation;
         operation.onAbort(w);
       }
     } else if (opts.signal) {
       const signal = opts.signal;
-      const onAbort = () => settle(w, signal.reason instanceof Error ? signal.reason : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`), true);
+      const onAbort = () =>
+        settle(
+          w,
+          signal.reason instanceof Error
+            ? signal.reason
+            : new MessagingTimeout(`The caller stopped waiting for a reply to message ID ${msgId}`),
+          true,
+        );
       if (signal.aborted) onAbort();
       else {
         w.signal = signal;
@@ -126,7 +143,9 @@ export class ReplyWaiters implements ReplyRegistry {
       }
     }
     if (this.#waiters.size > this.#warnAt) {
-      this.logger.warn(`Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`);
+      this.logger.warn(
+        `Number of call waiters is greater than warning threshold: ${this.#warnAt}. There could be a leak.`,
+      );
       this.#warnAt *= 2;
     }
     return waiting;

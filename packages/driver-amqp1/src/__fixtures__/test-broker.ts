@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const BROKER_SCRIPT = fileURLToPath(new URL('../../../../test-fixtures/amqp1-broker/broker.py', import.meta.url));
+export const BROKER_SCRIPT = fileURLToPath(
+  new URL('../../../../test-fixtures/amqp1-broker/broker.py', import.meta.url),
+);
 
 export interface TestBroker {
   readonly port: number;
@@ -35,7 +37,10 @@ export async function startTestBroker(port?: number): Promise<TestBroker> {
       }
     });
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`the AMQP 1.0 test broker exited (${code}): ${output}`))));
+    child.on(
+      'exit',
+      (code) => (clearTimeout(timer), reject(new Error(`the AMQP 1.0 test broker exited (${code}): ${output}`))),
+    );
   });
   return {
     port: p,
@@ -57,7 +62,8 @@ async function waitForPort(port: number, withinMs: number, child: ChildProcess, 
   const { connect } = await import('node:net');
   const until = Date.now() + withinMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the broker exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the broker exited (${child.exitCode ?? child.signalCode}): ${output()}`);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => (s.destroy(), resolve(true)));
@@ -72,9 +78,14 @@ async function waitForPort(port: number, withinMs: number, child: ChildProcess, 
 /** Starts Debian's Proton example broker on `port` (or a free one). Fails loudly when the package is missing. */
 export async function startExampleBroker(port?: number): Promise<TestBroker> {
   const { existsSync } = await import('node:fs');
-  if (!existsSync(PROTON_EXAMPLE_BROKER)) throw new Error(`${PROTON_EXAMPLE_BROKER} is missing: apt-get install libqpid-proton11-dev-examples (scripts/services.mjs does)`);
+  if (!existsSync(PROTON_EXAMPLE_BROKER))
+    throw new Error(
+      `${PROTON_EXAMPLE_BROKER} is missing: apt-get install libqpid-proton11-dev-examples (scripts/services.mjs does)`,
+    );
   const p = port ?? (await freePort());
-  const child = spawn('/usr/bin/python3', [PROTON_EXAMPLE_BROKER, '-a', `127.0.0.1:${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', [PROTON_EXAMPLE_BROKER, '-a', `127.0.0.1:${p}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -14,10 +14,18 @@ const CALL_TIMEOUT = 3;
 
 const verbose = process.env.OSLO_SCENARIO_VERBOSE === '1';
 const logger = {
-  debug: (message) => verbose && report('driver', { level: 'debug', at: Date.now(), message: String(message).slice(0, 300) }),
-  info: (message) => verbose && report('driver', { level: 'info', at: Date.now(), message: String(message).slice(0, 300) }),
+  debug: (message) =>
+    verbose && report('driver', { level: 'debug', at: Date.now(), message: String(message).slice(0, 300) }),
+  info: (message) =>
+    verbose && report('driver', { level: 'info', at: Date.now(), message: String(message).slice(0, 300) }),
   warn: (message) => report('driver', { level: 'warn', at: Date.now(), message: String(message).slice(0, 300) }),
-  error: (message, fields) => report('driver', { level: 'error', at: Date.now(), message: String(message).slice(0, 300), err: String(fields?.err ?? '').slice(0, 300) }),
+  error: (message, fields) =>
+    report('driver', {
+      level: 'error',
+      at: Date.now(),
+      message: String(message).slice(0, 300),
+      err: String(fields?.err ?? '').slice(0, 300),
+    }),
 };
 const transport = await getRpcTransport({
   url,
@@ -87,7 +95,12 @@ const freshTransports = [];
 for (;;) {
   const command = await nextCommand();
   if (command === 'fresh-client') {
-    const t = await getRpcTransport({ url, logger, controlExchange: `${topic}_x`, driverOptions: { rabbit_quorum_queue: true, amqp_durable_queues: true, heartbeat_timeout_threshold: 6 } });
+    const t = await getRpcTransport({
+      url,
+      logger,
+      controlExchange: `${topic}_x`,
+      driverOptions: { rabbit_quorum_queue: true, amqp_durable_queues: true, heartbeat_timeout_threshold: 6 },
+    });
     freshTransports.push(t);
     const fresh = getRpcClient(t, { topic }, { timeout: CALL_TIMEOUT });
     loops.push(
@@ -112,7 +125,10 @@ report('stopping', { at: Date.now() });
 let hung = false;
 async function bounded(step, ms, promise) {
   let timer;
-  const result = await Promise.race([promise.then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), ms)))]);
+  const result = await Promise.race([
+    promise.then(() => true),
+    new Promise((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
   clearTimeout(timer);
   if (!result) {
     hung = true;
@@ -124,11 +140,20 @@ await bounded('operations in flight', 20_000, Promise.all(loops));
 const deadline = Date.now() + 30_000;
 while ([...confirmed].some((n) => !consumed.has(n)) && Date.now() < deadline) await sleep(100);
 const missing = [...confirmed].filter((n) => !consumed.has(n));
-report('drained', { confirmed: confirmed.size, consumed: consumed.size, missing: missing.slice(0, 50), missingCount: missing.length });
-await bounded('server stop', 20_000, (async () => {
-  await server.stop();
-  await server.wait();
-})());
+report('drained', {
+  confirmed: confirmed.size,
+  consumed: consumed.size,
+  missing: missing.slice(0, 50),
+  missingCount: missing.length,
+});
+await bounded(
+  'server stop',
+  20_000,
+  (async () => {
+    await server.stop();
+    await server.wait();
+  })(),
+);
 await bounded('transport cleanup', 20_000, Promise.all([transport, ...freshTransports].map((t) => t.cleanup())));
 report('exit', { hung });
 if (hung) process.exit(3);
@@ -138,4 +163,3 @@ setTimeout(() => {
   report('lingering', { handles: process.getActiveResourcesInfo() });
   process.exit(4);
 }, 10_000).unref();
-

@@ -14,7 +14,12 @@ export const SCENARIO = fileURLToPath(new URL('./rpc-load.scenario.mjs', import.
 export const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 10)}`;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Fast reconnects, so that a test sees recovery in seconds. */
-export const FAST_RECONNECT = { rabbit_retry_interval: 0.5, rabbit_retry_backoff: 0.5, rabbit_interval_max: 2, kombu_reconnect_delay: 0.2 };
+export const FAST_RECONNECT = {
+  rabbit_retry_interval: 0.5,
+  rabbit_retry_backoff: 0.5,
+  rabbit_interval_max: 2,
+  kombu_reconnect_delay: 0.2,
+};
 
 export async function ctl(...args: string[]): Promise<string> {
   const { stdout } = await run('rabbitmqctl', args, { encoding: 'utf8', timeout: 120_000 });
@@ -90,12 +95,16 @@ export async function underLoad(options: {
     await sleep(options.outageMs);
     await options.undo();
     const restoredAt = Date.now();
-    await child.waitFor((r) => r.event === 'settled' && r['op'] === 'call' && r['ok'] === true && Number(r['startedAt']) >= restoredAt, options.recoverWithinMs);
+    await child.waitFor(
+      (r) => r.event === 'settled' && r['op'] === 'call' && r['ok'] === true && Number(r['startedAt']) >= restoredAt,
+      options.recoverWithinMs,
+    );
     await sleep(1000);
     // Recovered without duplicates: one consumer on each queue of the server and the listener.
     const topic = String(options.scenario['topic']);
     const queues = await ctl('list_queues', '-q', 'name', 'consumers');
-    for (const q of [topic, `${topic}.s1`, `${topic}.info`]) expect(queues, `consumers of ${q}`).toMatch(new RegExp(`^${q.replace('.', '\\.')}\\t1$`, 'm'));
+    for (const q of [topic, `${topic}.s1`, `${topic}.info`])
+      expect(queues, `consumers of ${q}`).toMatch(new RegExp(`^${q.replace('.', '\\.')}\\t1$`, 'm'));
     child.send('stop');
     const result = await child.done;
     assertHealthy(result);
@@ -105,10 +114,16 @@ export async function underLoad(options: {
     expect(summary!['lost'], JSON.stringify(summary)).toBe(0);
     const calls = result.settled.filter((r) => r.op === 'call');
     const failed = calls.filter((r) => !r.ok);
-    for (const f of failed) expect(['MessagingTimeout', 'MessageDeliveryFailure'], JSON.stringify(f)).toContain(f.error);
-    expect(calls.filter((r) => r.ok && r.startedAt < faultAt).length, 'calls succeeded before the fault').toBeGreaterThan(0);
+    for (const f of failed)
+      expect(['MessagingTimeout', 'MessageDeliveryFailure'], JSON.stringify(f)).toContain(f.error);
+    expect(
+      calls.filter((r) => r.ok && r.startedAt < faultAt).length,
+      'calls succeeded before the fault',
+    ).toBeGreaterThan(0);
     const late = calls.filter((r) => r.limitMs !== undefined && r.elapsedMs > r.limitMs);
-    console.log(`calls: ${calls.length} (${failed.length} failed, slowest ${Math.max(...calls.map((r) => r.elapsedMs))} ms, ${late.length} past the timeout but within the slack); ${JSON.stringify(summary)}`);
+    console.log(
+      `calls: ${calls.length} (${failed.length} failed, slowest ${Math.max(...calls.map((r) => r.elapsedMs))} ms, ${late.length} past the timeout but within the slack); ${JSON.stringify(summary)}`,
+    );
     return { result, summary: summary!, faultAt, stagedAt, restoredAt };
   } finally {
     if (child.child.exitCode === null) child.child.kill('SIGKILL');

@@ -3,7 +3,11 @@
 import { getRpcClient, getRpcServer, getRpcTransport, silentLogger } from '@oslo-messaging/core';
 
 const [url, topic, processname] = process.argv.slice(2);
-const t = await getRpcTransport({ url, logger: silentLogger, driverOptions: { use_queue_manager: true, hostname: 'restart-host', processname } });
+const t = await getRpcTransport({
+  url,
+  logger: silentLogger,
+  driverOptions: { use_queue_manager: true, hostname: 'restart-host', processname },
+});
 const s = getRpcServer(t, { topic, server: 's' }, [{ ping: () => 'pong' }]);
 await s.start();
 const answer = await getRpcClient(t, { topic }, { timeout: 10 }).call({}, 'ping');

@@ -21,18 +21,32 @@ import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scena
 
 const cfg = JSON.parse(process.env.SCENARIO ?? '{}');
 const logger = cfg.verbose
-  ? { debug() {}, info() {}, warn: (m) => console.error(`${new Date().toISOString()} WARN ${m}`), error: (m, f) => console.error(`${new Date().toISOString()} ERROR ${m}${f?.queue ? ` [queue ${f.queue}]` : ''} ${f?.err?.message ?? ''}`) }
+  ? {
+      debug() {},
+      info() {},
+      warn: (m) => console.error(`${new Date().toISOString()} WARN ${m}`),
+      error: (m, f) =>
+        console.error(
+          `${new Date().toISOString()} ERROR ${m}${f?.queue ? ` [queue ${f.queue}]` : ''} ${f?.err?.message ?? ''}`,
+        ),
+    }
   : silentLogger;
 const options = { url: cfg.url, controlExchange: cfg.exchange, driverOptions: cfg.driverOptions ?? {}, logger };
 const transport = await getRpcTransport(options);
 const notifications = await getNotificationTransport(options);
 const consumed = new Map();
 const notified = new Set();
-const server = getRpcServer(transport, { topic: cfg.topic, server: 's1' }, [{
-  echo: (_c, { v }) => v,
-  record: (_c, { n }) => void consumed.set(n, (consumed.get(n) ?? 0) + 1),
-}]);
-const listener = getNotificationListener(notifications, [{ topic: cfg.topic }], [{ info: (_c, _p, _e, payload) => void notified.add(payload.n) }]);
+const server = getRpcServer(transport, { topic: cfg.topic, server: 's1' }, [
+  {
+    echo: (_c, { v }) => v,
+    record: (_c, { n }) => void consumed.set(n, (consumed.get(n) ?? 0) + 1),
+  },
+]);
+const listener = getNotificationListener(
+  notifications,
+  [{ topic: cfg.topic }],
+  [{ info: (_c, _p, _e, payload) => void notified.add(payload.n) }],
+);
 const client = getRpcClient(transport, { topic: cfg.topic }, { timeout: cfg.callTimeout ?? 2 });
 const caster = getRpcClient(transport, { topic: cfg.topic }, cfg.castTimeout ? { timeout: cfg.castTimeout } : {});
 const notifier = new Notifier(notifications, { publisherId: 'scenario', topics: [cfg.topic] });
@@ -54,7 +68,10 @@ async function castLoop() {
   const inflight = new Set();
   for (let n = 0; running; n++) {
     castsSent++;
-    const p = caster.cast({}, 'record', { n }).then(() => void confirmed.add(n), () => void castFailures++);
+    const p = caster.cast({}, 'record', { n }).then(
+      () => void confirmed.add(n),
+      () => void castFailures++,
+    );
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     if (inflight.size >= 50) await Promise.race(inflight);
@@ -74,7 +91,10 @@ for (;;) {
   const command = await nextCommand();
   if (command === undefined) break;
   if (command === 'server') {
-    await timed('server-start', undefined, async () => { await server.start(); await listener.start(); });
+    await timed('server-start', undefined, async () => {
+      await server.start();
+      await listener.start();
+    });
   } else if (command === 'load') {
     running = true;
     loops = [callLoop(), castLoop(), notifyLoop()];
@@ -95,7 +115,16 @@ for (;;) {
     while ([...confirmed].some((n) => !consumed.has(n)) && Date.now() < until) await sleep(100);
     const lost = [...confirmed].filter((n) => !consumed.has(n));
     const duplicated = [...consumed.values()].filter((c) => c > 1).length;
-    report('summary', { castsSent, confirmed: confirmed.size, castFailures, consumed: consumed.size, lost: lost.length, lostSample: lost.slice(0, 10), duplicated, notificationsSeen: notified.size });
+    report('summary', {
+      castsSent,
+      confirmed: confirmed.size,
+      castFailures,
+      consumed: consumed.size,
+      lost: lost.length,
+      lostSample: lost.slice(0, 10),
+      duplicated,
+      notificationsSeen: notified.size,
+    });
     break;
   }
 }

@@ -15,8 +15,18 @@ import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { nextCommand, report, sleep, timed } from '@oslo-messaging/testkit/scenario';
 
 const [url] = process.argv.slice(2);
-if (process.env.OSLO_ZMQ_DRIVER_MODULE) registerPlugin(ENTRY_POINT_GROUPS.drivers, 'zmq', (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver);
-if (process.env.OSLO_ZMQ_REDIS_MODULE) registerPlugin(ENTRY_POINT_GROUPS.matchmakers, 'redis', (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker);
+if (process.env.OSLO_ZMQ_DRIVER_MODULE)
+  registerPlugin(
+    ENTRY_POINT_GROUPS.drivers,
+    'zmq',
+    (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver,
+  );
+if (process.env.OSLO_ZMQ_REDIS_MODULE)
+  registerPlugin(
+    ENTRY_POINT_GROUPS.matchmakers,
+    'redis',
+    (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker,
+  );
 const logger = createConsoleLogger(process.env.OSLO_SCENARIO_LOG ?? 'warn', 'client');
 const transport = await getRpcTransport({ url, logger });
 report('started');
@@ -26,14 +36,26 @@ const running = new Set();
 
 function clientFor(c) {
   const target = { topic: c.topic, ...(c.server ? { server: c.server } : {}) };
-  const options = { ...(c.timeout !== undefined ? { timeout: c.timeout } : {}), ...(c.callMonitorTimeout ? { callMonitorTimeout: c.callMonitorTimeout } : {}), ...(c.retry !== undefined ? { retry: c.retry } : {}) };
+  const options = {
+    ...(c.timeout !== undefined ? { timeout: c.timeout } : {}),
+    ...(c.callMonitorTimeout ? { callMonitorTimeout: c.callMonitorTimeout } : {}),
+    ...(c.retry !== undefined ? { retry: c.retry } : {}),
+  };
   return getRpcClient(transport, target, options);
 }
 
 /** Runs operation `i` of command `c` and adds its outcome to `tally`. */
 async function one(c, client, i, tally) {
   const call = c.kind !== 'cast';
-  const r = await timed(call ? 'call' : 'cast', call ? (c.timeout ?? 60) : c.timeout, () => (call ? client.call({}, c.method ?? 'whoami', c.args ?? {}) : client.cast({}, c.method ?? 'note', { ...c.args, v: `${c.id}:${i}` })), { id: c.id, i });
+  const r = await timed(
+    call ? 'call' : 'cast',
+    call ? (c.timeout ?? 60) : c.timeout,
+    () =>
+      call
+        ? client.call({}, c.method ?? 'whoami', c.args ?? {})
+        : client.cast({}, c.method ?? 'note', { ...c.args, v: `${c.id}:${i}` }),
+    { id: c.id, i },
+  );
   if (r.ok) {
     tally.ok++;
     const pid = r.value?.pid;

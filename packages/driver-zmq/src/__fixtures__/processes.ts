@@ -43,7 +43,12 @@ export interface Command {
 
 let ids = 0;
 
-export async function startServer(url: string, topic: string, name: string, env?: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(
+  url: string,
+  topic: string,
+  name: string,
+  env?: Record<string, string>,
+): Promise<ServerProcess> {
   const run = runScenario(SERVER_SCRIPT, { args: [url, topic, name], ...(env ? { env } : {}) });
   const ready = await run.waitFor('ready', 20_000);
   return { name, run, address: String(ready['address']), pid: Number(ready['pid']) };
@@ -104,7 +109,14 @@ export class ClientProcess {
 
   /** Resolves with the first reply (of `id`, answered by `pid`) that the client reports. */
   waitForReply(match: { id?: string; pid?: number; after?: number }, timeoutMs = 30_000): Promise<ScenarioRecord> {
-    return this.run.waitFor((r) => r.event === 'reply' && (match.id === undefined || r['id'] === match.id) && (match.pid === undefined || r['pid'] === match.pid) && (match.after === undefined || Number(r['at']) >= match.after), timeoutMs);
+    return this.run.waitFor(
+      (r) =>
+        r.event === 'reply' &&
+        (match.id === undefined || r['id'] === match.id) &&
+        (match.pid === undefined || r['pid'] === match.pid) &&
+        (match.after === undefined || Number(r['at']) >= match.after),
+      timeoutMs,
+    );
   }
 
   /** The settled records of command `id`. */

@@ -9,16 +9,28 @@ import { ENTRY_POINT_GROUPS } from '@oslo-messaging/core/spi';
 import { report, sleep } from '@oslo-messaging/testkit/scenario';
 
 const [url, topic, server] = process.argv.slice(2);
-if (process.env.OSLO_ZMQ_DRIVER_MODULE) registerPlugin(ENTRY_POINT_GROUPS.drivers, 'zmq', (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver);
-if (process.env.OSLO_ZMQ_REDIS_MODULE) registerPlugin(ENTRY_POINT_GROUPS.matchmakers, 'redis', (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker);
+if (process.env.OSLO_ZMQ_DRIVER_MODULE)
+  registerPlugin(
+    ENTRY_POINT_GROUPS.drivers,
+    'zmq',
+    (await import(pathToFileURL(process.env.OSLO_ZMQ_DRIVER_MODULE).href)).zmqDriver,
+  );
+if (process.env.OSLO_ZMQ_REDIS_MODULE)
+  registerPlugin(
+    ENTRY_POINT_GROUPS.matchmakers,
+    'redis',
+    (await import(pathToFileURL(process.env.OSLO_ZMQ_REDIS_MODULE).href)).redisMatchmaker,
+  );
 const logger = createConsoleLogger(process.env.OSLO_SCENARIO_LOG ?? 'warn', `server ${server}`);
 const transport = await getRpcTransport({ url, logger });
 let served = 0;
-const rpc = getRpcServer(transport, { topic, server }, [{
-  whoami: () => ({ server, pid: process.pid, served: ++served }),
-  slow: async (_ctxt, { ms }) => (await sleep(ms), 'done'),
-  note: (_ctxt, { v }) => report('note', { v }),
-}]);
+const rpc = getRpcServer(transport, { topic, server }, [
+  {
+    whoami: () => ({ server, pid: process.pid, served: ++served }),
+    slow: async (_ctxt, { ms }) => (await sleep(ms), 'done'),
+    note: (_ctxt, { v }) => report('note', { v }),
+  },
+]);
 await rpc.start();
 report('ready', { address: await transport.driver.serverAddress(), pid: process.pid });
 process.on('SIGTERM', async () => {

@@ -8,8 +8,12 @@ exports.cjsDriver = {
     return {
       send: async () => 'cjs-reply',
       sendNotification: async () => {},
-      listen: async () => { throw new Error('not supported by the fixture'); },
-      listenForNotifications: async () => { throw new Error('not supported by the fixture'); },
+      listen: async () => {
+        throw new Error('not supported by the fixture');
+      },
+      listenForNotifications: async () => {
+        throw new Error('not supported by the fixture');
+      },
       cleanup: async () => {},
     };
   },
