@@ -2,7 +2,7 @@
 // (_amqp1-child.mjs): our RPC over driver-amqp1, and raw rhea doing the same work by hand.
 import { randomUUID } from 'node:crypto';
 import rhea from 'rhea';
-import { osloRpcBench, PAYLOAD } from './_measure.mjs';
+import { measureCalls as measure, osloRpcBench, PAYLOAD } from './_measure.mjs';
 
 export const URL_ = process.env.OSLO_BENCH_AMQP1_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
 const { hostname, port, username, password } = new URL(URL_);
@@ -125,25 +125,5 @@ export async function rawSetup() {
 
 export const SIDES = { ours: oursSetup, raw: rawSetup };
 
-/** Runs `op` from `concurrency` loops for `calls` calls; returns calls/s, CPU µs per call and latency percentiles (ms). */
-export async function measure(op, concurrency, calls) {
-  const lat = new Float64Array(calls);
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < calls) {
-        const i = next++;
-        const t0 = performance.now();
-        await op();
-        lat[i] = performance.now() - t0;
-      }
-    }),
-  );
-  const took = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  lat.sort();
-  const pct = (p) => lat[Math.min(calls - 1, Math.floor(calls * p))];
-  return { rate: calls / took, cpuUs: (cpu.user + cpu.system) / calls, p50: pct(0.5), p99: pct(0.99) };
-}
+/** The shared measuring loop (`measureCalls` in _measure.mjs), under the name the children use. */
+export { measure };

@@ -3,7 +3,7 @@
 // the same work (a client node calling an echo action of a server node, JSON-serialized through the
 // transporter, 100-byte payload, a reply per call).
 import { randomUUID } from 'node:crypto';
-import { osloRpcBench, PAYLOAD } from './_measure.mjs';
+import { measureCalls as measure, osloRpcBench, PAYLOAD } from './_measure.mjs';
 
 /** Ours: a server and a client on one `fake://` transport (the in-memory broker routes between them). */
 export async function oursSetup() {
@@ -43,28 +43,8 @@ export async function moleculerSetup() {
 
 export const SIDES = { ours: oursSetup, moleculer: moleculerSetup };
 
-/** Runs `calls` calls of `op` from `concurrency` loops; returns calls/s, CPU µs per call and latency percentiles (ms). */
-export async function measure(op, concurrency, calls) {
-  const lat = new Float64Array(calls);
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < calls) {
-        const i = next++;
-        const t0 = performance.now();
-        await op();
-        lat[i] = performance.now() - t0;
-      }
-    }),
-  );
-  const took = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  lat.sort();
-  const pct = (p) => lat[Math.min(calls - 1, Math.floor(calls * p))];
-  return { rate: calls / took, cpuUs: (cpu.user + cpu.system) / calls, p50: pct(0.5), p99: pct(0.99) };
-}
+/** The shared measuring loop (`measureCalls` in _measure.mjs), under the name the children use. */
+export { measure };
 
 /** Warm-up: enough calls, sequential and concurrent, for the JIT to settle. */
 export async function warmUp(op, calls = 3000) {

@@ -162,3 +162,26 @@ export async function compareRpc(o, w, anchor, castRow = 'cast end-to-end') {
     { row: castRow, unit: 'msgs/s', ours: cast.ours.rate, anchors: { [anchor]: cast.raw.rate } },
   ];
 }
+
+/** Runs `calls` calls of `op` from `concurrency` loops; returns calls/s, CPU µs per call and latency percentiles (ms). */
+export async function measureCalls(op, concurrency, calls) {
+  const lat = new Float64Array(calls);
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t0 = performance.now();
+        await op();
+        lat[i] = performance.now() - t0;
+      }
+    }),
+  );
+  const took = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  lat.sort();
+  const pct = (p) => lat[Math.min(calls - 1, Math.floor(calls * p))];
+  return { rate: calls / took, cpuUs: (cpu.user + cpu.system) / calls, p50: pct(0.5), p99: pct(0.99) };
+}

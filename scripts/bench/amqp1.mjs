@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SECONDS } from './_measure.mjs';
+import { keepBest, SECONDS } from './_measure.mjs';
 import { measure, oursSetup, rawSetup } from './_amqp1-setups.mjs';
 
 export const name = 'amqp1';
@@ -35,17 +35,7 @@ const LABEL = { 1: 'sequential call', 10: 'calls, 10 concurrent callers', 100: '
 /** Best of `ROUNDS` alternated rounds per side: highest rate, lowest CPU per call, lowest p50/p99. */
 async function rounds(o, w, concurrency) {
   const best = { ours: undefined, raw: undefined };
-  const keep = (side, r) => {
-    const b = best[side];
-    best[side] = b
-      ? {
-          rate: Math.max(b.rate, r.rate),
-          cpuUs: Math.min(b.cpuUs, r.cpuUs),
-          p50: Math.min(b.p50, r.p50),
-          p99: Math.min(b.p99, r.p99),
-        }
-      : r;
-  };
+  const keep = (side, r) => (best[side] = keepBest(best[side], r));
   for (let i = 0; i < ROUNDS; i++) {
     keep('ours', await measure(o.call, concurrency, CALLS[concurrency]));
     keep('raw', await measure(w.call, concurrency, CALLS[concurrency]));

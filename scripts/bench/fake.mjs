@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { measure, moleculerSetup, oursSetup, warmUp } from './_fake-setups.mjs';
+import { keepBest } from './_measure.mjs';
 
 export const name = 'fake';
 export const description =
@@ -24,17 +25,7 @@ const CHILD = fileURLToPath(new URL('./_fake-child.mjs', import.meta.url));
 /** Best of `ROUNDS` alternated rounds per side: highest rate, lowest CPU per call, lowest p50/p99. */
 async function rounds(o, m, concurrency, calls) {
   const best = { ours: undefined, anchor: undefined };
-  const keep = (side, r) => {
-    const b = best[side];
-    best[side] = b
-      ? {
-          rate: Math.max(b.rate, r.rate),
-          cpuUs: Math.min(b.cpuUs, r.cpuUs),
-          p50: Math.min(b.p50, r.p50),
-          p99: Math.min(b.p99, r.p99),
-        }
-      : r;
-  };
+  const keep = (side, r) => (best[side] = keepBest(best[side], r));
   for (let i = 0; i < ROUNDS; i++) {
     keep('ours', await measure(o.call, concurrency, calls));
     keep('anchor', await measure(m.call, concurrency, calls));
