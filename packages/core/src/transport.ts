@@ -9,6 +9,7 @@ import type { OptionSchema } from './spi/options.js';
 import type { MetricsCollector } from './spi/metrics.js';
 import { TransportURL } from './transport-url.js';
 import { createRemoteErrorCodec } from './wire/failure.js';
+import { rpcDestination } from './wire/amqp-dialect.js';
 import { buildIncomingMessage } from './wire/incoming.js';
 import { ReplyWaiters } from './wire/reply-waiters.js';
 import type { RemoteErrorCodec } from './spi/driver.js';
@@ -113,10 +114,8 @@ export class Transport {
    * exchange, a subject), as the driver names it; for tracing and logs.
    */
   destinationName(target: Target): string {
-    const named = this.driver.destinationName?.(target);
-    if (named !== undefined) return named;
-    const topic = String(target.topic);
-    return target.fanout ? `${topic}_fanout` : target.server ? `${topic}.${target.server}` : topic;
+    // A driver that names nothing gets oslo's own names (topic, topic.server, topic_fanout).
+    return this.driver.destinationName?.(target) ?? rpcDestination(target);
   }
 
   /** Whether {@link Transport.cleanup} was called: nothing is sent through this transport any more. */
