@@ -312,4 +312,46 @@ describe('serializer', () => {
     await expect(d.dispatch(request({ method: 'who', version: '9.0' }))).rejects.toThrow(UnsupportedVersion);
     expect(called).toBe(false);
   });
+
+  it('goes on from the argument whose deserialization returned a promise, calling each step once', async () => {
+    const calls: string[] = [];
+    const serializer: Serializer<Record<string, unknown>> = {
+      serializeEntity: (_c, e) => e,
+      deserializeEntity: (_c, e) => {
+        calls.push(String(e));
+        return e === 2 ? Promise.resolve(20) : e;
+      },
+      serializeContext: (c) => c,
+      deserializeContext: (c) => c,
+    };
+    const d = new RPCDispatcher([{ m: (_c: unknown, a: unknown) => a }], serializer);
+    expect(await d.dispatch(request({ method: 'm', args: { a: 1, b: 2, c: 3 } }))).toEqual({ a: 1, b: 20, c: 3 });
+    expect(calls).toEqual(['1', '2', '3']);
+  });
+});
+
+describe("invoke (the server's path)", () => {
+  it('returns a plain result at once, a promise for an async method, and throws routing errors synchronously', async () => {
+    const d = new RPCDispatcher([{ now: () => 'at once', later: async () => 'later' }]);
+    expect(d.invoke(request({ method: 'now' }))).toBe('at once');
+    const later = d.invoke(request({ method: 'later' }));
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toBe('later');
+    expect(() => d.invoke(request({ method: 'nope' }))).toThrow(NoSuchMethod);
+    expect(() => d.invoke(request({ method: 'now', version: '2.0' }))).toThrow(UnsupportedVersion);
+    expect(() => d.invoke({ ctxt: {}, message: { method: 'now', args: [] } })).toThrow(MalformedMessage);
+  });
+
+  it('throws what a synchronous method throws; dispatch rejects with it', async () => {
+    const boom = new Error('boom');
+    const d = new RPCDispatcher([
+      {
+        fail: () => {
+          throw boom;
+        },
+      },
+    ]);
+    expect(() => d.invoke(request({ method: 'fail' }))).toThrow(boom);
+    await expect(d.dispatch(request({ method: 'fail' }))).rejects.toBe(boom);
+  });
 });

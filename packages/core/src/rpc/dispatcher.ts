@@ -4,6 +4,7 @@ import type { Context } from '../spi/driver.js';
 import { Target } from '../target.js';
 import { versionIsCompatible } from '../version.js';
 import { DefaultRPCAccessPolicy, type RPCAccessPolicy } from './access-policy.js';
+import { isThenable } from '../maybe-async.js';
 
 /**
  * An RPC endpoint: an object whose methods take `(ctxt, args)` and return a result (or a promise).
@@ -40,8 +41,7 @@ function compatible(e: DispatchEntry, version: string): boolean {
   return ok;
 }
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+type EndpointMethod = (ctxt: unknown, args: Record<string, unknown>) => unknown;
 
 /** Routes an RPC request to the endpoint method that serves it (Python: `RPCDispatcher`). */
 export class RPCDispatcher {
@@ -81,6 +81,16 @@ export class RPCDispatcher {
    * @throws {@link index!MalformedMessage} when the request has no method name or its arguments are not an object
    */
   async dispatch(incoming: DispatchRequest): Promise<unknown> {
+    return await this.invoke(incoming);
+  }
+
+  /**
+   * {@link RPCDispatcher.dispatch} without the promise where none is needed: returns the serialized result
+   * itself when the method and the serializer's steps return plain values, else a promise of it; throws
+   * (synchronously) what `dispatch` rejects with, when it is known before the first promise.
+   * @internal
+   */
+  invoke(incoming: DispatchRequest): unknown {
     const { message } = incoming;
     const method = message['method'];
     if (typeof method !== 'string' || method === '') throw new MalformedMessage('RPC request has no method name');
@@ -94,26 +104,53 @@ export class RPCDispatcher {
       if (!e.namespaces.includes(namespace)) continue;
       if (!compatible(e, version)) continue;
       foundCompatible = true;
-      const { endpoint } = e;
-      if (!this.accessPolicy.isAllowed(endpoint, method)) continue;
-      // The serializer's steps are awaited only when they return promises (NoOpSerializer never does).
-      let ctxt = this.serializer.deserializeContext(incoming.ctxt);
-      if (isThenable(ctxt)) ctxt = await ctxt;
-      const args: Record<string, unknown> = {};
-      const keys = Object.keys(rawArgs);
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        let v = this.serializer.deserializeEntity(ctxt, (rawArgs as Record<string, unknown>)[k]);
-        if (isThenable(v)) v = await v;
-        args[k] = v;
-      }
-      const fn = (endpoint as Record<string, (c: unknown, a: Record<string, unknown>) => unknown>)[method]!;
-      let result = fn.call(endpoint, ctxt, args);
-      if (isThenable(result)) result = await result;
-      const out = this.serializer.serializeEntity(ctxt, result);
-      return isThenable(out) ? await out : out;
+      if (!this.accessPolicy.isAllowed(e.endpoint, method)) continue;
+      return this.#invokeOn(e.endpoint, method, incoming.ctxt, rawArgs as Record<string, unknown>);
     }
     if (foundCompatible) throw new NoSuchMethod(method);
     throw new UnsupportedVersion(version, method);
+  }
+
+  /** Rebuilds the context and arguments, calls the method, serializes its result: at once while nothing is a promise. */
+  #invokeOn(endpoint: RpcEndpoint, method: string, wireCtxt: Context, rawArgs: Record<string, unknown>): unknown {
+    const serializer = this.serializer;
+    const ctxt = serializer.deserializeContext(wireCtxt);
+    if (isThenable(ctxt)) return this.#invokeLater(endpoint, method, ctxt, rawArgs, {}, 0, undefined);
+    const args: Record<string, unknown> = {};
+    const keys = Object.keys(rawArgs);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = serializer.deserializeEntity(ctxt, rawArgs[k]);
+      if (isThenable(v)) return this.#invokeLater(endpoint, method, ctxt, rawArgs, args, i, v);
+      args[k] = v;
+    }
+    const result = (endpoint as Record<string, EndpointMethod>)[method]!.call(endpoint, ctxt, args);
+    if (isThenable(result)) return this.#serializeLater(ctxt, result);
+    return serializer.serializeEntity(ctxt, result);
+  }
+
+  /** {@link RPCDispatcher.#invokeOn} from the first step that returned a promise (`pending`, for argument `from`). */
+  async #invokeLater(
+    endpoint: RpcEndpoint,
+    method: string,
+    pendingCtxt: unknown,
+    rawArgs: Record<string, unknown>,
+    args: Record<string, unknown>,
+    from: number,
+    pending: PromiseLike<unknown> | undefined,
+  ): Promise<unknown> {
+    const serializer = this.serializer;
+    const ctxt: unknown = await pendingCtxt;
+    const keys = Object.keys(rawArgs);
+    if (pending !== undefined) args[keys[from++]!] = await pending;
+    for (let i = from; i < keys.length; i++)
+      args[keys[i]!] = await serializer.deserializeEntity(ctxt, rawArgs[keys[i]!]);
+    const result: unknown = await (endpoint as Record<string, EndpointMethod>)[method]!.call(endpoint, ctxt, args);
+    return await serializer.serializeEntity(ctxt, result);
+  }
+
+  async #serializeLater(ctxt: unknown, pending: PromiseLike<unknown>): Promise<unknown> {
+    const result = await pending;
+    return await this.serializer.serializeEntity(ctxt, result);
   }
 }

@@ -201,6 +201,33 @@ describe('RPCServer', () => {
     await server.wait();
   });
 
+  it('still dispatches and replies when the acknowledgement fails (rejected or thrown), logging it', async () => {
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [
+      { ping: () => 'pong', later: async () => 'pong later', fails: () => Promise.reject(new RangeError('async bad')) },
+    ]);
+    await server.start();
+    const rejected = message({ method: 'ping' });
+    rejected.incoming.acknowledge = () => Promise.reject(new Error('channel closed'));
+    expect((await handle(rejected)).replies).toEqual([{ result: 'pong' }]);
+    const thrown = message({ method: 'later' });
+    thrown.incoming.acknowledge = () => {
+      throw new Error('no channel');
+    };
+    expect((await handle(thrown)).replies).toEqual([{ result: 'pong later' }]);
+    expect(logs.filter(([, m]) => m === 'Failed to acknowledge an RPC request')).toHaveLength(2);
+    const failed = await handle(message({ method: 'fails' }));
+    expect((failed.replies[0]!.failure as Error).message).toBe('async bad');
+    const replyThrows = message({ method: 'ping' });
+    replyThrows.incoming.reply = () => {
+      throw new Error('encoder broke');
+    };
+    await handle(replyThrows);
+    expect(logs).toContainEqual(['error', 'Failed to send an RPC reply']);
+    expect(logs).not.toContainEqual(['error', 'Message handler failed']);
+    await server.stop();
+    await server.wait();
+  });
+
   it('adds oslo_rpc_server_ping when rpc_ping_enabled, unless an endpoint has it', async () => {
     const pinged = await transportWith({ rpcPingEnabled: true });
     try {

@@ -1,7 +1,8 @@
 import { ExpectedException, MessageUndeliverable, NoSuchMethod } from '../errors.js';
 import type { Serializer } from '../serializer.js';
 import { MessageHandlingServer, type ServerOptions } from '../server/message-handling-server.js';
-import type { Context, IncomingMessage, Listener } from '../spi/driver.js';
+import { isThenable, RESOLVED } from '../maybe-async.js';
+import type { Context, IncomingMessage, Listener, Reply } from '../spi/driver.js';
 import { assertRpcListenable, Target, type TargetFields } from '../target.js';
 import type { Transport } from '../transport.js';
 import type { RPCAccessPolicy } from './access-policy.js';
@@ -54,47 +55,89 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
     return this.transport.driver.listen(this.target, { prefetch: this.#prefetch });
   }
 
-  protected async processIncoming(incoming: IncomingMessage): Promise<void> {
-    // oslo acknowledges RPC requests before dispatch: at-most-once delivery.
+  /**
+   * Acknowledges, dispatches and replies. Synchronous up to the reply while the endpoint and the
+   * serializer return plain values (no promise or reaction per request then); the promise settles
+   * once the reply is handed to the driver, and never rejects.
+   */
+  protected processIncoming(incoming: IncomingMessage): Promise<void> {
+    // oslo acknowledges RPC requests before dispatch: at-most-once delivery. As in oslo, the dispatch
+    // does not wait for the acknowledgement to be confirmed; a failure to acknowledge is logged.
     try {
-      await incoming.acknowledge();
+      const acked = incoming.acknowledge();
+      if (acked !== RESOLVED) acked.then(undefined, this.#ackFailed);
     } catch (err) {
-      this.logger.warn('Failed to acknowledge an RPC request', { err });
+      this.#ackFailed(err);
     }
     // oslo's servers see the caller's call-monitor timeout in the context, whatever the driver.
     incoming.ctxt['client_timeout'] = incoming.clientTimeout ?? null;
     const stopHeartbeat = this.#startCallMonitorHeartbeat(incoming);
-    let reply: { result: unknown } | { failure: unknown };
+    let result: unknown;
     try {
-      reply = { result: await this.dispatcher.dispatch(incoming) };
+      result = this.dispatcher.invoke(incoming);
     } catch (err) {
-      const method = String(incoming.message['method']);
-      if (err instanceof ExpectedException) {
-        this.logger.debug('Expected exception during message handling', { method, err: err.original });
-        reply = { failure: err.original };
-      } else {
-        if (err instanceof NoSuchMethod && method.endsWith('_ignore_errors'))
-          this.logger.debug('Exception during message handling', { method, err });
-        else this.logger.error('Exception during message handling', { method, err });
-        reply = { failure: err };
-      }
+      stopHeartbeat();
+      return this.#reply(incoming, this.#failure(incoming, err));
+    }
+    if (isThenable(result)) return this.#replyWhenDone(incoming, result, stopHeartbeat);
+    stopHeartbeat();
+    return this.#reply(incoming, { result });
+  }
+
+  async #replyWhenDone(
+    incoming: IncomingMessage,
+    pending: PromiseLike<unknown>,
+    stopHeartbeat: () => void,
+  ): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = { result: await pending };
+    } catch (err) {
+      reply = this.#failure(incoming, err);
     } finally {
       stopHeartbeat();
     }
+    return this.#reply(incoming, reply);
+  }
+
+  /** The failure reply for `err`, logged as oslo does (expected exceptions at debug level). */
+  #failure(incoming: IncomingMessage, err: unknown): Reply {
+    const method = String(incoming.message['method']);
+    if (err instanceof ExpectedException) {
+      this.logger.debug('Expected exception during message handling', { method, err: err.original });
+      return { failure: err.original };
+    }
+    if (err instanceof NoSuchMethod && method.endsWith('_ignore_errors'))
+      this.logger.debug('Exception during message handling', { method, err });
+    else this.logger.error('Exception during message handling', { method, err });
+    return { failure: err };
+  }
+
+  /** Hands `reply` to the driver (unless the transport was cleaned up meanwhile); never rejects. */
+  #reply(incoming: IncomingMessage, reply: Reply): Promise<void> {
     if (this.transport.cleanedUp) {
       this.logger.warn(
         `Dropping the reply to ${String(incoming.message['method'])}: the transport was cleaned up while it ran`,
       );
-      return;
+      return RESOLVED;
     }
+    let sent: Promise<void>;
     try {
-      await incoming.reply(reply);
+      sent = incoming.reply(reply);
     } catch (err) {
-      if (err instanceof MessageUndeliverable)
-        this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
-      else this.logger.error('Failed to send an RPC reply', { err });
+      this.#replyFailed(err);
+      return RESOLVED;
     }
+    return sent === RESOLVED ? sent : sent.then(undefined, this.#replyFailed);
   }
+
+  readonly #ackFailed = (err: unknown): void => this.logger.warn('Failed to acknowledge an RPC request', { err });
+
+  readonly #replyFailed = (err: unknown): void => {
+    if (err instanceof MessageUndeliverable)
+      this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
+    else this.logger.error('Failed to send an RPC reply', { err });
+  };
 
   /** While an endpoint runs, sends heartbeats every `trunc(clientTimeout)/2` s to a caller that asked for them. */
   #startCallMonitorHeartbeat(incoming: IncomingMessage): () => void {

@@ -5,6 +5,7 @@ import type { Executor, ExecutorFactory } from '../spi/executor.js';
 import type { Transport } from '../transport.js';
 import { createExecutor } from './executor-loader.js';
 import { boundedWait } from '../operations.js';
+import { RESOLVED } from '../maybe-async.js';
 
 /** How long a server's stop and wait give the driver to stop or release its listener (a frozen broker cannot hold them longer). */
 export const LISTENER_SHUTDOWN_LIMIT_MS = 5000;
@@ -22,8 +23,6 @@ export interface WaitOptions {
   /** Log "Possible hang" after this many seconds (default 30, 0 disables), as oslo does. */
   readonly logAfter?: number | undefined;
 }
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 

@@ -1,6 +1,5 @@
+import { RESOLVED } from '../maybe-async.js';
 import type { Context, IncomingMessage, IncomingMessageInit, Reply } from '../spi/driver.js';
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Runs a settle function of `init` that may be synchronous, as a promise that never throws
