@@ -17,7 +17,8 @@ export const DEADLINE_SLACK_MS = 250;
 export interface OperationLimit {
   /** `Date.now()` milliseconds. */
   readonly deadline: number;
-  readonly onTimeout: () => Error;
+  /** Called as a method of the limit (a class instance may carry what its message needs). */
+  onTimeout(): Error;
 }
 
 /**
@@ -78,6 +79,9 @@ export class Operation<T = unknown> implements DeadlineEntry {
   #hooks: AbortHook[] | undefined;
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
+  /** The promise of this operation's reply waiter, until it settles (see {@link Operation.adoptReply}). */
+  #reply: Promise<unknown> | undefined;
+  #settledByReply = false;
   readonly promise: Promise<T>;
 
   constructor(
@@ -118,6 +122,33 @@ export class Operation<T = unknown> implements DeadlineEntry {
       const i = this.#hooks.indexOf(hook);
       if (i >= 0) this.#hooks.splice(i, 1);
     }
+  }
+
+  /**
+   * A reply waiter made `reply` for this operation (core's `ReplyWaiters.wait`, given these send options).
+   * @internal
+   */
+  expectReply(reply: Promise<unknown>): void {
+    this.#reply = reply;
+  }
+
+  /**
+   * The driver returned `pending`: when it is the reply waiter's promise, still pending, the waiter settles
+   * this operation itself ({@link Operation.replied}) instead of a reaction on that promise.
+   * @internal
+   */
+  adoptReply(pending: Promise<unknown>): boolean {
+    if (this.#reply === undefined || pending !== this.#reply) return false;
+    this.#settledByReply = true;
+    return true;
+  }
+
+  /** The reply waiter settled with `outcome`: settles this operation too if it {@link Operation.adoptReply adopted} it. @internal */
+  replied(outcome: unknown, failed: boolean): void {
+    this.#reply = undefined;
+    if (!this.#settledByReply) return;
+    if (failed) this.failWith(outcome);
+    else this.succeed(outcome as T);
   }
 
   /** Settles with the driver's value (ignored once given up). */
@@ -228,6 +259,8 @@ export class OperationTracker {
       o.succeed(pending as T);
       return o.promise;
     }
+    // The driver handed back the reply waiter's own promise: the waiter settles the operation directly.
+    if (o.adoptReply(pending)) return o.promise;
     // Also when the operation was given up while `op` ran: its later outcome is ignored, never unhandled.
     pending.then(
       (value) => o.succeed(value),

@@ -27,6 +27,8 @@ interface Sent {
 
 let sent: Sent[];
 let reply: (s: Sent) => unknown;
+/** What the driver resolves a cast with (nothing, as a driver should, when undefined). */
+let castResult: unknown;
 
 const memDriver = defineDriver({
   name: 'mem',
@@ -35,7 +37,7 @@ const memDriver = defineDriver({
       async send(target, ctxt, request, options) {
         const s = { target, ctxt, request, options };
         sent.push(s);
-        return options.waitForReply ? reply(s) : undefined;
+        return options.waitForReply ? reply(s) : castResult;
       },
       async sendNotification() {},
       async listen() {
@@ -53,6 +55,7 @@ let transport: Transport;
 
 beforeEach(async () => {
   sent = [];
+  castResult = undefined;
   reply = (s) => ({ echoed: s.request.args });
   const registry = new PluginRegistry();
   registry.register(ENTRY_POINT_GROUPS.drivers, 'mem', memDriver);
@@ -80,6 +83,11 @@ describe('RPCClient.call and cast', () => {
     expect(sent[0]!.request).toEqual({ method: 'go', args: {} });
     expect(sent[0]!.options.waitForReply).toBe(false);
     expect(sent[0]!.options.timeout).toBeUndefined();
+  });
+
+  it('a cast resolves with nothing, whatever its driver resolved with', async () => {
+    castResult = { driver: 'detail' };
+    expect(await getRpcClient(transport, { topic: 't' }).cast({}, 'go')).toBeUndefined();
   });
 
   it('adds namespace and version to the request only when the target has them', async () => {

@@ -14,6 +14,7 @@ import type { Transport } from '../transport.js';
 import { assertVersion, versionIsCompatible } from '../version.js';
 import { typedClient, type RpcApi, type TypedClient } from './typed.js';
 import type { PrepareOptions, RPCClientOptions, RpcInvoker } from './client-api.js';
+import { isThenable } from '../maybe-async.js';
 
 export type { PrepareOptions, RPCClientOptions } from './client-api.js';
 
@@ -24,6 +25,24 @@ interface WireRequest {
 }
 
 const NOOP_SERIALIZER = new NoOpSerializer();
+const NOTHING = (): void => {};
+
+/** The deadline of one call (or cast given a timeout) and its error: one object per send, no closure. */
+class SendLimit implements OperationLimit {
+  constructor(
+    readonly deadline: number,
+    readonly timeout: number,
+    readonly call: boolean,
+    readonly method: string,
+    readonly target: Target,
+  ) {}
+
+  onTimeout(): Error {
+    return new MessagingTimeout(
+      `Timed out after ${this.timeout} s waiting for ${this.call ? 'a reply to' : 'sending'} ${this.method} on ${String(this.target)}`,
+    );
+  }
+}
 
 /** The options of one send: the operation's own, with its signal made only if the driver reads it. */
 class OperationSendOptions extends OperationBound implements SendOptions {
@@ -41,9 +60,6 @@ class OperationSendOptions extends OperationBound implements SendOptions {
     OperationBound.defineSignal(this);
   }
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 
 /**
  * Invokes methods on RPC servers (Python: `RPCClient` / `_CallContext`). Immutable:
@@ -197,14 +213,8 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
         mapError,
       );
     }
-    const deadline = Date.now() + timeout * 1000;
-    const limit: OperationLimit = {
-      deadline,
-      onTimeout: () =>
-        new MessagingTimeout(
-          `Timed out after ${timeout} s waiting for ${call ? 'a reply to' : 'sending'} ${request.method} on ${String(target)}`,
-        ),
-    };
+    const limit = new SendLimit(Date.now() + timeout * 1000, timeout, call, request.method, target);
+    const deadline = limit.deadline;
     return this.transport.operations.start<unknown>(
       (op) =>
         driver.send(
@@ -236,10 +246,19 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
    * @throws {@link ClientSendError} when the driver failed (connection lost, transport cleaned up)
    * @throws {@link MessagingException} for an empty method name or arguments that are not an object
    */
-  async cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
-    const made = this.#makeRequest(ctxt, method, args);
-    const { ctxt: wireCtxt, request } = isThenable(made) ? await made : made;
-    await this.#send(wireCtxt, request, false, this.options.timeout);
+  cast(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<void> {
+    // Not an async function: a cast whose serializer returns plain values costs no await.
+    try {
+      const made = this.#makeRequest(ctxt, method, args);
+      if (isThenable(made)) return Promise.resolve(made).then((m) => this.#cast(m));
+      return this.#cast(made);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #cast({ ctxt, request }: WireRequest): Promise<void> {
+    return this.#send(ctxt, request, false, this.options.timeout).then(NOTHING);
   }
 
   /**
@@ -258,14 +277,25 @@ export class RPCClient<Ctxt = Context> implements RpcInvoker<Ctxt> {
    * @throws {@link MessageUndeliverable} with `atLeastOnce`, when no queue took the message
    * @throws {@link ClientSendError} when the driver failed (connection lost, transport cleaned up)
    */
-  async call<R = unknown>(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<R> {
-    if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
-    const made = this.#makeRequest(ctxt, method, args);
-    const { ctxt: wireCtxt, request } = isThenable(made) ? await made : made;
+  call<R = unknown>(ctxt: Ctxt, method: string, args: Record<string, unknown> = {}): Promise<R> {
+    // Not an async function: with plain values from the serializer, the caller gets the operation's
+    // own promise (no await, no promise of ours on top of it).
+    try {
+      if (this.target.fanout) throw new InvalidTarget('A call cannot be used with fanout', this.target);
+      const made = this.#makeRequest(ctxt, method, args);
+      if (isThenable(made)) return Promise.resolve(made).then((m) => this.#call<R>(ctxt, m));
+      return this.#call<R>(ctxt, made);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #call<R>(ctxt: Ctxt, { ctxt: wireCtxt, request }: WireRequest): Promise<R> {
     const timeout = this.options.timeout ?? this.transport.conf.rpcResponseTimeout;
-    const result = await this.#send(wireCtxt, request, true, timeout);
-    const out = this.#serializer.deserializeEntity(ctxt, result);
-    return (isThenable(out) ? await out : out) as R;
+    const sent = this.#send(wireCtxt, request, true, timeout);
+    // NoOpSerializer gives results back as they are: nothing to wait for.
+    if (this.options.serializer === undefined) return sent as Promise<R>;
+    return sent.then((result) => this.#serializer.deserializeEntity(ctxt, result) as R | PromiseLike<R>);
   }
 }
 

@@ -4,6 +4,8 @@ import { silentLogger } from '../logger.js';
 import { createRemoteErrorCodec, serializeRemoteException } from './failure.js';
 import { applyReply } from './amqp-dialect.js';
 import { ReplyWaiters } from './reply-waiters.js';
+import { OperationBound, OperationTracker, type Operation } from '../operations.js';
+import { TransportDriverError } from '../errors.js';
 
 afterEach(() => void vi.useRealTimers());
 
@@ -81,5 +83,59 @@ describe('ReplyWaiters', () => {
     expect(w.fail('nobody', new Error('x'))).toBe(false);
     expect(w.heartbeat('nobody')).toBe(false);
     expect(w.size).toBe(0);
+  });
+
+  describe('with the send options of a core operation', () => {
+    /** What a driver gets from core: options that carry the operation. */
+    class Options extends OperationBound {
+      readonly timeout = 5;
+      constructor(op: Operation<unknown>) {
+        super(op);
+      }
+    }
+
+    it('settles the caller when the driver hands back the waiter itself, and drivers that chain it still decide', async () => {
+      const w = make();
+      const ops = new OperationTracker();
+      const direct = ops.start<unknown>((op) => w.wait('d', new Options(op)));
+      const chained = ops.start<unknown>((op) => w.wait('c', new Options(op)).then((r) => `decoded ${String(r)}`));
+      expect(ops.size).toBe(2);
+      w.resolve('d', 1);
+      w.resolve('c', 2);
+      expect(await direct).toBe(1);
+      expect(await chained).toBe('decoded 2');
+      expect(ops.size).toBe(0);
+      const failed = ops.start<unknown>(
+        (op) => w.wait('f', new Options(op)),
+        undefined,
+        (err) => new Error(`mapped: ${(err as Error).message}`),
+      );
+      w.fail('f', new TransportDriverError('connection lost'));
+      await expect(failed).rejects.toThrow('mapped: connection lost');
+    });
+
+    it('settles the caller when the waiter failed before the driver returned it (a send that failed at once)', async () => {
+      const w = make();
+      const ops = new OperationTracker();
+      const sendFailed = new Error('could not publish');
+      const call = ops.start<unknown>((op) => {
+        const reply = w.wait('s', new Options(op));
+        w.fail('s', sendFailed);
+        return reply;
+      });
+      await expect(call).rejects.toBe(sendFailed);
+      expect(ops.size).toBe(0);
+      expect(w.size).toBe(0);
+    });
+
+    it('drops the waiter when the operation is given up, and ignores a late reply', async () => {
+      const w = make();
+      const ops = new OperationTracker();
+      const call = ops.start<unknown>((op) => w.wait('g', new Options(op)));
+      ops.close(new Error('cleaned up'));
+      await expect(call).rejects.toThrow('cleaned up');
+      expect(w.size).toBe(0);
+      expect(w.resolve('g', 1)).toBe(false);
+    });
   });
 });

@@ -39,10 +39,14 @@ function settle(w: Waiter, outcome: unknown, failed: boolean): void {
   w.waiters.delete(w.msgId);
   w.deadlines.remove(w);
   if (w.monitor !== undefined) clearTimeout(w.monitor);
-  if (w.operation) w.operation.offAbort(w);
   if (w.signal) w.signal.removeEventListener('abort', w.onAbortEvent!);
   if (failed) w.reject(outcome as Error);
   else w.resolve(outcome);
+  const operation = w.operation;
+  if (operation) {
+    operation.offAbort(w);
+    operation.replied(outcome, failed);
+  }
 }
 
 function armMonitor(w: Waiter): void {
@@ -124,6 +128,7 @@ export class ReplyWaiters implements ReplyRegistry {
       else {
         w.operation = operation;
         operation.onAbort(w);
+        operation.expectReply(waiting);
       }
     } else if (opts.signal) {
       const signal = opts.signal;
