@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   MessageDeliveryFailure,
@@ -23,6 +22,7 @@ import {
   type ResolvedOptions,
   type RpcRequest,
   type SendOptions,
+  uuidHex,
 } from '@oslo-messaging/core/spi';
 import { abandonedError, bounded, interrupted, pause, type Interruption, type Wakers } from './abort.js';
 import {
@@ -439,7 +439,7 @@ export class ZmqDriver implements Driver {
     const signal = options.signal;
     if (signal?.aborted) throw abandonedError(signal, what);
     if (target.fanout) return this.#fanout(target, ctxt, request, options) as Promise<undefined>;
-    const msgId = randomUUID();
+    const msgId = uuidHex();
     const frames = encodeRequest(MessageType.CAST, msgId, topic, server, ctxt, request, null);
     const hosts = (fresh: boolean) => this.#hosts.lookup(topic, target.server, LISTENER_TYPE.rpc, false, fresh);
     const noWait = options.retry === 0 ? 0 : this.#opts.check_timeout;
@@ -474,7 +474,7 @@ export class ZmqDriver implements Driver {
     const topic = String(target.topic);
     const server = target.server ?? '';
     const what = this.#what(topic, server);
-    const msgId = randomUUID();
+    const msgId = uuidHex();
     const frames = encodeRequest(MessageType.CALL, msgId, topic, server, ctxt, request, options.callMonitorTimeout);
     const now = Date.now();
     const deadline = options.deadline ?? now + (options.timeout ?? 60) * 1000;
@@ -556,7 +556,7 @@ export class ZmqDriver implements Driver {
     }
     const results = await Promise.allSettled(
       hosts.map((address) => {
-        const msgId = randomUUID();
+        const msgId = uuidHex();
         const frames = encodeRequest(MessageType.CAST_FANOUT, msgId, topic, '', ctxt, request);
         return this.#deliver({
           what: `fanout ${topic} at ${address}`,
@@ -607,7 +607,7 @@ export class ZmqDriver implements Driver {
     const pools = new Set(found.map((m) => parseNotifyMember(m).pool));
     await Promise.all(
       [...pools].map(async (pool) => {
-        const msgId = randomUUID();
+        const msgId = uuidHex();
         const frames = encodeRequest(MessageType.NOTIFY, msgId, topic, pool, ctxt, message);
         const hosts = async (fresh: boolean) =>
           (await members(fresh))
