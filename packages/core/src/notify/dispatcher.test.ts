@@ -124,6 +124,34 @@ describe('NotificationDispatcher', () => {
 });
 
 describe('endpointPriorities', () => {
+  it('answers at once while endpoints do, and goes on past an async endpoint to the next one', async () => {
+    const seen: string[] = [];
+    const sync = new NotificationDispatcher([{ info: () => void seen.push('sync') }], undefined, logger);
+    expect(sync.invoke(ctxt, message('INFO'))).toBe(NotificationResult.HANDLED);
+    const mixed = new NotificationDispatcher(
+      [
+        { info: async () => void seen.push('async') },
+        { info: () => void seen.push('after') },
+        { info: async () => NotificationResult.REQUEUE },
+        { info: () => void seen.push('never') },
+      ],
+      undefined,
+      logger,
+    );
+    const pending = mixed.invoke(ctxt, message('INFO'));
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(NotificationResult.REQUEUE);
+    expect(seen).toEqual(['sync', 'async', 'after']);
+    logs.length = 0;
+    const rejects = new NotificationDispatcher(
+      [{ error: () => Promise.reject(new Error('handler broke')) }],
+      undefined,
+      logger,
+    );
+    expect(await rejects.invoke(ctxt, message('ERROR'))).toBe(NotificationResult.REQUEUE);
+    expect(logs).toEqual([['error', 'Exception during notification handling']]);
+  });
+
   it('lists the priorities some endpoint handles, in oslo order', () => {
     expect(
       endpointPriorities([

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { isThenable } from '../maybe-async.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import type { Context } from '../spi/driver.js';
 import type { NotificationFilter } from './filter.js';
@@ -126,17 +127,40 @@ export async function toBatchNotification(
   ctxt: Context,
   message: Readonly<Record<string, unknown>>,
 ): Promise<BatchNotification | { priority: undefined; raw: string }> {
+  return await decodeNotification(serializer, ctxt, message);
+}
+
+type Decoded = BatchNotification | { priority: undefined; raw: string };
+
+/** {@link toBatchNotification} without a promise while the serializer returns plain values. */
+function decodeNotification(
+  serializer: Serializer<unknown>,
+  ctxt: Context,
+  message: Readonly<Record<string, unknown>>,
+): Decoded | Promise<Decoded> {
   const raw = String(message['priority'] ?? '').toLowerCase();
   if (!isPriority(raw)) return { priority: undefined, raw };
-  const c = await serializer.deserializeContext(ctxt);
-  return {
-    ctxt: c,
+  const c = serializer.deserializeContext(ctxt);
+  if (isThenable(c)) return Promise.resolve(c).then((done) => decodeWith(serializer, done, message, raw));
+  return decodeWith(serializer, c, message, raw);
+}
+
+function decodeWith(
+  serializer: Serializer<unknown>,
+  ctxt: unknown,
+  message: Readonly<Record<string, unknown>>,
+  priority: Priority,
+): Decoded | Promise<Decoded> {
+  const payload = serializer.deserializeEntity(ctxt, message['payload']);
+  const note = (p: unknown): BatchNotification => ({
+    ctxt,
     publisher_id: String(message['publisher_id'] ?? ''),
     event_type: String(message['event_type'] ?? ''),
-    payload: await serializer.deserializeEntity(c, message['payload']),
+    payload: p,
     metadata: { message_id: message['message_id'], timestamp: message['timestamp'] },
-    priority: raw,
-  };
+    priority,
+  });
+  return isThenable(payload) ? Promise.resolve(payload).then(note) : note(payload);
 }
 
 /** Routes notifications to endpoint methods (Python: `NotificationDispatcher`). */
@@ -151,13 +175,31 @@ export class NotificationDispatcher {
 
   /** Dispatches one notification; returns HANDLED or REQUEUE (an endpoint error counts as REQUEUE). */
   async dispatch(ctxt: Context, message: Readonly<Record<string, unknown>>): Promise<NotificationResult> {
-    const n = await toBatchNotification(this.serializer, ctxt, message);
+    return await this.invoke(ctxt, message);
+  }
+
+  /**
+   * {@link NotificationDispatcher.dispatch} without a promise where none is needed: the result itself
+   * while the serializer and the endpoints return plain values, else a promise of it. Never throws
+   * what an endpoint throws (that is REQUEUE); a serializer's failure is thrown or rejected.
+   * @internal
+   */
+  invoke(ctxt: Context, message: Readonly<Record<string, unknown>>): NotificationResult | Promise<NotificationResult> {
+    const n = decodeNotification(this.serializer, ctxt, message);
+    if (isThenable(n)) return Promise.resolve(n).then((note) => this.#deliver(ctxt, note, 0));
+    return this.#deliver(ctxt, n, 0);
+  }
+
+  /** Hands `n` to the endpoints from index `from` on, in order, until one asks for a requeue. */
+  #deliver(ctxt: Context, n: Decoded, from: number): NotificationResult | Promise<NotificationResult> {
     if (n.priority === undefined) {
       this.logger.warn(`Unknown priority "${(n as { raw: string }).raw}"`);
       return NotificationResult.HANDLED;
     }
     const note = n;
-    for (const endpoint of this.endpoints) {
+    const endpoints = this.endpoints;
+    for (let i = from; i < endpoints.length; i++) {
+      const endpoint = endpoints[i]!;
       // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(endpoint) below
       const fn = endpoint[note.priority];
       if (typeof fn !== 'function') continue;
@@ -166,14 +208,24 @@ export class NotificationDispatcher {
         !endpoint.filterRule.match(ctxt, note.publisher_id, note.event_type, note.metadata, note.payload)
       )
         continue;
+      let r: unknown;
       try {
-        const r = await fn.call(endpoint, note.ctxt, note.publisher_id, note.event_type, note.payload, note.metadata);
-        if (r === NotificationResult.REQUEUE) return NotificationResult.REQUEUE;
+        r = fn.call(endpoint, note.ctxt, note.publisher_id, note.event_type, note.payload, note.metadata);
       } catch (err) {
-        this.logger.error('Exception during notification handling', { eventType: note.event_type, err });
-        return NotificationResult.REQUEUE;
+        return this.#failed(note, err);
       }
+      if (isThenable(r))
+        return Promise.resolve(r).then(
+          (done) => (done === NotificationResult.REQUEUE ? done : this.#deliver(ctxt, note, i + 1)),
+          (err: unknown) => this.#failed(note, err),
+        );
+      if (r === NotificationResult.REQUEUE) return NotificationResult.REQUEUE;
     }
     return NotificationResult.HANDLED;
+  }
+
+  #failed(note: BatchNotification, err: unknown): NotificationResult {
+    this.logger.error('Exception during notification handling', { eventType: note.event_type, err });
+    return NotificationResult.REQUEUE;
   }
 }

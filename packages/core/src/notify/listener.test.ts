@@ -156,6 +156,46 @@ describe('NotificationServer', () => {
     await server.wait();
     expect(settled).toEqual(['requeue 1']);
   });
+
+  it('settles after an async endpoint, requeues when a serializer rejects, and logs a failed settle', async () => {
+    const logs: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void logs.push(m), error: (m: string) => void logs.push(m) };
+    const plugins = new PluginRegistry();
+    plugins.register(ENTRY_POINT_GROUPS.drivers, 'mem', driver);
+    plugins.register(ENTRY_POINT_GROUPS.executors, 'pool', executor);
+    const logged = await getNotificationTransport({ url: 'mem://', plugins, logger });
+    const serializer = {
+      serializeEntity: (_c: unknown, e: unknown) => e,
+      deserializeEntity: (_c: unknown, e: unknown) =>
+        (e as { id: string }).id === 'bad' ? Promise.reject(new Error('cannot decode')) : e,
+      serializeContext: (c: Record<string, unknown>) => c,
+      deserializeContext: (c: Record<string, unknown>) => c,
+    };
+    const server = getNotificationListener(
+      logged,
+      [{ topic: 'n' }],
+      [{ info: async () => new Promise((r) => setTimeout(r, 1)) }],
+      { allowRequeue: true, serializer },
+    );
+    await server.start();
+    await send(note('1'), note('bad'));
+    const rejected = note('2');
+    rejected.acknowledge = () => Promise.reject(new Error('channel closed'));
+    const thrown = note('3');
+    thrown.acknowledge = () => {
+      throw new Error('no channel');
+    };
+    await send(rejected, thrown);
+    await server.stop();
+    await server.wait();
+    await logged.cleanup();
+    expect(settled.sort()).toEqual(['ack 1', 'requeue bad']);
+    expect(logs).toEqual([
+      'Exception during notification dispatch',
+      'Failed to settle a notification',
+      'Failed to settle a notification',
+    ]);
+  });
 });
 
 describe('BatchNotificationServer', () => {

@@ -1,3 +1,4 @@
+import { isThenable, RESOLVED } from '../maybe-async.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import { MessageHandlingServer, type ServerOptions } from '../server/message-handling-server.js';
 import type { Context, IncomingMessage, Listener } from '../spi/driver.js';
@@ -94,16 +95,42 @@ export class NotificationServer extends NotificationServerBase {
     this.dispatcher = new NotificationDispatcher(endpoints, this.serializer, transport.logger);
   }
 
-  protected async processIncoming(incoming: IncomingMessage): Promise<void> {
-    let result: NotificationResult;
+  /** Dispatches and settles; synchronous while the endpoints and the serializer are. Never rejects. */
+  protected processIncoming(incoming: IncomingMessage): Promise<void> {
+    let result: NotificationResult | Promise<NotificationResult>;
     try {
-      result = await this.dispatcher.dispatch(incoming.ctxt, incoming.message);
+      result = this.dispatcher.invoke(incoming.ctxt, incoming.message);
     } catch (err) {
-      this.logger.error('Exception during notification dispatch', { err });
-      result = NotificationResult.REQUEUE;
+      result = this.#dispatchFailed(err);
     }
-    await this.settle([incoming], result);
+    if (isThenable(result))
+      return Promise.resolve(result).then(
+        (r) => this.#settleOne(incoming, r),
+        (err: unknown) => this.#settleOne(incoming, this.#dispatchFailed(err)),
+      );
+    return this.#settleOne(incoming, result);
   }
+
+  #dispatchFailed(err: unknown): NotificationResult {
+    this.logger.error('Exception during notification dispatch', { err });
+    return NotificationResult.REQUEUE;
+  }
+
+  /** {@link NotificationServerBase.settle} of one message, without a promise when the driver settles at once. */
+  #settleOne(m: IncomingMessage, result: NotificationResult): Promise<void> {
+    let settled: Promise<void>;
+    try {
+      settled = result === NotificationResult.REQUEUE && this.allowRequeue ? m.requeue() : m.acknowledge();
+    } catch (err) {
+      this.#settleFailed(err);
+      return RESOLVED;
+    }
+    return settled === RESOLVED ? settled : settled.then(undefined, this.#settleFailed);
+  }
+
+  readonly #settleFailed = (err: unknown): void => {
+    this.logger.warn('Failed to settle a notification', { err });
+  };
 }
 
 /** Consumes notifications in batches (Python: `BatchNotificationServer`). */

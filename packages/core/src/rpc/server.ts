@@ -131,7 +131,9 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
     return sent === RESOLVED ? sent : sent.then(undefined, this.#replyFailed);
   }
 
-  readonly #ackFailed = (err: unknown): void => this.logger.warn('Failed to acknowledge an RPC request', { err });
+  readonly #ackFailed = (err: unknown): void => {
+    this.logger.warn('Failed to acknowledge an RPC request', { err });
+  };
 
   readonly #replyFailed = (err: unknown): void => {
     if (err instanceof MessageUndeliverable)
