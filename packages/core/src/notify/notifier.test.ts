@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
 import { PluginRegistry } from '../plugins/registry.js';
 import { defineNotifierDriver } from '../spi/define.js';
@@ -197,6 +197,24 @@ describe('Notifier', () => {
     expect(sent).toEqual([]);
     expect(logs).toEqual([['error', 'Failed to build a notification']]);
   });
+
+  it('waits for a serializer that returns promises, and logs one that rejects', async () => {
+    const serializer = {
+      serializeEntity: async (_c: Context, e: unknown) => {
+        await new Promise((r) => setTimeout(r, 1));
+        if (e === 'bad') throw new Error('cannot serialize');
+        return { wrapped: e };
+      },
+      deserializeEntity: (_c: Context, e: unknown) => e,
+      serializeContext: (c: Context) => c,
+      deserializeContext: (c: Context) => c,
+    };
+    const n = new Notifier(undefined, { driver: 'memory', plugins: registry(), logger, serializer });
+    await expect(n.info({}, 'e', 'good')).resolves.toBeUndefined();
+    expect(sent.map((m) => m.message['payload'])).toEqual([{ wrapped: 'good' }]);
+    await expect(n.info({}, 'e', 'bad')).resolves.toBeUndefined();
+    expect(logs).toEqual([['error', 'Failed to build a notification']]);
+  });
 });
 
 describe('sanitizeNotificationContext', () => {
@@ -226,5 +244,17 @@ describe('pythonTimestamp', () => {
   it("writes Python's str(utcnow()): microseconds, dropped when zero", () => {
     expect(pythonTimestamp(new Date(Date.UTC(2026, 10, 25, 0, 37, 6, 121)))).toBe('2026-11-25 00:37:06.121000');
     expect(pythonTimestamp(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 0)))).toBe('2026-01-02 03:04:05');
+  });
+
+  it('gives the time now, the same string within one millisecond and a new one after it', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 25, 0, 37, 6, 121) });
+    try {
+      expect(pythonTimestamp()).toBe('2026-11-25 00:37:06.121000');
+      expect(pythonTimestamp()).toBe('2026-11-25 00:37:06.121000');
+      vi.advanceTimersByTime(1);
+      expect(pythonTimestamp()).toBe('2026-11-25 00:37:06.122000');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import { isThenable, RESOLVED } from '../maybe-async.js';
+import { uuid4 } from '../wire/ids.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { NoOpSerializer, type Serializer } from '../serializer.js';
 import { ENTRY_POINT_GROUPS } from '../spi/entry-point.js';
@@ -64,11 +65,27 @@ const SAFE_CONTEXT_KEYS = new Set([
 
 /** Keeps only the context keys that are safe to broadcast (drops `auth_token` and the like). */
 export function sanitizeNotificationContext(ctxt: Context): Context {
-  return Object.fromEntries(Object.entries(ctxt).filter(([k]) => SAFE_CONTEXT_KEYS.has(k)));
+  const safe: Context = {};
+  for (const k of Object.keys(ctxt)) if (SAFE_CONTEXT_KEYS.has(k)) safe[k] = ctxt[k];
+  return safe;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, Python's `str(utcnow())` (fraction dropped when zero). */
-export function pythonTimestamp(d = new Date()): string {
+export function pythonTimestamp(d?: Date): string {
+  if (d !== undefined) return formatTimestamp(d);
+  // Notifications sent within the same millisecond share the string (at 10k/s, most of them).
+  const now = Date.now();
+  if (now !== lastTimestampAt) {
+    lastTimestampAt = now;
+    lastTimestamp = formatTimestamp(new Date(now));
+  }
+  return lastTimestamp;
+}
+
+let lastTimestampAt = -1;
+let lastTimestamp = '';
+
+function formatTimestamp(d: Date): string {
   const iso = d.toISOString();
   const frac = `${iso.slice(20, 23)}000`;
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac === '000000' ? '' : `.${frac}`}`;
@@ -82,6 +99,8 @@ interface Shared {
   readonly plugins: PluginRegistry;
   readonly logger: Logger;
   drivers?: Promise<Array<{ name: string; driver: NotifierDriver }>>;
+  /** The drivers once loaded (sending then needs no await). */
+  loaded?: ReadonlyArray<{ name: string; driver: NotifierDriver }>;
 }
 
 /**
@@ -179,8 +198,16 @@ export class Notifier<Ctxt = Context> {
     }>
   > {
     const s = this.#shared;
-    s.drivers ??= Promise.all(s.driverNames.map(async (name) => ({ name, driver: await loadNotifierDriver(s, name) })));
-    s.drivers.catch(() => (s.drivers = undefined));
+    if (s.drivers === undefined) {
+      const loading = Promise.all(
+        s.driverNames.map(async (name) => ({ name, driver: await loadNotifierDriver(s, name) })),
+      );
+      s.drivers = loading;
+      loading.then(
+        (drivers) => (s.loaded = drivers),
+        () => (s.drivers = undefined),
+      );
+    }
     return s.drivers;
   }
 
@@ -217,15 +244,29 @@ export class Notifier<Ctxt = Context> {
     return this.#notify(ctxt, eventType, payload, 'SAMPLE');
   }
 
-  async #notify(ctxt: Ctxt, eventType: string, payload: unknown, priority: string): Promise<void> {
-    const logger = this.#shared.logger;
+  /** Builds the notification and hands it to every driver; no await while the serializer and the drivers need none. */
+  #notify(ctxt: Ctxt, eventType: string, payload: unknown, priority: string): Promise<void> {
+    let serializedPayload: unknown;
+    try {
+      serializedPayload = this.#serializer.serializeEntity(ctxt, payload);
+    } catch (err) {
+      return this.#buildFailed(eventType, err);
+    }
+    if (isThenable(serializedPayload))
+      return Promise.resolve(serializedPayload).then(
+        (p) => this.#notifyWith(ctxt, eventType, p, priority),
+        (err: unknown) => this.#buildFailed(eventType, err),
+      );
+    return this.#notifyWith(ctxt, eventType, serializedPayload, priority);
+  }
+
+  #notifyWith(ctxt: Ctxt, eventType: string, serializedPayload: unknown, priority: string): Promise<void> {
     let message: NotificationMessage;
     let wireCtxt: Context;
     try {
-      const serializedPayload = await this.#serializer.serializeEntity(ctxt, payload);
       wireCtxt = sanitizeNotificationContext(this.#serializer.serializeContext(ctxt));
       message = {
-        message_id: randomUUID(),
+        message_id: uuid4(),
         publisher_id: this.publisherId ?? '',
         event_type: eventType,
         priority,
@@ -233,28 +274,63 @@ export class Notifier<Ctxt = Context> {
         timestamp: pythonTimestamp(),
       };
     } catch (err) {
-      logger.error('Failed to build a notification', { eventType, err });
-      return;
+      return this.#buildFailed(eventType, err);
     }
-    let drivers: ReadonlyArray<{ name: string; driver: NotifierDriver }>;
-    try {
-      drivers = await this.loadDrivers();
-    } catch (err) {
-      logger.error('Failed to load notification drivers', { err });
-      return;
-    }
-    await Promise.all(
-      drivers.map(({ name, driver }) =>
-        driver.notify(wireCtxt, message, priority.toLowerCase(), this.retry).catch((err: unknown) => {
-          logger.error(
-            `Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system`,
-            { driver: name, eventType },
-          );
-        }),
-      ),
+    const loaded = this.#shared.loaded;
+    if (loaded !== undefined) return this.#send(loaded, wireCtxt, message, priority, eventType);
+    return this.loadDrivers().then(
+      (drivers) => this.#send(drivers, wireCtxt, message, priority, eventType),
+      (err: unknown) => {
+        this.#shared.logger.error('Failed to load notification drivers', { err });
+      },
     );
   }
+
+  #buildFailed(eventType: string, err: unknown): Promise<void> {
+    this.#shared.logger.error('Failed to build a notification', { eventType, err });
+    return RESOLVED;
+  }
+
+  /** Every driver gets the notification; a failure is logged (never thrown), as oslo does. */
+  #send(
+    drivers: ReadonlyArray<{ name: string; driver: NotifierDriver }>,
+    wireCtxt: Context,
+    message: NotificationMessage,
+    priority: string,
+    eventType: string,
+  ): Promise<void> {
+    const level = PRIORITY_LEVELS[priority] ?? priority.toLowerCase();
+    const one = ({ name, driver }: { name: string; driver: NotifierDriver }): Promise<void> => {
+      const failed = (err: unknown): void => {
+        this.#shared.logger.error(
+          `Problem '${(err as Error)?.message ?? String(err)}' attempting to send to notification system`,
+          { driver: name, eventType },
+        );
+      };
+      try {
+        return driver.notify(wireCtxt, message, level, this.retry).then(undefined, failed);
+      } catch (err) {
+        failed(err);
+        return RESOLVED;
+      }
+    };
+    if (drivers.length === 1) return one(drivers[0]!);
+    return Promise.all(drivers.map(one)).then(NOTHING);
+  }
 }
+
+/** oslo's priorities as the drivers get them (lower case). */
+const PRIORITY_LEVELS: Readonly<Record<string, string>> = {
+  AUDIT: 'audit',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  CRITICAL: 'critical',
+  SAMPLE: 'sample',
+};
+
+const NOTHING = (): void => {};
 
 async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriver> {
   const factory = await s.plugins.load(ENTRY_POINT_GROUPS.notifyDrivers, name);
