@@ -116,6 +116,23 @@ describe('messaging notifier drivers', () => {
     expect(((err as Error).cause as Error).message).toBe('broker refused a.warn');
   });
 
+  it('reports the failure of a single topic as MessageDeliveryFailure too, and reuses its target', async () => {
+    const sender = recordingSender(['only.info']);
+    const driver = new MessagingNotifierDriver(sender, ['only'], 2);
+    const err = (await driver.notify({}, message, 'info', 0).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(MessageDeliveryFailure);
+    expect(err.message).toContain('only.info: broker refused only.info');
+    expect((err.cause as Error).message).toBe('broker refused only.info');
+    const ok = new MessagingNotifierDriver(recordingSender(), ['n'], 2);
+    const targets: unknown[] = [];
+    const spy = { sendNotification: async (t: unknown) => void targets.push(t) };
+    const reused = new MessagingNotifierDriver(spy, ['n'], 2);
+    await reused.notify({}, message, 'info', 0);
+    await reused.notify({}, message, 'info', 0);
+    expect(targets[0]).toBe(targets[1]);
+    await expect(ok.notify({}, message, 'info', 0)).resolves.toBeUndefined();
+  });
+
   it('names every failed topic when several fail', async () => {
     const driver = new MessagingNotifierDriver(recordingSender(['a.info', 'b.info']), ['a', 'b'], 1);
     const err = (await driver.notify({}, message, 'info', 0).catch((e: unknown) => e)) as Error;
