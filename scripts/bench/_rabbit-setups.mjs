@@ -11,7 +11,9 @@
 //   bare  the ceiling of amqplib request/reply on this broker: the default exchange, RabbitMQ's direct
 //         reply-to (amq.rabbitmq.reply-to), no publisher confirms, no mandatory flag, transient
 //         messages, no acks (noAck consumers), a plain JSON body.
-// For raw and bare the notification row is their cast (a notification is the same broker work).
+// The notification row: raw publishes oslo's notification dict (message_id, publisher_id, event_type,
+// priority, payload, timestamp, _unique_id) in the 2.0 envelope, as the messagingv2 driver does, through
+// the same broker work as its casts; bare sends its cast (a plain JSON body).
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { getNotificationListener, getNotificationTransport, Notifier, silentLogger } from '@oslo-messaging/core';
@@ -91,6 +93,7 @@ export async function amqplibSetup(f) {
   };
   const noop = () => {};
   let casts = 0;
+  let notes = 0;
   await sch.consume(
     q,
     (m) => {
@@ -113,7 +116,8 @@ export async function amqplibSetup(f) {
             }
           : { result: body.payload };
         sch.publish('', m.properties.replyTo, encode(reply), props, ...(f.confirms ? [noop] : []));
-      } else casts++;
+      } else if (body.event_type !== undefined) notes++;
+      else casts++;
     },
     { noAck: !f.acks },
   );
@@ -152,10 +156,32 @@ export async function amqplibSetup(f) {
       { contentType: 'application/json', deliveryMode, ...props },
       ...(f.confirms ? [onConfirm] : []),
     );
-  const cast = () =>
-    f.confirms
-      ? new Promise((res, rej) => publish({}, (err) => (err ? rej(err) : res())))
-      : (publish({}), Promise.resolve());
+  const confirmed = (send) =>
+    f.confirms ? new Promise((res, rej) => send((err) => (err ? rej(err) : res()))) : (send(), Promise.resolve());
+  const cast = () => confirmed((onConfirm) => publish({}, onConfirm));
+  // oslo's notification: its timestamp is Python's str(datetime.utcnow()), its message_id a dashed uuid4.
+  const notification = () =>
+    encode({
+      message_id: randomUUID(),
+      publisher_id: 'bench',
+      event_type: 'bench.event',
+      priority: 'INFO',
+      payload: PAYLOAD,
+      timestamp: new Date().toISOString().replace('T', ' ').replace('Z', '000'),
+      _unique_id: randomUUID().replaceAll('-', ''),
+    });
+  const notify = f.envelope
+    ? () =>
+        confirmed((onConfirm) =>
+          cch.publish(
+            x,
+            q,
+            notification(),
+            { contentType: 'application/json', deliveryMode },
+            ...(f.confirms ? [onConfirm] : []),
+          ),
+        )
+    : cast;
   return {
     call: () => {
       const id = randomUUID();
@@ -168,8 +194,8 @@ export async function amqplibSetup(f) {
     },
     cast,
     casts: () => casts,
-    notify: cast,
-    notes: () => casts,
+    notify,
+    notes: () => (f.envelope ? notes : casts),
     close: async () => {
       await serverConn.close();
       await clientConn.close();
