@@ -41,6 +41,9 @@ function compatible(e: DispatchEntry, version: string): boolean {
   return ok;
 }
 
+/** The default serializer, shared: the dispatcher skips its no-op steps. */
+const NOOP_SERIALIZER = new NoOpSerializer();
+
 type EndpointMethod = (ctxt: unknown, args: Record<string, unknown>) => unknown;
 
 /** Routes an RPC request to the endpoint method that serves it (Python: `RPCDispatcher`). */
@@ -51,7 +54,7 @@ export class RPCDispatcher {
   constructor(
     endpoints: readonly RpcEndpoint[],
     /** Rebuilds arguments and the context, serializes results. */
-    readonly serializer: Serializer<unknown> = new NoOpSerializer(),
+    readonly serializer: Serializer<unknown> = NOOP_SERIALIZER,
     /** Which methods may be invoked. */
     readonly accessPolicy: RPCAccessPolicy = DefaultRPCAccessPolicy,
   ) {
@@ -114,6 +117,9 @@ export class RPCDispatcher {
   /** Rebuilds the context and arguments, calls the method, serializes its result: at once while nothing is a promise. */
   #invokeOn(endpoint: RpcEndpoint, method: string, wireCtxt: Context, rawArgs: Record<string, unknown>): unknown {
     const serializer = this.serializer;
+    const fn = (endpoint as Record<string, EndpointMethod>)[method]!;
+    // The default serializer changes nothing: the arguments as decoded from the wire are the endpoint's.
+    if (serializer === NOOP_SERIALIZER) return fn.call(endpoint, wireCtxt, rawArgs);
     const ctxt = serializer.deserializeContext(wireCtxt);
     if (isThenable(ctxt)) return this.#invokeLater(endpoint, method, ctxt, rawArgs, {}, 0, undefined);
     const args: Record<string, unknown> = {};
@@ -124,7 +130,7 @@ export class RPCDispatcher {
       if (isThenable(v)) return this.#invokeLater(endpoint, method, ctxt, rawArgs, args, i, v);
       args[k] = v;
     }
-    const result = (endpoint as Record<string, EndpointMethod>)[method]!.call(endpoint, ctxt, args);
+    const result = fn.call(endpoint, ctxt, args);
     if (isThenable(result)) return this.#serializeLater(ctxt, result);
     return serializer.serializeEntity(ctxt, result);
   }

@@ -59,7 +59,8 @@ export function parseJson(text: string): unknown {
  * @throws {@link index!MalformedMessage} when the body is not JSON
  */
 export function parseJsonBody(body: Uint8Array | string): unknown {
-  return parseJson(
-    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
-  );
+  if (typeof body === 'string') return parseJson(body);
+  // A Buffer (what the AMQP and ZeroMQ clients deliver) decodes as it is; another view is wrapped first.
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return parseJson(bytes.toString('utf8'));
 }
