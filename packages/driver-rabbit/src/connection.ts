@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { MessageDeliveryFailure, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
 import { abortReason, type ResolvedOptions } from '@oslo-messaging/core/spi';
+import { coalesceWrites } from './coalesce-writes.js';
 import { RetryOnNewChannel } from './declare-errors.js';
 import type { RABBIT_OPTIONS } from './options.js';
 
@@ -42,33 +43,6 @@ export function hostsOf(url: TransportURL): Host[] {
 /** The virtual host of a URL (`/` when none is given). */
 export function vhostOf(url: TransportURL): string {
   return url.virtualHost === undefined || url.virtualHost === '' ? '/' : url.virtualHost;
-}
-
-/**
- * amqplib writes every frame with its own socket write; under load that is most of the CPU. Corking
- * the socket on the first write of a tick and uncorking on the next tick sends a tick's frames in
- * one writev, adding no delay beyond the current tick.
- */
-function coalesceWrites(model: amqp.ChannelModel): void {
-  const sock = (
-    model.connection as unknown as {
-      stream?: { write: (...a: unknown[]) => boolean; cork?: () => void; uncork?: () => void };
-    }
-  ).stream;
-  if (!sock || typeof sock.cork !== 'function' || typeof sock.uncork !== 'function') return;
-  const write = sock.write.bind(sock);
-  let corked = false;
-  sock.write = (...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      sock.cork!();
-      process.nextTick(() => {
-        corked = false;
-        sock.uncork!();
-      });
-    }
-    return write(...args);
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
