@@ -37,6 +37,10 @@ export interface ReplyRegistry {
    * error, `MessagingTimeout` (deadline, timeout, or call monitor), or the signal's reason. Never
    * becomes an unhandled rejection if the driver drops the promise. `explainTimeout`, asked when the
    * overall deadline strikes, may give a more useful message ("no server took the call").
+   *
+   * With the send options core gave the driver, return this promise itself from `send` (not a promise
+   * chained on it, unless the result must be transformed): core then settles the caller from the
+   * waiter directly, without a reaction per call.
    */
   wait(msgId: string, options: ReplyWaitOptions, explainTimeout?: () => string | undefined): Promise<unknown>;
   /** The final reply of `msgId`: its caller resolves with `result`. `false` (and a log line) if nobody waits for it. */
