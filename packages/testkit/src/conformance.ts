@@ -158,6 +158,42 @@ export function runDriverConformanceSuite(options: ConformanceOptions): void {
       );
 
       it(
+        'an endpoint can cast and call from inside its handler (core may run it in the delivery callback)',
+        async () => {
+          const t = await rpcTransport();
+          const [relayTopic, backTopic] = [uniq('relay'), uniq('back')];
+          const notes: unknown[] = [];
+          await started(
+            getRpcServer(t, { topic: backTopic, server: 's1' }, [
+              {
+                note: (_c: unknown, { v }: { v: unknown }) => void notes.push(v),
+                echo: (_c: unknown, a: unknown) => a,
+              },
+            ]),
+          );
+          const back = getRpcClient(t, { topic: backTopic }, { timeout: 10 });
+          await started(
+            getRpcServer(t, { topic: relayTopic, server: 's1' }, [
+              {
+                // Sends start synchronously, before the handler returns: a sync cast and a call whose promise is the result.
+                relay: (_c: unknown, { v }: { v: number }) => {
+                  void back.cast({}, 'note', { v });
+                  return back.call({}, 'echo', { v: v + 1 });
+                },
+                relayCast: (_c: unknown, { v }: { v: number }) => void back.cast({}, 'note', { v }),
+              },
+            ]),
+          );
+          const relay = getRpcClient(t, { topic: relayTopic }, { timeout: 10 });
+          expect(await relay.call({}, 'relay', { v: 1 })).toEqual({ v: 2 });
+          await relay.cast({}, 'relayCast', { v: 3 });
+          await eventually(() => notes.length === 2, 'the casts sent from the endpoints');
+          expect(notes.sort()).toEqual([1, 3]);
+        },
+        testTimeout,
+      );
+
+      it(
         'server-targeted calls and casts reach only that server',
         async () => {
           const t = await rpcTransport();
