@@ -7,6 +7,12 @@ let poolOffset = POOL.length;
 
 /** A random (version 4) UUID as 32 hex digits, as Python's `uuid.uuid4().hex`: oslo's message and queue ids. */
 export function uuidHex(): string {
+  const o = nextUuidBytes();
+  return POOL.toString('hex', o, o + 16);
+}
+
+/** Takes the next 16 random bytes of the pool and makes them a version 4 UUID (RFC 4122 variant); returns their offset. */
+function nextUuidBytes(): number {
   if (poolOffset === POOL.length) {
     randomFillSync(POOL);
     poolOffset = 0;
@@ -15,7 +21,7 @@ export function uuidHex(): string {
   poolOffset += 16;
   POOL[o + 6] = (POOL[o + 6]! & 0x0f) | 0x40;
   POOL[o + 8] = (POOL[o + 8]! & 0x3f) | 0x80;
-  return POOL.toString('hex', o, o + 16);
+  return o;
 }
 
 /** The two ASCII hex digits of each byte value. */
@@ -30,14 +36,7 @@ const DASHED = Buffer.allocUnsafe(36);
  * `message_id`. Built in one buffer from core's random pool (randomUUID() strings together 20 pieces).
  */
 export function uuid4(): string {
-  if (poolOffset === POOL.length) {
-    randomFillSync(POOL);
-    poolOffset = 0;
-  }
-  const o = poolOffset;
-  poolOffset += 16;
-  POOL[o + 6] = (POOL[o + 6]! & 0x0f) | 0x40;
-  POOL[o + 8] = (POOL[o + 8]! & 0x3f) | 0x80;
+  const o = nextUuidBytes();
   let at = 0;
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) DASHED[at++] = 0x2d;
