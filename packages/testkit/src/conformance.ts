@@ -163,6 +163,8 @@ export function runDriverConformanceSuite(options: ConformanceOptions): void {
           const t = await rpcTransport();
           const [relayTopic, backTopic] = [uniq('relay'), uniq('back')];
           const notes: unknown[] = [];
+          /** The casts the endpoints start without awaiting them: the test awaits them before it ends. */
+          const relayed: Promise<void>[] = [];
           await started(
             getRpcServer(t, { topic: backTopic, server: 's1' }, [
               {
@@ -177,10 +179,10 @@ export function runDriverConformanceSuite(options: ConformanceOptions): void {
               {
                 // Sends start synchronously, before the handler returns: a sync cast and a call whose promise is the result.
                 relay: (_c: unknown, { v }: { v: number }) => {
-                  void back.cast({}, 'note', { v });
+                  relayed.push(back.cast({}, 'note', { v }));
                   return back.call({}, 'echo', { v: v + 1 });
                 },
-                relayCast: (_c: unknown, { v }: { v: number }) => void back.cast({}, 'note', { v }),
+                relayCast: (_c: unknown, { v }: { v: number }) => void relayed.push(back.cast({}, 'note', { v })),
               },
             ]),
           );
@@ -188,6 +190,8 @@ export function runDriverConformanceSuite(options: ConformanceOptions): void {
           expect(await relay.call({}, 'relay', { v: 1 })).toEqual({ v: 2 });
           await relay.cast({}, 'relayCast', { v: 3 });
           await eventually(() => notes.length === 2, 'the casts sent from the endpoints');
+          await Promise.all(relayed);
+          expect(relayed).toHaveLength(2);
           expect(notes.sort()).toEqual([1, 3]);
         },
         testTimeout,
