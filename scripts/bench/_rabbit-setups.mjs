@@ -1,16 +1,18 @@
 // The three Node sides of the RabbitMQ scenario (scripts/bench/rabbit.mjs), shared with the child that
 // measures one side alone in its own process (_rabbit-child.mjs). Each side has a server (echo calls,
-// count casts) and a client in one process, on two connections to the same broker:
+// count casts) and a client in one process, on connections of its own to the same broker:
 //   ours  driver-rabbit through core: oslo's topology and wire format (topic exchange, persistent
 //         messages, publisher confirms, acks, mandatory replies through the default exchange to a
 //         reply queue), and a notifier and listener for the notification row;
 //   raw   raw amqplib doing the same broker work by hand (topic exchange, persistent messages on
 //         non-durable queues, confirms on requests and replies, acks, mandatory replies, a declared
-//         reply queue, a TTL on requests), and oslo's wire format: the request and reply dicts with
-//         oslo's keys, each in oslo's 2.0 envelope (JSON in a JSON string), written and read by hand;
+//         reply queue, a TTL on requests, publishes on a connection apart from the consumers'), and
+//         oslo's wire format: the request and reply dicts with oslo's keys, each in oslo's 2.0 envelope
+//         (JSON in a JSON string), written and read by hand;
 //   bare  the ceiling of amqplib request/reply on this broker: the default exchange, RabbitMQ's direct
 //         reply-to (amq.rabbitmq.reply-to), no publisher confirms, no mandatory flag, transient
-//         messages, no acks (noAck consumers), a plain JSON body.
+//         messages, no acks (noAck consumers), a plain JSON body, two connections (the server
+//         publishes its replies on the channel it consumes on).
 // The notification row: raw publishes oslo's notification dict (message_id, publisher_id, event_type,
 // priority, payload, timestamp, _unique_id) in the 2.0 envelope, as the messagingv2 driver does, through
 // the same broker work as its casts; bare sends its cast (a plain JSON body).
@@ -54,6 +56,7 @@ export const RAW_FEATURES = Object.freeze({
   replyQueue: true,
   ttl: true,
   envelope: true,
+  sendConnection: true,
 });
 export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FEATURES).map((k) => [k, false])));
 
@@ -64,14 +67,23 @@ export const BARE_FEATURES = Object.freeze(Object.fromEntries(Object.keys(RAW_FE
  * call, the reply is not held back for the confirm, as ours), `acks` (consumers ack, else noAck),
  * `mandatory` (replies), `replyQueue` (a declared reply queue, else direct reply-to), `ttl` (a call's
  * request expires, as oslo's 30 s), `envelope` (oslo's request and reply dicts, each in oslo's 2.0
- * envelope: the same JSON work as oslo's wire format; else a plain JSON body with the payload).
+ * envelope: the same JSON work as oslo's wire format; else a plain JSON body with the payload),
+ * `sendConnection` (the connection layout of oslo's driver, as ours in this one process: requests and the
+ * server's replies published on one send connection, the server's consumer and the reply consumer each
+ * on a connection of its own; RabbitMQ advises publishing apart from consuming, so that flow control on a
+ * publishing connection never holds up a consumer's deliveries and acks. Else two connections: the
+ * server publishes its replies on the channel it consumes on, the client consumes replies beside its
+ * requests).
  */
 export async function amqplibSetup(f) {
   const serverConn = await amqp.connect(AMQP, { noDelay: true });
   const clientConn = await amqp.connect(AMQP, { noDelay: true });
+  const replyConn = f.sendConnection ? await amqp.connect(AMQP, { noDelay: true }) : clientConn;
   const channel = (c) => (f.confirms ? c.createConfirmChannel() : c.createChannel());
   const sch = await channel(serverConn);
   const cch = await channel(clientConn);
+  // Where the server publishes its replies: the send connection (ours: the transport's send pool).
+  const replyCh = f.sendConnection ? cch : sch;
   const q = `amqpbench_${randomUUID().slice(0, 8)}`;
   const x = f.topic ? `${q}_x` : '';
   await sch.assertQueue(q, { durable: false, autoDelete: true });
@@ -91,6 +103,13 @@ export async function amqplibSetup(f) {
     const outer = JSON.parse(buf.toString());
     return f.envelope ? JSON.parse(outer['oslo.message']) : outer;
   };
+  // oslo's message properties (kombu's, byte for byte: see the captures in ../shared/reference/oslo-wire):
+  // with oslo's wire format a call's reply queue and message id travel in the request's body, not in
+  // AMQP properties; the bare side uses reply-to and correlation-id (direct reply-to needs them).
+  const props = (extra) =>
+    f.envelope
+      ? { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode, priority: 0, headers: {}, ...extra }
+      : { contentType: 'application/json', deliveryMode, ...extra };
   const noop = () => {};
   let casts = 0;
   let notes = 0;
@@ -99,13 +118,12 @@ export async function amqplibSetup(f) {
     (m) => {
       if (f.acks) sch.ack(m);
       const body = decode(m.content);
-      if (m.properties.replyTo) {
-        const props = {
-          contentType: 'application/json',
-          deliveryMode,
-          correlationId: m.properties.correlationId,
+      const replyQueue = f.envelope ? body._reply_q : m.properties.replyTo;
+      if (replyQueue) {
+        const replyProps = props({
+          ...(f.envelope ? {} : { correlationId: m.properties.correlationId }),
           ...(f.mandatory ? { mandatory: true } : {}),
-        };
+        });
         const reply = f.envelope
           ? {
               result: body.args.payload,
@@ -115,7 +133,7 @@ export async function amqplibSetup(f) {
               _unique_id: randomUUID().replaceAll('-', ''),
             }
           : { result: body.payload };
-        sch.publish('', m.properties.replyTo, encode(reply), props, ...(f.confirms ? [noop] : []));
+        replyCh.publish('', replyQueue, encode(reply), replyProps, ...(f.confirms ? [noop] : []));
       } else if (body.event_type !== undefined) notes++;
       else casts++;
     },
@@ -124,20 +142,22 @@ export async function amqplibSetup(f) {
   const waiters = new Map();
   const onReply = (rch) => (m) => {
     if (f.acks) rch.ack(m);
-    const w = waiters.get(m.properties.correlationId);
-    waiters.delete(m.properties.correlationId);
-    w?.resolve(decode(m.content).result);
+    const reply = decode(m.content);
+    const id = f.envelope ? reply._msg_id : m.properties.correlationId;
+    const w = waiters.get(id);
+    waiters.delete(id);
+    w?.resolve(reply.result);
   };
   let replyTo = 'amq.rabbitmq.reply-to';
   if (f.replyQueue) {
-    const rch = await clientConn.createChannel();
+    const rch = await replyConn.createChannel();
     replyTo = (await rch.assertQueue('', { exclusive: true })).queue;
     await rch.consume(replyTo, onReply(rch), { noAck: !f.acks });
   } else {
     // Direct reply-to: consumed with noAck on the channel the requests are published on.
     await cch.consume(replyTo, onReply(cch), { noAck: true });
   }
-  const body = (id) =>
+  const requestBody = (id) =>
     encode(
       f.envelope
         ? {
@@ -148,17 +168,11 @@ export async function amqplibSetup(f) {
           }
         : { payload: PAYLOAD },
     );
-  const publish = (props, onConfirm) =>
-    cch.publish(
-      x,
-      q,
-      body(props.correlationId),
-      { contentType: 'application/json', deliveryMode, ...props },
-      ...(f.confirms ? [onConfirm] : []),
-    );
+  const publish = (id, extra, onConfirm) =>
+    cch.publish(x, q, requestBody(id), props(extra), ...(f.confirms ? [onConfirm] : []));
   const confirmed = (send) =>
     f.confirms ? new Promise((res, rej) => send((err) => (err ? rej(err) : res()))) : (send(), Promise.resolve());
-  const cast = () => confirmed((onConfirm) => publish({}, onConfirm));
+  const cast = () => confirmed((onConfirm) => publish(undefined, {}, onConfirm));
   // oslo's notification: its timestamp is Python's str(datetime.utcnow()), its message_id a dashed uuid4.
   const notification = () =>
     encode({
@@ -171,23 +185,18 @@ export async function amqplibSetup(f) {
       _unique_id: randomUUID().replaceAll('-', ''),
     });
   const notify = f.envelope
-    ? () =>
-        confirmed((onConfirm) =>
-          cch.publish(
-            x,
-            q,
-            notification(),
-            { contentType: 'application/json', deliveryMode },
-            ...(f.confirms ? [onConfirm] : []),
-          ),
-        )
+    ? () => confirmed((onConfirm) => cch.publish(x, q, notification(), props({}), ...(f.confirms ? [onConfirm] : [])))
     : cast;
   return {
     call: () => {
-      const id = randomUUID();
+      const id = randomUUID().replaceAll('-', '');
       return new Promise((resolve, reject) => {
         waiters.set(id, { resolve });
-        publish({ replyTo, correlationId: id, ...(f.ttl ? { expiration: '30000' } : {}) }, (err) => {
+        const extra = {
+          ...(f.envelope ? {} : { replyTo, correlationId: id }),
+          ...(f.ttl ? { expiration: '30000' } : {}),
+        };
+        publish(id, extra, (err) => {
           if (err && waiters.delete(id)) reject(err);
         });
       });
@@ -199,6 +208,7 @@ export async function amqplibSetup(f) {
     close: async () => {
       await serverConn.close();
       await clientConn.close();
+      if (replyConn !== clientConn) await replyConn.close();
     },
   };
 }
