@@ -106,10 +106,14 @@ export async function amqplibSetup(f) {
   // oslo's message properties (kombu's, byte for byte: see the captures in ../shared/reference/oslo-wire):
   // with oslo's wire format a call's reply queue and message id travel in the request's body, not in
   // AMQP properties; the bare side uses reply-to and correlation-id (direct reply-to needs them).
+  // Built once where they do not vary (amqplib reads them, never changes them), as the driver does.
   const props = (extra) =>
     f.envelope
       ? { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode, priority: 0, headers: {}, ...extra }
       : { contentType: 'application/json', deliveryMode, ...extra };
+  const castProps = props({});
+  const callProps = f.envelope && f.ttl ? props({ expiration: '30000' }) : undefined;
+  const oneReplyProps = f.envelope ? props(f.mandatory ? { mandatory: true } : {}) : undefined;
   const noop = () => {};
   let casts = 0;
   let notes = 0;
@@ -120,10 +124,9 @@ export async function amqplibSetup(f) {
       const body = decode(m.content);
       const replyQueue = f.envelope ? body._reply_q : m.properties.replyTo;
       if (replyQueue) {
-        const replyProps = props({
-          ...(f.envelope ? {} : { correlationId: m.properties.correlationId }),
-          ...(f.mandatory ? { mandatory: true } : {}),
-        });
+        const replyProps =
+          oneReplyProps ??
+          props({ correlationId: m.properties.correlationId, ...(f.mandatory ? { mandatory: true } : {}) });
         const reply = f.envelope
           ? {
               result: body.args.payload,
@@ -168,11 +171,11 @@ export async function amqplibSetup(f) {
           }
         : { payload: PAYLOAD },
     );
-  const publish = (id, extra, onConfirm) =>
-    cch.publish(x, q, requestBody(id), props(extra), ...(f.confirms ? [onConfirm] : []));
+  const publish = (id, properties, onConfirm) =>
+    cch.publish(x, q, requestBody(id), properties, ...(f.confirms ? [onConfirm] : []));
   const confirmed = (send) =>
     f.confirms ? new Promise((res, rej) => send((err) => (err ? rej(err) : res()))) : (send(), Promise.resolve());
-  const cast = () => confirmed((onConfirm) => publish(undefined, {}, onConfirm));
+  const cast = () => confirmed((onConfirm) => publish(undefined, castProps, onConfirm));
   // oslo's notification: its timestamp is Python's str(datetime.utcnow()), its message_id a dashed uuid4.
   const notification = () =>
     encode({
@@ -185,18 +188,16 @@ export async function amqplibSetup(f) {
       _unique_id: randomUUID().replaceAll('-', ''),
     });
   const notify = f.envelope
-    ? () => confirmed((onConfirm) => cch.publish(x, q, notification(), props({}), ...(f.confirms ? [onConfirm] : [])))
+    ? () => confirmed((onConfirm) => cch.publish(x, q, notification(), castProps, ...(f.confirms ? [onConfirm] : [])))
     : cast;
   return {
     call: () => {
       const id = randomUUID().replaceAll('-', '');
       return new Promise((resolve, reject) => {
         waiters.set(id, { resolve });
-        const extra = {
-          ...(f.envelope ? {} : { replyTo, correlationId: id }),
-          ...(f.ttl ? { expiration: '30000' } : {}),
-        };
-        publish(id, extra, (err) => {
+        const properties =
+          callProps ?? props({ replyTo, correlationId: id, ...(f.ttl ? { expiration: '30000' } : {}) });
+        publish(id, properties, (err) => {
           if (err && waiters.delete(id)) reject(err);
         });
       });
