@@ -56,6 +56,11 @@ export class Publisher {
   /** The properties of a publish without a TTL (amqplib reads them, never changes them): made once. */
   readonly #plainProps: ReturnType<typeof publishProperties>;
   readonly #mandatoryProps: ReturnType<typeof publishProperties>;
+  /**
+   * The properties of the last publish with a TTL: a call's TTL is its timeout, the same string call after
+   * call, so its properties are made once per timeout rather than per call.
+   */
+  #ttlProps: ReturnType<typeof publishProperties> | undefined;
   /** Publishes not settled yet (the send pool picks the publisher with the fewest). */
   inFlight = 0;
   /** When the last publish settled with none left in flight (the send pool's idle TTL). */
@@ -118,6 +123,12 @@ export class Publisher {
       return this.#publishLoop(exchange, routingKey, body, options, preparing);
     }
     return this.#publishLoop(exchange, routingKey, body, options, undefined);
+  }
+
+  #propsWithTtl(expiration: string, mandatory: boolean): ReturnType<typeof publishProperties> {
+    const last = this.#ttlProps;
+    if (last !== undefined && last.expiration === expiration && (last.mandatory === true) === mandatory) return last;
+    return (this.#ttlProps = publishProperties(expiration, mandatory, this.#compressor?.contentType));
   }
 
   /** A publish settled: one fewer in flight. */
@@ -237,7 +248,7 @@ export class Publisher {
         ? mandatory
           ? this.#mandatoryProps
           : this.#plainProps
-        : publishProperties(expiration, mandatory, this.#compressor?.contentType);
+        : this.#propsWithTtl(expiration, mandatory);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
         if (pending) {

@@ -111,6 +111,16 @@ describe('RabbitMQ wire format matches Python oslo.messaging 14', () => {
     expect(got.inner['_msg_id']).toMatch(/^[0-9a-f]{32}$/);
     expect(got.inner['_reply_q']).toMatch(/^reply_[0-9a-f]{32}$/);
     expect(got.inner['_unique_id']).toMatch(/^[0-9a-f]{32}$/);
+    // Each call's TTL is its own timeout, whatever the publishes before it had (the properties of a TTL are
+    // reused while it stays the same), and a cast on the same connection has none.
+    const client = getRpcClient(t, { topic, version: '1.0' });
+    await client.prepare({ timeout: 20 }).call(ctxt, 'echo', { payload: 1 });
+    await client.prepare({ timeout: 10 }).call(ctxt, 'echo', { payload: 2 });
+    await client.prepare({ timeout: 10 }).call(ctxt, 'echo', { payload: 3 });
+    await client.cast(ctxt, 'echo', { payload: 4 });
+    const ttls = [];
+    for (let i = 0; i < 4; i++) ttls.push((await take()).properties.expiration);
+    expect(ttls).toEqual(['20000', '10000', '10000', undefined]);
     await server.stop();
     await server.wait();
   });
