@@ -32,6 +32,9 @@ export interface PublishOptions {
   readonly prepare?: (ch: amqp.ConfirmChannel, publisher: Publisher) => Promise<void> | undefined;
 }
 
+/** The AMQP properties of a publish (what {@link publishProperties} builds). */
+type Properties = ReturnType<typeof publishProperties>;
+
 interface Pending {
   readonly exchange: string;
   readonly routingKey: string;
@@ -54,13 +57,13 @@ export class Publisher {
   readonly #mandatory: Pending[] = [];
   readonly #compressor: Compressor | undefined;
   /** The properties of a publish without a TTL (amqplib reads them, never changes them): made once. */
-  readonly #plainProps: ReturnType<typeof publishProperties>;
-  readonly #mandatoryProps: ReturnType<typeof publishProperties>;
+  readonly #plainProps: Properties;
+  readonly #mandatoryProps: Properties;
   /**
    * The properties of the last publish with a TTL: a call's TTL is its timeout, the same string call after
    * call, so its properties are made once per timeout rather than per call.
    */
-  #ttlProps: ReturnType<typeof publishProperties> | undefined;
+  #ttlProps: Properties | undefined;
   /** Publishes not settled yet (the send pool picks the publisher with the fewest). */
   inFlight = 0;
   /** When the last publish settled with none left in flight (the send pool's idle TTL). */
@@ -125,7 +128,7 @@ export class Publisher {
     return this.#publishLoop(exchange, routingKey, body, options, undefined);
   }
 
-  #propsWithTtl(expiration: string, mandatory: boolean): ReturnType<typeof publishProperties> {
+  #propsWithTtl(expiration: string, mandatory: boolean): Properties {
     const last = this.#ttlProps;
     if (last !== undefined && last.expiration === expiration && (last.mandatory === true) === mandatory) return last;
     return (this.#ttlProps = publishProperties(expiration, mandatory, this.#compressor?.contentType));
