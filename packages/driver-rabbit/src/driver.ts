@@ -30,6 +30,7 @@ import {
   type RpcRequest,
   type SendOptions,
 } from '@oslo-messaging/core/spi';
+import { AckBatcher } from './ack-batcher.js';
 import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection } from './connection.js';
@@ -173,6 +174,8 @@ export class RabbitDriver implements Driver {
   #replyQueue: Promise<string> | undefined;
   /** The reply queue's name once declared (the fast path of every call). */
   #replyQueueName: string | undefined;
+  /** Acknowledges replies in batches, on the reply consumer's current channel. */
+  #replyAcks: AckBatcher | undefined;
   /** Stable reply/fanout queue names (`use_queue_manager`). */
   readonly #queueManager: QueueManager | undefined;
   /** Exchanges found declared non-durable by another service (upstream falls back to that too). */
@@ -308,7 +311,12 @@ export class RabbitDriver implements Driver {
               }
               return;
             }
-            if (conn.generation === generation) ch.ack(msg);
+            if (conn.generation === generation) {
+              // One acknowledgement for many replies (every reply is acknowledged, in order, as it arrives).
+              let acks = this.#replyAcks;
+              if (acks?.channel !== ch) acks = this.#replyAcks = new AckBatcher(ch);
+              acks.ack(msg);
+            }
             this.#onReply(msg);
           },
           { noAck: false },
@@ -774,9 +782,17 @@ export class RabbitDriver implements Driver {
     }
   }
 
+  /** The reply queue of this transport's calls, once declared (for introspection and tests). */
+  get replyQueueName(): string | undefined {
+    return this.#replyQueueName;
+  }
+
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Replies taken but not yet acknowledged would be requeued by the close, to a queue nobody reads again.
+    const acks = this.#replyAcks;
+    if (acks && !this.#unresponsive) await this.#bestEffort(acks.settle());
     await this.#pool.close({ now: this.#unresponsive });
     await Promise.all([...this.#connections].map((c) => c.close({ now: this.#unresponsive })));
     this.#connections.clear();
