@@ -14,6 +14,7 @@ class RecordingChannel {
   }
 
   prefetch(): Promise<void> {
+    if (this.closed) throw new Error('Channel closed');
     this.qos++;
     return Promise.resolve();
   }
@@ -80,5 +81,13 @@ describe('AckBatcher', () => {
     expect(ch.qos).toBe(1);
     vi.advanceTimersByTime(100);
     expect(ch.acks).toHaveLength(1); // the timer was cleared with the batch
+  });
+
+  it('settle() resolves when the channel closed before the batch went out (a cleanup during an outage)', async () => {
+    const { ch, acks } = batcher();
+    acks.ack(delivery(3));
+    ch.closed = true;
+    await expect(acks.settle()).resolves.toBeUndefined();
+    expect(acks.pending).toBe(0);
   });
 });

@@ -56,31 +56,37 @@ export class AckBatcher {
     this.flush();
   };
 
-  /** Sends the batch's acknowledgement now. */
-  flush(): void {
+  /** Sends the batch's acknowledgement now; `true` when one was handed to the channel. */
+  flush(): boolean {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
     const last = this.#last;
-    if (last === undefined) return;
+    if (last === undefined) return false;
     this.#last = undefined;
     this.#pending = 0;
     try {
       this.channel.ack(last, true);
+      return true;
     } catch {
       // The channel closed meanwhile: the broker requeued its deliveries, which come again on the next one.
+      return false;
     }
   }
 
   /**
    * Sends the batch's acknowledgement and resolves once the broker has processed it (a `basic.qos` round
    * trip on the same channel, which the broker answers after every frame before it): for a shutdown, so
-   * that closing the connection does not requeue replies that were taken.
+   * that closing the connection does not requeue replies that were taken. Never rejects: a channel that
+   * closed meanwhile has nothing left to acknowledge.
    */
   async settle(): Promise<void> {
-    if (this.#last === undefined) return;
-    this.flush();
-    await this.channel.prefetch(0);
+    if (!this.flush()) return;
+    try {
+      await this.channel.prefetch(0);
+    } catch {
+      // The channel closed before the broker answered: its deliveries were requeued, as after any close.
+    }
   }
 }
