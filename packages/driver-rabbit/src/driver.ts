@@ -296,6 +296,9 @@ export class RabbitDriver implements Driver {
           exclusive: false,
           arguments: queueArguments(this.#opts, 'transient'),
         });
+        // One acknowledgement for many replies (every reply is acknowledged, in order, as it arrives): one
+        // batcher per channel, kept when the consumer is started again on the same channel.
+        const acks = this.#replyAcks?.channel === ch ? this.#replyAcks : (this.#replyAcks = new AckBatcher(ch));
         await ch.consume(
           name,
           (msg) => {
@@ -311,12 +314,7 @@ export class RabbitDriver implements Driver {
               }
               return;
             }
-            if (conn.generation === generation) {
-              // One acknowledgement for many replies (every reply is acknowledged, in order, as it arrives).
-              let acks = this.#replyAcks;
-              if (acks?.channel !== ch) acks = this.#replyAcks = new AckBatcher(ch);
-              acks.ack(msg);
-            }
+            if (conn.generation === generation) acks.ack(msg);
             this.#onReply(msg);
           },
           { noAck: false },
