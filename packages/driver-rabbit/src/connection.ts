@@ -9,6 +9,7 @@ import { abortReason, type ResolvedOptions } from '@oslo-messaging/core/spi';
 import { coalesceWrites } from './coalesce-writes.js';
 import { RetryOnNewChannel } from './declare-errors.js';
 import type { RABBIT_OPTIONS } from './options.js';
+import { isUnanswered, UnresponsiveHosts } from './unresponsive-hosts.js';
 
 type Opts = ResolvedOptions<typeof RABBIT_OPTIONS>;
 
@@ -38,6 +39,17 @@ export function hostsOf(url: TransportURL): Host[] {
     username: h.username || 'guest',
     password: h.password || 'guest',
   }));
+}
+
+/** The key a host is remembered by in {@link UnresponsiveHosts}. */
+const keyOf = (h: Host): string => `${h.hostname}:${h.port}`;
+
+/**
+ * How long a host that stopped answering is tried last: two heartbeat thresholds (one to notice a
+ * freeze, one for the cluster to declare the node down), and at least 30 s.
+ */
+export function unresponsiveMemoryMs(heartbeatTimeoutThreshold: number): number {
+  return Math.max(30, 2 * heartbeatTimeoutThreshold) * 1000;
 }
 
 /** The virtual host of a URL (`/` when none is given). */
@@ -72,6 +84,10 @@ export class ManagedConnection {
     readonly opts: Opts,
     readonly logger: Logger,
     readonly purpose: string,
+    /** Hosts that stopped answering, shared with the driver's other connections (see {@link UnresponsiveHosts}). */
+    readonly unresponsive: UnresponsiveHosts = new UnresponsiveHosts(
+      unresponsiveMemoryMs(opts.heartbeat_timeout_threshold),
+    ),
   ) {
     this.#hosts = hostsOf(url);
     // oslo shuffles the host list once per connection, then goes round-robin.
@@ -234,14 +250,19 @@ export class ManagedConnection {
   async #connectLoop(): Promise<void> {
     let cycle = 0;
     while (!this.#closed && !this.#channel) {
-      for (let i = 0; i < this.#hosts.length && !this.#closed; i++) {
-        const host = this.#hosts[this.#hostIndex % this.#hosts.length]!;
+      // Round-robin from the current host, hosts that recently stopped answering last.
+      const order = this.unresponsive.order(this.#hosts.map(keyOf), this.#hostIndex % this.#hosts.length);
+      for (let i = 0; i < order.length && !this.#closed; i++) {
+        this.#hostIndex = order[i]!;
+        const host = this.#hosts[this.#hostIndex]!;
         try {
           await this.#open(host);
+          this.unresponsive.clear(keyOf(host));
           this.#wake();
           return;
         } catch (err) {
           this.#lastError = err as Error;
+          if (isUnanswered(err)) this.unresponsive.mark(keyOf(host));
           this.logger.warn(`AMQP server on ${host.hostname}:${host.port} is unreachable: ${(err as Error).message}`, {
             purpose: this.purpose,
           });
@@ -309,12 +330,13 @@ export class ManagedConnection {
       socketOptions,
     );
     coalesceWrites(model);
-    const stopWatchdog = watchHeartbeats(model, o.heartbeat_timeout_threshold, o.heartbeat_rate, (silentFor) =>
+    const stopWatchdog = watchHeartbeats(model, o.heartbeat_timeout_threshold, o.heartbeat_rate, (silentFor) => {
+      this.unresponsive.mark(keyOf(host));
       this.logger.warn(
         `No data from the AMQP server on ${host.hostname}:${host.port} for ${silentFor} s (heartbeats missed): dropping the connection`,
         { purpose: this.purpose },
-      ),
-    );
+      );
+    });
     model.on('error', (err: Error) =>
       this.logger.warn(`AMQP connection error: ${err.message}`, { purpose: this.purpose }),
     );

@@ -33,7 +33,8 @@ import {
 import { AckBatcher } from './ack-batcher.js';
 import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
-import { ManagedConnection } from './connection.js';
+import { ManagedConnection, unresponsiveMemoryMs } from './connection.js';
+import { UnresponsiveHosts } from './unresponsive-hosts.js';
 import { RABBIT_OPTIONS } from './options.js';
 import type { Publisher, PublishOptions } from './publisher.js';
 import { SendPool } from './send-pool.js';
@@ -169,6 +170,8 @@ export class RabbitDriver implements Driver {
   readonly #opts: Opts;
   readonly #pool: SendPool;
   readonly #connections = new Set<ManagedConnection>();
+  /** Hosts that stopped answering: what one connection learns, the others' reconnections use. */
+  readonly #unresponsiveHosts: UnresponsiveHosts;
   /** Reply queues found gone (oslo's ObsoleteReplyQueuesCache): replies to them are dropped. */
   readonly #obsoleteReplyQueues = new Map<string, number>();
   #replyQueue: Promise<string> | undefined;
@@ -200,6 +203,7 @@ export class RabbitDriver implements Driver {
     this.#ctx = ctx;
     this.#opts = ctx.options('oslo_messaging_rabbit', RABBIT_OPTIONS);
     queueArguments(this.#opts, 'durable'); // validates option combinations now
+    this.#unresponsiveHosts = new UnresponsiveHosts(unresponsiveMemoryMs(this.#opts.heartbeat_timeout_threshold));
     compressorFor(this.#opts.kombu_compression);
     if (this.#opts.rabbit_stream_fanout && this.#opts.rabbit_qos_prefetch_count <= 0) {
       throw new ConfigurationError(
@@ -226,7 +230,7 @@ export class RabbitDriver implements Driver {
   }
 
   #connection(purpose: string): ManagedConnection {
-    const c = new ManagedConnection(this.#ctx.url, this.#opts, this.#ctx.logger, purpose);
+    const c = new ManagedConnection(this.#ctx.url, this.#opts, this.#ctx.logger, purpose, this.#unresponsiveHosts);
     this.#connections.add(c);
     return c;
   }
