@@ -20,7 +20,8 @@ export class BoundedExecutor implements Executor {
       return;
     }
     this.#running--;
-    if (this.#running === 0) for (const d of this.#drained.splice(0)) d();
+    // Checked first: the usual task ends with nobody waiting for a drain (splice would make an array each time).
+    if (this.#running === 0 && this.#drained.length > 0) for (const d of this.#drained.splice(0)) d();
   };
 
   constructor(limit: number) {
