@@ -21,18 +21,23 @@ export class RecentIds {
 
   /** Records `id` (an absent id, or one already recorded, changes nothing). */
   add(id: string | undefined): void {
-    if (id === undefined || this.#ids.has(id)) return;
+    if (id !== undefined && !this.#ids.has(id)) this.#insert(id);
+  }
+
+  /** Records `id`; `true` when it was recorded before (a duplicate). One set lookup for a new id. */
+  seen(id: string | undefined): boolean {
+    if (id === undefined) return false;
+    if (this.#ids.has(id)) return true;
+    this.#insert(id);
+    return false;
+  }
+
+  /** Records an id not recorded yet, evicting the oldest when full. */
+  #insert(id: string): void {
     const evicted = this.#ring[this.#next];
     if (evicted !== undefined) this.#ids.delete(evicted);
     this.#ring[this.#next] = id;
-    this.#next = (this.#next + 1) % this.size;
+    this.#next = this.#next + 1 === this.size ? 0 : this.#next + 1;
     this.#ids.add(id);
-  }
-
-  /** Records `id`; `true` when it was recorded before (a duplicate). */
-  seen(id: string | undefined): boolean {
-    if (this.has(id)) return true;
-    this.add(id);
-    return false;
   }
 }
