@@ -23,10 +23,11 @@ export interface OperationLimit {
 
 /**
  * Base of the {@link SendOptions} core gives a driver: it carries the operation, so that core's own
- * helpers (the reply waiters) learn of its end without an `AbortSignal` listener, and
- * {@link OperationBound.defineSignal} gives it a `signal` that is only created when read. The getter
- * is one shared function (an object literal's `get signal()` would give every options object a
- * hidden class of its own, and the garbage collector a chain of them to promote).
+ * helpers (the reply waiters) learn of its end without an `AbortSignal` listener, and its `signal` is
+ * an accessor on the prototype that creates the operation's `AbortSignal` on first read (most drivers
+ * never read it on the fast path). An own property defined per send cost a `defineProperty` runtime
+ * call and a transition search on every call; a copy of the options (`{ ...options }`) does not carry
+ * the accessor, which is why the SPI says to read `signal` from the options given.
  * Internal to core.
  * @internal
  */
@@ -42,19 +43,11 @@ export class OperationBound {
     return #op in options ? options.#op : undefined;
   }
 
-  /** Gives `options` an own, enumerable `signal` (so spreading the options keeps it), created on first read. */
-  static defineSignal(options: OperationBound): void {
-    Object.defineProperty(options, 'signal', SIGNAL_PROPERTY);
+  /** Aborted when the operation is given up (deadline passed, transport cleaned up); created on first read. */
+  get signal(): AbortSignal | undefined {
+    return this.#op.signal;
   }
 }
-
-const SIGNAL_PROPERTY: PropertyDescriptor = {
-  get(this: OperationBound): AbortSignal | undefined {
-    return OperationBound.operationOf(this)?.signal;
-  },
-  enumerable: true,
-  configurable: true,
-};
 
 /** Told when an operation is given up (deadline passed, transport cleaned up). @internal */
 export interface AbortHook {

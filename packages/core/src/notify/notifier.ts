@@ -350,14 +350,12 @@ async function loadNotifierDriver(s: Shared, name: string): Promise<NotifierDriv
 
 /** The options of one notification: its operation's, with a signal made only if the driver reads it. */
 class OperationNotificationOptions extends OperationBound implements NotificationSendOptions {
-  declare readonly signal: AbortSignal | undefined;
   constructor(
     op: Operation<void>,
     readonly version: 1 | 2,
     readonly retry: number | null | undefined,
   ) {
     super(op);
-    OperationBound.defineSignal(this);
   }
 }
 

@@ -46,7 +46,6 @@ class SendLimit implements OperationLimit {
 
 /** The options of one send: the operation's own, with its signal made only if the driver reads it. */
 class OperationSendOptions extends OperationBound implements SendOptions {
-  declare readonly signal: AbortSignal | undefined;
   constructor(
     op: Operation<unknown>,
     readonly waitForReply: boolean,
@@ -57,7 +56,6 @@ class OperationSendOptions extends OperationBound implements SendOptions {
     readonly deadline: number | undefined,
   ) {
     super(op);
-    OperationBound.defineSignal(this);
   }
 }
 

@@ -61,6 +61,8 @@ export interface SendOptions {
    * cleaned up (`signal.reason` says which). A driver stops waiting for a connection or for link
    * credit, stops retrying, drops the message if it was not sent yet, and forgets the reply it
    * waited for. The driver's own promise is ignored after that (core has already settled the caller).
+   * An accessor that creates the signal on first read: read it from the options given (a copy made
+   * with `{ ...options }` does not carry it).
    */
   readonly signal?: AbortSignal | undefined;
 }
@@ -73,7 +75,8 @@ export interface NotificationSendOptions {
   readonly retry?: number | null | undefined;
   /**
    * Aborted when the transport is cleaned up: stop waiting for a connection, stop retrying, drop the
-   * notification if not sent yet. Created the first time it is read (most sends never need it).
+   * notification if not sent yet. Created the first time it is read (most sends never need it): an
+   * accessor, so read it from the options given (a copy made with `{ ...options }` does not carry it).
    */
   readonly signal?: AbortSignal | undefined;
 }
