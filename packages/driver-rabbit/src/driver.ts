@@ -400,7 +400,7 @@ export class RabbitDriver implements Driver {
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
       expiration:
-        options.waitForReply && options.timeout !== undefined ? String(Math.trunc(options.timeout * 1000)) : undefined,
+        options.waitForReply && options.timeout !== undefined ? this.#ttlOf(options.timeout) : undefined,
       deadline: options.waitForReply ? options.deadline : undefined,
       prepare:
         route.type === 'fanout'
@@ -417,6 +417,18 @@ export class RabbitDriver implements Driver {
     // The reply may come (or the call time out) while the publish still waits for its confirm.
     publishing.catch((err: unknown) => this.#ctx.replies.fail(msgId!, err as Error));
     return reply;
+  }
+
+  /** The last call timeout and its TTL string (oslo's: the timeout in whole ms): clients reuse one timeout. */
+  #lastTimeout = NaN;
+  #lastTtl = '';
+
+  #ttlOf(timeout: number): string {
+    if (timeout !== this.#lastTimeout) {
+      this.#lastTimeout = timeout;
+      this.#lastTtl = String(Math.trunc(timeout * 1000));
+    }
+    return this.#lastTtl;
   }
 
   sendNotification(

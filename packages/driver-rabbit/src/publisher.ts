@@ -48,7 +48,9 @@ interface Pending {
  * message into {@link MessageUndeliverable}.
  */
 export class Publisher {
-  readonly #declared = new Map<number, Set<string>>();
+  /** What {@link ensure} declared on the channel of connection generation {@link #declaredGeneration}. */
+  #declared = new Set<string>();
+  #declaredGeneration = -1;
   /**
    * Mandatory publishes waiting for their confirm, oldest first (confirms come in order, so the one
    * settling is usually the first). An array, not a map of lists: a call's reply is mandatory, and a
@@ -84,7 +86,7 @@ export class Publisher {
 
   /** Whether `key` was declared on this connection's current channel generation ({@link ensure}). */
   declared(key: string): boolean {
-    return this.#declared.get(this.connection.generation)?.has(key) === true;
+    return this.#declaredGeneration === this.connection.generation && this.#declared.has(key);
   }
 
   /**
@@ -97,14 +99,14 @@ export class Publisher {
     declare: (ch: amqp.ConfirmChannel) => Promise<unknown>,
   ): Promise<void> | undefined {
     const gen = this.connection.generation;
-    let set = this.#declared.get(gen);
-    if (!set) {
-      this.#declared.clear();
-      set = new Set();
-      this.#declared.set(gen, set);
+    if (this.#declaredGeneration !== gen) {
+      // A new channel: nothing is declared on it yet.
+      this.#declared = new Set();
+      this.#declaredGeneration = gen;
     }
-    if (set.has(key)) return undefined;
-    const declaring = set;
+    if (this.#declared.has(key)) return undefined;
+    // Recorded in this generation's set: a declaration that ends after a reconnection counts for nothing.
+    const declaring = this.#declared;
     return declare(channel).then(() => void declaring.add(key));
   }
 
@@ -149,9 +151,21 @@ export class Publisher {
     if (options.deadline === undefined) return expiration;
     const left = options.deadline - Date.now();
     if (left <= 0) return null;
-    return expiration === undefined || Number(expiration) - left > 1000
+    return expiration === undefined || this.#ttlMs(expiration) - left > 1000
       ? String(Math.max(1, Math.trunc(left)))
       : expiration;
+  }
+
+  /** The last TTL string parsed, and its value: a client sends with the same timeout call after call. */
+  #lastTtl = '';
+  #lastTtlMs = 0;
+
+  #ttlMs(expiration: string): number {
+    if (expiration !== this.#lastTtl) {
+      this.#lastTtl = expiration;
+      this.#lastTtlMs = Number(expiration);
+    }
+    return this.#lastTtlMs;
   }
 
   /**
