@@ -30,7 +30,7 @@ import {
   type RpcRequest,
   type SendOptions,
 } from '@oslo-messaging/core/spi';
-import { AckBatcher } from './ack-batcher.js';
+import { AckBatcher, listenerAckLimits } from './ack-batcher.js';
 import { compressorFor, decompressed } from './compression.js';
 import { declareError, declareRecovery, isPrecondition, RetryOnNewChannel } from './declare-errors.js';
 import { ManagedConnection, unresponsiveMemoryMs } from './connection.js';
@@ -77,7 +77,7 @@ interface StreamOffsets {
 }
 const streamOffsets = (): StreamOffsets => ({ next: 'last' });
 
-/** How a delivered message is settled: only on the channel that delivered it. */
+/** How a delivered message is settled: only on the channel that delivered it, through its batcher if it has one. */
 class Delivery {
   constructor(
     readonly conn: ManagedConnection,
@@ -85,13 +85,19 @@ class Delivery {
     readonly ch: amqp.ConfirmChannel,
     readonly msg: amqp.ConsumeMessage,
     readonly logger: Logger,
+    /** Batches the channel's acknowledgements (notification listeners); settles every delivery of it. */
+    readonly acks: AckBatcher | undefined,
   ) {}
 
   settle(how: 'ack' | 'requeue' | 'reject'): void {
     // An ack is only valid on the channel that delivered the message.
     if (this.conn.generation !== this.generation || this.conn.channel !== this.ch) return;
     try {
-      if (how === 'ack') this.ch.ack(this.msg);
+      const acks = this.acks;
+      if (acks !== undefined) {
+        if (how === 'ack') acks.ack(this.msg);
+        else acks.reject(this.msg, how === 'requeue');
+      } else if (how === 'ack') this.ch.ack(this.msg);
       else this.ch.reject(this.msg, how === 'requeue');
     } catch (err) {
       this.logger.warn('Failed to settle a message', { err });
@@ -399,8 +405,7 @@ export class RabbitDriver implements Driver {
       retry: options.retry,
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      expiration:
-        options.waitForReply && options.timeout !== undefined ? this.#ttlOf(options.timeout) : undefined,
+      expiration: options.waitForReply && options.timeout !== undefined ? this.#ttlOf(options.timeout) : undefined,
       deadline: options.waitForReply ? options.deadline : undefined,
       prepare:
         route.type === 'fanout'
@@ -536,7 +541,9 @@ export class RabbitDriver implements Driver {
     // Random fanout queues go with their server; stable ones (queue manager) and the shared stream stay
     // for the next run or the other servers, and expire by policy, as upstream.
     const deleteOnCleanup = stream || this.#queueManager ? [] : [fanoutQueue];
-    return this.#consumer('rpc-server', queues, options.prefetch, deleteOnCleanup, (msg, delivery) =>
+    // Requests are acknowledged one by one, on receipt: a batched acknowledgement could come after the
+    // method ran, and a crash in between would run it again (oslo's RPC is at-most-once).
+    return this.#consumer('rpc-server', queues, options.prefetch, false, deleteOnCleanup, (msg, delivery) =>
       this.#rpcIncoming(msg, delivery, recent),
     );
   }
@@ -570,7 +577,10 @@ export class RabbitDriver implements Driver {
       },
     }));
     const recent = new RecentIds(64);
-    return this.#consumer('notification-listener', queues, undefined, [], (msg, delivery) =>
+    // Notifications are acknowledged after handling, in batches: one frame for many, for the broker and
+    // for this process. A batch not yet sent when the connection dies is delivered again (at-least-once,
+    // as a notification handled but not yet acknowledged always was).
+    return this.#consumer('notification-listener', queues, undefined, true, [], (msg, delivery) =>
       this.#notificationIncoming(msg, delivery, recent),
     );
   }
@@ -583,6 +593,7 @@ export class RabbitDriver implements Driver {
     purpose: string,
     queues: QueueSpec[],
     prefetch: number | undefined,
+    batchAcks: boolean,
     deleteOnCleanup: string[],
     decode: (msg: amqp.ConsumeMessage, delivery: Delivery) => IncomingMessage | undefined,
   ): Promise<Listener> {
@@ -616,8 +627,11 @@ export class RabbitDriver implements Driver {
         throw new RetryOnNewChannel(`Declaring queue ${q.name} again on a new channel`, { cause: err });
       }
     };
+    /** The acknowledgement batcher of the current channel (made before its first consumer starts). */
+    let acks: AckBatcher | undefined;
     const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {
       const count = prefetch ?? this.#opts.rabbit_qos_prefetch_count;
+      if (batchAcks && acks?.channel !== ch) acks = new AckBatcher(ch, listenerAckLimits(count), Math.max(0, count));
       if (count > 0) await ch.prefetch(count, false);
       for (const q of queues) await declare(ch, q);
       if (!onMessage || stopped) return;
@@ -667,7 +681,14 @@ export class RabbitDriver implements Driver {
               const offset = headers?.['x-stream-offset'];
               if (typeof offset === 'number') q.stream.next = offset + 1;
             }
-            const delivery = new Delivery(conn, generation, ch, msg, this.#ctx.logger);
+            const delivery = new Delivery(
+              conn,
+              generation,
+              ch,
+              msg,
+              this.#ctx.logger,
+              acks?.channel === ch ? acks : undefined,
+            );
             let incoming: IncomingMessage | undefined;
             try {
               incoming = decode(msg, delivery);
@@ -707,6 +728,8 @@ export class RabbitDriver implements Driver {
       cleanup: async () => {
         stopped = true;
         const ch = conn.channel;
+        // Handled but not yet acknowledged: the close would requeue them, and they would be handled again.
+        if (ch && acks?.channel === ch && !this.#unresponsive) await this.#bestEffort(acks.settle());
         if (ch && !this.#unresponsive)
           await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
         await conn.close({ now: this.#unresponsive });
