@@ -183,6 +183,8 @@ export class RabbitDriver implements Driver {
   #replyQueue: Promise<string> | undefined;
   /** The reply queue's name once declared (the fast path of every call). */
   #replyQueueName: string | undefined;
+  /** Sends the batched acknowledgements of each notification listener (see {@link #consumer}), for cleanup. */
+  readonly #listenerAckSettlers = new Set<() => Promise<void>>();
   /** Acknowledges replies in batches, on the reply consumer's current channel. */
   #replyAcks: AckBatcher | undefined;
   /** Stable reply/fanout queue names (`use_queue_manager`). */
@@ -629,6 +631,11 @@ export class RabbitDriver implements Driver {
     };
     /** The acknowledgement batcher of the current channel (made before its first consumer starts). */
     let acks: AckBatcher | undefined;
+    /** Sends what the batch holds and waits for the broker: a transport cleaned up without stopping us first. */
+    const settleAcks = async (): Promise<void> => {
+      if (acks !== undefined && acks.channel === conn.channel) await acks.settle();
+    };
+    if (batchAcks) this.#listenerAckSettlers.add(settleAcks);
     const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {
       const count = prefetch ?? this.#opts.rabbit_qos_prefetch_count;
       if (batchAcks && acks?.channel !== ch) acks = new AckBatcher(ch, listenerAckLimits(count), Math.max(0, count));
@@ -708,6 +715,7 @@ export class RabbitDriver implements Driver {
     try {
       await conn.addRecipe(recipe);
     } catch (err) {
+      this.#listenerAckSettlers.delete(settleAcks);
       await conn.close();
       this.#connections.delete(conn);
       throw err;
@@ -729,7 +737,8 @@ export class RabbitDriver implements Driver {
         stopped = true;
         const ch = conn.channel;
         // Handled but not yet acknowledged: the close would requeue them, and they would be handled again.
-        if (ch && acks?.channel === ch && !this.#unresponsive) await this.#bestEffort(acks.settle());
+        this.#listenerAckSettlers.delete(settleAcks);
+        if (batchAcks && !this.#unresponsive) await this.#bestEffort(settleAcks());
         if (ch && !this.#unresponsive)
           await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
         await conn.close({ now: this.#unresponsive });
@@ -830,6 +839,9 @@ export class RabbitDriver implements Driver {
     // Replies taken but not yet acknowledged would be requeued by the close, to a queue nobody reads again.
     const acks = this.#replyAcks;
     if (acks && !this.#unresponsive) await this.#bestEffort(acks.settle());
+    // So would notifications handled by a listener still running, their acknowledgements in a batch.
+    if (!this.#unresponsive)
+      await Promise.all([...this.#listenerAckSettlers].map((settle) => this.#bestEffort(settle())));
     await this.#pool.close({ now: this.#unresponsive });
     await Promise.all([...this.#connections].map((c) => c.close({ now: this.#unresponsive })));
     this.#connections.clear();
