@@ -125,8 +125,21 @@ export class NotificationServer extends NotificationServerBase {
       this.#settleFailed(err);
       return RESOLVED;
     }
-    return settled === RESOLVED ? settled : settled.then(undefined, this.#settleFailed);
+    if (settled === RESOLVED) return settled;
+    // The task ends here; wait() waits for the settlement, but not for ever (see brokerWorkStarted).
+    this.brokerWorkStarted();
+    settled.then(this.#settledOne, this.#settleOneFailed);
+    return RESOLVED;
   }
+
+  readonly #settledOne = (): void => {
+    this.brokerWorkEnded();
+  };
+
+  readonly #settleOneFailed = (err: unknown): void => {
+    this.brokerWorkEnded();
+    this.#settleFailed(err);
+  };
 
   readonly #settleFailed = (err: unknown): void => {
     this.logger.warn('Failed to settle a notification', { err });

@@ -76,7 +76,10 @@ const driver = defineDriver({
 });
 
 /** A message as a driver would hand it, recording what the server does with it. */
-function message(body: Record<string, unknown>, options: { clientTimeout?: number; replyError?: Error } = {}) {
+function message(
+  body: Record<string, unknown>,
+  options: { clientTimeout?: number; replyError?: Error; replyConfirmed?: Promise<void> } = {},
+) {
   const replies: Reply[] = [];
   let heartbeats = 0;
   const incoming: IncomingMessage = {
@@ -86,6 +89,10 @@ function message(body: Record<string, unknown>, options: { clientTimeout?: numbe
     async reply(r) {
       events.push('reply');
       replies.push(r);
+      if (options.replyConfirmed) {
+        await options.replyConfirmed;
+        events.push('reply confirmed');
+      }
       if (options.replyError) throw options.replyError;
     },
     async heartbeat() {
@@ -327,6 +334,39 @@ describe('server lifecycle', () => {
     expect(events.at(-1)).toBe('listener.cleanup');
     expect(events.indexOf('endpoint done')).toBeLessThan(events.indexOf('reply'));
     expect(events.indexOf('reply')).toBeLessThan(events.indexOf('listener.cleanup'));
+  });
+
+  it('wait waits for a reply the broker has not confirmed yet, but at most the shutdown limit (a frozen broker)', async () => {
+    vi.useFakeTimers();
+    try {
+      let confirm!: () => void;
+      const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ echo: () => 1 }]);
+      await server.start();
+      // Confirmed a moment later: wait() waits for it.
+      await deliver!(message({ method: 'echo' }, { replyConfirmed: new Promise((r) => (confirm = r)) }).incoming);
+      await server.stop();
+      let waited = false;
+      const waiting = server.wait().then(() => (waited = true));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(waited).toBe(false);
+      confirm();
+      await waiting;
+      expect(events.indexOf('reply confirmed')).toBeLessThan(events.indexOf('listener.cleanup'));
+
+      // Never confirmed (the broker froze): wait() goes on after the limit, with a warning.
+      await server.start();
+      await deliver!(message({ method: 'echo' }, { replyConfirmed: new Promise(() => {}) }).incoming);
+      await server.stop();
+      waited = false;
+      const waitingAgain = server.wait().then(() => (waited = true));
+      await vi.advanceTimersByTimeAsync(LISTENER_SHUTDOWN_LIMIT_MS - 1);
+      expect(waited).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await waitingAgain;
+      expect(logs.some(([level, m]) => level === 'warn' && m.includes('replies and acknowledgements'))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('turns a listen failure into ServerListenError with the cause, and shuts the executor down', async () => {

@@ -125,21 +125,34 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
     try {
       sent = incoming.reply(reply);
     } catch (err) {
-      this.#replyFailed(err);
+      this.#logReplyFailure(err);
       return RESOLVED;
     }
-    return sent === RESOLVED ? sent : sent.then(undefined, this.#replyFailed);
+    if (sent === RESOLVED) return sent;
+    // The task ends here; wait() waits for the broker's confirm of the reply, but not for ever.
+    this.brokerWorkStarted();
+    sent.then(this.#replySent, this.#replyFailed);
+    return RESOLVED;
   }
+
+  readonly #replySent = (): void => {
+    this.brokerWorkEnded();
+  };
 
   readonly #ackFailed = (err: unknown): void => {
     this.logger.warn('Failed to acknowledge an RPC request', { err });
   };
 
   readonly #replyFailed = (err: unknown): void => {
+    this.brokerWorkEnded();
+    this.#logReplyFailure(err);
+  };
+
+  #logReplyFailure(err: unknown): void {
     if (err instanceof MessageUndeliverable)
       this.logger.warn('The reply to an RPC request could not be delivered: the caller is gone', { err });
     else this.logger.error('Failed to send an RPC reply', { err });
-  };
+  }
 
   /** While an endpoint runs, sends heartbeats every `trunc(clientTimeout)/2` s to a caller that asked for them. */
   #startCallMonitorHeartbeat(incoming: IncomingMessage): () => void {

@@ -67,6 +67,43 @@ export abstract class MessageHandlingServer {
   /** Hook run after the listener stopped and before the executor drains (flush partial batches). */
   protected async afterListenerStopped(_submit: (task: () => Promise<void>) => Promise<void>): Promise<void> {}
 
+  /** Replies and settlements handed to the driver and still waiting for the broker. */
+  #brokerWorkInFlight = 0;
+  /** Told when {@link #brokerWorkInFlight} falls to 0 (a {@link wait} waiting for it). */
+  #brokerWorkDrained: (() => void) | undefined;
+
+  /**
+   * A message's task hands its broker work (the reply, the acknowledgement) to the driver and ends: the
+   * executor waits for endpoints, which may run as long as they like, while what waits for the broker
+   * is counted here, from this call to {@link brokerWorkEnded}, and {@link wait} waits for it at most
+   * {@link LISTENER_SHUTDOWN_LIMIT_MS}: a reply whose confirm a frozen broker never sends cannot hold it.
+   */
+  protected brokerWorkStarted(): void {
+    this.#brokerWorkInFlight++;
+  }
+
+  /** The end (either way) of work counted by {@link brokerWorkStarted}. */
+  protected brokerWorkEnded(): void {
+    if (--this.#brokerWorkInFlight > 0) return;
+    const drained = this.#brokerWorkDrained;
+    this.#brokerWorkDrained = undefined;
+    drained?.();
+  }
+
+  /** Resolves once no broker work is in flight. */
+  #brokerWorkDone(): Promise<void> {
+    if (this.#brokerWorkInFlight === 0) return RESOLVED;
+    return new Promise<void>((resolve) => {
+      const before = this.#brokerWorkDrained;
+      this.#brokerWorkDrained = before
+        ? () => {
+            before();
+            resolve();
+          }
+        : resolve;
+    });
+  }
+
   /** `true` between a completed start and the next stop. */
   get running(): boolean {
     return this.#state === 'running';
@@ -211,6 +248,7 @@ export abstract class MessageHandlingServer {
       await this.#stopping;
       clearTimeout(hangTimer);
       await this.#executor?.shutdown();
+      await this.#bounded(this.#brokerWorkDone(), 'finish the replies and acknowledgements in flight');
       if (this.#listener) await this.#bounded(this.#listener.cleanup(), 'release its listener');
       this.#executor = undefined;
       this.#listener = undefined;
