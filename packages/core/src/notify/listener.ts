@@ -125,21 +125,14 @@ export class NotificationServer extends NotificationServerBase {
       this.#settleFailed(err);
       return RESOLVED;
     }
-    if (settled === RESOLVED) return settled;
-    // The task ends here; wait() waits for the settlement, but not for ever (see brokerWorkStarted).
-    this.brokerWorkStarted();
-    settled.then(this.#settledOne, this.#settleOneFailed);
-    return RESOLVED;
+    // The task ends here; wait() waits for the settlement, but not for ever (see handOffBrokerWork).
+    return this.handOffBrokerWork(settled);
   }
 
-  readonly #settledOne = (): void => {
-    this.brokerWorkEnded();
-  };
-
-  readonly #settleOneFailed = (err: unknown): void => {
-    this.brokerWorkEnded();
+  /** A settlement the driver failed to make. */
+  protected override brokerWorkFailed(err: unknown): void {
     this.#settleFailed(err);
-  };
+  }
 
   readonly #settleFailed = (err: unknown): void => {
     this.logger.warn('Failed to settle a notification', { err });

@@ -128,25 +128,18 @@ export class RPCServer<Ctxt = Context> extends MessageHandlingServer {
       this.#logReplyFailure(err);
       return RESOLVED;
     }
-    if (sent === RESOLVED) return sent;
     // The task ends here; wait() waits for the broker's confirm of the reply, but not for ever.
-    this.brokerWorkStarted();
-    sent.then(this.#replySent, this.#replyFailed);
-    return RESOLVED;
+    return this.handOffBrokerWork(sent);
   }
-
-  readonly #replySent = (): void => {
-    this.brokerWorkEnded();
-  };
 
   readonly #ackFailed = (err: unknown): void => {
     this.logger.warn('Failed to acknowledge an RPC request', { err });
   };
 
-  readonly #replyFailed = (err: unknown): void => {
-    this.brokerWorkEnded();
+  /** A reply the driver failed to send. */
+  protected override brokerWorkFailed(err: unknown): void {
     this.#logReplyFailure(err);
-  };
+  }
 
   #logReplyFailure(err: unknown): void {
     if (err instanceof MessageUndeliverable)

@@ -69,39 +69,43 @@ export abstract class MessageHandlingServer {
 
   /** Replies and settlements handed to the driver and still waiting for the broker. */
   #brokerWorkInFlight = 0;
-  /** Told when {@link #brokerWorkInFlight} falls to 0 (a {@link wait} waiting for it). */
-  #brokerWorkDrained: (() => void) | undefined;
+  /** Resolved when {@link #brokerWorkInFlight} falls to 0 (made only while a {@link wait} waits for it). */
+  #brokerWorkDrained: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /**
-   * A message's task hands its broker work (the reply, the acknowledgement) to the driver and ends: the
-   * executor waits for endpoints, which may run as long as they like, while what waits for the broker
-   * is counted here, from this call to {@link brokerWorkEnded}, and {@link wait} waits for it at most
-   * {@link LISTENER_SHUTDOWN_LIMIT_MS}: a reply whose confirm a frozen broker never sends cannot hold it.
+   * Ends a message's task while its broker work (the reply, the acknowledgement) still waits for the
+   * broker: the executor waits for endpoints, which may run as long as they like, while `work` is counted
+   * here, and {@link wait} waits for it at most {@link LISTENER_SHUTDOWN_LIMIT_MS}: a reply whose confirm a
+   * frozen broker never sends cannot hold it. A failure of `work` goes to {@link brokerWorkFailed}.
+   * Returns the (resolved) promise the task ends with.
    */
-  protected brokerWorkStarted(): void {
+  protected handOffBrokerWork(work: Promise<void>): Promise<void> {
+    if (work === RESOLVED) return RESOLVED;
     this.#brokerWorkInFlight++;
+    work.then(this.#brokerWorkEnded, this.#brokerWorkFailedAndEnded);
+    return RESOLVED;
   }
 
-  /** The end (either way) of work counted by {@link brokerWorkStarted}. */
-  protected brokerWorkEnded(): void {
-    if (--this.#brokerWorkInFlight > 0) return;
-    const drained = this.#brokerWorkDrained;
-    this.#brokerWorkDrained = undefined;
-    drained?.();
+  /** Told when broker work handed off with {@link handOffBrokerWork} fails (it is logged there). */
+  protected brokerWorkFailed(err: unknown): void {
+    this.logger.warn('The broker work of a message failed', { err });
   }
+
+  readonly #brokerWorkEnded = (): void => {
+    if (--this.#brokerWorkInFlight > 0) return;
+    this.#brokerWorkDrained?.resolve();
+    this.#brokerWorkDrained = undefined;
+  };
+
+  readonly #brokerWorkFailedAndEnded = (err: unknown): void => {
+    this.#brokerWorkEnded();
+    this.brokerWorkFailed(err);
+  };
 
   /** Resolves once no broker work is in flight. */
   #brokerWorkDone(): Promise<void> {
     if (this.#brokerWorkInFlight === 0) return RESOLVED;
-    return new Promise<void>((resolve) => {
-      const before = this.#brokerWorkDrained;
-      this.#brokerWorkDrained = before
-        ? () => {
-            before();
-            resolve();
-          }
-        : resolve;
-    });
+    return (this.#brokerWorkDrained ??= deferred()).promise;
   }
 
   /** `true` between a completed start and the next stop. */
