@@ -103,17 +103,9 @@ export class AckBatcher {
       this.#settledUpTo = tag;
       this.#advance();
     } else {
-      this.#sentAhead(tag);
+      this.#aheadSent.add(tag);
+      if (this.#aheadSent.size > AHEAD_LIMIT) this.flush();
     }
-  }
-
-  /** Remembers a delivery settled out of order and told to the broker already; see {@link #direct}. */
-  #sentAhead(tag: number): void {
-    this.#aheadSent.add(tag);
-    if (this.#aheadSent.size + this.#ahead.size <= AHEAD_LIMIT) return;
-    this.#direct = true;
-    this.flush();
-    this.#aheadSent.clear();
   }
 
   /** Moves {@link #settledUpTo} over the deliveries settled out of order that now follow it. */
@@ -158,7 +150,8 @@ export class AckBatcher {
         this.#aheadSent.add(tag);
         sent = true;
       }
-      if (!this.#direct && this.#aheadSent.size > AHEAD_LIMIT) {
+      // Too many settled above one that is not (a handler that never ends): see #direct.
+      if (this.#aheadSent.size > AHEAD_LIMIT) {
         this.#direct = true;
         this.#aheadSent.clear();
       }

@@ -183,8 +183,11 @@ export class RabbitDriver implements Driver {
   #replyQueue: Promise<string> | undefined;
   /** The reply queue's name once declared (the fast path of every call). */
   #replyQueueName: string | undefined;
-  /** Sends the batched acknowledgements of each notification listener (see {@link #consumer}), for cleanup. */
-  readonly #listenerAckSettlers = new Set<() => Promise<void>>();
+  /**
+   * Send what the acknowledgement batchers hold (the reply consumer's, each notification listener's) and wait
+   * for the broker: for cleanup, whose close would otherwise requeue deliveries that were handled.
+   */
+  readonly #ackSettlers = new Set<() => Promise<void>>();
   /** Acknowledges replies in batches, on the reply consumer's current channel. */
   #replyAcks: AckBatcher | undefined;
   /** Stable reply/fanout queue names (`use_queue_manager`). */
@@ -333,6 +336,8 @@ export class RabbitDriver implements Driver {
         );
       };
       await conn.addRecipe(consumeReplies);
+      // Replies taken but not yet acknowledged would be requeued to a queue nobody reads again.
+      this.#ackSettlers.add(() => this.#replyAcks?.settle() ?? Promise.resolve());
       this.#replyQueueName = name;
       return name;
     })();
@@ -407,7 +412,7 @@ export class RabbitDriver implements Driver {
       retry: options.retry,
       abortOn: options,
       // A call's message expires when its caller stops waiting (oslo sets the TTL to the timeout).
-      expiration: options.waitForReply && options.timeout !== undefined ? this.#ttlOf(options.timeout) : undefined,
+      ttlMs: options.waitForReply && options.timeout !== undefined ? Math.trunc(options.timeout * 1000) : undefined,
       deadline: options.waitForReply ? options.deadline : undefined,
       prepare:
         route.type === 'fanout'
@@ -424,18 +429,6 @@ export class RabbitDriver implements Driver {
     // The reply may come (or the call time out) while the publish still waits for its confirm.
     publishing.catch((err: unknown) => this.#ctx.replies.fail(msgId!, err as Error));
     return reply;
-  }
-
-  /** The last call timeout and its TTL string (oslo's: the timeout in whole ms): clients reuse one timeout. */
-  #lastTimeout = NaN;
-  #lastTtl = '';
-
-  #ttlOf(timeout: number): string {
-    if (timeout !== this.#lastTimeout) {
-      this.#lastTimeout = timeout;
-      this.#lastTtl = String(Math.trunc(timeout * 1000));
-    }
-    return this.#lastTtl;
   }
 
   sendNotification(
@@ -635,7 +628,7 @@ export class RabbitDriver implements Driver {
     const settleAcks = async (): Promise<void> => {
       if (acks !== undefined && acks.channel === conn.channel) await acks.settle();
     };
-    if (batchAcks) this.#listenerAckSettlers.add(settleAcks);
+    if (batchAcks) this.#ackSettlers.add(settleAcks);
     const recipe = async (ch: amqp.ConfirmChannel, generation: number) => {
       const count = prefetch ?? this.#opts.rabbit_qos_prefetch_count;
       if (batchAcks && acks?.channel !== ch) acks = new AckBatcher(ch, listenerAckLimits(count), Math.max(0, count));
@@ -715,7 +708,7 @@ export class RabbitDriver implements Driver {
     try {
       await conn.addRecipe(recipe);
     } catch (err) {
-      this.#listenerAckSettlers.delete(settleAcks);
+      this.#ackSettlers.delete(settleAcks);
       await conn.close();
       this.#connections.delete(conn);
       throw err;
@@ -737,7 +730,7 @@ export class RabbitDriver implements Driver {
         stopped = true;
         const ch = conn.channel;
         // Handled but not yet acknowledged: the close would requeue them, and they would be handled again.
-        this.#listenerAckSettlers.delete(settleAcks);
+        this.#ackSettlers.delete(settleAcks);
         if (batchAcks && !this.#unresponsive) await this.#bestEffort(settleAcks());
         if (ch && !this.#unresponsive)
           await this.#bestEffort(Promise.all(deleteOnCleanup.map((q) => ch.deleteQueue(q))));
@@ -836,12 +829,7 @@ export class RabbitDriver implements Driver {
   async cleanup(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Replies taken but not yet acknowledged would be requeued by the close, to a queue nobody reads again.
-    const acks = this.#replyAcks;
-    if (acks && !this.#unresponsive) await this.#bestEffort(acks.settle());
-    // So would notifications handled by a listener still running, their acknowledgements in a batch.
-    if (!this.#unresponsive)
-      await Promise.all([...this.#listenerAckSettlers].map((settle) => this.#bestEffort(settle())));
+    if (!this.#unresponsive) await Promise.all([...this.#ackSettlers].map((settle) => this.#bestEffort(settle())));
     await this.#pool.close({ now: this.#unresponsive });
     await Promise.all([...this.#connections].map((c) => c.close({ now: this.#unresponsive })));
     this.#connections.clear();

@@ -14,8 +14,8 @@ import { publishProperties } from './topology.js';
 /** Options of {@link Publisher.publish}. */
 export interface PublishOptions {
   readonly mandatory?: boolean;
-  /** Per-message TTL in ms (string, as AMQP has it). */
-  readonly expiration?: string | undefined;
+  /** Per-message TTL in ms (whole ms; sent as a string, as AMQP has it). */
+  readonly ttlMs?: number | undefined;
   /** When set, publishing gives up once it has passed, and a publish delayed by more than a second gets the time left as its TTL. */
   readonly deadline?: number | undefined;
   /** oslo's `retry`: reconnect cycles (undefined/null/negative: forever). */
@@ -147,25 +147,23 @@ export class Publisher {
    * itself, byte for byte as oslo sends it.
    */
   #expiration(options: PublishOptions): string | undefined | null {
-    const expiration = options.expiration;
-    if (options.deadline === undefined) return expiration;
+    const ttl = options.ttlMs;
+    if (options.deadline === undefined) return ttl === undefined ? undefined : this.#ttlString(ttl);
     const left = options.deadline - Date.now();
     if (left <= 0) return null;
-    return expiration === undefined || this.#ttlMs(expiration) - left > 1000
-      ? String(Math.max(1, Math.trunc(left)))
-      : expiration;
+    return ttl === undefined || ttl - left > 1000 ? String(Math.max(1, Math.trunc(left))) : this.#ttlString(ttl);
   }
 
-  /** The last TTL string parsed, and its value: a client sends with the same timeout call after call. */
-  #lastTtl = '';
-  #lastTtlMs = 0;
+  /** The last TTL sent and its string: a client sends with the same timeout call after call. */
+  #lastTtl = NaN;
+  #lastTtlString = '';
 
-  #ttlMs(expiration: string): number {
-    if (expiration !== this.#lastTtl) {
-      this.#lastTtl = expiration;
-      this.#lastTtlMs = Number(expiration);
+  #ttlString(ttlMs: number): string {
+    if (ttlMs !== this.#lastTtl) {
+      this.#lastTtl = ttlMs;
+      this.#lastTtlString = String(ttlMs);
     }
-    return this.#lastTtlMs;
+    return this.#lastTtlString;
   }
 
   /**
