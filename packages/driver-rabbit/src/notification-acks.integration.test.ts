@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import * as amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   getNotificationListener,
@@ -9,6 +7,7 @@ import {
   silentLogger,
   type Transport,
 } from '@oslo-messaging/core';
+import { deleteQueues, queueCounts } from './__fixtures__/queue-counts.js';
 
 // A notification listener acknowledges in batches (ack-batcher.ts), after handling, in whatever order its
 // handlers end: these check on the broker that every notification is still settled (acknowledged, or
@@ -22,27 +21,8 @@ const open: Transport[] = [];
 const queues: string[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
-  const conn = await amqp.connect(AMQP_URL);
-  const ch = await conn.createChannel();
-  for (const q of queues.splice(0)) await ch.deleteQueue(q);
-  await conn.close();
+  await deleteQueues(AMQP_URL, queues.splice(0));
 });
-
-/** The broker's counts of `queue`: messages ready and deliveries not acknowledged yet. */
-function counts(queue: string): { ready: number; unacked: number } {
-  const out = execFileSync(
-    'rabbitmqctl',
-    ['list_queues', '-q', '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged'],
-    { encoding: 'utf8' },
-  );
-  const line = out
-    .trim()
-    .split('\n')
-    .find((l) => l.split('\t')[0] === queue);
-  if (!line) throw new Error(`rabbitmqctl does not list ${queue}`);
-  const [, ready, unacked] = line.split('\t').map(Number);
-  return { ready: ready!, unacked: unacked! };
-}
 
 async function until(what: () => boolean, ms: number, why: () => string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -96,7 +76,7 @@ describe('notification acknowledgements in batches (real broker)', () => {
     );
     expect(requeued.size).toBe(n / 5);
     await sleep(100);
-    expect(counts(queue)).toEqual({ ready: 0, unacked: 0 });
+    expect(queueCounts(queue)).toEqual({ ready: 0, unacked: 0 });
     expect([...handled.values()].every((times) => times === 1)).toBe(true);
   }, 40_000);
 
@@ -110,7 +90,7 @@ describe('notification acknowledgements in batches (real broker)', () => {
       () => `${handled} of 200 handled`,
     );
     await sleep(100);
-    expect(counts(queue)).toEqual({ ready: 0, unacked: 0 });
+    expect(queueCounts(queue)).toEqual({ ready: 0, unacked: 0 });
   }, 40_000);
 
   it('sends the last batch on cleanup, so that nothing handled is delivered again', async () => {
@@ -133,6 +113,6 @@ describe('notification acknowledgements in batches (real broker)', () => {
       () => `${handled} of 30 handled`,
     );
     await cleaning;
-    expect(counts(queue)).toEqual({ ready: 0, unacked: 0 });
+    expect(queueCounts(queue)).toEqual({ ready: 0, unacked: 0 });
   }, 40_000);
 });

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import * as amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getRpcClient, getRpcServer, getRpcTransport, silentLogger, type Transport } from '@oslo-messaging/core';
 import type { RabbitDriver } from './driver.js';
+import { deleteQueues, queueCounts } from './__fixtures__/queue-counts.js';
 
 // Replies are acknowledged in batches (ack-batcher.ts): these check, on the broker, that every reply is
 // still acknowledged while the transport runs and when it is cleaned up.
@@ -14,10 +14,7 @@ const open: Transport[] = [];
 const replyQueues: string[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.cleanup()));
-  const conn = await amqp.connect(AMQP_URL);
-  const ch = await conn.createChannel();
-  for (const q of replyQueues.splice(0)) await ch.deleteQueue(q);
-  await conn.close();
+  await deleteQueues(AMQP_URL, replyQueues.splice(0));
 });
 
 /** A transport with an echo server on a fresh topic, and a client of it. */
@@ -35,29 +32,12 @@ async function echo() {
   return { t, calls, replyQueue };
 }
 
-/** The broker's count of `queue`'s deliveries not acknowledged yet. */
-function unacknowledged(queue: string): number {
-  const out = execFileSync(
-    'rabbitmqctl',
-    ['list_queues', '-q', '--no-table-headers', 'name', 'messages_unacknowledged'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const line = out
-    .trim()
-    .split('\n')
-    .find((l) => l.split('\t')[0] === queue);
-  if (!line) throw new Error(`rabbitmqctl does not list ${queue}`);
-  return Number(line.split('\t')[1]);
-}
-
 describe('reply acknowledgements (real broker)', () => {
   it('acknowledges every reply within moments while the transport runs', async () => {
     const { calls, replyQueue } = await echo();
     expect(await calls(50)).toHaveLength(50);
     await new Promise((r) => setTimeout(r, 100));
-    expect(unacknowledged(replyQueue)).toBe(0);
+    expect(queueCounts(replyQueue).unacked).toBe(0);
   }, 30_000);
 
   it('acknowledges the replies of the last batch on cleanup, so that none is requeued', async () => {
