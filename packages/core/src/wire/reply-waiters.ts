@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { RemoteErrorCodec } from '../spi/driver.js';
 import type { ReplyRegistry, ReplyWaitOptions } from '../spi/replies.js';
 import { DeadlineHeap, type DeadlineEntry } from '../deadline-heap.js';
+import { IdTable } from '../id-table.js';
 import { OperationBound, type AbortHook, type Operation } from '../operations.js';
 import { DEFAULT_RPC_RESPONSE_TIMEOUT } from '../defaults.js';
 
@@ -20,7 +21,7 @@ class Waiter implements DeadlineEntry, AbortHook {
   reject!: (error: Error) => void;
 
   constructor(
-    readonly waiters: Map<string, Waiter>,
+    readonly waiters: IdTable<Waiter>,
     readonly deadlines: DeadlineHeap<Waiter>,
     readonly msgId: string,
     readonly callMonitorTimeout: number | undefined,
@@ -69,7 +70,8 @@ const EMPTY_OPTIONS = {};
  * abort hook; {@link ReplyWaiters.rejectAll} is called by `Transport.cleanup()`.
  */
 export class ReplyWaiters implements ReplyRegistry {
-  readonly #waiters = new Map<string, Waiter>();
+  /** By message id: not a `Map`, whose tables kept every settled call alive through young collections (see {@link IdTable}). */
+  readonly #waiters = new IdTable<Waiter>();
   readonly #deadlines = new DeadlineHeap<Waiter>((w) => {
     let message: string | undefined;
     try {
@@ -195,6 +197,6 @@ export class ReplyWaiters implements ReplyRegistry {
 
   /** Fails every waiting call (the transport was cleaned up). Core's, not the driver's. */
   rejectAll(error: Error): void {
-    for (const w of [...this.#waiters.values()]) settle(w, error, true);
+    for (const w of this.#waiters.values()) settle(w, error, true);
   }
 }
