@@ -20,6 +20,8 @@ let listenError: Error | undefined;
 let listenGate: Promise<void> | undefined;
 /** When set, Listener.start() waits for it; the listener's stop() releases it (a driver that stops waiting). */
 let startGate: { promise: Promise<void>; release: () => void } | undefined;
+/** When set, the listener's stop() and cleanup() reject with it (a channel that died in an outage). */
+let listenerFailure: Error | undefined;
 let pending: Set<Promise<void>>;
 let transport: Transport;
 
@@ -62,9 +64,11 @@ const driver = defineDriver({
           events.push('listener.stop');
           startGate?.release();
           deliver = undefined;
+          if (listenerFailure) throw listenerFailure;
         },
         async cleanup() {
           events.push('listener.cleanup');
+          if (listenerFailure) throw listenerFailure;
         },
       };
     },
@@ -128,6 +132,7 @@ beforeEach(async () => {
   listenError = undefined;
   listenGate = undefined;
   startGate = undefined;
+  listenerFailure = undefined;
   pending = new Set();
   transport = await transportWith();
 });
@@ -378,6 +383,25 @@ describe('server lifecycle', () => {
     expect((err as Error).cause).toBe(listenError);
     expect(events).toEqual(['executor.shutdown']);
     expect(server.running).toBe(false);
+  });
+
+  it('a listener whose stop and cleanup fail (its channel died) still lets stop() and wait() finish, and start() again', async () => {
+    const server = getRpcServer(transport, { topic: 't', server: 's' }, [{ ping: () => 'pong' }]);
+    await server.start();
+    listenerFailure = new Error('Channel closed');
+    await expect(server.stop()).resolves.toBeUndefined();
+    await expect(server.wait()).resolves.toBeUndefined();
+    expect(events).toEqual(['listen t.s', 'listener.stop', 'executor.shutdown', 'listener.cleanup']);
+    expect(logs.filter(([level]) => level === 'warn').map(([, m]) => m)).toEqual([
+      'The driver failed to stop consuming: Channel closed; going on without it',
+      'The driver failed to release its listener: Channel closed; going on without it',
+    ]);
+    listenerFailure = undefined;
+    await server.start();
+    const m = await handle(message({ method: 'ping', args: {} }));
+    expect(m.replies).toEqual([{ result: 'pong' }]);
+    await server.stop();
+    await server.wait();
   });
 
   it('stop() does not wait forever for a start that waits for a broker: the start undoes itself when it completes', async () => {

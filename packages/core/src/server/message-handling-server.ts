@@ -268,8 +268,18 @@ export abstract class MessageHandlingServer {
     return withTimeout(work, options.timeout, 'wait');
   }
 
+  /**
+   * A shutdown step of the driver's: waited for at most {@link LISTENER_SHUTDOWN_LIMIT_MS}, and a failure
+   * logged, not thrown (a listener whose channel died in an outage has stopped consuming all the same; the
+   * server must still reach `stopped` and `idle`, and start again later).
+   */
   #bounded(work: Promise<void>, what: string): Promise<void | undefined> {
-    return boundedWait(work, LISTENER_SHUTDOWN_LIMIT_MS, () =>
+    const settled = work.catch((err: unknown) =>
+      this.logger.warn(
+        `The driver failed to ${what}: ${err instanceof Error ? err.message : String(err)}; going on without it`,
+      ),
+    );
+    return boundedWait(settled, LISTENER_SHUTDOWN_LIMIT_MS, () =>
       this.logger.warn(`The driver did not ${what} within ${LISTENER_SHUTDOWN_LIMIT_MS / 1000} s; going on without it`),
     );
   }

@@ -154,9 +154,13 @@ export type MessageSink = (message: IncomingMessage) => Promise<void>;
 export interface Listener {
   /** Starts consuming and calls `onMessage` for each message; resolves once consuming (the queues exist). */
   start(onMessage: MessageSink): Promise<void>;
-  /** Stops consuming; no message is delivered after the promise resolves. Idempotent. */
+  /**
+   * Stops consuming; no message is delivered after the promise resolves. Idempotent. A rejection (the
+   * connection died under the cancel) is logged by core's server, which goes on stopping: the listener
+   * must deliver nothing after it all the same.
+   */
   stop(): Promise<void>;
-  /** Releases everything (connections, transient queues). Idempotent. */
+  /** Releases everything (connections, transient queues). Idempotent. A rejection is logged by core's server, which goes on. */
   cleanup(): Promise<void>;
 }
 
