@@ -205,9 +205,16 @@ export class RabbitDriver implements Driver {
    */
   #unresponsive = false;
 
-  /** A best-effort shutdown step: waits at most {@link BROKER_OP_LIMIT_MS}; failure is of no interest. */
+  /**
+   * A best-effort shutdown step: waits at most {@link BROKER_OP_LIMIT_MS}; failure is of no interest (a
+   * consumer cancelled on a channel that died is gone with it; the close that follows releases the rest).
+   */
   async #bestEffort(work: Promise<unknown>): Promise<void> {
-    await boundedWait(work, BROKER_OP_LIMIT_MS, () => (this.#unresponsive = true));
+    await boundedWait(
+      work.catch(() => undefined),
+      BROKER_OP_LIMIT_MS,
+      () => (this.#unresponsive = true),
+    );
   }
 
   constructor(ctx: DriverContext) {

@@ -2,48 +2,13 @@
 // connection that dials it waits for the AMQP handshake until its 10 s socket timeout. Staged with a
 // proxy in front of the real RabbitMQ that stops forwarding when frozen: one connection learns of the
 // freeze through missed heartbeats, and the driver's other connections then dial the live host first.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransportURL, type Logger } from '@oslo-messaging/core';
 import { resolveOptions } from '@oslo-messaging/core/spi';
 import { ManagedConnection } from './connection.js';
 import { RABBIT_OPTIONS } from './options.js';
 import { UnresponsiveHosts } from './unresponsive-hosts.js';
-
-/** Forwards to RabbitMQ on 5672 until frozen; frozen, it accepts connections and says nothing. */
-class FreezingProxy {
-  readonly server: Server;
-  readonly sockets = new Set<Socket>();
-  frozen = false;
-  accepted = 0;
-
-  constructor() {
-    this.server = createServer((client) => {
-      this.accepted++;
-      this.sockets.add(client);
-      client.on('error', () => undefined);
-      client.on('close', () => this.sockets.delete(client));
-      if (this.frozen) return;
-      const broker = createConnection({ host: '127.0.0.1', port: 5672 });
-      this.sockets.add(broker);
-      broker.on('error', () => client.destroy());
-      broker.on('close', () => this.sockets.delete(broker));
-      client.on('close', () => broker.destroy());
-      broker.on('data', (d: Buffer) => void (this.frozen || client.write(d)));
-      client.on('data', (d: Buffer) => void (this.frozen || broker.write(d)));
-    });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as { port: number }).port;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server.close(r));
-  }
-}
+import { FreezingProxy } from './__fixtures__/freezing-proxy.js';
 
 const warnings: string[] = [];
 const logger: Logger = {
