@@ -12,9 +12,10 @@ import rhea, {
   type Sender,
 } from 'rhea';
 import { ConfigurationError, TransportDriverError, type Logger, type TransportURL } from '@oslo-messaging/core';
-import { DeadlineHeap, type DeadlineEntry, type ResolvedOptions } from '@oslo-messaging/core/spi';
+import { DeadlineHeap, type ResolvedOptions } from '@oslo-messaging/core/spi';
 import type { AMQP1_OPTIONS } from './options.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
+import { InFlight, InFlightSends } from './in-flight-sends.js';
 
 type Opts = ResolvedOptions<typeof AMQP1_OPTIONS>;
 
@@ -65,17 +66,6 @@ export const signalOf = (source: SignalSource): AbortSignal | undefined =>
 const LOST: Promise<SendOutcome> = Promise.resolve('lost');
 /** What `send` returns for a pre-settled message written at once (callers may compare with it). */
 export const ACCEPTED: Promise<SendOutcome> = Promise.resolve('accepted');
-
-/** A sent delivery waiting for the peer's disposition (at most until `due`). */
-class InFlight implements DeadlineEntry {
-  heapIndex = -1;
-  stopListening: (() => void) | undefined;
-  constructor(
-    readonly delivery: Delivery,
-    public due: number,
-    readonly resolve: (outcome: SendOutcome) => void,
-  ) {}
-}
 
 interface SenderEntry {
   readonly sender: Sender;
@@ -139,8 +129,10 @@ export class LinkManager {
   /** Cached sender links by address: unsettled ones, and pre-settled ones (no key string built per send). */
   readonly #senders = new Map<string, SenderEntry>();
   readonly #settledSenders = new Map<string, SenderEntry>();
-  readonly #inFlight = new Map<Delivery, InFlight>();
-  readonly #inFlightDeadlines = new DeadlineHeap<InFlight>((f) => this.#settleInFlight(f.delivery, 'lost'));
+  readonly #inFlight = new InFlightSends<Delivery, SendOutcome>();
+  readonly #inFlightDeadlines = new DeadlineHeap<InFlight<Delivery, SendOutcome>>((f) =>
+    this.#settleInFlight(f.delivery, 'lost'),
+  );
   readonly #purger: NodeJS.Timeout;
   #opened: Promise<Record<string, unknown>>;
   #closed = false;
@@ -284,7 +276,7 @@ export class LinkManager {
         this.logger.warn('AMQP 1.0 connection lost; reconnecting', { err: describeError(error) });
       }
       // Deliveries not settled by the peer are unknown: their senders decide whether to re-send.
-      for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
+      for (const f of this.#inFlight.list()) this.#settleInFlight(f.delivery, 'lost');
       for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
       // Also a failed attempt while down (refused, reset, idle): waiters count it against their retry budget.
       this.#wakeUpWaiters('attempt-failed');
@@ -411,7 +403,7 @@ export class LinkManager {
     sender.on('sender_close', () => {
       this.#endSessionOf(sender);
       if (senders.get(address) === entry) senders.delete(address);
-      for (const d of [...this.#inFlight.keys()]) if (d.link === sender) this.#settleInFlight(d, 'lost');
+      for (const f of this.#inFlight.list()) if (f.delivery.link === sender) this.#settleInFlight(f.delivery, 'lost');
       wake();
     });
     senders.set(address, entry);
@@ -488,8 +480,8 @@ export class LinkManager {
     }
     if (settled) return ACCEPTED;
     return new Promise<SendOutcome>((resolve) => {
-      const f = new InFlight(delivery, deadlineMs, resolve);
-      this.#inFlight.set(delivery, f);
+      const f = new InFlight<Delivery, SendOutcome>(delivery, deadlineMs, resolve);
+      this.#inFlight.add(f);
       if (Number.isFinite(deadlineMs)) this.#inFlightDeadlines.add(f);
       if (signal) f.stopListening = onAbort(signal, () => this.#settleInFlight(delivery, 'lost'));
     });
@@ -499,7 +491,7 @@ export class LinkManager {
   #settleInFlight(delivery: Delivery, outcome: SendOutcome): void {
     const f = this.#inFlight.get(delivery);
     if (!f) return;
-    this.#inFlight.delete(delivery);
+    this.#inFlight.remove(f);
     this.#inFlightDeadlines.remove(f);
     f.stopListening?.();
     f.resolve(outcome);
@@ -585,7 +577,7 @@ export class LinkManager {
     const idleSince = Date.now() - this.opts.default_sender_link_timeout * 1000;
     for (const senders of [this.#senders, this.#settledSenders]) {
       for (const [address, entry] of senders) {
-        if (entry.lastUsed < idleSince && ![...this.#inFlight.keys()].some((d) => d.link === entry.sender)) {
+        if (entry.lastUsed < idleSince && !this.#inFlight.list().some((f) => f.delivery.link === entry.sender)) {
           senders.delete(address);
           entry.sender.close();
         }
@@ -607,7 +599,7 @@ export class LinkManager {
     this.#closed = true;
     clearTimeout(this.#authRetry);
     clearInterval(this.#purger);
-    for (const d of [...this.#inFlight.keys()]) this.#settleInFlight(d, 'lost');
+    for (const f of this.#inFlight.list()) this.#settleInFlight(f.delivery, 'lost');
     this.#inFlightDeadlines.stop();
     for (const entry of this.#allSenders()) for (const w of entry.waiting.splice(0)) w();
     this.#wakeUpWaiters('closed');
