@@ -1,9 +1,12 @@
+import { IdTable } from '../id-table.js';
+
 /**
  * The last `size` message ids seen, to drop re-sent duplicates as oslo does (its drivers keep the
  * last few `_unique_id`s): a ring buffer plus a set, O(1) per id.
  */
 export class RecentIds {
-  readonly #ids = new Set<string>();
+  /** Not a `Set`: its rebuilt tables, linked to one another, kept every id ever seen alive through young collections (see {@link IdTable}). */
+  readonly #ids = new IdTable<true>();
   readonly #ring: Array<string | undefined>;
   #next = 0;
 
@@ -38,6 +41,6 @@ export class RecentIds {
     if (evicted !== undefined) this.#ids.delete(evicted);
     this.#ring[this.#next] = id;
     this.#next = this.#next + 1 === this.size ? 0 : this.#next + 1;
-    this.#ids.add(id);
+    this.#ids.set(id, true);
   }
 }
