@@ -9,12 +9,15 @@ interface Entry {
 }
 
 /** Publishes waiting for confirms on one connection before the pool opens another. */
-const GROW_AT = 64;
+export const GROW_AT = 64;
 
 /**
- * oslo's send-connection pool (`rpc_conn_pool_size`, `conn_pool_min_size`, `conn_pool_ttl`): sends go
- * to the connection with the fewest unconfirmed publishes; a new connection opens only when all are
- * busy and the pool is below its size; connections idle longer than the TTL close down to the minimum.
+ * oslo's send-connection pool (`rpc_conn_pool_size`, `conn_pool_min_size`, `conn_pool_ttl`): a send goes
+ * to the first connection with fewer than {@link GROW_AT} unconfirmed publishes, so that a client below
+ * that load keeps to one connection (its messages in the order sent, one socket and one broker process),
+ * as oslo's pool hands out the connection it got back last; when every connection is that busy, a new one
+ * opens while the pool is below its size, else the least busy takes it. Connections idle longer than the
+ * TTL close down to the minimum.
  */
 export class SendPool {
   readonly #entries: Entry[] = [];
@@ -39,9 +42,12 @@ export class SendPool {
 
   #pick(): Entry {
     if (this.#closed) throw new TransportDriverError('The transport was cleaned up');
-    let best = this.#entries[0];
-    for (const e of this.#entries) if (!best || e.publisher.inFlight < best.publisher.inFlight) best = e;
-    if (!best || (best.publisher.inFlight >= GROW_AT && this.#entries.length < this.maxSize)) {
+    let best: Entry | undefined;
+    for (const e of this.#entries) {
+      if (e.publisher.inFlight < GROW_AT) return e;
+      if (!best || e.publisher.inFlight < best.publisher.inFlight) best = e;
+    }
+    if (!best || this.#entries.length < this.maxSize) {
       const connection = this.open();
       best = { connection, publisher: new Publisher(connection) };
       this.#entries.push(best);
