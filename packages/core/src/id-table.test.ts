@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { promotedKB } from '../../../test-fixtures/gc/young-promotion.js';
 import { IdTable } from './id-table.js';
 
 /** A seeded generator (mulberry32): the same operations on every run. */
@@ -91,17 +90,11 @@ describe('IdTable', () => {
   });
 
   it('keeps no deleted entry alive through young collections, as a Map under the same churn does', () => {
-    const script = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'churn-promotion.mjs');
-    const promoted = (kind: string) =>
-      (
-        JSON.parse(
-          execFileSync(process.execPath, ['--expose-gc', '--single-threaded-gc', script, kind], { encoding: 'utf8' }),
-        ) as { promotedKB: number }
-      ).promotedKB;
+    const script = fileURLToPath(new URL('./__fixtures__/churn-promotion.mjs', import.meta.url));
     // 10,000 entries of about 600 bytes each (6 MB) went through the table. A Map promotes them all (its
     // old tables link to their successors); if it stops doing so, IdTable has outlived its reason. The
     // table's own promotions are its arrays and the compiler's (20 to 250 KB seen).
-    expect(promoted('Map')).toBeGreaterThan(5000);
-    expect(promoted('IdTable')).toBeLessThan(1000);
+    expect(promotedKB(script, 'Map')).toBeGreaterThan(5000);
+    expect(promotedKB(script, 'IdTable')).toBeLessThan(1000);
   });
 });

@@ -32,13 +32,8 @@ export class IdTable<V> {
 
   /** The entry of `id`, if any. */
   get(id: string): V | undefined {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = hash(id) & mask; ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === undefined) return undefined;
-      if (k === id) return this.#values[i];
-    }
+    const slot = this.#slotOf(id);
+    return slot < 0 ? undefined : this.#values[slot];
   }
 
   /** Whether `id` has an entry. */
