@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { promotedKB } from '../../../test-fixtures/gc/young-promotion.js';
 import { InFlight, InFlightSends } from './in-flight-sends.js';
 
 interface FakeDelivery {
@@ -57,16 +56,10 @@ describe('InFlightSends', () => {
   });
 
   it('keeps no settled send alive through young collections, as a Map under the same churn does', () => {
-    const script = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'in-flight-churn.mjs');
-    const promoted = (kind: string) =>
-      (
-        JSON.parse(
-          execFileSync(process.execPath, ['--expose-gc', '--single-threaded-gc', script, kind], { encoding: 'utf8' }),
-        ) as { promotedKB: number }
-      ).promotedKB;
+    const script = fileURLToPath(new URL('./__fixtures__/in-flight-churn.mjs', import.meta.url));
     // 10,000 sends of about 600 bytes each (6 MB) went through: a Map promotes them all (8 MB seen), this
     // about 20 KB. If a Map stops doing so, the WeakMap and list have outlived their reason.
-    expect(promoted('Map')).toBeGreaterThan(5000);
-    expect(promoted('InFlightSends')).toBeLessThan(1000);
+    expect(promotedKB(script, 'Map')).toBeGreaterThan(5000);
+    expect(promotedKB(script, 'InFlightSends')).toBeLessThan(1000);
   });
 });

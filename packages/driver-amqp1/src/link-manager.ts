@@ -575,9 +575,11 @@ export class LinkManager {
 
   #purgeIdleSenders(): void {
     const idleSince = Date.now() - this.opts.default_sender_link_timeout * 1000;
+    // The links with a send still waiting for its disposition: walked once, not once per sender.
+    const busy = new Set(this.#inFlight.list().map((f) => f.delivery.link));
     for (const senders of [this.#senders, this.#settledSenders]) {
       for (const [address, entry] of senders) {
-        if (entry.lastUsed < idleSince && !this.#inFlight.list().some((f) => f.delivery.link === entry.sender)) {
+        if (entry.lastUsed < idleSince && !busy.has(entry.sender)) {
           senders.delete(address);
           entry.sender.close();
         }
